@@ -1,0 +1,163 @@
+"""Writing and verifying the audit log.
+
+``audit_record`` is called by every service inside its own transaction, so an event exists exactly
+when the change it describes was committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+REDACTED = "[redacted]"
+#: Keys whose values are never written to the audit log, whatever the caller passes.
+SECRET_KEYS = ("password", "passwd", "secret", "token", "otp", "recovery", "passphrase", "pin")
+
+
+def _audit_key() -> bytes:
+    key = getattr(settings, "KENGEN_AUDIT_KEY", None) or settings.SECRET_KEY
+    return hashlib.sha256(b"kengen-audit-chain:" + key.encode()).digest()
+
+
+def redact(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON-safe copy of ``values`` with every secret-looking key redacted."""
+    if values is None:
+        return None
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if any(word in key.lower() for word in SECRET_KEYS):
+            clean[key] = REDACTED
+        elif isinstance(value, Mapping):
+            clean[key] = redact(value)
+        else:
+            clean[key] = value
+    return json.loads(json.dumps(clean, cls=DjangoJSONEncoder))
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    payload = [
+        event.seq,
+        occurred,
+        event.actor_id,
+        event.actor_label,
+        event.action,
+        event.target_type,
+        event.target_id,
+        event.target_label,
+        event.application_ref,
+        event.old,
+        event.new,
+        event.ip_address,
+        event.prev_hash,
+    ]
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compute_hash(event: AuditEvent, *, key: bytes | None = None) -> str:
+    return hmac.new(key or _audit_key(), _canonical(event), hashlib.sha256).hexdigest()
+
+
+def _label(obj: Any) -> str:
+    return str(obj)[:300]
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction,
+    target: models.Model | None = None,
+    target_label: str | None = None,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+    application_ref: str = "",
+    ip_address: str | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        is_user = actor is not None and getattr(actor, "pk", None) is not None
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            occurred_at=timezone.now(),
+            actor=actor if is_user else None,
+            actor_label=actor_label if actor_label is not None else (str(actor) if actor else "system"),
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_label=target_label if target_label is not None else (_label(target) if target is not None else ""),
+            application_ref=application_ref,
+            old=redact(old),
+            new=redact(new),
+            ip_address=ip_address,
+            prev_hash=head.last_hash,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _events() -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def audit_verify() -> VerifyResult:
+    """Walk the chain from the first event; report the first broken link."""
+    key = _audit_key()
+    prev_hash = GENESIS
+    expected_seq = 1
+    checked = 0
+    for event in _events():
+        if event.seq != expected_seq:
+            return VerifyResult(
+                False, checked, expected_seq,
+                f"event #{expected_seq} is missing (next found is #{event.seq})",
+            )
+        if event.prev_hash != prev_hash:
+            return VerifyResult(
+                False, checked, event.seq,
+                f"event #{event.seq} does not follow event #{event.seq - 1} (chain link broken)",
+            )
+        if not hmac.compare_digest(compute_hash(event, key=key), event.hash):
+            return VerifyResult(
+                False, checked, event.seq,
+                f"event #{event.seq} was altered (its content does not match its hash)",
+            )
+        prev_hash = event.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    last_seq, last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
+    if last_seq != checked or last_hash != prev_hash:
+        return VerifyResult(
+            False, checked, checked + 1 if last_seq > checked else last_seq,
+            f"the log ends at #{checked} but the chain head records #{last_seq}"
+            " (events were removed from or added to the end)",
+        )
+    return VerifyResult(True, checked)

@@ -1,0 +1,39 @@
+"""Sign-in, sign-out and sign-in failure events."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    audit_record(actor=user, action=AuditAction.LOGIN_SUCCEEDED, target=user, ip_address=client_ip(request))
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(actor=user, action=AuditAction.LOGOUT, target=user, ip_address=client_ip(request))
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    # ``credentials`` has the password already masked by Django; keep only the username.
+    username = str(credentials.get("username", ""))[:150]
+    audit_record(
+        actor=None,
+        actor_label=username or "anonymous",
+        action=AuditAction.LOGIN_FAILED,
+        target_label=username,
+        ip_address=client_ip(request),
+    )

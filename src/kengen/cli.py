@@ -1,0 +1,33 @@
+"""The ``kengen`` console command: a thin wrapper over Django's management commands.
+
+    kengen serve [addr:port]     run the web UI (development server)
+    kengen demo [--serve]        migrate, load the demo profile, print the demo sign-ins
+    kengen migrate               apply database migrations
+    kengen audit verify          check the audit log's hash chain (exit 1 if broken)
+    kengen <any manage.py command>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"serve": "runserver"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kengen.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return
+    if args[0] == "audit" and len(args) > 1:
+        args = [f"audit_{args[1]}", *args[2:]]
+    args[0] = ALIASES.get(args[0], args[0])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kengen", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.contractors.models import Contractor
+
+
+@transaction.atomic
+def contractor_create(*, actor, name: str, kana: str = "", corporate_number: str = "") -> Contractor:
+    contractor = Contractor.objects.create(name=name, kana=kana, corporate_number=corporate_number)
+    audit_record(
+        actor=actor, action=AuditAction.CONTRACTOR_CREATED, target=contractor,
+        new={"name": name, "corporate_number": corporate_number},
+    )
+    return contractor

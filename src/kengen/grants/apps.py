@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GrantsConfig(AppConfig):
+    name = "kengen.grants"
+    label = "grants"
+    verbose_name = "Management file"

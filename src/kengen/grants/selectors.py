@@ -1,0 +1,127 @@
+"""Reading the management file as of a date, within what the reader may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kengen.core.exports import Table
+from kengen.core.models import active_on_q, last_day
+from kengen.grants.models import Grant
+from kengen.organizations.selectors import OrgTree
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    as_of: dt.date
+    system_id: int | None = None
+    organization_id: int | None = None
+    person_id: int | None = None
+
+
+@dataclass
+class FileRow:
+    grant: Grant
+    organization: str  # the holder's unit(s) as of the date
+
+
+def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, person_id=None):
+    """Grants in force on ``date`` that ``user`` may see, narrowed by system, unit or person.
+
+    ``organization_id`` keeps the grants of people assigned on ``date`` to that unit or any unit
+    below it (and viewing IDs held by those units).
+    """
+    qs = (
+        Grant.objects.restrict(user, "view", on=date)
+        .filter(active_on_q(date))
+        .filter(active_on_q(date, "account__"))
+        .select_related(
+            "account__system", "account__person", "account__holder_organization", "permission__system",
+            "purpose_approved_by",
+        )
+        .order_by("account__system__sort_order", "account__user_id", "permission__system__sort_order",
+                  "permission__sort_order")
+    )
+    if system_id:
+        qs = qs.filter(Q(account__system_id=system_id) | Q(permission__system_id=system_id))
+    if person_id:
+        qs = qs.filter(account__person_id=person_id)
+    if organization_id:
+        units = OrgTree(date).descendant_ids([int(organization_id)])
+        qs = qs.filter(
+            Q(account__person__assignments__organization_id__in=units)
+            & active_on_q(date, "account__person__assignments__")
+            | Q(account__holder_organization_id__in=units)
+        ).distinct()
+    return qs
+
+
+def management_file(*, user, flt: FileFilter) -> list[FileRow]:
+    """The rows of the management file as of ``flt.as_of``, each with its holder's unit."""
+    from kengen.people.models import Assignment
+
+    grants = list(
+        grants_as_of(
+            user=user, date=flt.as_of, system_id=flt.system_id, organization_id=flt.organization_id,
+            person_id=flt.person_id,
+        )
+    )
+    tree = OrgTree(flt.as_of)
+    person_ids = {g.account.person_id for g in grants if g.account.person_id}
+    units: dict[int, list[str]] = {}
+    for a in (
+        Assignment.objects.filter(active_on_q(flt.as_of), person_id__in=person_ids)
+        .order_by("-is_primary", "valid_from")
+    ):
+        if a.organization_id in tree.by_id:
+            units.setdefault(a.person_id, []).append(tree.full_name(a.organization_id))
+    rows = []
+    for g in grants:
+        if g.account.person_id:
+            org = "、".join(units.get(g.account.person_id, []))
+        elif g.account.holder_organization_id in tree.by_id:
+            org = tree.full_name(g.account.holder_organization_id)
+        else:
+            org = ""
+        rows.append(FileRow(grant=g, organization=org))
+    return rows
+
+
+def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
+    from kengen.core.era import wareki
+
+    headers = [
+        _("System"), _("Business system"), _("User ID"), _("Kind"), _("Staff number"), _("Name"), _("Name (kana)"),
+        _("Organization"), _("Permission"), _("Purpose"), _("Valid from"), _("Valid until"), _("Basis"),
+        _("Basis reference"),
+    ]
+
+    def row(r: FileRow):
+        g = r.grant
+        a = g.account
+        p = a.person
+        return [
+            a.system.name,
+            g.permission.system.name if g.permission.system_id != a.system_id else "",
+            a.user_id,
+            a.get_kind_display(),
+            p.staff_number if p else "",
+            p.full_name if p else "",
+            p.full_name_kana if p else "",
+            r.organization,
+            g.permission.name,
+            g.get_purpose_display() + (f" ({g.purpose_note})" if g.purpose_note else ""),
+            wareki(g.valid_from),
+            wareki(last_day(g.valid_to)),
+            g.get_basis_display(),
+            g.basis_reference,
+        ]
+
+    return Table(
+        title=_("Management file as of %(date)s") % {"date": wareki(as_of)},
+        headers=headers,
+        rows=[row(r) for r in rows],
+    )

@@ -1,0 +1,223 @@
+"""Changing the organization tree: create, end, reorganize. History is never overwritten."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
+from kengen.organizations.models import Organization
+
+
+@dataclass(frozen=True)
+class OrganizationSpec:
+    """What a new unit looks like; ``parent`` may be an existing unit or the code of one created
+    in the same reorganization."""
+
+    code: str
+    name: str
+    kind: str
+    parent: Organization | str | None = None
+    kana: str = ""
+    is_security_unit: bool = False
+    sort_order: int = 0
+
+
+def _check_code_free(code: str, valid_from: dt.date, *, ignoring: Sequence[int] = ()) -> None:
+    clash = (
+        Organization.objects.overlapping(valid_from, None).filter(code=code).exclude(id__in=ignoring)
+    )
+    if clash.exists():
+        raise RuleViolation(
+            _("Organization code %(code)s is already used by a unit in force on %(date)s.")
+            % {"code": code, "date": valid_from.isoformat()},
+            clause="AS",
+            field="code",
+        )
+
+
+def _create(spec: OrganizationSpec, valid_from: dt.date, parent: Organization | None) -> Organization:
+    if spec.kind not in OrganizationKind.values:
+        raise RuleViolation(_("Unknown organization kind %(kind)s.") % {"kind": spec.kind}, field="kind")
+    if not spec.name.strip():
+        raise RuleViolation(_("A unit needs a name."), field="name")
+    if parent is not None and not parent.is_active_on(valid_from):
+        raise RuleViolation(
+            _("The parent unit %(parent)s is not in force on %(date)s.")
+            % {"parent": parent.name, "date": valid_from.isoformat()},
+            clause="AS",
+            field="parent",
+        )
+    return Organization.objects.create(
+        code=spec.code,
+        name=spec.name.strip(),
+        kana=spec.kana,
+        kind=spec.kind,
+        parent=parent,
+        valid_from=valid_from,
+        is_security_unit=spec.is_security_unit,
+        sort_order=spec.sort_order,
+    )
+
+
+def _snapshot(org: Organization) -> dict:
+    return {
+        "code": org.code,
+        "name": org.name,
+        "kind": org.kind,
+        "parent": org.parent_id,
+        "valid_from": org.valid_from,
+        "valid_to": org.valid_to,
+        "is_security_unit": org.is_security_unit,
+    }
+
+
+@transaction.atomic
+def organization_create(*, actor, spec: OrganizationSpec, valid_from: dt.date) -> Organization:
+    """Start a new unit on ``valid_from``."""
+    parent = spec.parent
+    if isinstance(parent, str):
+        parent = Organization.objects.as_of(valid_from).filter(code=parent).first()
+        if parent is None:
+            raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent")
+    _check_code_free(spec.code, valid_from)
+    org = _create(spec, valid_from, parent)
+    audit_record(actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=_snapshot(org))
+    return org
+
+
+def _end(org: Organization, on: dt.date, reason: str) -> None:
+    if org.valid_to is not None and org.valid_to <= on:
+        raise Conflict(_("%(name)s already ended on %(date)s.") % {"name": org.name, "date": org.valid_to})
+    if on < org.valid_from:
+        raise RuleViolation(_("A unit cannot end before it starts."), field="valid_to")
+    org.valid_to = on
+    org.end_reason = reason
+    org.save(update_fields=["valid_to", "end_reason"])
+
+
+def _refuse_if_still_used(orgs: Sequence[Organization], on: dt.date, moving: Mapping[int, Organization]) -> None:
+    from kengen.people.models import Assignment
+
+    ending_ids = {o.id for o in orgs}
+    children = Organization.objects.overlapping(on, None).filter(parent_id__in=ending_ids).exclude(id__in=ending_ids)
+    if children.exists():
+        names = "、".join(c.name for c in children[:10])
+        raise RuleViolation(
+            _("Units still under the ending unit must end or move first: %(names)s") % {"names": names},
+            clause="AS",
+        )
+    stranded = (
+        Assignment.objects.overlapping(on, None)
+        .filter(organization_id__in=ending_ids)
+        .exclude(organization_id__in=moving.keys())
+        .select_related("person")
+    )
+    if stranded.exists():
+        names = "、".join(a.person.full_name for a in stranded[:10])
+        raise RuleViolation(
+            _("People are still assigned to the ending unit; say where they move: %(names)s") % {"names": names},
+            clause="AS",
+        )
+
+
+@transaction.atomic
+def organization_end(
+    *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
+) -> Organization:
+    """End a unit on ``on`` (the first day it no longer exists)."""
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    _refuse_if_still_used([org], on, {})
+    old = _snapshot(org)
+    _end(org, on, reason)
+    audit_record(actor=actor, action=AuditAction.ORGANIZATION_ENDED, target=org, old=old, new=_snapshot(org))
+    return org
+
+
+@dataclass(frozen=True)
+class ReorganizationResult:
+    ended: list[Organization]
+    created: list[Organization]
+    moved_assignments: int
+
+
+@transaction.atomic
+def organization_reorganize(
+    *,
+    actor,
+    on: dt.date,
+    ending: Sequence[Organization],
+    creating: Sequence[OrganizationSpec],
+    moves: Mapping[str, str],
+) -> ReorganizationResult:
+    """End ``ending`` and start ``creating`` on ``on``, all or nothing.
+
+    ``moves`` maps the code of each ending unit to the code of the new unit its people move to;
+    their assignments end the day before and start again in the new unit on ``on``, same post.
+    Grants are held by people, not units, so they are untouched; who sees them follows the
+    new assignments from ``on``.
+    """
+    from kengen.people.services import assignment_move
+
+    ended = list(Organization.objects.select_for_update().filter(pk__in=[o.pk for o in ending]))
+    if len(ended) != len(ending):
+        raise Conflict(_("Some of the units to end no longer exist."))
+    ending_codes = {o.code for o in ended}
+    unknown = set(moves) - ending_codes
+    if unknown:
+        raise RuleViolation(_("Moves name units that are not ending: %(codes)s") % {"codes": ", ".join(sorted(unknown))})
+    for org in ended:
+        _end(org, on, OrganizationEndReason.REORGANIZED)
+    reused = [o.id for o in ended]
+    created: dict[str, Organization] = {}
+    for spec in creating:
+        parent = spec.parent
+        if isinstance(parent, str):
+            parent = created.get(parent) or Organization.objects.as_of(on).filter(code=parent).first()
+            if parent is None:
+                raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent")
+        _check_code_free(spec.code, on, ignoring=reused)
+        org = _create(spec, on, parent)
+        org.predecessors.add(*[o for o in ended if moves.get(o.code) == spec.code or o.code == spec.code])
+        created[spec.code] = org
+    target_by_old: dict[int, Organization] = {}
+    for old in ended:
+        target_code = moves.get(old.code)
+        if target_code is None:
+            continue
+        target = created.get(target_code) or Organization.objects.as_of(on).filter(code=target_code).first()
+        if target is None:
+            raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": target_code})
+        target_by_old[old.id] = target
+    _refuse_if_still_used(ended, on, target_by_old)
+    moved = 0
+    from kengen.people.models import Assignment
+
+    for old_id, target in target_by_old.items():
+        for a in Assignment.objects.select_for_update().as_of(on).filter(organization_id=old_id):
+            assignment_move(actor=actor, assignment=a, organization=target, on=on)
+            moved += 1
+    audit_record(
+        actor=actor,
+        action=AuditAction.ORGANIZATION_REORGANIZED,
+        target_label=_("Reorganization of %(date)s") % {"date": on.isoformat()},
+        new={
+            "on": on,
+            "ended": [o.code for o in ended],
+            "created": list(created),
+            "moves": dict(moves),
+            "moved_assignments": moved,
+        },
+    )
+    for org in ended:
+        audit_record(actor=actor, action=AuditAction.ORGANIZATION_ENDED, target=org, new=_snapshot(org))
+    for org in created.values():
+        audit_record(actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=_snapshot(org))
+    return ReorganizationResult(list(ended), list(created.values()), moved)

@@ -1,0 +1,178 @@
+"""Registering people and recording their appointments and assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.models import overlapping_q
+from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
+from kengen.people.models import Appointment, Assignment, Person
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor,
+    family_name: str,
+    given_name: str,
+    family_name_kana: str,
+    given_name_kana: str,
+    staff_number: str | None = None,
+    kind: str = PersonKind.STAFF,
+    contractor=None,
+    email: str = "",
+) -> Person:
+    """Register a person. Staff need a staff number (A2.4); maintenance staff a contractor (A2.5)."""
+    if kind == PersonKind.STAFF and not staff_number:
+        raise RuleViolation(_("Staff need a staff number."), clause="A2.4", field="staff_number")
+    if kind == PersonKind.MAINTENANCE and contractor is None:
+        raise RuleViolation(_("Maintenance staff must belong to a contractor."), clause="A2.5", field="contractor")
+    if staff_number and Person.objects.filter(staff_number=staff_number).exists():
+        raise Conflict(
+            _("Staff number %(number)s is already registered.") % {"number": staff_number}, field="staff_number"
+        )
+    person = Person.objects.create(
+        kind=kind,
+        staff_number=staff_number if kind == PersonKind.STAFF else None,
+        family_name=family_name,
+        given_name=given_name,
+        family_name_kana=family_name_kana,
+        given_name_kana=given_name_kana,
+        contractor=contractor if kind == PersonKind.MAINTENANCE else None,
+        email=email,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_CREATED,
+        target=person,
+        new={"kind": kind, "staff_number": person.staff_number, "name": person.full_name},
+    )
+    return person
+
+
+@transaction.atomic
+def appointment_start(
+    *, actor, person: Person, employment_type: str, valid_from: dt.date, valid_to: dt.date | None = None
+) -> Appointment:
+    """Record an appointment ``[valid_from, valid_to)``; fixed-term types must have an end (A7)."""
+    if employment_type not in EmploymentType.values:
+        raise RuleViolation(_("Unknown employment type %(t)s.") % {"t": employment_type}, field="employment_type")
+    if employment_type in EmploymentType.fixed_term() and valid_to is None:
+        raise RuleViolation(
+            _("A fixed-term appointment needs its end date."), clause="A7", field="valid_to"
+        )
+    if valid_to is not None and valid_to <= valid_from:
+        raise RuleViolation(_("The appointment must end after it starts."), field="valid_to")
+    Person.objects.select_for_update().get(pk=person.pk)
+    if person.appointments.filter(overlapping_q(valid_from, valid_to)).exists():
+        raise Conflict(
+            _("%(name)s already has an appointment overlapping that period.") % {"name": person.full_name},
+            field="valid_from",
+        )
+    appointment = Appointment.objects.create(
+        person=person, employment_type=employment_type, valid_from=valid_from, valid_to=valid_to
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPOINTMENT_STARTED,
+        target=appointment,
+        new={"person": person.pk, "employment_type": employment_type, "valid_from": valid_from, "valid_to": valid_to},
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str) -> Appointment:
+    """End an appointment on ``on`` (first day no longer employed), with its assignments."""
+    appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if on < appt.valid_from:
+        raise RuleViolation(_("An appointment cannot end before it starts."), field="valid_to")
+    if appt.valid_to is not None and appt.valid_to < on:
+        raise Conflict(_("This appointment already ended."))
+    old = {"valid_to": appt.valid_to, "end_reason": appt.end_reason}
+    appt.valid_to = on
+    appt.end_reason = reason
+    appt.save(update_fields=["valid_to", "end_reason"])
+    audit_record(
+        actor=actor, action=AuditAction.APPOINTMENT_ENDED, target=appt, old=old,
+        new={"valid_to": on, "end_reason": reason},
+    )
+    for a in Assignment.objects.select_for_update().filter(person=appt.person).filter(overlapping_q(on, None)):
+        _assignment_end(actor=actor, assignment=a, on=on, reason=AssignmentEndReason.APPOINTMENT_ENDED)
+    return appt
+
+
+@transaction.atomic
+def assignment_start(
+    *,
+    actor,
+    person: Person,
+    organization,
+    post,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    is_primary: bool = True,
+) -> Assignment:
+    """Assign a person to a unit and post from ``valid_from``."""
+    if not organization.is_active_on(valid_from):
+        raise RuleViolation(
+            _("%(org)s is not in force on %(date)s.") % {"org": organization.name, "date": valid_from.isoformat()},
+            clause="AS",
+            field="organization",
+        )
+    if valid_to is not None and valid_to <= valid_from:
+        raise RuleViolation(_("The assignment must end after it starts."), field="valid_to")
+    assignment = Assignment.objects.create(
+        person=person, organization=organization, post=post, valid_from=valid_from, valid_to=valid_to,
+        is_primary=is_primary,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ASSIGNMENT_STARTED,
+        target=assignment,
+        new={
+            "person": person.pk, "organization": organization.pk, "post": post.pk,
+            "valid_from": valid_from, "valid_to": valid_to, "is_primary": is_primary,
+        },
+    )
+    return assignment
+
+
+def _assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
+    if assignment.valid_to is not None and assignment.valid_to <= on:
+        return assignment
+    old = {"valid_to": assignment.valid_to}
+    assignment.valid_to = max(on, assignment.valid_from)
+    assignment.end_reason = reason
+    assignment.save(update_fields=["valid_to", "end_reason"])
+    audit_record(
+        actor=actor, action=AuditAction.ASSIGNMENT_ENDED, target=assignment, old=old,
+        new={"valid_to": assignment.valid_to, "end_reason": reason},
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
+    """End an assignment on ``on`` (first day no longer assigned)."""
+    a = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if a.valid_to is not None and a.valid_to <= on:
+        raise Conflict(_("This assignment already ended."))
+    return _assignment_end(actor=actor, assignment=a, on=on, reason=reason)
+
+
+@transaction.atomic
+def assignment_move(*, actor, assignment: Assignment, organization, on: dt.date, post=None,
+                    reason: str = AssignmentEndReason.REORGANIZED) -> Assignment:
+    """End ``assignment`` on ``on`` and start the same person in ``organization`` from ``on``."""
+    _assignment_end(actor=actor, assignment=assignment, on=on, reason=reason)
+    return assignment_start(
+        actor=actor, person=assignment.person, organization=organization, post=post or assignment.post,
+        valid_from=on, valid_to=None, is_primary=assignment.is_primary,
+    )

@@ -1,0 +1,39 @@
+"""Designated roles. Post-derived roles are not stored anywhere: see ``selectors.scope_for``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kengen.core.models import EffectiveDated, EffectiveQuerySet
+from kengen.roles.choices import DesignatedRoleKind
+
+
+class DesignatedRoleQuerySet(EffectiveQuerySet):
+    def restrict_to_scope(self, scope, action, on=None):
+        if action == "view" and scope.sees_everything:
+            return self
+        return self if scope.is_configurator else self.none()
+
+
+class DesignatedRole(EffectiveDated):
+    """A role held by designation for a period: the auditor (read-only, everything) or the
+    configuration administrator. Every other role follows the post a person holds."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="designated_roles", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=DesignatedRoleKind.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = DesignatedRoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "valid_from"]
+        verbose_name = _("designated role")
+        verbose_name_plural = _("designated roles")
+        constraints = [EffectiveDated.interval_constraint("designated_role_valid_interval")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()}"

@@ -1,0 +1,177 @@
+"""Who holds which role on a date, derived from posts (A3, A4).
+
+Nothing here is typed in per person: the security officer of a unit is the head of the nearest
+security unit at or above it; the administrator of a system is the head of its owning division on
+that day. When the post holder changes, the powers move on the effective date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from kengen.core.models import active_on_q
+from kengen.organizations.selectors import OrgTree
+from kengen.roles.choices import Role
+from kengen.roles.models import DesignatedRole
+from kengen.systems.choices import SystemKind
+from kengen.systems.models import System
+
+
+@dataclass(frozen=True)
+class RoleHolding:
+    """One role held on a date, and over what (a unit or a system)."""
+
+    role: str
+    organization_id: int | None = None
+    system_id: int | None = None
+    label: str = ""
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+
+@dataclass
+class Scope:
+    """What one user may reach on one date. Built by ``scope_for``; read by every
+    ``restrict_to_scope``."""
+
+    user_id: int | None
+    person_id: int | None
+    date: dt.date
+    is_superuser: bool = False
+    is_auditor: bool = False
+    is_configurator: bool = False
+    officer_unit_ids: set[int] = field(default_factory=set)  # security units headed
+    officer_org_ids: set[int] = field(default_factory=set)  # those units and all below them
+    administered_system_ids: set[int] = field(default_factory=set)
+    central_roles: set[str] = field(default_factory=set)  # core/two-factor/intermediate admin
+    holdings: list[RoleHolding] = field(default_factory=list)
+
+    @property
+    def sees_everything(self) -> bool:
+        """Read access to everything: the auditor (read-only) and the superuser."""
+        return self.is_superuser or self.is_auditor
+
+    @property
+    def is_core_admin(self) -> bool:
+        return Role.CORE_ADMIN in self.central_roles
+
+    @property
+    def is_central_admin(self) -> bool:
+        return bool(self.central_roles)
+
+    @property
+    def is_officer(self) -> bool:
+        return bool(self.officer_unit_ids)
+
+    @property
+    def has_any_role(self) -> bool:
+        return bool(self.holdings) or self.sees_everything or self.is_configurator
+
+
+_CENTRAL_ROLE_OF_KIND = {
+    SystemKind.CORE: Role.CORE_ADMIN,
+    SystemKind.TWO_FACTOR: Role.TWO_FACTOR_ADMIN,
+    SystemKind.INTERMEDIATE: Role.INTERMEDIATE_ADMIN,
+}
+
+
+def headed_org_ids(person_id: int, date: dt.date) -> set[int]:
+    """Units the person heads on ``date`` (an assignment there with a head post)."""
+    from kengen.people.models import Assignment
+
+    return set(
+        Assignment.objects.filter(active_on_q(date), person_id=person_id, post__is_head=True).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
+    """The roles and reach of ``user`` on ``on`` (default: today in Asia/Tokyo)."""
+    date = on or timezone.localdate()
+    cache = user.__dict__.setdefault("_kengen_scope_cache", {})
+    if date in cache:
+        return cache[date]
+    person_id = getattr(user, "person_id", None)
+    scope = Scope(user_id=user.pk, person_id=person_id, date=date, is_superuser=bool(user.is_superuser))
+    designated = set(
+        DesignatedRole.objects.filter(active_on_q(date), user_id=user.pk).values_list("role", flat=True)
+    )
+    scope.is_auditor = Role.AUDITOR in designated
+    scope.is_configurator = scope.is_superuser or Role.CONFIGURATOR in designated
+    for role in sorted(designated):
+        scope.holdings.append(RoleHolding(role=role, label=str(Role(role).label)))
+    if person_id and user.is_active:
+        heads = headed_org_ids(person_id, date)
+        if heads:
+            tree = OrgTree(date)
+            for org_id in sorted(heads):
+                org = tree.by_id.get(org_id)
+                if org is not None and org.is_security_unit:
+                    scope.officer_unit_ids.add(org_id)
+                    scope.holdings.append(
+                        RoleHolding(Role.SECURITY_OFFICER, organization_id=org_id, label=tree.full_name(org_id))
+                    )
+            scope.officer_org_ids = tree.descendant_ids(scope.officer_unit_ids)
+            for system in System.objects.as_of(date).filter(owner_id__in=heads, parent__isnull=True):
+                scope.administered_system_ids.add(system.id)
+                role = _CENTRAL_ROLE_OF_KIND.get(system.kind, Role.SYSTEM_ADMIN)
+                if role != Role.SYSTEM_ADMIN:
+                    scope.central_roles.add(role)
+                scope.holdings.append(RoleHolding(role, system_id=system.id, label=system.name))
+            scope.administered_system_ids.update(
+                System.objects.filter(parent_id__in=scope.administered_system_ids).values_list("id", flat=True)
+            )
+    cache[date] = scope
+    return scope
+
+
+def heads_of(org_id: int, date: dt.date):
+    """People heading the unit on ``date`` (usually one; more during a handover)."""
+    from kengen.people.models import Person
+
+    return Person.objects.filter(
+        assignments__organization_id=org_id, assignments__post__is_head=True
+    ).filter(active_on_q(date, "assignments__")).distinct()
+
+
+def security_officers_for(org_id: int, date: dt.date):
+    """The security officer(s) responsible for a unit on ``date`` (A4)."""
+    from kengen.people.models import Person
+
+    tree = OrgTree(date)
+    unit = tree.security_unit_of(org_id)
+    return heads_of(unit.id, date) if unit else Person.objects.none()
+
+
+def administrators_of(system: System, date: dt.date):
+    """The administrator(s) of ``system`` on ``date`` (A3): heads of its owning division."""
+    root = system.account_system
+    return heads_of(root.owner_id, date)
+
+
+def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
+    """Every post-derived role and who holds it on ``date``, for the roles page."""
+    from kengen.people.models import Assignment
+
+    tree = OrgTree(date)
+    heads: dict[int, list] = {}
+    for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related("person"):
+        heads.setdefault(a.organization_id, []).append(a.person)
+    rows: list[tuple[RoleHolding, list]] = []
+    for system in System.objects.as_of(date).filter(parent__isnull=True).select_related("owner"):
+        role = _CENTRAL_ROLE_OF_KIND.get(system.kind, Role.SYSTEM_ADMIN)
+        rows.append((RoleHolding(role, system_id=system.id, label=system.name), heads.get(system.owner_id, [])))
+    for org, _depth in tree.walk():
+        if org.is_security_unit:
+            rows.append(
+                (RoleHolding(Role.SECURITY_OFFICER, organization_id=org.id, label=tree.full_name(org.id)),
+                 heads.get(org.id, []))
+            )
+    return rows

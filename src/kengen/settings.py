@@ -1,0 +1,170 @@
+"""Django settings for Kengen.
+
+Everything deployment-specific comes from the environment:
+
+- ``DATABASE_URL``: ``postgresql://user@host:5432/db`` for production; unset means the embedded
+  SQLite database at ``KENGEN_DATA_DIR/kengen.sqlite3``.
+- ``KENGEN_SECRET_KEY``: required when ``KENGEN_DEBUG`` is off.
+- ``KENGEN_DEBUG``: ``1`` for local development and the demo.
+- ``KENGEN_ALLOWED_HOSTS``: comma-separated host names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("KENGEN_DATA_DIR", Path.cwd() / "var"))
+
+DEBUG = os.environ.get("KENGEN_DEBUG", "0") == "1"
+
+
+def _secret_key() -> str:
+    """The key from the environment, else one generated once and kept in the data folder."""
+    if key := os.environ.get("KENGEN_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = [h for h in os.environ.get("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "kengen.core",
+    "kengen.audit",
+    "kengen.users",
+    "kengen.organizations",
+    "kengen.contractors",
+    "kengen.people",
+    "kengen.systems",
+    "kengen.roles",
+    "kengen.eligibility",
+    "kengen.grants",
+    "kengen.profiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kengen.core.middleware.DomainExceptionMiddleware",
+]
+
+ROOT_URLCONF = "kengen.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kengen.roles.context_processors.roles",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "kengen.wsgi.application"
+
+_default_sqlite = f"sqlite:///{DATA_DIR / 'kengen.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; the busy timeout makes writers queue
+    # instead of failing with "database is locked"; IMMEDIATE takes the write lock at BEGIN
+    # so that select_for_update-style services serialise instead of deadlocking.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 10,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "users:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "users:login"
+
+# Argon2id with parameters pinned here, never the library's or Django's moving defaults.
+# OWASP Password Storage Cheat Sheet, second recommended set: m=19 MiB, t=2, p=1.
+KENGEN_ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+PASSWORD_HASHERS = ["kengen.users.hashers.PinnedArgon2idHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("KENGEN_SECURE_COOKIES", "0") == "1"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+EMAIL_BACKEND = os.environ.get(
+    "KENGEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("KENGEN_FROM_EMAIL", "kengen@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("KENGEN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request bodies may carry passwords: never log them.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}
+
+# The municipality profile whose tables are loaded by `kengen demo` / `kengen profile load`.
+KENGEN_PROFILE = os.environ.get("KENGEN_PROFILE", "kitami")
+KENGEN_MUNICIPALITY_NAME = _("Kitami City")

@@ -1,0 +1,98 @@
+"""The catalogue of systems and the operation permissions (権限) each one offers."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kengen.core.models import EffectiveDated, EffectiveQuerySet, RestrictedQuerySet
+from kengen.systems.choices import SystemKind
+
+
+class SystemQuerySet(EffectiveQuerySet):
+    def restrict_to_scope(self, scope, action, on=None):
+        # The catalogue itself is readable by every signed-in user; changing it is configuration.
+        if action == "view":
+            return self
+        return self if scope.is_configurator else self.none()
+
+
+class System(EffectiveDated):
+    """An administrative information system (A2.1) or one of the core package's business systems.
+
+    Its administrator is whoever heads ``owner`` on the day (A3): the IT division for the core
+    package, the two-factor system and the intermediate server; the owning division for an
+    individual system. A business system of the core package has the core package as ``parent``
+    and is administered with it.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=SystemKind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="business_systems",
+        verbose_name=_("core package"),
+    )
+    owner = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="owned_systems",
+        verbose_name=_("owning division"),
+    )
+    handles_specific_personal_info = models.BooleanField(
+        _("handles specific personal information"),
+        default=False,
+        help_text=_("Specific personal information (特定個人情報, A2.10): stricter rules may apply."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.IntegerField(_("order"), default=0)
+
+    objects = SystemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("system")
+        verbose_name_plural = _("systems")
+        constraints = [
+            EffectiveDated.interval_constraint("system_valid_interval"),
+            models.CheckConstraint(
+                condition=Q(kind=SystemKind.CORE_BUSINESS, parent__isnull=False)
+                | (~Q(kind=SystemKind.CORE_BUSINESS) & Q(parent__isnull=True)),
+                name="system_only_business_systems_have_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def account_system(self) -> System:
+        """The system on which user IDs are issued: the core package for its business systems."""
+        return self.parent if self.parent_id else self
+
+
+class SystemPermissionQuerySet(RestrictedQuerySet):
+    def restrict_to_scope(self, scope, action, on=None):
+        return self if action == "view" else (self if scope.is_configurator else self.none())
+
+
+class SystemPermission(models.Model):
+    """An operation permission a system offers (e.g. 照会 / 更新 / 管理), configurable per system."""
+
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="permissions", verbose_name=_("system"))
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=50)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    sort_order = models.IntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    objects = SystemPermissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["system", "sort_order", "code"]
+        verbose_name = _("operation permission")
+        verbose_name_plural = _("operation permissions")
+        constraints = [models.UniqueConstraint(fields=["system", "code"], name="system_permission_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.system.name} {self.name}"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "kengen.users"
+    label = "users"
+    verbose_name = "Kengen users"

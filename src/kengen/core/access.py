@@ -1,0 +1,41 @@
+"""One way to fetch a single object for a user: in scope, or 404 — and a refusal is recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from kengen.core.exceptions import NotFound
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_visible(
+    model: type[M], user: Any, *, action: str = "view", on: dt.date | None = None, ip_address: str | None = None,
+    **lookup: Any,
+) -> M:
+    """The object matching ``lookup`` if ``user`` may ``action`` it, else ``NotFound``.
+
+    Whether the object exists outside the user's scope is never revealed (A4: a security officer
+    asking for another organization's person gets 404), but the attempt is written to the audit log.
+    """
+    obj = model.objects.restrict(user, action, on=on).filter(**lookup).first()  # type: ignore[attr-defined]
+    if obj is not None:
+        return obj
+    hidden = model._default_manager.filter(**lookup).first()
+    if hidden is not None:
+        from kengen.audit.choices import AuditAction
+        from kengen.audit.services import audit_record
+
+        audit_record(
+            actor=user if getattr(user, "pk", None) else None,
+            action=AuditAction.ACCESS_DENIED,
+            target=hidden,
+            target_label=f"{model._meta.label_lower}:{hidden.pk}",  # no content of what was hidden
+            new={"action": action},
+            ip_address=ip_address,
+        )
+    raise NotFound(_("Not found."))

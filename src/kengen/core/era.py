@@ -67,8 +67,8 @@ def wareki_datetime(value: dt.datetime) -> str:
     return f"{wareki(value)} {value.hour}時{value.minute:02d}分"
 
 
-_LONG = re.compile(r"^(明治|大正|昭和|平成|令和)(元|\d{1,2})年(\d{1,2})月(\d{1,2})日$")
-_SHORT = re.compile(r"^([MTSHR])(\d{1,2})[./-](\d{1,2})[./-](\d{1,2})$", re.IGNORECASE)
+_LONG = re.compile(r"^(明治|大正|昭和|平成|令和)(元|\d{1,3})年(\d{1,2})月(\d{1,2})日$")
+_SHORT = re.compile(r"^([MTSHR])(\d{1,3})[./-](\d{1,2})[./-](\d{1,2})$", re.IGNORECASE)
 
 
 def parse_wareki(text: str) -> dt.date:

@@ -1,0 +1,130 @@
+"""Building test state through the real services (never ``objects.create``).
+
+``World`` gives a small municipality: a city, a department with two security-unit divisions
+(each with a section), a head post and staff posts, and helpers to add people, users and systems.
+Used by the tests of every app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+from kengen.organizations.models import Organization, Post
+from kengen.organizations.services import OrganizationSpec, organization_create
+from kengen.people.choices import EmploymentType
+from kengen.people.models import Person
+from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.systems.choices import SystemKind
+from kengen.systems.models import System
+from kengen.systems.services import system_create
+from kengen.users.models import User
+from kengen.users.services import user_create
+
+START = dt.date(2024, 4, 1)
+TEST_PASSWORD = "correct horse battery staple 42"
+_seq = itertools.count(1)
+
+
+def post(code: str, name: str, *, is_head: bool = False, rank: int = 100) -> Post:
+    found = Post.objects.filter(code=code).first()
+    return found or Post.objects.create(code=code, name=name, is_head=is_head, rank=rank)
+
+
+def org(code: str, name: str, kind: str, parent: Organization | None = None, *, security: bool = False,
+        valid_from: dt.date = START) -> Organization:
+    return organization_create(
+        actor=None,
+        spec=OrganizationSpec(code=code, name=name, kind=kind, parent=parent, is_security_unit=security),
+        valid_from=valid_from,
+    )
+
+
+def staff(
+    unit: Organization,
+    *,
+    post_: Post | None = None,
+    employment_type: str = EmploymentType.REGULAR,
+    valid_from: dt.date = START,
+    appointment_to: dt.date | None = None,
+    family: str = "山田",
+    given: str | None = None,
+) -> Person:
+    n = next(_seq)
+    person = person_create(
+        actor=None, family_name=family, given_name=given or f"太郎{n}", family_name_kana="ヤマダ",
+        given_name_kana=f"タロウ{n}", staff_number=f"T{n:06d}",
+    )
+    if employment_type in EmploymentType.fixed_term() and appointment_to is None:
+        appointment_to = dt.date(valid_from.year + (1 if valid_from.month >= 4 else 0), 4, 1)
+    appointment_start(
+        actor=None, person=person, employment_type=employment_type, valid_from=valid_from, valid_to=appointment_to
+    )
+    assignment_start(
+        actor=None, person=person, organization=unit, post=post_ or post("shuji", "主事"), valid_from=valid_from
+    )
+    return person
+
+
+def user_for(person: Person | None, username: str | None = None, **kwargs) -> User:
+    return user_create(
+        actor=None, username=username or f"user{next(_seq)}", password=TEST_PASSWORD, person=person, **kwargs
+    )
+
+
+@dataclass
+class World:
+    """A city with 総務部 > 職員課 (> 人事係) and 総務部 > 市民税課 (> 課税係), and 企画財政部 > 情報システム課."""
+
+    city: Organization
+    somu: Organization
+    shokuin: Organization
+    jinji: Organization
+    shiminzei: Organization
+    kazei: Organization
+    kikaku: Organization
+    joho: Organization
+    head: Post
+    section_head: Post
+    clerk: Post
+    people: dict[str, Person] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def system(self, code: str, name: str, kind: str = SystemKind.INDIVIDUAL, owner: Organization | None = None,
+               permissions=(("inquiry", "照会"), ("update", "更新")), parent: System | None = None) -> System:
+        return system_create(
+            actor=None, code=code, name=name, kind=kind, owner=owner or self.shokuin, valid_from=START,
+            parent=parent, permissions=permissions if kind != SystemKind.CORE else (),
+        )
+
+    def core(self) -> tuple[System, System]:
+        """COKAS-R/ADⅡ and one business system (個人住民税) of it."""
+        core = self.system("COKAS", "COKAS-R/ADⅡ", SystemKind.CORE, owner=self.joho)
+        tax = self.system("CK-TAX", "個人住民税", SystemKind.CORE_BUSINESS, owner=self.joho, parent=core,
+                          permissions=(("inquiry", "照会"), ("update", "更新"), ("admin", "管理")))
+        return core, tax
+
+
+def build_world() -> World:
+    city = org("CITY", "北見市", "city")
+    somu = org("SOMU", "総務部", "department", city)
+    shokuin = org("SHOKUIN", "職員課", "division", somu, security=True)
+    jinji = org("JINJI", "人事係", "section", shokuin)
+    shiminzei = org("SHIMINZEI", "市民税課", "division", somu, security=True)
+    kazei = org("KAZEI", "課税係", "section", shiminzei)
+    kikaku = org("KIKAKU", "企画財政部", "department", city)
+    joho = org("JOHO", "情報システム課", "division", kikaku, security=True)
+    w = World(
+        city=city, somu=somu, shokuin=shokuin, jinji=jinji, shiminzei=shiminzei, kazei=kazei, kikaku=kikaku,
+        joho=joho, head=post("kacho", "課長", is_head=True, rank=30),
+        section_head=post("kakaricho", "係長", is_head=True, rank=50), clerk=post("shuji", "主事"),
+    )
+    w.people["shokuin_head"] = staff(shokuin, post_=w.head, family="佐藤", given="一郎")
+    w.people["shiminzei_head"] = staff(shiminzei, post_=w.head, family="鈴木", given="二郎")
+    w.people["joho_head"] = staff(joho, post_=w.head, family="高橋", given="三郎")
+    w.people["jinji_clerk"] = staff(jinji, family="田中", given="花子")
+    w.people["kazei_clerk"] = staff(kazei, family="伊藤", given="次郎")
+    for key in ("shokuin_head", "shiminzei_head", "joho_head", "jinji_clerk", "kazei_clerk"):
+        w.users[key] = user_for(w.people[key], username=key.replace("_", "-"))
+    return w

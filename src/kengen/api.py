@@ -1,0 +1,93 @@
+"""The JSON API at ``/api/v1/`` (django-ninja); OpenAPI at ``/api/v1/openapi.json``.
+
+Authentication: ``Authorization: Bearer kgn_…`` (tokens from the UI's API token page) or the
+browser session (with CSRF). Every endpoint reads through ``restrict`` like the UI, so a security
+officer asking for another organization's person gets 404 here too. Domain exceptions are mapped
+to HTTP in one place (``_domain_error``).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
+from kengen.users.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_authenticate(token)
+        if user is None:
+            audit_record(
+                actor=None,
+                actor_label="api-token",
+                action=AuditAction.LOGIN_FAILED,
+                target_label=f"API token {token[:8]}…" if token.startswith("kgn_") else "API token (malformed)",
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+            return None
+        request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session; CSRF is checked for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Kengen API",
+    version="1",
+    description="Read access to the management file and its reference data, with the same scope "
+    "rules as the web UI.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+_STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, RuleViolation: 422}
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+    return api.create_response(request, exc.as_dict(), status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request, {"error": "Unauthenticated", "message": "A valid API token is required."}, status=401
+    )
+
+
+def _mount() -> None:
+    from kengen.audit.api import router as audit_router
+    from kengen.eligibility.api import router as eligibility_router
+    from kengen.grants.api import router as grants_router
+    from kengen.organizations.api import router as organizations_router
+    from kengen.people.api import router as people_router
+    from kengen.roles.api import router as roles_router
+    from kengen.systems.api import router as systems_router
+
+    api.add_router("/me", roles_router, tags=["me"])
+    api.add_router("/organizations", organizations_router, tags=["organizations"])
+    api.add_router("/people", people_router, tags=["people"])
+    api.add_router("/systems", systems_router, tags=["systems"])
+    api.add_router("/", grants_router, tags=["management file"])
+    api.add_router("/eligibility", eligibility_router, tags=["eligibility (別表第2)"])
+    api.add_router("/audit", audit_router, tags=["audit"])
+
+
+_mount()

@@ -1,0 +1,64 @@
+"""Form pieces shared by every page: the as-of date and date fields that accept era dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kengen.core.era import parse_wareki
+
+
+class DateInput(forms.DateInput):
+    """A native date picker (``<input type="date">``, ISO values)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class EraDateField(forms.DateField):
+    """A date typed as 2024-04-01, 令和6年4月1日 or R6.4.1."""
+
+    widget = DateInput
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                return super().to_python(value)
+            except ValidationError:
+                try:
+                    return parse_wareki(value)
+                except ValueError:
+                    raise ValidationError(
+                        _("Enter a date such as 2024-04-01 or 令和6年4月1日."), code="invalid"
+                    ) from None
+        return super().to_python(value)
+
+
+class AsOfForm(forms.Form):
+    """``?on=YYYY-MM-DD``: the date a page is looked at (default: today)."""
+
+    on = EraDateField(label=_("As of"), required=False)
+
+    def as_of(self) -> dt.date:
+        if self.is_valid() and self.cleaned_data.get("on"):
+            return self.cleaned_data["on"]
+        return timezone.localdate()
+
+
+def as_of_date(request, param: str = "on") -> tuple[dt.date, AsOfForm]:
+    """The as-of date of a GET request, and the bound form that shows it (with any error)."""
+    form = AsOfForm({"on": request.GET.get(param, "")} if request.GET.get(param) else None)
+    date = form.as_of()
+    if not form.is_bound:
+        form = AsOfForm(initial={"on": date})
+    return date, form
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None

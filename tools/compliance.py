@@ -27,9 +27,14 @@ PINNED = ROOT / "tools" / "clauses.txt"
 def load_clauses() -> list[tuple[str, str]]:
     source = REQUIREMENTS if REQUIREMENTS.exists() else PINNED
     clauses = []
-    for line in source.read_text(encoding="utf-8").splitlines():
+    lines = source.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
         if m := REQ_LINE.match(line.strip()):
             text = m.group(2)
+            for cont in lines[i + 1 :]:  # wrapped continuation lines are indented
+                if not cont.startswith("  ") or REQ_LINE.match(cont.strip()):
+                    break
+                text += " " + cont.strip()
             first = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
             clauses.append((m.group(1), first if len(first) <= 160 else first[:157] + "…"))
     return clauses

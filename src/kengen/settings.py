@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "kengen.roles",
     "kengen.eligibility",
     "kengen.grants",
+    "kengen.notifications",
+    "kengen.applications",
+    "kengen.terminals",
     "kengen.profiles",
 ]
 
@@ -148,11 +151,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# kengen/static is not inside an app: CSS, htmx and the vendored fonts/tokens live there.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 EMAIL_BACKEND = os.environ.get(
     "KENGEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("KENGEN_FROM_EMAIL", "kengen@localhost")
+EMAIL_HOST = os.environ.get("KENGEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KENGEN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KENGEN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KENGEN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("KENGEN_EMAIL_TLS", "0") == "1"
+EMAIL_TIMEOUT = 10
+# Absolute URL of this Kengen, for links in emails.
+KENGEN_BASE_URL = os.environ.get("KENGEN_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

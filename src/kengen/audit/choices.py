@@ -42,5 +42,18 @@ class AuditAction(models.TextChoices):
     GRANT_CREATED = "grant.created", _("Permission granted")
     GRANT_ENDED = "grant.ended", _("Permission ended")
 
+    NETWORK_REGISTRATION_RECORDED = "network_registration.recorded", _("Network user registration recorded")
+    APPLICATION_CREATED = "application.created", _("Application drafted")
+    APPLICATION_SUBMITTED = "application.submitted", _("Application submitted")
+    APPLICATION_WITHDRAWN = "application.withdrawn", _("Application withdrawn")
+    APPLICATION_REGISTERED = "application.registered", _("Application registered")
+    APPLICATION_REJECTED = "application.rejected", _("Application rejected")
+    DIRECT_GRANT = "grant.direct", _("Direct grant (A5.5)")
+    BREACH_DELETION = "grant.breach_deletion", _("Deletion for breach (A5.7)")
+    ENROLMENT_OPENED = "enrolment.opened", _("Biometric enrolment required")
+    ENROLMENT_SCHEDULED = "enrolment.scheduled", _("Biometric enrolment scheduled")
+    ENROLMENT_COMPLETED = "enrolment.completed", _("Biometric enrolment completed")
+    DUE_RUN = "jobs.run_due", _("Scheduled run")
+
     PROFILE_LOADED = "profile.loaded", _("Profile loaded")
     EXPORT = "export", _("Exported")

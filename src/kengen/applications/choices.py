@@ -1,0 +1,26 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    REGISTERED = "registered", _("Registered")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class LineAction(models.TextChoices):
+    """別記様式1 is a registration (登録) or cancellation (解除) application."""
+
+    REGISTER = "register", _("Register")
+    CANCEL = "cancel", _("Cancel")
+
+
+class Route(models.TextChoices):
+    """Which administrator an application goes to (A5.2, A6.2)."""
+
+    CORE = "core", _("Core system administrator")
+    INTERMEDIATE = "intermediate", _("Intermediate server administrator")
+    INDIVIDUAL = "individual", _("Individual system administrator")
+    TWO_FACTOR = "two_factor", _("Two-factor system administrator")

@@ -1,0 +1,398 @@
+"""Form 1 applications from submission to registration (A5.1–A5.4, A6.1–A6.3, A7, A10).
+
+A security officer drafts and submits an application for people of their own units only (A4); it
+goes to the administrator of the system (``Route``); whoever holds that post on the day registers
+it — writing user IDs and grants into the management file in one transaction — or rejects it with
+a reason, and the security officer is notified (A5.4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kengen.applications.choices import ApplicationStatus, LineAction, Route
+from kengen.applications.models import Application, ApplicationLine, NetworkUserRegistration
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.core.era import wareki
+from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
+from kengen.core.models import active_on_q
+from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
+from kengen.grants.models import Account, Grant
+from kengen.grants.services import account_create, check_appointment_cap, check_purpose, grant_create, grant_end
+from kengen.notifications.services import notification_send
+from kengen.people.choices import PersonKind
+from kengen.people.models import Person
+from kengen.roles.selectors import administrators_of, scope_for, security_officers_for
+from kengen.systems.choices import SystemKind
+from kengen.systems.models import System, SystemPermission
+
+ROUTE_OF_KIND = {
+    SystemKind.CORE: Route.CORE,
+    SystemKind.CORE_BUSINESS: Route.CORE,
+    SystemKind.INTERMEDIATE: Route.INTERMEDIATE,
+    SystemKind.INDIVIDUAL: Route.INDIVIDUAL,
+    SystemKind.TWO_FACTOR: Route.TWO_FACTOR,
+}
+
+
+@dataclass
+class LineSpec:
+    """One row to put on an application."""
+
+    person: Person
+    system: System  # a business system of the core package, or any other system
+    permissions: Sequence[SystemPermission]
+    action: str = LineAction.REGISTER
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None  # exclusive
+
+
+@dataclass
+class RegistrationResult:
+    application: Application
+    grants: list[Grant] = field(default_factory=list)
+    ended: list[Grant] = field(default_factory=list)
+
+
+def _officer_unit(actor, organization) -> None:
+    scope = scope_for(actor)
+    if organization.id not in scope.officer_unit_ids:
+        raise PermissionDenied(
+            _("Only the security officer of %(unit)s can apply for its people.") % {"unit": organization.name},
+            clause="A5.1",
+        )
+
+
+def _next_number(today: dt.date) -> str:
+    fy = today.year if today.month >= 4 else today.year - 1
+    prefix = f"{fy}-"
+    last = Application.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
+    seq = int(last.split("-")[1]) + 1 if last else 1
+    return f"{prefix}{seq:05d}"
+
+
+def _check_people_in_reach(actor, people: Sequence[Person], on: dt.date) -> None:
+    """A4: an officer applies only for people of their own units; anyone else is 'not found'."""
+    visible = set(
+        Person.objects.restrict(actor, "change", on=on).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True)
+    )
+    for p in people:
+        if p.pk not in visible:
+            raise NotFound(_("Not found."))
+
+
+def requires_network_registration(person: Person, on: dt.date) -> bool:
+    appointment = person.appointment_on(on)
+    return appointment is not None and appointment.is_fiscal_year
+
+
+def check_network_registration(person: Person, on: dt.date) -> None:
+    """A5.3: a fiscal-year appointee's network user registration must be filed first."""
+    if requires_network_registration(person, on) and not person.network_registrations.filter(filed_on__lte=on).exists():
+        raise RuleViolation(
+            _("%(name)s is a fiscal-year appointee: record their network user registration application "
+              "(利用者情報登録申請書) before applying for permissions (A5.3).") % {"name": person.full_name},
+            clause="A5.3",
+            field="person",
+        )
+
+
+@transaction.atomic
+def network_registration_record(*, actor, person: Person, filed_on: dt.date, reference: str) -> NetworkUserRegistration:
+    """Record the network user registration application of a person (A5.3)."""
+    _check_people_in_reach(actor, [person], filed_on)
+    if not reference.strip():
+        raise RuleViolation(_("Give the reference of the registration application."), clause="A5.3", field="reference")
+    reg = NetworkUserRegistration.objects.create(
+        person=person, filed_on=filed_on, reference=reference.strip(), recorded_by=actor
+    )
+    audit_record(
+        actor=actor, action=AuditAction.NETWORK_REGISTRATION_RECORDED, target=reg,
+        new={"person": person.pk, "filed_on": filed_on, "reference": reg.reference},
+    )
+    return reg
+
+
+def _line_snapshot(line: ApplicationLine) -> dict:
+    return {
+        "person": line.person_id, "system": line.system.code, "action": line.action,
+        "permissions": sorted(p.code for p in line.permissions.all()),
+        "valid_from": line.valid_from, "valid_to": line.valid_to, "user_id": line.user_id,
+    }
+
+
+def _validate_line(app: Application, spec: LineSpec, account_system: System) -> None:
+    if spec.system.account_system.id != account_system.id:
+        raise RuleViolation(
+            _("%(system)s goes to a different administrator: make a separate application.")
+            % {"system": spec.system.name},
+            clause="A5.2",
+            field="system",
+        )
+    if spec.system.kind == SystemKind.CORE:
+        raise RuleViolation(_("Choose the business systems of COKAS-R/ADⅡ."), clause="A2.1", field="system")
+    if not spec.permissions:
+        raise RuleViolation(_("Choose at least one permission."), clause="A5.2", field="permissions")
+    for perm in spec.permissions:
+        if perm.system_id != spec.system.id:
+            raise RuleViolation(
+                _("%(perm)s is not a permission of %(system)s.") % {"perm": perm.name, "system": spec.system.name},
+                clause="A5.2",
+                field="permissions",
+            )
+    if spec.person.kind != PersonKind.STAFF:
+        raise RuleViolation(
+            _("Maintenance staff are registered by the administrator, not on Form 1."), clause="A5.9", field="person"
+        )
+    if spec.action not in LineAction.values:
+        raise RuleViolation(_("Unknown action."), field="action")
+    if spec.valid_from is None:
+        raise RuleViolation(_("Give the date from which the change applies."), field="valid_from")
+    if spec.valid_to is not None and spec.valid_to <= spec.valid_from:
+        raise RuleViolation(_("The end must come after the start."), field="valid_to")
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor,
+    organization,
+    system: System,
+    lines: Sequence[LineSpec],
+    purpose: str = Purpose.DUTIES,
+    purpose_note: str = "",
+    purpose_approved_by: Person | None = None,
+    purpose_approved_on: dt.date | None = None,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> Application:
+    """Draft a Form 1 for people of the officer's unit (A5.1, A5.2, A6.2)."""
+    today = today or timezone.localdate()
+    _officer_unit(actor, organization)
+    account_system = system.account_system
+    if not lines:
+        raise RuleViolation(_("An application needs at least one person."), clause="A5.2", field="lines")
+    _check_people_in_reach(actor, [line.person for line in lines], today)
+    if purpose == Purpose.OTHER and not (purpose_approved_by and purpose_approved_on and purpose_note.strip()):
+        raise RuleViolation(
+            _("A purpose other than duties or training needs the security officer's approval: "
+              "who approved it, on what date, and for what."),
+            clause="A10",
+            field="purpose_approved_by",
+        )
+    app = Application.objects.create(
+        number=_next_number(today), organization=organization, system=account_system,
+        route=ROUTE_OF_KIND[account_system.kind], purpose=purpose, purpose_note=purpose_note,
+        purpose_approved_by=purpose_approved_by if purpose == Purpose.OTHER else None,
+        purpose_approved_on=purpose_approved_on if purpose == Purpose.OTHER else None,
+        reason=reason, created_by=actor,
+    )
+    for spec in lines:
+        _validate_line(app, spec, account_system)
+        line = ApplicationLine.objects.create(
+            application=app, person=spec.person, system=spec.system, action=spec.action,
+            valid_from=spec.valid_from, valid_to=spec.valid_to,
+        )
+        line.permissions.set(spec.permissions)
+    audit_record(
+        actor=actor, action=AuditAction.APPLICATION_CREATED, target=app, application_ref=app.number,
+        new={"system": account_system.code, "route": app.route, "purpose": purpose,
+             "lines": [_line_snapshot(li) for li in app.lines.all()]},
+    )
+    return app
+
+
+def _lock(app: Application, user, action: str) -> Application:
+    locked = (
+        Application.objects.restrict(user, action).select_for_update().filter(pk=app.pk).first()
+    )
+    if locked is None:
+        raise NotFound(_("Not found."))
+    return locked
+
+
+def _expect(app: Application, *statuses: str) -> None:
+    if app.status not in statuses:
+        raise Conflict(
+            _("Application %(number)s is %(status)s; this cannot be done now.")
+            % {"number": app.number, "status": app.get_status_display()}
+        )
+
+
+def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
+    for line in on_lines:
+        if line.action == LineAction.REGISTER:
+            check_network_registration(line.person, line.valid_from)
+            check_appointment_cap(line.person, line.valid_from, line.valid_to)
+    if app.purpose == Purpose.OTHER:
+        for line in on_lines:
+            check_purpose(
+                person=line.person, purpose=app.purpose, approved_by=app.purpose_approved_by,
+                approved_on=app.purpose_approved_on, note=app.purpose_note,
+            )
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    """Send the draft to the administrator. The rules are checked now and again at registration."""
+    app = _lock(application, actor, "change")
+    _expect(app, ApplicationStatus.DRAFT)
+    lines = list(app.lines.select_related("person", "system"))
+    _check_rules(app, lines)
+    scope = scope_for(actor)
+    if app.organization_id not in scope.officer_unit_ids:
+        raise PermissionDenied(_("Only the security officer can submit."), clause="A5.2")
+    app.status = ApplicationStatus.SUBMITTED
+    app.submitted_at = timezone.now()
+    app.applicant = actor.person
+    app.save(update_fields=["status", "submitted_at", "applicant"])
+    audit_record(actor=actor, action=AuditAction.APPLICATION_SUBMITTED, target=app, application_ref=app.number,
+                 old={"status": ApplicationStatus.DRAFT}, new={"status": app.status})
+    notification_send(
+        recipients=administrators_of(app.system, timezone.localdate()),
+        clause="A5.2" if app.route != Route.TWO_FACTOR else "A6.2",
+        subject=_("Application %(number)s from %(unit)s") % {"number": app.number, "unit": app.organization.name},
+        body=_("A Form 1 application (%(n)d people) for %(system)s is waiting for registration.")
+        % {"n": len({li.person_id for li in lines}), "system": app.system.name},
+        target=app,
+        link=reverse("applications:detail", args=[app.pk]),
+    )
+    return app
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application) -> Application:
+    app = _lock(application, actor, "change")
+    _expect(app, ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+    old = app.status
+    app.status = ApplicationStatus.WITHDRAWN
+    app.decided_at = timezone.now()
+    app.save(update_fields=["status", "decided_at"])
+    audit_record(actor=actor, action=AuditAction.APPLICATION_WITHDRAWN, target=app, application_ref=app.number,
+                 old={"status": old}, new={"status": app.status})
+    return app
+
+
+def _notify_officers(app: Application, subject: str, body: str, clause: str) -> None:
+    today = timezone.localdate()
+    officers = list(security_officers_for(app.organization_id, today))
+    if app.applicant_id and app.applicant not in officers:
+        officers.append(app.applicant)
+    notification_send(
+        recipients=officers, clause=clause, subject=subject, body=body, target=app,
+        link=reverse("applications:detail", args=[app.pk]),
+    )
+
+
+def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
+    system = line.system.account_system
+    existing = (
+        Account.objects.select_for_update().filter(system=system, person=line.person).filter(
+            active_on_q(line.valid_from)
+        ).first()
+    )
+    if existing is not None:
+        return existing
+    user_id = (user_ids.get(line.id) or line.user_id or line.person.staff_number or "").strip()
+    return account_create(
+        actor=actor, system=system, user_id=user_id, person=line.person, valid_from=line.valid_from,
+        kind=AccountKind.PERSONAL,
+    )
+
+
+@transaction.atomic
+def application_register(
+    *, actor, application: Application, user_ids: Mapping[int, str] | None = None
+) -> RegistrationResult:
+    """Register the application in the management file (A5.4, A6.3), all lines or none, and
+    notify the security officer. ``user_ids`` maps line id → user ID for people who have none yet
+    (default: their staff number)."""
+    app = _lock(application, actor, "decide")
+    _expect(app, ApplicationStatus.SUBMITTED)
+    user_ids = user_ids or {}
+    lines = list(app.lines.select_related("person", "system").prefetch_related("permissions"))
+    _check_rules(app, lines)
+    result = RegistrationResult(application=app)
+    for line in lines:
+        if line.action == LineAction.REGISTER:
+            account = _account_for(actor, line, user_ids)
+            line.user_id = account.user_id
+            line.save(update_fields=["user_id"])
+            for perm in line.permissions.all():
+                result.grants.append(grant_create(
+                    actor=actor, account=account, permission=perm, valid_from=line.valid_from,
+                    valid_to=line.valid_to, purpose=app.purpose, purpose_note=app.purpose_note,
+                    purpose_approved_by=app.purpose_approved_by, purpose_approved_on=app.purpose_approved_on,
+                    basis=GrantBasis.APPLICATION, basis_reference=app.number, application_ref=app.number,
+                ))
+        else:
+            held = Grant.objects.filter(
+                account__person=line.person, account__system=line.system.account_system,
+                permission__in=line.permissions.all(), ended_at__isnull=True,
+            ).filter(active_on_q(line.valid_from) | active_on_q(timezone.localdate()))
+            if not held.exists():
+                raise RuleViolation(
+                    _("%(name)s holds none of the permissions to cancel on %(system)s.")
+                    % {"name": line.person.full_name, "system": line.system.name},
+                    clause="A5.1",
+                    field="permissions",
+                )
+            for g in held:
+                result.ended.append(grant_end(
+                    actor=actor, grant=g, on=line.valid_from, reason=EndReason.CANCELLED, application_ref=app.number,
+                ))
+    app.status = ApplicationStatus.REGISTERED
+    app.decided_at = timezone.now()
+    app.decided_by = actor.person
+    app.save(update_fields=["status", "decided_at", "decided_by"])
+    audit_record(actor=actor, action=AuditAction.APPLICATION_REGISTERED, target=app, application_ref=app.number,
+                 old={"status": ApplicationStatus.SUBMITTED},
+                 new={"status": app.status, "grants": [g.pk for g in result.grants],
+                      "ended": [g.pk for g in result.ended]})
+    clause = "A6.3" if app.route == Route.TWO_FACTOR else "A5.4"
+    _notify_officers(
+        app,
+        _("Application %(number)s has been registered") % {"number": app.number},
+        _("%(system)s: %(added)d permissions registered and %(ended)d cancelled, on %(date)s.")
+        % {"system": app.system.name, "added": len(result.grants), "ended": len(result.ended),
+           "date": wareki(timezone.localdate())},
+        clause,
+    )
+    if app.route == Route.TWO_FACTOR:
+        from kengen.terminals.services import enrolment_open
+
+        for line in lines:
+            if line.action == LineAction.REGISTER:
+                enrolment_open(actor=actor, person=line.person, application=app)
+    return result
+
+
+@transaction.atomic
+def application_reject(*, actor, application: Application, reason: str) -> Application:
+    app = _lock(application, actor, "decide")
+    _expect(app, ApplicationStatus.SUBMITTED)
+    if not reason.strip():
+        raise RuleViolation(_("Say why the application is rejected."), field="reason")
+    app.status = ApplicationStatus.REJECTED
+    app.rejection_reason = reason.strip()
+    app.decided_at = timezone.now()
+    app.decided_by = actor.person
+    app.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+    audit_record(actor=actor, action=AuditAction.APPLICATION_REJECTED, target=app, application_ref=app.number,
+                 old={"status": ApplicationStatus.SUBMITTED}, new={"status": app.status, "reason": app.rejection_reason})
+    _notify_officers(
+        app,
+        _("Application %(number)s was rejected") % {"number": app.number},
+        _("Reason: %(reason)s") % {"reason": app.rejection_reason},
+        "A5.4",
+    )
+    return app

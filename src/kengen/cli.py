@@ -4,6 +4,7 @@
     kengen demo [--serve]        migrate, load the demo profile, print the demo sign-ins
     kengen migrate               apply database migrations
     kengen audit verify          check the audit log's hash chain (exit 1 if broken)
+    kengen run-due               close expired grants, send reminders (cron / systemd timer)
     kengen <any manage.py command>
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"serve": "runserver"}
+ALIASES = {"serve": "runserver", "run-due": "run_due"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kengen.notifications",
     "kengen.applications",
     "kengen.terminals",
+    "kengen.jobs",
     "kengen.profiles",
 ]
 

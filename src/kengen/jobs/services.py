@@ -1,0 +1,148 @@
+"""``kengen run-due``: the work that falls due with time.
+
+- grants whose ``valid_to`` has come are closed (end reason: period ended, or end of appointment, A7);
+- grants of people whose appointment has ended are capped at its end (A7) — e.g. a retirement
+  recorded after the grant was made;
+- people still to enrol biometric data, and their officers, are reminded (A6.4);
+- emails that could not be sent are retried.
+
+Idempotent and safe to run every few minutes from cron or a systemd timer, also from two hosts
+against one PostgreSQL database: the whole run takes a PostgreSQL advisory lock (a second run
+finds it taken and does nothing), and every item is re-checked under a row lock before it changes,
+so nothing is processed twice even without the lock (SQLite serialises writers itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.core.models import active_on_q
+from kengen.grants.choices import EndReason
+from kengen.grants.models import Grant
+from kengen.notifications.choices import EmailStatus
+from kengen.notifications.models import Notification
+from kengen.notifications.services import notification_deliver
+from kengen.people.models import Appointment
+from kengen.terminals.services import enrolment_remind_due
+
+ADVISORY_LOCK_KEY = 0x4B454E47454E  # "KENGEN"
+
+
+@dataclass
+class DueSummary:
+    ran: bool = True
+    expired: int = 0
+    capped: int = 0
+    reminders: int = 0
+    emails_retried: int = 0
+
+    def as_dict(self) -> dict:
+        return {"expired": self.expired, "capped": self.capped, "reminders": self.reminders,
+                "emails_retried": self.emails_retried}
+
+
+@contextmanager
+def _single_flight():
+    """On PostgreSQL, let only one run at a time proceed (session-level advisory lock)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        got = cur.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def _close(grant_id: int, *, reason: str, now: dt.datetime, valid_to: dt.date | None = None) -> bool:
+    with transaction.atomic():
+        g = (
+            Grant.objects.select_for_update(skip_locked=True)
+            .select_related("account__system", "permission")
+            .filter(pk=grant_id, ended_at__isnull=True)
+            .first()
+        )
+        if g is None:
+            return False  # someone else did it
+        old = {"valid_to": g.valid_to, "end_reason": g.end_reason}
+        if valid_to is not None:
+            g.valid_to = max(valid_to, g.valid_from)
+        g.end_reason = reason
+        g.ended_at = now
+        g.save(update_fields=["valid_to", "end_reason", "ended_at"])
+        audit_record(
+            actor=None, actor_label="kengen run-due", action=AuditAction.GRANT_ENDED, target=g, old=old,
+            new={"valid_to": g.valid_to, "end_reason": reason}, application_ref=g.basis_reference,
+        )
+    return True
+
+
+def _appointment_end(person_id: int, on_or_before: dt.date) -> dt.date | None:
+    last = (
+        Appointment.objects.filter(person_id=person_id, valid_to__isnull=False, valid_to__lte=on_or_before)
+        .order_by("-valid_to")
+        .values_list("valid_to", flat=True)
+        .first()
+    )
+    return last
+
+
+def close_expired_grants(today: dt.date, now: dt.datetime) -> int:
+    """Grants whose period is over but which nobody closed yet."""
+    done = 0
+    for gid, person_id, valid_to in Grant.objects.filter(ended_at__isnull=True, valid_to__lte=today).values_list(
+        "id", "account__person_id", "valid_to"
+    ):
+        end = _appointment_end(person_id, valid_to) if person_id else None
+        reason = EndReason.APPOINTMENT_ENDED if end == valid_to else EndReason.EXPIRED
+        done += _close(gid, reason=reason, now=now)
+    return done
+
+
+def cap_grants_at_appointment_end(today: dt.date, now: dt.datetime) -> int:
+    """A7: staff grants still running although their holder has no appointment today."""
+    employed_today = Appointment.objects.filter(active_on_q(today), person_id=OuterRef("account__person_id"))
+    stale = (
+        Grant.objects.filter(ended_at__isnull=True, account__person__kind="staff")
+        .filter(active_on_q(today) | active_on_q(today, "account__"))
+        .exclude(valid_to__lte=today)
+        .filter(~Exists(employed_today))
+        .values_list("id", "account__person_id")
+    )
+    done = 0
+    for gid, person_id in stale:
+        end = _appointment_end(person_id, today)
+        if end is None:
+            continue  # never appointed: nothing to cap against (refused at creation anyway)
+        done += _close(gid, reason=EndReason.APPOINTMENT_ENDED, now=now, valid_to=end)
+    return done
+
+
+def run_due(*, now: dt.datetime | None = None) -> DueSummary:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with _single_flight() as got:
+        if not got:
+            return DueSummary(ran=False)
+        summary = DueSummary()
+        summary.expired = close_expired_grants(today, now)
+        summary.capped = cap_grants_at_appointment_end(today, now)
+        summary.reminders = enrolment_remind_due(now=now)
+        failed = list(Notification.objects.filter(email_status=EmailStatus.FAILED).values_list("id", flat=True))
+        summary.emails_retried = notification_deliver(ids=failed) if failed else 0
+        if any(summary.as_dict().values()):
+            audit_record(actor=None, actor_label="kengen run-due", action=AuditAction.DUE_RUN,
+                         target_label="run-due", new=summary.as_dict())
+        return summary

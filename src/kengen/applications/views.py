@@ -1,0 +1,180 @@
+"""Form 1 applications: draft, submit, register or reject, print."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kengen.applications.choices import ApplicationStatus, LineAction
+from kengen.applications.forms import ApplicationForm, NetworkRegistrationForm, RejectForm
+from kengen.applications.models import Application
+from kengen.applications.pdf import render_form1
+from kengen.applications.services import (
+    LineSpec,
+    application_create,
+    application_register,
+    application_reject,
+    application_submit,
+    application_withdraw,
+    network_registration_record,
+    requires_network_registration,
+)
+from kengen.core.access import get_visible
+from kengen.core.forms import client_ip
+from kengen.core.models import exclusive_end
+from kengen.core.views import paginate
+from kengen.grants.models import Account
+from kengen.organizations.selectors import OrgTree
+from kengen.people.models import Person
+from kengen.roles.selectors import scope_for
+from kengen.systems.models import System, SystemPermission
+
+
+@login_required
+def application_list(request):
+    scope = scope_for(request.user)
+    apps = Application.objects.restrict(request.user).select_related("organization", "system", "applicant")
+    status = request.GET.get("status", "")
+    if status in ApplicationStatus.values:
+        apps = apps.filter(status=status)
+    to_register = (
+        Application.objects.restrict(request.user, "decide").filter(status=ApplicationStatus.SUBMITTED).count()
+        if scope.administered_system_ids else 0
+    )
+    systems = System.objects.as_of(timezone.localdate()).filter(parent__isnull=True) if scope.is_officer else []
+    return render(request, "applications/list.html", {
+        "status": status, "statuses": ApplicationStatus.choices, "to_register": to_register, "systems": systems,
+        **paginate(request, apps),
+    })
+
+
+def _choices_for(request, system: System):
+    today = timezone.localdate()
+    scope = scope_for(request.user)
+    tree = OrgTree(today)
+    people = Person.objects.restrict(request.user, "change").order_by("family_name_kana", "given_name_kana")
+    people_choices = [(p.pk, f"{p.full_name}（{p.staff_number}）") for p in people]
+    perms = SystemPermission.objects.filter(is_active=True).filter(
+        system__in=[system, *system.business_systems.all()]
+    ).select_related("system").order_by("system__sort_order", "sort_order")
+    perm_choices = [(p.pk, f"{p.system.name}：{p.name}" if p.system_id != system.id else p.name) for p in perms]
+    units = [(u, tree.full_name(u)) for u in sorted(scope.officer_unit_ids) if u in tree.by_id]
+    return people_choices, perm_choices, units
+
+
+@login_required
+def application_new(request):
+    scope = scope_for(request.user)
+    if not scope.is_officer:
+        messages.error(request, _("Only a security officer can make an application (Art. 5(2))."))
+        return redirect("applications:list")
+    system = get_visible(System, request.user, pk=request.GET.get("system") or request.POST.get("system") or 0)
+    system = system.account_system
+    people, perms, units = _choices_for(request, system)
+    form = ApplicationForm(request.POST or None, people=people, permissions=perms, units=units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        chosen = {p.pk: p for p in Person.objects.filter(pk__in=d["people"])}
+        by_system: dict[int, list[SystemPermission]] = {}
+        for perm in SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"):
+            by_system.setdefault(perm.system_id, []).append(perm)
+        lines = [
+            LineSpec(person=chosen[pid], system=perms_[0].system, permissions=perms_, action=d["action"],
+                     valid_from=d["valid_from"], valid_to=exclusive_end(d["last_day"]))
+            for pid in d["people"] for perms_ in by_system.values()
+        ]
+        from kengen.organizations.models import Organization
+
+        app = application_create(
+            actor=request.user, organization=Organization.objects.get(pk=d["organization"]), system=system,
+            lines=lines, purpose=d["purpose"], purpose_note=d["purpose_note"],
+            purpose_approved_by=request.user.person if d["purpose"] == "other" else None,
+            purpose_approved_on=timezone.localdate() if d["purpose"] == "other" else None,
+            reason=d["reason"],
+        )
+        messages.success(request, _("Application %(number)s was saved as a draft. Check it and submit it.")
+                         % {"number": app.number})
+        return redirect("applications:detail", app.pk)
+    return render(request, "applications/new.html", {"form": form, "system": system})
+
+
+@login_required
+def application_detail(request, pk: int):
+    app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
+    lines = list(app.lines.select_related("person", "system").prefetch_related("permissions"))
+    can_change = Application.objects.restrict(request.user, "change").filter(pk=app.pk).exists()
+    can_decide = Application.objects.restrict(request.user, "decide").filter(pk=app.pk).exists()
+    today = timezone.localdate()
+    needs_user_id = []
+    for line in lines:
+        line.needs_network_registration = (
+            line.action == LineAction.REGISTER and requires_network_registration(line.person, line.valid_from)
+            and not line.person.network_registrations.exists()
+        )
+        if can_decide and line.action == LineAction.REGISTER and not Account.objects.filter(
+            system=app.system, person=line.person).as_of(line.valid_from).exists():
+            needs_user_id.append(line)
+    tree = OrgTree(today)
+    return render(request, "applications/detail.html", {
+        "app": app, "lines": lines, "can_change": can_change, "can_decide": can_decide,
+        "needs_user_id": needs_user_id, "reject_form": RejectForm(),
+        "unit_name": tree.full_name(app.organization_id) if app.organization_id in tree.by_id else app.organization.name,
+    })
+
+
+@login_required
+@require_POST
+def application_action(request, pk: int, action: str):
+    app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
+    if action == "submit":
+        application_submit(actor=request.user, application=app)
+        messages.success(request, _("Submitted to the administrator."))
+    elif action == "withdraw":
+        application_withdraw(actor=request.user, application=app)
+        messages.success(request, _("Withdrawn."))
+    elif action == "register":
+        user_ids = {int(k.split("_")[-1]): v for k, v in request.POST.items() if k.startswith("user_id_") and v.strip()}
+        result = application_register(actor=request.user, application=app, user_ids=user_ids)
+        messages.success(request, _("Registered in the management file: %(n)d permissions added, %(m)d ended. "
+                                    "The security officer has been notified.")
+                         % {"n": len(result.grants), "m": len(result.ended)})
+    elif action == "reject":
+        form = RejectForm(request.POST)
+        reason = form.data.get("reason", "")
+        application_reject(actor=request.user, application=app, reason=reason)
+        messages.success(request, _("Rejected. The security officer has been notified."))
+    else:
+        return HttpResponse(status=404)
+    return redirect("applications:detail", app.pk)
+
+
+@login_required
+def application_pdf(request, pk: int):
+    app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
+    response = HttpResponse(render_form1(app), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="form1-{app.number}.pdf"'
+    return response
+
+
+@login_required
+def blank_pdf(request):
+    response = HttpResponse(render_form1(None), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="form1-blank.pdf"'
+    return response
+
+
+@login_required
+def network_registration_new(request, person_pk: int):
+    person = get_visible(Person, request.user, action="change", pk=person_pk, ip_address=client_ip(request))
+    form = NetworkRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        network_registration_record(actor=request.user, person=person, filed_on=form.cleaned_data["filed_on"],
+                                    reference=form.cleaned_data["reference"])
+        messages.success(request, _("The network user registration application was recorded."))
+        return redirect("people:detail", person.pk)
+    return render(request, "applications/network_registration.html", {"form": form, "person": person})

@@ -1,0 +1,187 @@
+import datetime as dt
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from kengen.applications.choices import LineAction
+from kengen.applications.models import Application
+from kengen.applications.pdf import render_form1
+from kengen.applications.services import (
+    LineSpec,
+    application_create,
+    application_register,
+    application_reject,
+    application_submit,
+    application_withdraw,
+    network_registration_record,
+)
+from kengen.core.access import get_visible
+from kengen.core.api_schemas import Period, period
+from kengen.core.exceptions import RuleViolation
+from kengen.grants.choices import Purpose
+from kengen.organizations.models import Organization
+from kengen.people.models import Person
+from kengen.systems.models import System, SystemPermission
+
+router = Router()
+
+
+class LineIn(Schema):
+    person_id: int
+    system: str  # system code (a business system for COKAS-R/ADⅡ)
+    permissions: list[str]  # permission codes of that system
+    action: LineAction = LineAction.REGISTER
+    valid_from: dt.date
+    valid_to: dt.date | None = None  # exclusive: the first day no longer valid
+
+
+class ApplicationIn(Schema):
+    organization_id: int
+    system: str
+    lines: list[LineIn]
+    purpose: Purpose = Purpose.DUTIES
+    purpose_note: str = ""
+    reason: str = ""
+
+
+class LineOut(Schema):
+    id: int
+    person_id: int
+    person: str
+    system: str
+    permissions: list[str]
+    action: str
+    period: Period
+    user_id: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    organization_id: int
+    system: str
+    route: str
+    status: str
+    purpose: str
+    purpose_note: str
+    reason: str
+    applicant_id: int | None
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    rejection_reason: str
+    lines: list[LineOut]
+
+
+class RegisterIn(Schema):
+    user_ids: dict[int, str] = {}
+
+
+class RejectIn(Schema):
+    reason: str
+
+
+class NetworkRegistrationIn(Schema):
+    filed_on: dt.date
+    reference: str
+
+
+class NetworkRegistrationOut(Schema):
+    id: int
+    person_id: int
+    filed_on: dt.date
+    reference: str
+
+
+def _out(app: Application) -> ApplicationOut:
+    lines = [
+        LineOut(id=li.id, person_id=li.person_id, person=li.person.full_name, system=li.system.code,
+                permissions=[p.code for p in li.permissions.all()], action=li.action, period=period(li),
+                user_id=li.user_id)
+        for li in app.lines.select_related("person", "system").prefetch_related("permissions")
+    ]
+    return ApplicationOut(
+        id=app.id, number=app.number, organization_id=app.organization_id, system=app.system.code, route=app.route,
+        status=app.status, purpose=app.purpose, purpose_note=app.purpose_note, reason=app.reason,
+        applicant_id=app.applicant_id, submitted_at=app.submitted_at, decided_at=app.decided_at,
+        rejection_reason=app.rejection_reason, lines=lines,
+    )
+
+
+def _get(request, app_id: int) -> Application:
+    return get_visible(Application, request.auth, pk=app_id, ip_address=request.META.get("REMOTE_ADDR"))
+
+
+@router.get("", response=list[ApplicationOut], summary="Form 1 applications the caller may see")
+@paginate(LimitOffsetPagination)
+def list_applications(request, status: str | None = None):
+    qs = Application.objects.restrict(request.auth).select_related("system")
+    if status:
+        qs = qs.filter(status=status)
+    return [_out(a) for a in qs]
+
+
+@router.post("", response={201: ApplicationOut}, summary="Draft a Form 1 (security officers, A5.2)")
+def create_application(request, body: ApplicationIn):
+    org = get_visible(Organization, request.auth, pk=body.organization_id)
+    system = get_visible(System, request.auth, code=body.system)
+    lines = []
+    for i, li in enumerate(body.lines, start=1):
+        person = get_visible(Person, request.auth, action="change", pk=li.person_id)
+        line_system = get_visible(System, request.auth, code=li.system)
+        perms = list(SystemPermission.objects.filter(system=line_system, code__in=li.permissions))
+        if len(perms) != len(set(li.permissions)):
+            missing = sorted(set(li.permissions) - {p.code for p in perms})
+            raise RuleViolation(f"line {i}: {line_system.code} offers no permission {', '.join(missing)}",
+                                field=f"lines[{i - 1}].permissions")
+        lines.append(LineSpec(person=person, system=line_system, permissions=perms, action=li.action,
+                              valid_from=li.valid_from, valid_to=li.valid_to))
+    app = application_create(
+        actor=request.auth, organization=org, system=system, lines=lines, purpose=body.purpose,
+        purpose_note=body.purpose_note, reason=body.reason,
+        purpose_approved_by=request.auth.person if body.purpose == Purpose.OTHER else None,
+        purpose_approved_on=dt.date.today() if body.purpose == Purpose.OTHER else None,
+    )
+    return Status(201, _out(app))
+
+
+@router.get("/{int:app_id}", response=ApplicationOut)
+def get_application(request, app_id: int):
+    return _out(_get(request, app_id))
+
+
+@router.post("/{int:app_id}/submit", response=ApplicationOut)
+def submit(request, app_id: int):
+    return _out(application_submit(actor=request.auth, application=_get(request, app_id)))
+
+
+@router.post("/{int:app_id}/withdraw", response=ApplicationOut)
+def withdraw(request, app_id: int):
+    return _out(application_withdraw(actor=request.auth, application=_get(request, app_id)))
+
+
+@router.post("/{int:app_id}/register", response=ApplicationOut, summary="Register in the management file (A5.4)")
+def register(request, app_id: int, body: RegisterIn):
+    result = application_register(actor=request.auth, application=_get(request, app_id), user_ids=body.user_ids)
+    return _out(result.application)
+
+
+@router.post("/{int:app_id}/reject", response=ApplicationOut)
+def reject(request, app_id: int, body: RejectIn):
+    return _out(application_reject(actor=request.auth, application=_get(request, app_id), reason=body.reason))
+
+
+@router.get("/{int:app_id}/form1.pdf", summary="別記様式1 as PDF")
+def form1_pdf(request, app_id: int):
+    response = HttpResponse(render_form1(_get(request, app_id)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="form1-{app_id}.pdf"'
+    return response
+
+
+@router.post("/network-registrations/{int:person_id}", response={201: NetworkRegistrationOut},
+             summary="Record a network user registration application (A5.3)")
+def record_network_registration(request, person_id: int, body: NetworkRegistrationIn):
+    person = get_visible(Person, request.auth, action="change", pk=person_id)
+    reg = network_registration_record(actor=request.auth, person=person, filed_on=body.filed_on,
+                                      reference=body.reference)
+    return Status(201, NetworkRegistrationOut(id=reg.id, person_id=person.id, filed_on=reg.filed_on, reference=reg.reference))

@@ -75,6 +75,7 @@ def _unauthenticated(request, exc):
 def _mount() -> None:
     from kengen.applications.api import router as applications_router
     from kengen.audit.api import router as audit_router
+    from kengen.notifications.api import router as notifications_router
     from kengen.eligibility.api import router as eligibility_router
     from kengen.grants.api import router as grants_router
     from kengen.organizations.api import router as organizations_router
@@ -90,6 +91,7 @@ def _mount() -> None:
     api.add_router("/eligibility", eligibility_router, tags=["eligibility (別表第2)"])
     api.add_router("/audit", audit_router, tags=["audit"])
     api.add_router("/applications", applications_router, tags=["applications (Form 1)"])
+    api.add_router("/notifications", notifications_router, tags=["notifications"])
 
 
 _mount()

@@ -1,0 +1,32 @@
+import datetime as dt
+
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from kengen.notifications.models import Notification
+from kengen.notifications.services import notification_mark_read
+
+router = Router()
+
+
+class NotificationOut(Schema):
+    id: int
+    clause: str
+    subject: str
+    body: str
+    link: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+    email_status: str
+
+
+@router.get("", response=list[NotificationOut], summary="The caller's inbox, newest first")
+@paginate(LimitOffsetPagination)
+def inbox(request, unread: bool = False):
+    qs = Notification.objects.restrict(request.auth).filter(recipient_id=request.auth.person_id)
+    return qs.filter(read_at__isnull=True) if unread else qs
+
+
+@router.post("/{int:notification_id}/read", response=NotificationOut)
+def mark_read(request, notification_id: int):
+    return notification_mark_read(user=request.auth, notification_id=notification_id)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kengen.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/read/", views.mark_read, name="read"),
+]

@@ -1,0 +1,25 @@
+"""The inbox: notifications addressed to the signed-in person."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kengen.core.views import paginate
+from kengen.notifications.models import Notification
+from kengen.notifications.services import notification_mark_read
+
+
+@login_required
+def inbox(request):
+    items = Notification.objects.restrict(request.user).filter(recipient_id=request.user.person_id)
+    unread = items.filter(read_at__isnull=True).count()
+    return render(request, "notifications/inbox.html", {"unread": unread, **paginate(request, items)})
+
+
+@login_required
+@require_POST
+def mark_read(request, pk: int):
+    n = notification_mark_read(user=request.user, notification_id=pk)
+    return redirect(n.link or "notifications:inbox") if request.POST.get("open") else redirect("notifications:inbox")

@@ -1,0 +1,466 @@
+"""Loading a municipality profile (the regulation's tables, and optionally demo staff) into an
+empty database, all through the domain services, in one transaction (AS, A14).
+
+``profile_load(name="kitami")`` writes, in order: posts, the organization tree, the systems of
+別表第1 and the others (A2.1, A3), the lines of 別表第2 (A5.5), and, with ``demo_staff``, synthetic
+people with appointments and assignments, their user IDs and grants (fiscal-year appointees'
+grants capped at their appointment's end, A7), maintenance staff of contractors (A5.9), and the
+demo sign-ins. It records one ``PROFILE_LOADED`` audit event and refuses to load twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.contractors.services import contractor_create
+from kengen.core.era import wareki
+from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.eligibility.services import eligibility_entry_create
+from kengen.grants.services import account_create, grant_create
+from kengen.organizations.models import Organization, Post
+from kengen.organizations.selectors import OrgTree
+from kengen.organizations.services import OrganizationSpec, organization_create
+from kengen.people.models import Person
+from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.profiles.demo_staff import StaffPlan, fiscal_year_of, plan_staff
+from kengen.profiles.registry import get_profile
+from kengen.profiles.schema import Profile, UnitDef
+from kengen.profiles.selectors import profile_load_event
+from kengen.roles.services import role_designate
+from kengen.systems.models import System, SystemPermission
+from kengen.systems.services import system_create
+from kengen.users.services import user_create
+
+#: ``basis_reference`` of the grants the demo loads as the existing management file.
+INITIAL_LOAD_REFERENCE = "既存管理ファイル移行(デモデータ)"
+
+
+@transaction.atomic
+def post_create(
+    *, actor, code: str, name: str, kana: str = "", is_head: bool = False, rank: int = 100
+) -> Post:
+    """Define a post (職). ``is_head`` posts make their holder the head of the unit, and so the
+    holder of the unit's roles (security officer, system administrator: A3, A4)."""
+    code = code.strip()
+    if not code or not name.strip():
+        raise RuleViolation(
+            _("A post needs a code and a name."), field="code" if not code else "name"
+        )
+    if Post.objects.filter(code=code).exists():
+        raise Conflict(_("Post code %(code)s is already used.") % {"code": code}, field="code")
+    post = Post.objects.create(code=code, name=name.strip(), kana=kana, is_head=is_head, rank=rank)
+    audit_record(
+        actor=actor,
+        action=AuditAction.POST_CREATED,
+        target=post,
+        new={"code": code, "name": post.name, "kana": kana, "is_head": is_head, "rank": rank},
+    )
+    return post
+
+
+@dataclass
+class LoadSummary:
+    """What ``profile_load`` wrote."""
+
+    profile: str
+    title: str
+    effective: dt.date
+    demo_staff: bool
+    posts: int = 0
+    organizations: int = 0
+    systems: int = 0
+    permissions: int = 0
+    table2_entries: int = 0
+    people: int = 0
+    fiscal_year_appointees: int = 0
+    contractors: int = 0
+    maintenance_staff: int = 0
+    accounts: int = 0
+    grants: int = 0
+    users: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- Tables ------------------------------------------------------------------------------------
+
+
+def _load_posts(profile: Profile) -> dict[str, Post]:
+    return {
+        p.code: post_create(
+            actor=None, code=p.code, name=p.name, kana=p.kana, is_head=p.is_head, rank=p.rank
+        )
+        for p in profile.posts
+    }
+
+
+def _load_organizations(profile: Profile) -> dict[str, Organization]:
+    orgs: dict[str, Organization] = {}
+
+    def create(unit: UnitDef, parent: Organization | None, sort_order: int) -> None:
+        spec = OrganizationSpec(
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            parent=parent,
+            kana=unit.kana,
+            is_security_unit=unit.security,
+            sort_order=sort_order,
+        )
+        org = organization_create(actor=None, spec=spec, valid_from=profile.effective)
+        orgs[unit.code] = org
+        for i, child in enumerate(unit.children, start=1):
+            create(child, org, i * 10)
+
+    create(profile.city, None, 0)
+    return orgs
+
+
+def _load_systems(profile: Profile, orgs: dict[str, Organization]) -> dict[str, System]:
+    def create(sd, *, parent=None, sort_order: int) -> System:
+        return system_create(
+            actor=None,
+            code=sd.code,
+            name=sd.name,
+            kind=sd.kind,
+            owner=orgs[sd.owner],
+            valid_from=profile.effective,
+            parent=parent,
+            kana=sd.kana,
+            handles_specific_personal_info=sd.specific_personal_info,
+            permissions=sd.permissions,
+            sort_order=sort_order,
+        )
+
+    core = create(profile.core, sort_order=0)
+    systems = {core.code: core}
+    for i, sd in enumerate(profile.business_systems, start=1):  # 別表第1, in order (A2.1)
+        systems[sd.code] = create(sd, parent=core, sort_order=i)
+    for i, sd in enumerate(profile.systems, start=1):
+        systems[sd.code] = create(sd, sort_order=100 + i * 10)
+    return systems
+
+
+def _load_table2(profile: Profile, orgs: dict[str, Organization]) -> int:
+    for i, line in enumerate(profile.table2, start=1):
+        eligibility_entry_create(
+            actor=None,
+            organization=orgs[line.organization],
+            valid_from=profile.effective,
+            scope=line.scope,
+            units=[orgs[c] for c in line.units],
+            listed_as=line.listed_as,
+            source=profile.source,
+            sort_order=i,
+        )
+    return len(profile.table2)
+
+
+# --- Demo staff --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Staff:
+    plan: StaffPlan
+    person: Person
+    org: Organization
+    start: dt.date  # first day of the assignment (and of their user IDs)
+
+
+def _load_people(
+    profile: Profile,
+    posts: dict[str, Post],
+    orgs: dict[str, Organization],
+    fiscal_year: tuple[dt.date, dt.date],
+) -> list[_Staff]:
+    staff: list[_Staff] = []
+    for plan in plan_staff(profile, fiscal_year=fiscal_year):
+        person = person_create(
+            actor=None,
+            family_name=plan.family_name,
+            given_name=plan.given_name,
+            family_name_kana=plan.family_name_kana,
+            given_name_kana=plan.given_name_kana,
+            staff_number=plan.staff_number,
+            email=f"k{plan.staff_number}@{profile.name}.example",
+        )
+        appointment_start(
+            actor=None,
+            person=person,
+            employment_type=plan.employment_type,
+            valid_from=plan.appointed_from,
+            valid_to=plan.appointed_to,
+        )
+        start = max(plan.appointed_from, profile.effective)
+        org = orgs[plan.unit]
+        assignment_start(
+            actor=None,
+            person=person,
+            organization=org,
+            post=posts[plan.post],
+            valid_from=start,
+            valid_to=plan.appointed_to,
+        )
+        staff.append(_Staff(plan, person, org, start))
+    return staff
+
+
+def _wanted_permissions(
+    profile: Profile, staff: list[_Staff], tree: OrgTree, systems: dict[str, System]
+) -> dict[int, dict[str, list[SystemPermission]]]:
+    """person id -> account system code -> permissions, from the profile's access rules."""
+    perms = {(p.system.code, p.code): p for p in SystemPermission.objects.select_related("system")}
+    business = [sd.code for sd in profile.business_systems]
+    wanted: dict[int, dict[str, dict[int, SystemPermission]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+
+    def add(member: _Staff, system_code: str, codes: tuple[str, ...]) -> None:
+        for target in business if system_code == "*" else [system_code]:
+            system = systems[target]
+            for code in codes:
+                perm = perms[(target, code)]
+                wanted[member.person.pk][system.account_system.code][perm.pk] = perm
+
+    for rule in profile.access:
+        reach = (
+            tree.descendant_ids([o.id for o in tree.by_id.values() if o.code in rule.units])
+            if rule.units
+            else set(tree.by_id)
+        )
+        members = [
+            s
+            for s in staff
+            if s.org.id in reach and (rule.fiscal_year or not s.plan.is_fiscal_year)
+        ]
+        if rule.who == "heads":
+            members = [s for s in members if s.plan.is_head]
+        elif rule.who == "security_heads":
+            members = [s for s in members if s.plan.is_head and s.org.is_security_unit]
+        elif rule.who == "members":
+            members = [s for s in members if not s.plan.is_head]
+        elif rule.who == "one_member":
+            chosen: dict[int, _Staff] = {}
+            for s in members:  # staff are in staff-number (seniority) order
+                unit = tree.security_unit_of(s.org.id)
+                if unit is not None and not s.plan.is_head and not s.plan.is_fiscal_year:
+                    chosen.setdefault(unit.id, s)
+            members = list(chosen.values())
+        elif rule.who != "all":
+            raise RuleViolation(f"Unknown access rule selector {rule.who!r}.")
+        for s in members:
+            add(s, rule.system, rule.permissions)
+
+    two_factor = next(s for s in systems.values() if s.kind == "two_factor")
+    terminal = next(p for (code, _c), p in perms.items() if code == two_factor.code)
+    for per_system in wanted.values():
+        if any(code in profile.two_factor_for for code in per_system):
+            per_system[two_factor.code][terminal.pk] = terminal
+    return {pid: {code: list(ps.values()) for code, ps in d.items()} for pid, d in wanted.items()}
+
+
+def _load_accounts(
+    profile: Profile, staff: list[_Staff], orgs: dict[str, Organization], systems: dict[str, System]
+) -> tuple[int, int]:
+    tree = OrgTree(profile.effective, orgs.values())
+    wanted = _wanted_permissions(profile, staff, tree, systems)
+    order = {code: s.sort_order for code, s in systems.items()}
+    accounts = grants = 0
+    for s in staff:
+        for code in sorted(wanted.get(s.person.pk, {}), key=order.__getitem__):
+            account = account_create(
+                actor=None,
+                system=systems[code],
+                user_id=f"k{s.plan.staff_number}",
+                valid_from=s.start,
+                person=s.person,
+            )
+            accounts += 1
+            for perm in sorted(
+                wanted[s.person.pk][code], key=lambda p: (order[p.system.code], p.sort_order)
+            ):
+                grant_create(
+                    actor=None,
+                    account=account,
+                    permission=perm,
+                    valid_from=s.start,
+                    # A7: a fixed-term appointee's grants end with the appointment.
+                    valid_to=s.plan.appointed_to,
+                    purpose="duties",
+                    basis="initial_load",
+                    basis_reference=INITIAL_LOAD_REFERENCE,
+                )
+                grants += 1
+    return accounts, grants
+
+
+def _load_contractors(
+    profile: Profile, systems: dict[str, System], fiscal_year: tuple[dt.date, dt.date]
+) -> tuple[int, int, int, int]:
+    """Contractors and their maintenance staff, registered for the contract year (A5.9)."""
+    start, end = fiscal_year
+    start = max(start, profile.effective)
+    contract = f"{wareki(fiscal_year[0], style='year')}度保守業務委託契約"  # e.g. 令和8年度…
+    business = [sd.code for sd in profile.business_systems]
+    people = accounts = grants = 0
+    for cd in profile.contractors:
+        contractor = contractor_create(actor=None, name=cd.name, kana=cd.kana)
+        for md in cd.personnel:
+            person = person_create(
+                actor=None,
+                kind="maintenance",
+                contractor=contractor,
+                family_name=md.family_name,
+                given_name=md.given_name,
+                family_name_kana=md.family_name_kana,
+                given_name_kana=md.given_name_kana,
+            )
+            people += 1
+            for ad in md.accounts:
+                account = account_create(
+                    actor=None,
+                    system=systems[ad.system],
+                    user_id=ad.user_id,
+                    valid_from=start,
+                    valid_to=end,
+                    person=person,
+                    kind="maintenance",
+                )
+                accounts += 1
+                for system_code, codes in ad.grants:
+                    for target in business if system_code == "*" else [system_code]:
+                        for code in codes:
+                            grant_create(
+                                actor=None,
+                                account=account,
+                                permission=systems[target].permissions.get(code=code),
+                                valid_from=start,
+                                valid_to=end,
+                                purpose="duties",
+                                basis="maintenance",
+                                basis_reference=contract,
+                            )
+                            grants += 1
+    return len(profile.contractors), people, accounts, grants
+
+
+def _load_demo_logins(profile: Profile, staff: list[_Staff]) -> int:
+    heads = {s.plan.unit: s for s in staff if s.plan.is_head}
+    members: dict[str, _Staff] = {}
+    for s in staff:  # staff-number (seniority) order
+        if not s.plan.is_head and not s.plan.is_fiscal_year:
+            members.setdefault(s.plan.unit, s)
+    for login in profile.demo_logins:
+        holder = None
+        if login.person is not None:
+            how, code = login.person
+            holder = (heads if how == "head" else members).get(code)
+            if holder is None:
+                raise RuleViolation(
+                    f"Demo sign-in {login.username}: nobody is the {how} of {code}."
+                )
+        user = user_create(
+            actor=None,
+            username=login.username,
+            password=profile.demo_password,
+            person=holder.person if holder else None,
+            is_superuser=login.is_superuser,
+        )
+        if login.designated_role:
+            role_designate(
+                actor=None,
+                user=user,
+                role=login.designated_role,
+                valid_from=holder.start if holder else profile.effective,
+                reason="デモ用サインイン",
+            )
+    return len(profile.demo_logins)
+
+
+# --- The loader --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_load(
+    *, name: str = "kitami", demo_staff: bool = True, today: dt.date | None = None
+) -> LoadSummary:
+    """Load profile ``name`` into an empty database, all or nothing.
+
+    Without ``demo_staff`` only the regulation's tables are loaded (organizations, posts, systems,
+    別表第2): the starting point for a municipality's own data. With it, synthetic staff for the
+    fiscal year containing ``today`` (default: today in Asia/Tokyo) and the demo sign-ins too.
+    Refuses (``Conflict``) if the profile was already loaded or the database already holds an
+    organization tree.
+    """
+    profile = get_profile(name)
+    today = today or timezone.localdate()
+    previous = profile_load_event(name)
+    if previous is not None:
+        raise Conflict(
+            _("The %(name)s profile was already loaded (audit event #%(seq)s).")
+            % {"name": name, "seq": previous.seq}
+        )
+    if Organization.objects.exists():
+        raise Conflict(
+            _(
+                "The database already holds an organization tree; "
+                "a profile loads only into an empty one."
+            )
+        )
+    if demo_staff and today < profile.effective:
+        raise RuleViolation(
+            _(
+                "The demo staff start on %(date)s, when the profile takes effect; "
+                "load them on or after that day."
+            )
+            % {"date": profile.effective.isoformat()},
+            clause="AS",
+        )
+
+    summary = LoadSummary(
+        profile=profile.name,
+        title=profile.title,
+        effective=profile.effective,
+        demo_staff=demo_staff,
+    )
+    posts = _load_posts(profile)
+    orgs = _load_organizations(profile)
+    systems = _load_systems(profile, orgs)
+    summary.posts = len(posts)
+    summary.organizations = len(orgs)
+    summary.systems = len(systems)
+    summary.permissions = SystemPermission.objects.filter(system__in=systems.values()).count()
+    summary.table2_entries = _load_table2(profile, orgs)
+
+    if demo_staff:
+        fiscal_year = fiscal_year_of(today)
+        staff = _load_people(profile, posts, orgs, fiscal_year)
+        summary.people = len(staff)
+        summary.fiscal_year_appointees = sum(1 for s in staff if s.plan.is_fiscal_year)
+        summary.accounts, summary.grants = _load_accounts(profile, staff, orgs, systems)
+        contractors, maintenance, accounts, grants = _load_contractors(
+            profile, systems, fiscal_year
+        )
+        summary.contractors = contractors
+        summary.maintenance_staff = maintenance
+        summary.accounts += accounts
+        summary.grants += grants
+        summary.users = _load_demo_logins(profile, staff)
+
+    audit_record(
+        actor=None,
+        action=AuditAction.PROFILE_LOADED,
+        target_label=f"{profile.title} ({profile.name})",
+        new={"source": profile.source, **summary.as_dict()},
+        application_ref=profile.source,
+    )
+    return summary

@@ -1,7 +1,8 @@
 """The ``kengen`` console command: a thin wrapper over Django's management commands.
 
     kengen serve [addr:port]     run the web UI (development server)
-    kengen demo [--serve]        migrate, load the demo profile, print the demo sign-ins
+    kengen demo [--serve]        load the Kitami demo profile (after migrate), print the sign-ins
+    kengen profile_load kitami   load only the regulation's tables (organizations, systems, 別表)
     kengen migrate               apply database migrations
     kengen audit verify          check the audit log's hash chain (exit 1 if broken)
     kengen run-due               close expired grants, send reminders (cron / systemd timer)

@@ -179,6 +179,6 @@ LOGGING = {
     },
 }
 
-# The municipality profile whose tables are loaded by `kengen demo` / `kengen profile load`.
+# The municipality profile whose tables are loaded by `kengen demo` / `kengen profile_load`.
 KENGEN_PROFILE = os.environ.get("KENGEN_PROFILE", "kitami")
 KENGEN_MUNICIPALITY_NAME = _("Kitami City")

@@ -141,7 +141,9 @@ class NetworkUserRegistration(models.Model):
     )
     filed_on = models.DateField(_("filed on"))
     reference = models.CharField(_("reference"), max_length=100)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = NetworkUserRegistrationQuerySet.as_manager()

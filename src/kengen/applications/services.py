@@ -108,12 +108,16 @@ def check_network_registration(person: Person, on: dt.date) -> None:
 
 @transaction.atomic
 def network_registration_record(*, actor, person: Person, filed_on: dt.date, reference: str) -> NetworkUserRegistration:
-    """Record the network user registration application of a person (A5.3)."""
-    _check_people_in_reach(actor, [person], filed_on)
+    """Record the network user registration application of a person (A5.3).
+
+    ``actor=None`` is Kengen itself (a profile or HR import); otherwise the person's security officer."""
+    if actor is not None:
+        _check_people_in_reach(actor, [person], filed_on)
     if not reference.strip():
         raise RuleViolation(_("Give the reference of the registration application."), clause="A5.3", field="reference")
     reg = NetworkUserRegistration.objects.create(
-        person=person, filed_on=filed_on, reference=reference.strip(), recorded_by=actor
+        person=person, filed_on=filed_on, reference=reference.strip(),
+        recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
         actor=actor, action=AuditAction.NETWORK_REGISTRATION_RECORDED, target=reg,

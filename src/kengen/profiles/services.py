@@ -24,6 +24,7 @@ from kengen.contractors.services import contractor_create
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.eligibility.services import eligibility_entry_create
+from kengen.applications.services import network_registration_record
 from kengen.grants.services import account_create, grant_create
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
@@ -200,6 +201,10 @@ def _load_people(
             valid_from=plan.appointed_from,
             valid_to=plan.appointed_to,
         )
+        if plan.is_fiscal_year:  # A5.3: filed before any Form 1 grant
+            network_registration_record(
+                actor=None, person=person, filed_on=plan.appointed_from, reference=f"NW-{plan.staff_number}"
+            )
         start = max(plan.appointed_from, profile.effective)
         org = orgs[plan.unit]
         assignment_start(

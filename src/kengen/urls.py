@@ -6,5 +6,17 @@ from kengen.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # API: mounted by kengen.api
     path("api/v1/", api.urls),
+    path("", include("kengen.users.urls")),
+    path("", include("kengen.core.urls")),
+    path("organizations/", include("kengen.organizations.urls")),
+    path("people/", include("kengen.people.urls")),
+    path("systems/", include("kengen.systems.urls")),
+    path("management-file/", include("kengen.grants.urls")),
+    path("table-2/", include("kengen.eligibility.urls")),
+    path("roles/", include("kengen.roles.urls")),
+    path("audit/", include("kengen.audit.urls")),
+    path("applications/", include("kengen.applications.urls")),
+    path("inbox/", include("kengen.notifications.urls")),
 ]

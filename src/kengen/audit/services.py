@@ -33,19 +33,33 @@ def _audit_key() -> bytes:
     return hashlib.sha256(b"kengen-audit-chain:" + key.encode()).digest()
 
 
+def _is_secret(key: Any) -> bool:
+    return any(word in str(key).lower() for word in SECRET_KEYS)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if _is_secret(key) else _redact_value(item) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact_value(item) for item in value]  # secrets hide in lists of records too
+    return value
+
+
 def redact(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of ``values`` with every secret-looking key redacted."""
+    """A JSON-safe copy of ``values`` with every secret-looking key redacted, at any depth."""
     if values is None:
         return None
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if any(word in key.lower() for word in SECRET_KEYS):
-            clean[key] = REDACTED
-        elif isinstance(value, Mapping):
-            clean[key] = redact(value)
-        else:
-            clean[key] = value
-    return json.loads(json.dumps(clean, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(_redact_value(values), cls=DjangoJSONEncoder))
+
+
+def _normalized_ip(value: str | None) -> str | None:
+    """The address as the database will store it (IPv6 is compressed and lower-cased), so that the
+    hash computed here matches the row read back by ``audit_verify``."""
+    if not value:
+        return None
+    return AuditEvent._meta.get_field("ip_address").get_prep_value(value)
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -104,7 +118,7 @@ def audit_record(
             application_ref=application_ref,
             old=redact(old),
             new=redact(new),
-            ip_address=ip_address,
+            ip_address=_normalized_ip(ip_address),
             prev_hash=head.last_hash,
         )
         event.hash = compute_hash(event)

@@ -62,3 +62,14 @@ def as_of_date(request, param: str = "on") -> tuple[dt.date, AsOfForm]:
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
+
+
+def with_date(params, date: dt.date, param: str = "on"):
+    """The query parameters, bound, with the as-of date filled in when the request left it out
+    (so a filter form shows the date it is using); ``None`` for a request with no parameters."""
+    if not params:
+        return None
+    data = params.copy()
+    if not data.get(param):
+        data[param] = date.isoformat()
+    return data

@@ -87,3 +87,11 @@ def direct_grant_eligibility(person, date: dt.date) -> Eligibility:
                 )
     units = "、".join(tree.full_name(a.organization_id) for a in assignments if a.organization_id in tree.by_id)
     return Eligibility(False, _("%(units)s is not covered by Table 2 on that date.") % {"units": units})
+
+
+def entries_covering(org_id: int, date: dt.date, tree: OrgTree | None = None) -> list[EligibilityEntry]:
+    """The 別表第2 lines in force on ``date`` that make members of unit ``org_id`` eligible."""
+    tree = tree or OrgTree(date)
+    if org_id not in tree.by_id:
+        return []
+    return [e for e in table2_as_of(date) if entry_covers(e, org_id, tree)]

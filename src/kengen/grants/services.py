@@ -13,6 +13,7 @@ from kengen.audit.services import audit_record
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
 from kengen.core.models import last_day, overlapping_q
+from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
 from kengen.people.choices import PersonKind
@@ -165,6 +166,25 @@ def check_purpose(*, person, purpose: str, approved_by, approved_on: dt.date | N
             )
 
 
+def check_direct_grant(account: Account, valid_from: dt.date) -> None:
+    """A5.5: only the core and intermediate-server administrators grant directly, and only to staff
+    whom 別表第2 covers on the day the grant starts (never fiscal-year appointees)."""
+    if account.system.kind not in (SystemKind.CORE, SystemKind.INTERMEDIATE):
+        raise RuleViolation(
+            _("Only the core package and the intermediate server take direct grants; "
+              "%(system)s needs a Form 1 application.") % {"system": account.system.name},
+            clause="A5.5",
+            field="basis",
+        )
+    if account.person is None:
+        raise RuleViolation(
+            _("Direct grants are for system users, not viewing IDs."), clause="A5.5", field="basis"
+        )
+    eligibility = direct_grant_eligibility(account.person, valid_from)
+    if not eligibility:
+        raise RuleViolation(eligibility.reason, clause="A5.5", field="basis")
+
+
 @transaction.atomic
 def grant_create(
     *,
@@ -182,7 +202,9 @@ def grant_create(
     application_ref: str = "",
 ) -> Grant:
     """Record that ``account`` holds ``permission`` over ``[valid_from, valid_to)``."""
-    account = Account.objects.select_for_update().select_related("system", "person").get(pk=account.pk)
+    # ``of``: PostgreSQL cannot lock the nullable side of the outer join to ``person``.
+    locked = Account.objects.select_for_update(of=("self",))
+    account = locked.select_related("system", "person").get(pk=account.pk)
     _require_administrator(actor, account.system, basis)
     if basis not in GrantBasis.values:
         raise RuleViolation(_("Unknown basis %(b)s.") % {"b": basis}, field="basis")
@@ -204,6 +226,8 @@ def grant_create(
         raise RuleViolation(_("A maintenance staff permission always has an end date."), clause="A5.9", field="valid_to")
     if account.person is not None:
         check_appointment_cap(account.person, valid_from, valid_to)
+    if basis == GrantBasis.DIRECT:
+        check_direct_grant(account, valid_from)
     check_purpose(
         person=account.person, purpose=purpose, approved_by=purpose_approved_by, approved_on=purpose_approved_on,
         note=purpose_note,

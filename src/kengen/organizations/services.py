@@ -48,6 +48,9 @@ def _create(spec: OrganizationSpec, valid_from: dt.date, parent: Organization | 
         raise RuleViolation(_("Unknown organization kind %(kind)s.") % {"kind": spec.kind}, field="kind")
     if not spec.name.strip():
         raise RuleViolation(_("A unit needs a name."), field="name")
+    if parent is not None:
+        # Read the parent afresh (and hold it): a caller's copy may predate the parent's end.
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)
     if parent is not None and not parent.is_active_on(valid_from):
         raise RuleViolation(
             _("The parent unit %(parent)s is not in force on %(date)s.")
@@ -201,7 +204,9 @@ def organization_reorganize(
     from kengen.people.models import Assignment
 
     for old_id, target in target_by_old.items():
-        for a in Assignment.objects.select_for_update().as_of(on).filter(organization_id=old_id):
+        # Also those starting after ``on``: the stranded check above counted them as moving.
+        staying = Assignment.objects.select_for_update().overlapping(on, None)
+        for a in staying.filter(organization_id=old_id):
             assignment_move(actor=actor, assignment=a, organization=target, on=on)
             moved += 1
     audit_record(

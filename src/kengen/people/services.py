@@ -120,6 +120,10 @@ def assignment_start(
     is_primary: bool = True,
 ) -> Assignment:
     """Assign a person to a unit and post from ``valid_from``."""
+    from kengen.organizations.models import Organization
+
+    # Read the unit afresh (and hold it): a caller's copy may predate the unit's end.
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if not organization.is_active_on(valid_from):
         raise RuleViolation(
             _("%(org)s is not in force on %(date)s.") % {"org": organization.name, "date": valid_from.isoformat()},
@@ -170,9 +174,12 @@ def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -
 @transaction.atomic
 def assignment_move(*, actor, assignment: Assignment, organization, on: dt.date, post=None,
                     reason: str = AssignmentEndReason.REORGANIZED) -> Assignment:
-    """End ``assignment`` on ``on`` and start the same person in ``organization`` from ``on``."""
+    """End ``assignment`` on ``on`` and start the same person in ``organization`` from ``on`` (or
+    from the assignment's own start if that is later), keeping the end it had, if any."""
+    start = max(on, assignment.valid_from)
+    keeps_until = assignment.valid_to
     _assignment_end(actor=actor, assignment=assignment, on=on, reason=reason)
     return assignment_start(
         actor=actor, person=assignment.person, organization=organization, post=post or assignment.post,
-        valid_from=on, valid_to=None, is_primary=assignment.is_primary,
+        valid_from=start, valid_to=keeps_until, is_primary=assignment.is_primary,
     )

@@ -134,11 +134,17 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
 
 def heads_of(org_id: int, date: dt.date):
     """People heading the unit on ``date`` (usually one; more during a handover)."""
-    from kengen.people.models import Person
+    from django.db.models import Exists, OuterRef
 
-    return Person.objects.filter(
-        assignments__organization_id=org_id, assignments__post__is_head=True
-    ).filter(active_on_q(date, "assignments__")).distinct()
+    from kengen.people.models import Assignment, Person
+
+    # One assignment must be all three at once: in this unit, a head post, in force on the date.
+    # (Chained filters on ``assignments__`` would each match a different assignment, so a former
+    # head still employed elsewhere would keep the unit's roles.)
+    heading = Assignment.objects.filter(
+        active_on_q(date), person=OuterRef("pk"), organization_id=org_id, post__is_head=True
+    )
+    return Person.objects.filter(Exists(heading))
 
 
 def security_officers_for(org_id: int, date: dt.date):
@@ -175,3 +181,13 @@ def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
                  heads.get(org.id, []))
             )
     return rows
+
+
+def heads_by_org(date: dt.date) -> dict[int, list]:
+    """Unit id → the people heading it on ``date`` (one query; for the organization tree)."""
+    from kengen.people.models import Assignment
+
+    heads: dict[int, list] = {}
+    for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related("person", "post"):
+        heads.setdefault(a.organization_id, []).append(a.person)
+    return heads

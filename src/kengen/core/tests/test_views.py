@@ -1,0 +1,107 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from kengen.core.testing import START
+from kengen.grants.choices import GrantBasis
+from kengen.grants.services import account_create, grant_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("users:login"))
+
+
+def test_dashboard_greets_the_officer_and_lists_their_roles(world, client):
+    client.force_login(world.users["shokuin_head"])
+    response = client.get(reverse("core:dashboard"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ja">' in body
+    assert '<meta charset="utf-8">' in body
+    assert "佐藤 一郎" in body
+    assert "総務部職員課" in body  # security officer of that unit
+    assert "Kengen" in body and "権限管理" in body
+
+
+def test_dashboard_counts_only_what_the_officer_may_see(world, client):
+    system = world.system("HR", "人事給与システム", owner=world.joho)
+    perm = system.permissions.get(code="inquiry")
+    for key in ("jinji_clerk", "kazei_clerk"):
+        account = account_create(
+            actor=None, system=system, user_id=key, person=world.people[key], valid_from=START
+        )
+        grant_create(
+            actor=None,
+            account=account,
+            permission=perm,
+            valid_from=START,
+            basis=GrantBasis.INITIAL_LOAD,
+        )
+    client.force_login(world.users["shokuin_head"])
+    counts = client.get(reverse("core:dashboard")).context["counts"]
+    assert counts["people_in_my_units"] == 2  # the head and 人事係's clerk; not 市民税課
+    assert counts["ending_soon"] == 0
+    client.force_login(world.users["joho_head"])  # administers HR: sees both grants
+    assert client.get(reverse("core:dashboard")).context["counts"]["grants_on_my_systems"] == 2
+
+
+def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
+    from django.utils import timezone
+
+    from kengen.core.testing import staff
+    from kengen.core.views import fiscal_year_end
+
+    today = timezone.localdate()
+    fy_start = dt.date(fiscal_year_end(today).year - 1, 4, 1)
+    appointee = staff(world.kazei, employment_type="fy_part_time", valid_from=fy_start)
+    system = world.system("HR", "人事給与システム", owner=world.shiminzei)
+    account = account_create(
+        actor=None, system=system, user_id="fy1", person=appointee, valid_from=fy_start
+    )
+    grant_create(
+        actor=None,
+        account=account,
+        permission=system.permissions.get(code="inquiry"),
+        valid_from=fy_start,
+        valid_to=fiscal_year_end(today),
+        basis=GrantBasis.INITIAL_LOAD,
+    )
+    client.force_login(world.users["shiminzei_head"])
+    assert client.get(reverse("core:dashboard")).context["counts"]["fiscal_year_ending"] == 1
+
+
+def test_language_switch_to_english(world, client):
+    client.force_login(world.users["jinji_clerk"])
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    body = client.get(reverse("core:dashboard")).content.decode()
+    assert '<html lang="en">' in body
+    assert "Hello" in body
+    assert "Management file" in body
+    client.post("/i18n/setlang/", {"language": "ja", "next": "/"})
+    body = client.get(reverse("core:dashboard")).content.decode()
+    assert '<html lang="ja">' in body
+    assert "管理ファイル" in body
+
+
+def test_pages_carry_the_accessibility_landmarks(world, client):
+    client.force_login(world.users["jinji_clerk"])
+    body = client.get(reverse("core:dashboard")).content.decode()
+    assert 'href="#main"' in body  # skip link
+    assert '<main id="main"' in body
+    assert "<nav" in body and "<header" in body and "<footer" in body
+    assert "cdn" not in body.lower() and "https://" not in body  # nothing from outside
+
+
+def test_unknown_page_is_a_kengen_404(world, client):
+    client.force_login(world.users["jinji_clerk"])
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "ページが見つかりません" in body
+    assert '<main id="main"' in body

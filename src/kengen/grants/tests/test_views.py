@@ -1,0 +1,136 @@
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.models import AuditEvent
+from kengen.core.testing import START
+from kengen.grants.choices import GrantBasis
+from kengen.grants.services import account_create, grant_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def file_world(world):
+    """人事給与システム (administered by 情報システム課) with a grant for a clerk of each 課."""
+    system = world.system("HR", "人事給与システム", owner=world.joho)
+    perm = system.permissions.get(code="inquiry")
+    for key, uid in (("jinji_clerk", "JINJI001"), ("kazei_clerk", "KAZEI001")):
+        account = account_create(
+            actor=None, system=system, user_id=uid, person=world.people[key], valid_from=START
+        )
+        grant_create(
+            actor=None,
+            account=account,
+            permission=perm,
+            valid_from=START,
+            basis=GrantBasis.INITIAL_LOAD,
+        )
+    world.hr = system
+    return world
+
+
+def test_management_file_requires_sign_in(client):
+    response = client.get(reverse("grants:file"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("users:login"))
+
+
+def test_administrator_sees_every_row_of_their_system(file_world, client):
+    client.force_login(file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"on": "2024-04-01"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "JINJI001" in body and "KAZEI001" in body
+    assert "総務部職員課人事係" in body
+    assert "令和6年4月1日" in body
+    assert "〜" in body
+
+
+@pytest.mark.clause("A4")
+def test_officer_sees_no_row_of_another_organization(file_world, client):
+    client.force_login(file_world.users["shiminzei_head"])
+    response = client.get(reverse("grants:file"))
+    body = response.content.decode()
+    assert "KAZEI001" in body
+    assert "JINJI001" not in body and "田中" not in body
+
+
+def test_file_filters_by_unit_system_and_staff_number(file_world, client):
+    client.force_login(file_world.users["joho_head"])
+    body = client.get(
+        reverse("grants:file"), {"organization": file_world.shokuin.pk}
+    ).content.decode()
+    assert "JINJI001" in body and "KAZEI001" not in body
+    body = client.get(reverse("grants:file"), {"system": file_world.hr.pk}).content.decode()
+    assert "JINJI001" in body and "KAZEI001" in body
+    number = file_world.people["kazei_clerk"].staff_number
+    body = client.get(reverse("grants:file"), {"staff_number": number}).content.decode()
+    assert "KAZEI001" in body and "JINJI001" not in body
+
+
+@pytest.mark.clause("A4")
+def test_officer_cannot_filter_on_another_organizations_person(file_world, client):
+    client.force_login(file_world.users["shiminzei_head"])
+    number = file_world.people["jinji_clerk"].staff_number
+    response = client.get(reverse("grants:file"), {"staff_number": number})
+    body = response.content.decode()
+    assert "kg-error-summary" in body
+    assert "JINJI001" not in body and "KAZEI001" not in body
+
+
+def test_file_as_of_a_date_before_the_grants_is_empty(file_world, client):
+    client.force_login(file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"on": "2024-03-31"})
+    assert response.context["rows"] == []
+
+
+def test_excel_export_opens_and_contains_the_rows_and_is_audited(file_world, client):
+    client.force_login(file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"on": "2024-04-01", "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    flat = {v for row in values for v in row}
+    assert "JINJI001" in flat and "KAZEI001" in flat
+    assert len(values) == 3  # header + two rows
+    event = AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("seq")
+    assert event.actor == file_world.users["joho_head"]
+    assert event.target_label == "management file"
+    assert event.new["rows"] == 2
+    assert event.new["as_of"] == "2024-04-01"
+    assert event.new["format"] == "xlsx"
+
+
+@pytest.mark.clause("A4")
+def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
+    client.force_login(file_world.users["shiminzei_head"])
+    response = client.get(reverse("grants:file"), {"format": "csv", "encoding": "cp932"})
+    assert response.status_code == 200
+    assert "Shift_JIS" in response["Content-Type"]
+    text = response.content.decode("cp932")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 2
+    assert "KAZEI001" in text and "伊藤" in text
+    assert "JINJI001" not in text and "田中" not in text
+
+
+def test_utf8_csv_has_a_bom(file_world, client):
+    client.force_login(file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"format": "csv"})
+    assert response.content.startswith(b"\xef\xbb\xbf")
+
+
+def test_print_view_is_titled_with_the_era_date(file_world, client):
+    client.force_login(file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"on": "2024-04-01", "print": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "管理ファイル(令和6年4月1日現在)" in body
+    assert "kg-print" in body
+    assert "JINJI001" in body

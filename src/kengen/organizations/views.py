@@ -1,0 +1,72 @@
+"""The organization tree as of a date, and one unit with its history and members."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from kengen.core.access import get_visible
+from kengen.core.forms import as_of_date, client_ip
+from kengen.core.models import active_on_q
+from kengen.eligibility.selectors import entries_covering
+from kengen.organizations.models import Organization
+from kengen.organizations.selectors import OrgTree
+from kengen.people.models import Assignment, Person
+from kengen.roles.selectors import heads_by_org, security_officers_for
+
+
+def _tree(user, date: dt.date) -> OrgTree:
+    return OrgTree(
+        date, Organization.objects.restrict(user, "view").as_of(date).order_by("sort_order", "code")
+    )
+
+
+@login_required
+def tree(request):
+    date, date_form = as_of_date(request)
+    org_tree = _tree(request.user, date)
+    heads = heads_by_org(date)
+    rows = [(org, depth, heads.get(org.id, [])) for org, depth in org_tree.walk()]
+    return render(
+        request, "organizations/tree.html", {"date": date, "date_form": date_form, "rows": rows}
+    )
+
+
+@login_required
+def detail(request, pk: int):
+    org = get_visible(Organization, request.user, pk=pk, ip_address=client_ip(request))
+    date, date_form = as_of_date(request)
+    if "on" not in request.GET and not org.is_active_on(date):
+        date = org.last_day or org.valid_from  # a unit that has ended: show its last day
+        date_form.initial["on"] = date
+    active = org.is_active_on(date)
+    org_tree = _tree(request.user, date)
+    visible_people = Person.objects.restrict(request.user, "view", on=date)
+    members = (
+        Assignment.objects.filter(active_on_q(date), organization=org, person__in=visible_people)
+        .select_related("person", "post")
+        .order_by("post__rank", "person__family_name_kana", "person__given_name_kana")
+    )
+    children = org_tree.children.get(org.id, []) if active else []
+    return render(
+        request,
+        "organizations/detail.html",
+        {
+            "org": org,
+            "date": date,
+            "date_form": date_form,
+            "active": active,
+            "full_name": org_tree.full_name(org.id) if active else org.name,
+            "ancestors": org_tree.ancestors(org.id) if active else [],
+            "children": children,
+            "heads": heads_by_org(date).get(org.id, []) if active else [],
+            "officers": list(security_officers_for(org.id, date)) if active else [],
+            "security_unit": org_tree.security_unit_of(org.id) if active else None,
+            "members": members,
+            "table2": entries_covering(org.id, date, org_tree) if active else [],
+            "predecessors": org.predecessors.restrict(request.user, "view").order_by("valid_from"),
+            "successors": org.successors.restrict(request.user, "view").order_by("valid_from"),
+        },
+    )

@@ -1,0 +1,124 @@
+"""People: search within what the user may see, and one person's record."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from kengen.core.access import get_visible
+from kengen.core.forms import as_of_date, client_ip, with_date
+from kengen.core.models import active_on_q
+from kengen.core.views import paginate
+from kengen.eligibility.selectors import direct_grant_eligibility
+from kengen.grants.models import Account, Grant
+from kengen.organizations.models import Organization
+from kengen.organizations.selectors import OrgTree
+from kengen.people.choices import PersonKind
+from kengen.people.forms import PersonSearchForm
+from kengen.people.models import Appointment, Assignment, Person
+
+
+@login_required
+def person_list(request):
+    date, _date_form = as_of_date(request)
+    tree = OrgTree(
+        date,
+        Organization.objects.restrict(request.user, "view")
+        .as_of(date)
+        .order_by("sort_order", "code"),
+    )
+    form = PersonSearchForm(with_date(request.GET, date), tree=tree, initial={"on": date})
+    people = Person.objects.restrict(request.user, "view", on=date)
+    if form.is_valid():
+        if q := form.cleaned_data["q"].strip():
+            for word in q.split():
+                people = people.filter(
+                    Q(family_name__icontains=word)
+                    | Q(given_name__icontains=word)
+                    | Q(family_name_kana__icontains=word)
+                    | Q(given_name_kana__icontains=word)
+                    | Q(staff_number__iexact=word)
+                )
+        if unit := form.cleaned_data["unit"]:
+            units = tree.descendant_ids([unit])
+            people = people.filter(
+                Q(assignments__organization_id__in=units) & active_on_q(date, "assignments__")
+            )
+    people = (
+        people.distinct()
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(active_on_q(date))
+                .select_related("post")
+                .order_by("-is_primary"),
+                to_attr="assignments_on_date",
+            ),
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.filter(active_on_q(date)),
+                to_attr="appointments_on_date",
+            ),
+        )
+        .select_related("contractor")
+    )
+    context = {"form": form, "date": date, **paginate(request, people)}
+    for person in context["page_obj"]:
+        person.units_on_date = [
+            (a, tree.full_name(a.organization_id))
+            for a in person.assignments_on_date
+            if a.organization_id in tree.by_id
+        ]
+    template = "people/_results.html" if request.headers.get("HX-Request") else "people/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = get_visible(Person, request.user, pk=pk, ip_address=client_ip(request))
+    today = timezone.localdate()
+    date, date_form = as_of_date(request)
+    tree = OrgTree(date)
+    assignments = person.assignments.select_related("organization", "post").order_by("-valid_from")
+    accounts = (
+        Account.objects.restrict(request.user, "view", on=date)
+        .filter(person=person)
+        .select_related("system")
+        .order_by("-valid_from")
+    )
+    grants = (
+        Grant.objects.restrict(request.user, "view", on=date)
+        .filter(account__person=person)
+        .select_related("account__system", "permission__system")
+        .order_by("-valid_from", "account__system__sort_order", "permission__sort_order")
+    )
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "date": date,
+            "date_form": date_form,
+            "today": today,
+            "appointments": person.appointments.order_by("-valid_from"),
+            "assignments": [
+                (
+                    a,
+                    tree.full_name(a.organization_id)
+                    if a.organization_id in tree.by_id
+                    else a.organization.name,
+                )
+                for a in assignments
+            ],
+            "accounts": accounts,
+            "grants": grants,
+            "grants_in_force": [
+                g for g in grants if g.is_active_on(date) and g.account.is_active_on(date)
+            ],
+            "eligibility": direct_grant_eligibility(person, today)
+            if person.kind == PersonKind.STAFF
+            else None,
+        },
+    )

@@ -1,0 +1,53 @@
+import pytest
+from django.urls import reverse
+
+from kengen.core.testing import START
+from kengen.grants.choices import GrantBasis
+from kengen.grants.services import account_create, grant_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_systems_require_sign_in(client):
+    assert client.get(reverse("systems:list")).status_code == 302
+    assert client.get(reverse("systems:detail", args=[1])).status_code == 302
+
+
+def test_catalogue_groups_systems_by_kind_with_owner_and_administrator(world, client):
+    world.core()
+    world.system("HR", "人事給与システム", owner=world.shokuin)
+    client.force_login(world.users["kazei_clerk"])
+    response = client.get(reverse("systems:list"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "COKAS-R/ADⅡ" in body and "個人住民税" in body and "人事給与システム" in body
+    assert "企画財政部情報システム課" in body
+    assert "高橋 三郎" in body  # head of 情報システム課 administers the core package
+    assert "佐藤 一郎" in body  # head of 職員課 administers HR
+    assert [kind for kind, _label, _rows in response.context["groups"]] == [
+        "core",
+        "core_business",
+        "individual",
+    ]
+
+
+def test_system_detail_counts_only_visible_accounts(world, client):
+    system = world.system("HR", "人事給与システム", owner=world.joho)
+    for key in ("jinji_clerk", "kazei_clerk"):
+        account = account_create(
+            actor=None, system=system, user_id=key, person=world.people[key], valid_from=START
+        )
+        grant_create(
+            actor=None,
+            account=account,
+            permission=system.permissions.get(code="inquiry"),
+            valid_from=START,
+            basis=GrantBasis.INITIAL_LOAD,
+        )
+    client.force_login(world.users["shokuin_head"])
+    response = client.get(reverse("systems:detail", args=[system.pk]))
+    assert response.status_code == 200
+    assert response.context["account_count"] == 1
+    assert "照会" in response.content.decode()
+    client.force_login(world.users["joho_head"])
+    assert client.get(reverse("systems:detail", args=[system.pk])).context["account_count"] == 2

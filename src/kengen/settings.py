@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the vendored CSS, fonts and htmx in production too (no CDN, no separate web server
+    # needed); run `kengen collectstatic` at deploy time for compressed, cache-busted files.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +155,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; empty until collectstatic
+WHITENOISE_USE_FINDERS = True  # also serve straight from the package when collectstatic was not run
 # kengen/static is not inside an app: CSS, htmx and the vendored fonts/tokens live there.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 

@@ -25,10 +25,12 @@ from kengen.applications.services import (
     requires_network_registration,
 )
 from kengen.core.access import get_visible
+from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end
 from kengen.core.views import paginate
 from kengen.grants.models import Account
+from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
@@ -88,18 +90,20 @@ def application_new(request):
                      valid_from=d["valid_from"], valid_to=exclusive_end(d["last_day"]))
             for pid in d["people"] for perms_ in by_system.values()
         ]
-        from kengen.organizations.models import Organization
-
-        app = application_create(
-            actor=request.user, organization=Organization.objects.get(pk=d["organization"]), system=system,
-            lines=lines, purpose=d["purpose"], purpose_note=d["purpose_note"],
-            purpose_approved_by=request.user.person if d["purpose"] == "other" else None,
-            purpose_approved_on=timezone.localdate() if d["purpose"] == "other" else None,
-            reason=d["reason"],
-        )
-        messages.success(request, _("Application %(number)s was saved as a draft. Check it and submit it.")
-                         % {"number": app.number})
-        return redirect("applications:detail", app.pk)
+        try:
+            app = application_create(
+                actor=request.user, organization=Organization.objects.get(pk=d["organization"]), system=system,
+                lines=lines, purpose=d["purpose"], purpose_note=d["purpose_note"],
+                purpose_approved_by=request.user.person if d["purpose"] == "other" else None,
+                purpose_approved_on=timezone.localdate() if d["purpose"] == "other" else None,
+                reason=d["reason"],
+            )
+        except (RuleViolation, Conflict) as exc:  # keep what was typed; say what is wrong
+            form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
+        else:
+            messages.success(request, _("Application %(number)s was saved as a draft. Check it and submit it.")
+                             % {"number": app.number})
+            return redirect("applications:detail", app.pk)
     return render(request, "applications/new.html", {"form": form, "system": system})
 
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from kengen.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
+
+
+def _same_site_referer(request) -> str | None:
+    referer = request.META.get("HTTP_REFERER")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        return referer
+    return None
 
 
 class DomainExceptionMiddleware:
@@ -22,11 +30,12 @@ class DomainExceptionMiddleware:
         if isinstance(exception, NotFound):
             raise Http404(str(exception.message))
         if isinstance(exception, PermissionDenied):
-            return HttpResponseForbidden(str(exception.message))
+            from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+            raise DjangoPermissionDenied(str(exception.message))  # rendered by 403.html
         # Conflict and RuleViolation: tell the user, go back to where they were.
         text = str(exception.message)
         if exception.clause:
             text = f"{text} [{exception.clause}]"
         messages.error(request, text)
-        level = "conflict" if isinstance(exception, Conflict) else "rule"
-        return redirect(request.META.get("HTTP_REFERER") or "/", permanent=False) if level else None
+        return redirect(_same_site_referer(request) or "/")

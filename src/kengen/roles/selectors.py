@@ -124,7 +124,8 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                 role = _CENTRAL_ROLE_OF_KIND.get(system.kind, Role.SYSTEM_ADMIN)
                 if role != Role.SYSTEM_ADMIN:
                     scope.central_roles.add(role)
-                scope.holdings.append(RoleHolding(role, system_id=system.id, label=system.name))
+                label = system.name if role == Role.SYSTEM_ADMIN else ""  # central roles name their system
+                scope.holdings.append(RoleHolding(role, system_id=system.id, label=label))
             scope.administered_system_ids.update(
                 System.objects.filter(parent_id__in=scope.administered_system_ids).values_list("id", flat=True)
             )

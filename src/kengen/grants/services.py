@@ -255,7 +255,7 @@ def grant_end(
     *, actor, grant: Grant, on: dt.date, reason: str, note: str = "", application_ref: str = ""
 ) -> Grant:
     """End a grant on ``on`` (the first day it no longer holds). Never deletes."""
-    g = Grant.objects.select_for_update().select_related("account__system", "permission__system").get(pk=grant.pk)
+    g = Grant.objects.select_for_update(of=("self",)).select_related("account__system", "permission__system").get(pk=grant.pk)
     _require_administrator(actor, g.account.system)
     if reason not in EndReason.values:
         raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
@@ -273,3 +273,223 @@ def grant_end(
         application_ref=application_ref or g.basis_reference,
     )
     return g
+
+
+# --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------
+
+
+def _notify_officers_of(person, *, on: dt.date, clause: str, subject: str, body: str, target=None) -> None:
+    """Tell the security officer(s) of the units ``person`` belongs to on ``on`` (A5.6, A5.8)."""
+    from kengen.notifications.services import notification_send
+
+    officers = []
+    for a in person.assignments_on(on):
+        officers += list(security_officers_for(a.organization_id, on))
+    notification_send(recipients=officers, clause=clause, subject=subject, body=body, target=target)
+
+
+def _require_central_direct_admin(actor, system: System) -> None:
+    """A5.5: only the core and intermediate-server administrators grant or revoke directly."""
+    root = system.account_system
+    if root.kind not in (SystemKind.CORE, SystemKind.INTERMEDIATE):
+        raise RuleViolation(
+            _("%(system)s takes no direct grants; the security officer applies on Form 1.") % {"system": root.name},
+            clause="A5.5",
+            field="system",
+        )
+    if actor is not None and root.id not in scope_for(actor).administered_system_ids:
+        raise PermissionDenied(
+            _("Only the administrator of %(system)s can grant it directly.") % {"system": root.name}, clause="A5.5"
+        )
+
+
+def _account_on(system: System, person, on: dt.date, user_id: str | None, actor, kind=AccountKind.PERSONAL):
+    existing = Account.objects.filter(system=system, person=person).as_of(on).first()
+    if existing is not None:
+        return existing
+    return account_create(
+        actor=actor, system=system, user_id=(user_id or person.staff_number or "").strip(), person=person,
+        valid_from=on, kind=kind,
+    )
+
+
+@transaction.atomic
+def grant_direct(
+    *,
+    actor,
+    person,
+    permissions: list[SystemPermission],
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    user_id: str | None = None,
+    purpose: str = Purpose.DUTIES,
+    purpose_note: str = "",
+) -> list[Grant]:
+    """A5.5/A5.6: the core or intermediate-server administrator grants a 別表第2 person directly,
+    registers it in the management file and notifies the security officer."""
+    if not permissions:
+        raise RuleViolation(_("Choose at least one permission."), clause="A5.5", field="permissions")
+    roots = {p.system.account_system.id: p.system.account_system for p in permissions}
+    if len(roots) != 1:
+        raise RuleViolation(_("Grant one system at a time."), clause="A5.5", field="permissions")
+    (system,) = roots.values()
+    _require_central_direct_admin(actor, system)
+    eligibility = direct_grant_eligibility(person, valid_from)
+    if not eligibility:
+        raise RuleViolation(eligibility.reason, clause="A5.5", field="person")
+    account = _account_on(system, person, valid_from, user_id, actor)
+    grants = [
+        grant_create(
+            actor=actor, account=account, permission=p, valid_from=valid_from, valid_to=valid_to, purpose=purpose,
+            purpose_note=purpose_note, basis=GrantBasis.DIRECT, basis_reference=str(eligibility.entry or "A5.5"),
+        )
+        for p in permissions
+    ]
+    names = "、".join(f"{p.system.name}：{p.name}" for p in permissions)
+    _notify_officers_of(
+        person, on=valid_from, clause="A5.6",
+        subject=_("Direct grant to %(name)s") % {"name": person.full_name},
+        body=_("The administrator of %(system)s granted %(name)s (user ID %(uid)s) directly under Art. 5(5): "
+               "%(perms)s, from %(date)s.")
+        % {"system": system.name, "name": person.full_name, "uid": account.user_id, "perms": names,
+           "date": wareki(valid_from)},
+        target=account,
+    )
+    return grants
+
+
+@transaction.atomic
+def grant_revoke_for_transfer(*, actor, person, on: dt.date, reason: str = EndReason.TRANSFER, system: System) -> list[Grant]:
+    """A5.5: revoke the direct grants of someone whom a transfer or retirement moved out of the
+    organizations of 別表第2. Refused while the person is still eligible (cancel on Form 1 then)."""
+    _require_central_direct_admin(actor, system)
+    if reason not in (EndReason.TRANSFER, EndReason.RETIREMENT):
+        raise RuleViolation(_("The reason is a transfer or a retirement."), clause="A5.5", field="reason")
+    if direct_grant_eligibility(person, on):
+        raise RuleViolation(
+            _("%(name)s is still in an organization of Table 2 on %(date)s; to withdraw permissions from an "
+              "eligible person the security officer cancels them on Form 1.")
+            % {"name": person.full_name, "date": wareki(on)},
+            clause="A5.5",
+            field="person",
+        )
+    held = list(
+        Grant.objects.filter(account__person=person, account__system=system.account_system, basis=GrantBasis.DIRECT,
+                             ended_at__isnull=True)
+        .filter(overlapping_q(on, None))
+    )
+    if not held:
+        raise Conflict(_("%(name)s holds no direct grant on %(system)s.") % {"name": person.full_name,
+                                                                            "system": system.account_system.name})
+    ended = [grant_end(actor=actor, grant=g, on=on, reason=reason, note="A5.5") for g in held]
+    before = on - dt.timedelta(days=1)
+    _notify_officers_of(
+        person, on=before, clause="A5.5",
+        subject=_("Direct grants of %(name)s revoked") % {"name": person.full_name},
+        body=_("%(n)d direct grants on %(system)s end on %(date)s (%(reason)s).")
+        % {"n": len(ended), "system": system.account_system.name, "date": wareki(on),
+           "reason": EndReason(reason).label},
+    )
+    return ended
+
+
+@transaction.atomic
+def grant_delete_for_breach(
+    *, actor, account: Account, reason: str, on: dt.date | None = None, grants: list[Grant] | None = None
+) -> list[Grant]:
+    """A5.7/A5.8: an administrator who judges that a user breached Art. 69(1) of the personal
+    information act deletes their user ID (all grants and the ID) or the named permissions, states
+    why, and the security officer is notified. Nothing is erased: entries end with reason 'breach'."""
+    account = Account.objects.select_for_update(of=("self",)).select_related("system", "person").get(pk=account.pk)
+    _require_administrator(actor, account.system)
+    if not reason.strip():
+        raise RuleViolation(_("State the breach of Art. 69(1) that justifies the deletion."), clause="A5.7",
+                            field="reason")
+    on = on or timezone.localdate()
+    targets = grants if grants is not None else list(
+        Grant.objects.filter(account=account, ended_at__isnull=True).filter(overlapping_q(on, None))
+    )
+    for g in targets:
+        if g.account_id != account.pk:
+            raise RuleViolation(_("That permission belongs to another user ID."), clause="A5.7", field="grants")
+    ended = [grant_end(actor=actor, grant=g, on=on, reason=EndReason.BREACH, note=reason.strip()) for g in targets]
+    whole_id = grants is None
+    if whole_id and (account.valid_to is None or account.valid_to > on):
+        old = {"valid_to": account.valid_to}
+        account.valid_to = max(on, account.valid_from)
+        account.end_reason = EndReason.BREACH
+        account.save(update_fields=["valid_to", "end_reason"])
+        audit_record(actor=actor, action=AuditAction.ACCOUNT_ENDED, target=account, old=old,
+                     new={"valid_to": account.valid_to, "end_reason": EndReason.BREACH})
+    audit_record(
+        actor=actor, action=AuditAction.BREACH_DELETION, target=account,
+        new={"user_id": account.user_id, "whole_id": whole_id, "grants": [g.pk for g in ended], "reason": reason.strip(),
+             "on": on},
+    )
+    if account.person is not None:
+        what = _("the user ID %(uid)s") % {"uid": account.user_id} if whole_id else _(
+            "%(n)d permissions of user ID %(uid)s") % {"n": len(ended), "uid": account.user_id}
+        _notify_officers_of(
+            account.person, on=on, clause="A5.8",
+            subject=_("Deletion for breach: %(name)s") % {"name": account.person.full_name},
+            body=_("The administrator of %(system)s deleted %(what)s of %(name)s from %(date)s for a breach of "
+                   "Art. 69(1) of the Act on the Protection of Personal Information. Reason: %(reason)s")
+            % {"system": account.system.name, "what": what, "name": account.person.full_name, "date": wareki(on),
+               "reason": reason.strip()},
+            target=account,
+        )
+    return ended
+
+
+@transaction.atomic
+def maintenance_account_register(
+    *,
+    actor,
+    person,
+    system: System,
+    user_id: str,
+    permissions: list[SystemPermission],
+    valid_from: dt.date,
+    valid_to: dt.date,
+    note: str = "",
+) -> list[Grant]:
+    """A5.9: register a maintenance staff member's user ID and permissions; they always end."""
+    root = system.account_system
+    _require_administrator(actor, root)
+    if person.kind != PersonKind.MAINTENANCE:
+        raise RuleViolation(_("%(name)s is not maintenance staff.") % {"name": person.full_name}, clause="A5.9",
+                            field="person")
+    if valid_to is None:
+        raise RuleViolation(_("A maintenance staff permission always has an end date."), clause="A5.9",
+                            field="valid_to")
+    if not permissions:
+        raise RuleViolation(_("Choose at least one permission."), clause="A5.9", field="permissions")
+    account = Account.objects.filter(system=root, person=person).as_of(valid_from).first() or account_create(
+        actor=actor, system=root, user_id=user_id, person=person, valid_from=valid_from, valid_to=valid_to,
+        kind=AccountKind.MAINTENANCE,
+    )
+    return [
+        grant_create(actor=actor, account=account, permission=p, valid_from=valid_from, valid_to=valid_to,
+                     basis=GrantBasis.MAINTENANCE, basis_reference=note[:100])
+        for p in permissions
+    ]
+
+
+@transaction.atomic
+def account_end(*, actor, account: Account, on: dt.date, reason: str) -> Account:
+    """End a user ID and every permission it still holds (A5.9 deletion of maintenance IDs, …)."""
+    account = Account.objects.select_for_update(of=("self",)).select_related("system").get(pk=account.pk)
+    _require_administrator(actor, account.system)
+    if reason not in EndReason.values:
+        raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
+    if account.valid_to is not None and account.valid_to <= on:
+        raise Conflict(_("This user ID has already ended."))
+    for g in Grant.objects.filter(account=account, ended_at__isnull=True).filter(overlapping_q(on, None)):
+        grant_end(actor=actor, grant=g, on=on, reason=EndReason.ACCOUNT_ENDED)
+    old = {"valid_to": account.valid_to}
+    account.valid_to = max(on, account.valid_from)
+    account.end_reason = reason
+    account.save(update_fields=["valid_to", "end_reason"])
+    audit_record(actor=actor, action=AuditAction.ACCOUNT_ENDED, target=account, old=old,
+                 new={"valid_to": account.valid_to, "end_reason": reason})
+    return account

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "kengen.applications",
     "kengen.terminals",
     "kengen.jobs",
+    "kengen.credentials",
+    "kengen.viewing",
+    "kengen.acknowledgements",
     "kengen.profiles",
 ]
 

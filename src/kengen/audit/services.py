@@ -141,8 +141,28 @@ def _events() -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
 
 
-def audit_verify() -> VerifyResult:
-    """Walk the chain from the first event; report the first broken link."""
+def audit_anchor() -> str:
+    """The chain head as ``seq:hash``, to be kept outside the database (printed, mailed to the
+    auditor, written to write-once storage). A later ``audit_verify(anchor=…)`` proves that the log
+    still contains that event unchanged, which the chain alone cannot: whoever can write the
+    database could cut off the newest events and rewind the head."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    return f"{head.last_seq}:{head.last_hash}" if head else f"0:{GENESIS}"
+
+
+def parse_anchor(anchor: str) -> tuple[int, str]:
+    seq, _, digest = anchor.strip().partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise ValueError(f"not an audit anchor (expected SEQ:HASH): {anchor!r}")
+    return int(seq), digest
+
+
+def audit_verify(anchor: str | None = None) -> VerifyResult:
+    """Walk the chain from the first event; report the first broken link.
+
+    With ``anchor`` (from ``audit_anchor``), also require that event to be present and unchanged."""
+    if anchor is not None:
+        anchor_seq, anchor_hash = parse_anchor(anchor)
     key = _audit_key()
     prev_hash = GENESIS
     expected_seq = 1
@@ -174,4 +194,13 @@ def audit_verify() -> VerifyResult:
             f"the log ends at #{checked} but the chain head records #{last_seq}"
             " (events were removed from or added to the end)",
         )
+    if anchor is not None and anchor_seq > 0:
+        kept = AuditEvent.objects.filter(seq=anchor_seq).values_list("hash", flat=True).first()
+        if kept is None:
+            return VerifyResult(
+                False, checked, checked + 1,
+                f"anchored event #{anchor_seq} is gone: the log was cut back to #{checked}",
+            )
+        if not hmac.compare_digest(kept, anchor_hash):
+            return VerifyResult(False, checked, anchor_seq, f"anchored event #{anchor_seq} was rewritten")
     return VerifyResult(True, checked)

@@ -92,3 +92,20 @@ def organization_full_name(org: Organization, date: dt.date | None = None) -> st
     if org.id not in tree.by_id:
         return org.name
     return tree.full_name(org.id)
+
+
+def successor_on(org: Organization, date: dt.date) -> Organization | None:
+    """The unit that carries ``org`` on ``date``: itself while it exists, else its successor through
+    reorganizations (one successor at each step). ``None`` when it was abolished, split without a
+    single successor, or did not exist yet."""
+    seen: set[int] = set()
+    current: Organization | None = org
+    while current is not None and current.id not in seen:
+        if current.is_active_on(date):
+            return current
+        if current.valid_from > date or current.valid_to is None:
+            return None
+        seen.add(current.id)
+        successors = list(current.successors.all()[:2])
+        current = successors[0] if len(successors) == 1 else None
+    return None

@@ -131,6 +131,20 @@ def _refuse_if_still_used(orgs: Sequence[Organization], on: dt.date, moving: Map
         )
 
 
+def _refuse_orphaned_systems(ended: Sequence[Organization], on: dt.date) -> None:
+    """A3: a system whose owning division ends must pass to exactly one successor, or it would
+    have no administrator from ``on``."""
+    from kengen.systems.models import System
+
+    for system in System.objects.as_of(on).filter(parent__isnull=True, owner__in=list(ended)):
+        if system.owner_on(on) is None:
+            raise RuleViolation(
+                _("%(system)s is owned by %(unit)s, which ends: move the unit to one successor so that the "
+                  "system keeps an administrator.") % {"system": system.name, "unit": system.owner.name},
+                clause="A3.1",
+            )
+
+
 @transaction.atomic
 def organization_end(
     *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
@@ -138,6 +152,13 @@ def organization_end(
     """End a unit on ``on`` (the first day it no longer exists)."""
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _refuse_if_still_used([org], on, {})
+    from kengen.systems.models import System
+
+    if System.objects.overlapping(on, None).filter(owner=org).exists():
+        raise RuleViolation(
+            _("%(unit)s owns systems; reorganize it into a successor instead of abolishing it.") % {"unit": org.name},
+            clause="A3.1",
+        )
     old = _snapshot(org)
     _end(org, on, reason)
     audit_record(actor=actor, action=AuditAction.ORGANIZATION_ENDED, target=org, old=old, new=_snapshot(org))
@@ -200,6 +221,7 @@ def organization_reorganize(
             raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": target_code})
         target_by_old[old.id] = target
     _refuse_if_still_used(ended, on, target_by_old)
+    _refuse_orphaned_systems(ended, on)
     moved = 0
     from kengen.people.models import Assignment
 

@@ -92,6 +92,15 @@ def headed_org_ids(person_id: int, date: dt.date) -> set[int]:
     )
 
 
+def _owner_of(system: System, date: dt.date):
+    """``system.owner_on(date)`` without a query while the owner (fetched with the system) exists."""
+    if system.owner.is_active_on(date):
+        return system.owner
+    from kengen.organizations.selectors import successor_on
+
+    return successor_on(system.owner, date)
+
+
 def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
     """The roles and reach of ``user`` on ``on`` (default: today in Asia/Tokyo)."""
     date = on or timezone.localdate()
@@ -119,7 +128,8 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                         RoleHolding(Role.SECURITY_OFFICER, organization_id=org_id, label=tree.full_name(org_id))
                     )
             scope.officer_org_ids = tree.descendant_ids(scope.officer_unit_ids)
-            for system in System.objects.as_of(date).filter(owner_id__in=heads, parent__isnull=True):
+            roots = System.objects.as_of(date).filter(parent__isnull=True).select_related("owner")
+            for system in (r for r in roots if (o := _owner_of(r, date)) is not None and o.id in heads):
                 scope.administered_system_ids.add(system.id)
                 role = _CENTRAL_ROLE_OF_KIND.get(system.kind, Role.SYSTEM_ADMIN)
                 if role != Role.SYSTEM_ADMIN:
@@ -160,7 +170,12 @@ def security_officers_for(org_id: int, date: dt.date):
 def administrators_of(system: System, date: dt.date):
     """The administrator(s) of ``system`` on ``date`` (A3): heads of its owning division."""
     root = system.account_system
-    return heads_of(root.owner_id, date)
+    owner = root.owner_on(date)
+    if owner is None:
+        from kengen.people.models import Person
+
+        return Person.objects.none()
+    return heads_of(owner.id, date)
 
 
 def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
@@ -174,7 +189,8 @@ def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
     rows: list[tuple[RoleHolding, list]] = []
     for system in System.objects.as_of(date).filter(parent__isnull=True).select_related("owner"):
         role = _CENTRAL_ROLE_OF_KIND.get(system.kind, Role.SYSTEM_ADMIN)
-        rows.append((RoleHolding(role, system_id=system.id, label=system.name), heads.get(system.owner_id, [])))
+        owner = _owner_of(system, date)
+        rows.append((RoleHolding(role, system_id=system.id, label=system.name), heads.get(owner.id, []) if owner else []))
     for org, _depth in tree.walk():
         if org.is_security_unit:
             rows.append(

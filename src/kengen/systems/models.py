@@ -65,6 +65,17 @@ class System(EffectiveDated):
     def __str__(self) -> str:
         return self.name
 
+    def owner_on(self, date):
+        """The owning division on ``date``: ownership follows the division through
+        reorganizations (A3), so the administrator is never lost and the past stays true."""
+        from kengen.organizations.models import Organization
+        from kengen.organizations.selectors import successor_on
+
+        owner = Organization.objects.get(pk=self.account_system.owner_id)  # never a stale copy
+        if owner.is_active_on(date):
+            return owner
+        return successor_on(owner, date)
+
     @property
     def account_system(self) -> System:
         """The system on which user IDs are issued: the core package for its business systems."""

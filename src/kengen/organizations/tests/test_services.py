@@ -478,13 +478,8 @@ def test_the_database_refuses_an_end_without_a_reason(world):
 
 @pytest.mark.clause("A3.1")
 @pytest.mark.clause("AS")
-@pytest.mark.xfail(
-    strict=True,
-    reason="design gap: System.owner is a plain foreign key; reorganizing the owning "
-    "division leaves the system with no administrator from that date (needs effective-dated "
-    "ownership, or reorganize must refuse)",
-)
 def test_reorganization_leaves_no_system_without_an_administrator(world):
+    """Ownership follows the owning division to its successor; the past stays as it was."""
     from kengen.roles.selectors import administrators_of
 
     system = world.system("JINJI-SYS", "人事給与システム", owner=world.shokuin)
@@ -508,5 +503,15 @@ def test_reorganization_leaves_no_system_without_an_administrator(world):
             moves={"SHOKUIN": "JINJIKA", "JINJI": "JINJIKA-JINJI"},
         )
     except RuleViolation:
-        return  # refusing is an acceptable answer too
+        pytest.fail("a reorganization with a successor must keep the system administered")
     assert list(administrators_of(system, D)) == [world.people["shokuin_head"]]
+    assert system.owner_on(D).code == "JINJIKA"
+    assert system.owner_on(D - dt.timedelta(days=1)) == world.shokuin
+
+
+@pytest.mark.clause("A3.1")
+def test_abolishing_the_owner_of_a_system_is_refused(world):
+    world.system("JINJI-SYS", "人事給与システム", owner=world.kikaku)
+    with pytest.raises(RuleViolation) as exc:
+        organization_reorganize(actor=None, on=D, ending=[world.kikaku, world.joho], creating=[], moves={})
+    assert exc.value.clause in {"A3.1", "AS"}

@@ -27,7 +27,13 @@ from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleVio
 from kengen.core.models import active_on_q
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
-from kengen.grants.services import account_create, check_appointment_cap, check_purpose, grant_create, grant_end
+from kengen.grants.services import (
+    account_create,
+    check_appointment_cap,
+    check_purpose,
+    grant_create,
+    grant_end,
+)
 from kengen.notifications.services import notification_send
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person

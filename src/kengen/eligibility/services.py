@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.permissions import require_configurator
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.selectors import render_entry
@@ -31,6 +32,7 @@ def eligibility_entry_create(
 ) -> EligibilityEntry:
     """Add a line to 別表第2 from ``valid_from``. ``listed_as`` defaults to the rendered line; when
     given it must match what the data says, so the table cannot drift from the regulation."""
+    require_configurator(actor)
     if scope not in EntryScope.values:
         raise RuleViolation(_("Unknown qualifier %(scope)s.") % {"scope": scope}, clause="A5.5", field="scope")
     if (scope == EntryScope.ALL) != (len(units) == 0):
@@ -75,6 +77,7 @@ def eligibility_entry_create(
 
 @transaction.atomic
 def eligibility_entry_end(*, actor, entry: EligibilityEntry, on: dt.date, source: str = "") -> EligibilityEntry:
+    require_configurator(actor)
     e = EligibilityEntry.objects.select_for_update().get(pk=entry.pk)
     if e.valid_to is not None and e.valid_to <= on:
         raise Conflict(_("This entry already ended."))

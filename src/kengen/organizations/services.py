@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.permissions import require_configurator
 from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
 from kengen.organizations.models import Organization
 
@@ -85,6 +86,7 @@ def _snapshot(org: Organization) -> dict:
 @transaction.atomic
 def organization_create(*, actor, spec: OrganizationSpec, valid_from: dt.date) -> Organization:
     """Start a new unit on ``valid_from``."""
+    require_configurator(actor)
     parent = spec.parent
     if isinstance(parent, str):
         parent = Organization.objects.as_of(valid_from).filter(code=parent).first()
@@ -150,6 +152,7 @@ def organization_end(
     *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
 ) -> Organization:
     """End a unit on ``on`` (the first day it no longer exists)."""
+    require_configurator(actor)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _refuse_if_still_used([org], on, {})
     from kengen.systems.models import System
@@ -188,6 +191,7 @@ def organization_reorganize(
     Grants are held by people, not units, so they are untouched; who sees them follows the
     new assignments from ``on``.
     """
+    require_configurator(actor)
     from kengen.people.services import assignment_move
 
     ended = list(Organization.objects.select_for_update().filter(pk__in=[o.pk for o in ending]))

@@ -11,6 +11,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import overlapping_q
+from kengen.core.permissions import require_configurator
 from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
 
@@ -29,6 +30,7 @@ def person_create(
     email: str = "",
 ) -> Person:
     """Register a person. Staff need a staff number (A2.4); maintenance staff a contractor (A2.5)."""
+    require_configurator(actor)
     if kind == PersonKind.STAFF and not staff_number:
         raise RuleViolation(_("Staff need a staff number."), clause="A2.4", field="staff_number")
     if kind == PersonKind.MAINTENANCE and contractor is None:
@@ -61,6 +63,7 @@ def appointment_start(
     *, actor, person: Person, employment_type: str, valid_from: dt.date, valid_to: dt.date | None = None
 ) -> Appointment:
     """Record an appointment ``[valid_from, valid_to)``; fixed-term types must have an end (A7)."""
+    require_configurator(actor)
     if employment_type not in EmploymentType.values:
         raise RuleViolation(_("Unknown employment type %(t)s.") % {"t": employment_type}, field="employment_type")
     if employment_type in EmploymentType.fixed_term() and valid_to is None:
@@ -90,6 +93,7 @@ def appointment_start(
 @transaction.atomic
 def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str) -> Appointment:
     """End an appointment on ``on`` (first day no longer employed), with its assignments."""
+    require_configurator(actor)
     appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if on < appt.valid_from:
         raise RuleViolation(_("An appointment cannot end before it starts."), field="valid_to")
@@ -120,6 +124,7 @@ def assignment_start(
     is_primary: bool = True,
 ) -> Assignment:
     """Assign a person to a unit and post from ``valid_from``."""
+    require_configurator(actor)
     from kengen.organizations.models import Organization
 
     # Read the unit afresh (and hold it): a caller's copy may predate the unit's end.
@@ -165,6 +170,7 @@ def _assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) 
 @transaction.atomic
 def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
     """End an assignment on ``on`` (first day no longer assigned)."""
+    require_configurator(actor)
     a = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if a.valid_to is not None and a.valid_to <= on:
         raise Conflict(_("This assignment already ended."))

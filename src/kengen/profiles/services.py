@@ -18,13 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kengen.applications.services import network_registration_record
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.contractors.services import contractor_create
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.eligibility.services import eligibility_entry_create
-from kengen.applications.services import network_registration_record
 from kengen.grants.services import account_create, grant_create
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.permissions import require_configurator
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 
@@ -31,6 +32,7 @@ def system_create(
     sort_order: int = 0,
 ) -> System:
     """Register a system with the permissions it offers (``(code, name)`` pairs)."""
+    require_configurator(actor)
     if kind not in SystemKind.values:
         raise RuleViolation(_("Unknown system kind %(kind)s.") % {"kind": kind}, field="kind")
     if (kind == SystemKind.CORE_BUSINESS) != (parent is not None):
@@ -59,6 +61,7 @@ def system_create(
 
 @transaction.atomic
 def system_permission_create(*, actor, system: System, code: str, name: str, sort_order: int = 0) -> SystemPermission:
+    require_configurator(actor)
     if system.kind == SystemKind.CORE:
         raise RuleViolation(
             _("Permissions of the core package are defined on its business systems."), clause="A2.1"

@@ -10,10 +10,11 @@ import pytest
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, RuleViolation
-from kengen.core.testing import START, org
+from kengen.core.testing import START, org, user_for
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
+from kengen.roles.services import role_designate
 
 pytestmark = pytest.mark.django_db
 
@@ -101,9 +102,11 @@ def test_organization_not_in_force_on_the_start_date_is_refused(world):
 @pytest.mark.clause("AS")
 def test_listed_line_matching_the_regulation_is_accepted_and_audited(world):
     kyuyo = org("KYUYO", "給与係", "section", world.shokuin)
+    configurator = user_for(None, username="config")
+    role_designate(actor=None, user=configurator, role="configurator", valid_from=START)
 
     created = eligibility_entry_create(
-        actor=world.users["joho_head"],
+        actor=configurator,
         organization=world.shokuin,
         scope=EntryScope.ONLY,
         units=[world.jinji, kyuyo],
@@ -117,7 +120,7 @@ def test_listed_line_matching_the_regulation_is_accepted_and_audited(world):
     event = AuditEvent.objects.get(
         action=AuditAction.ELIGIBILITY_ENTRY_CREATED, target_id=str(created.pk)
     )
-    assert event.actor == world.users["joho_head"]
+    assert event.actor == configurator
     assert event.new["listed_as"] == "総務部職員課(人事係及び給与係に限る。)"
     assert event.new["source"] == "令和6年3月8日内規第50号"
 
@@ -156,3 +159,13 @@ def test_an_entry_cannot_end_before_it_starts(world):
     assert exc.value.clause == "AS"
     created.refresh_from_db()
     assert created.valid_to is None
+
+
+@pytest.mark.clause("A14")
+@pytest.mark.clause("AS")
+def test_only_a_configuration_administrator_amends_table2(world):
+    from kengen.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        eligibility_entry_create(actor=world.users["joho_head"], organization=world.shokuin, valid_from=START)
+    assert not EligibilityEntry.objects.exists()

@@ -1,0 +1,21 @@
+"""Who may change configuration: the tables the regulation leaves to the municipality (A14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kengen.core.exceptions import PermissionDenied
+
+
+def require_configurator(actor: Any) -> None:
+    """Organizations, posts, people records, systems and 別表第2 are configuration: only a
+    configuration administrator (or Kengen itself, ``actor=None``: profile loading, HR imports)
+    changes them."""
+    if actor is None:
+        return
+    from kengen.roles.selectors import scope_for
+
+    if not scope_for(actor).is_configurator:
+        raise PermissionDenied(_("Only a configuration administrator can change this."), clause="A14")

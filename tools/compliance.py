@@ -69,7 +69,7 @@ def scan_tests(tests: dict[str, set[str]]) -> None:
         rel = path.relative_to(ROOT)
         module_marks = _module_marks(tree)
 
-        def visit(node, prefix: str, inherited: list[str]) -> None:
+        def visit(node, prefix: str, inherited: list[str], rel: Path = rel) -> None:
             for child in node.body:
                 if isinstance(child, ast.ClassDef):
                     visit(child, f"{prefix}{child.name}::", inherited + _marker_clauses(child.decorator_list))

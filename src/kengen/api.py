@@ -75,9 +75,9 @@ def _unauthenticated(request, exc):
 def _mount() -> None:
     from kengen.applications.api import router as applications_router
     from kengen.audit.api import router as audit_router
-    from kengen.notifications.api import router as notifications_router
     from kengen.eligibility.api import router as eligibility_router
     from kengen.grants.api import router as grants_router
+    from kengen.notifications.api import router as notifications_router
     from kengen.organizations.api import router as organizations_router
     from kengen.people.api import router as people_router
     from kengen.roles.api import router as roles_router

@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
 from urllib.parse import quote
 
 from django.http import HttpResponse

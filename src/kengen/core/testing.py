@@ -23,7 +23,7 @@ from kengen.users.models import User
 from kengen.users.services import user_create
 
 START = dt.date(2024, 4, 1)
-TEST_PASSWORD = "correct horse battery staple 42"
+TEST_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test fixture
 _seq = itertools.count(1)
 
 

@@ -16,7 +16,7 @@ from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, NotFound
 from kengen.users.models import ApiToken, User
 
-TOKEN_PREFIX = "kgn_"
+TOKEN_PREFIX = "kgn_"  # noqa: S105 - a public prefix, not a secret
 
 
 def _digest(raw: str) -> str:

@@ -110,12 +110,17 @@ def test_unknown_permission_code_names_the_line(world, client, officer):
 @pytest.mark.clause("A5.4")
 def test_two_administrators_registering_at_once_produce_one_registration(world):
     """Two threads (two connections) race to register the same application on PostgreSQL."""
-    from kengen.applications.services import LineSpec, application_create, application_register, application_submit
+    from kengen.applications.services import (
+        LineSpec,
+        application_create,
+        application_register,
+        application_submit,
+    )
     from kengen.core.exceptions import Conflict
 
     assert connection.vendor == "postgresql"
 
-    core, tax = world.core()
+    _core, tax = world.core()
     app = application_create(
         actor=world.users["shokuin_head"], organization=world.shokuin, system=tax,
         lines=[LineSpec(person=world.people["jinji_clerk"], system=tax, permissions=[tax.permissions.get(code="inquiry")],

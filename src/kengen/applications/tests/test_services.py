@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core import mail
 
 from kengen.applications.choices import ApplicationStatus, LineAction, Route
 from kengen.applications.models import Application

@@ -294,7 +294,7 @@ def test_last_row_deleted_and_chain_head_rewound_is_found_against_an_outside_anc
 
 def test_anchored_event_rewritten_with_a_recomputed_chain_is_found(log):
     anchor = audit_anchor()
-    seq, digest = anchor.split(":")
+    seq, _digest = anchor.split(":")
     allow_tampering()
     AuditEvent.objects.filter(seq=int(seq)).update(hash="f" * 64)
     result = audit_verify(anchor=anchor)

@@ -10,7 +10,6 @@ from django.core.management import call_command
 from kengen.audit.models import AuditEvent
 from kengen.core.testing import START, staff
 from kengen.grants.choices import EndReason, GrantBasis
-from kengen.grants.models import Grant
 from kengen.grants.services import account_create, grant_create
 from kengen.jobs.services import run_due
 from kengen.notifications.models import Notification

@@ -88,3 +88,36 @@ def test_command_prints_a_summary():
     out = io.StringIO()
     call_command("run_due", stdout=out)
     assert "expired=0" in out.getvalue()
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="concurrent hosts share a PostgreSQL database; SQLite is single-host",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.clause("A7")
+def test_two_hosts_running_run_due_at_once_close_each_grant_exactly_once(world):
+    import threading
+
+    from django.db import connection
+
+    grants = [_grant(world, world.people[k], valid_to=dt.date(2024, 6, 1)) for k in ("jinji_clerk", "kazei_clerk")]
+    barrier = threading.Barrier(2)
+    summaries = []
+
+    def host():
+        try:
+            barrier.wait()
+            with time_machine.travel(dt.datetime(2024, 6, 2, 9, 0, tzinfo=JST), tick=False):
+                summaries.append(run_due())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=host) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(s.expired for s in summaries) == 2
+    for g in grants:
+        assert AuditEvent.objects.filter(action="grant.ended", target_id=str(g.pk)).count() == 1

@@ -16,6 +16,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
+from kengen.core.middleware import audit_authorization_failure
 from kengen.users.services import api_token_authenticate
 
 
@@ -62,6 +63,8 @@ _STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, RuleViolation: 4
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
     status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+    if isinstance(exc, PermissionDenied):
+        audit_authorization_failure(request, exc)
     return api.create_response(request, exc.as_dict(), status=status)
 
 

@@ -10,6 +10,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
 
 
+def audit_authorization_failure(request, exception: PermissionDenied) -> None:
+    """Record a refused action (the service's own transaction was rolled back)."""
+    from kengen.audit.choices import AuditAction
+    from kengen.audit.services import audit_record
+
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    audit_record(
+        actor=user if getattr(user, "pk", None) else None,
+        action=AuditAction.ACCESS_DENIED,
+        target_label=f"{request.method} {request.path}"[:300],
+        new={"clause": exception.clause, "reason": str(exception.message)},
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+
+
 def _same_site_referer(request) -> str | None:
     referer = request.META.get("HTTP_REFERER")
     if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
@@ -32,6 +47,7 @@ class DomainExceptionMiddleware:
         if isinstance(exception, PermissionDenied):
             from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 
+            audit_authorization_failure(request, exception)
             raise DjangoPermissionDenied(str(exception.message))  # rendered by 403.html
         # Conflict and RuleViolation: tell the user, go back to where they were.
         text = str(exception.message)

@@ -47,3 +47,4 @@ def test_management_file_api_answers_as_of_a_date(world, file, client):
     assert after["count"] == 2
     assert after["items"][0]["period"]["label_ja"] == "令和6年4月1日〜"
     assert dt.date.fromisoformat(after["items"][0]["period"]["valid_from"]) == START
+

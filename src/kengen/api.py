@@ -17,12 +17,16 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from kengen.core.middleware import audit_authorization_failure
-from kengen.users.services import api_token_authenticate
+from kengen.users.services import SignInThrottled, api_token_sign_in
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = api_token_authenticate(token)
+        # Invalid tokens are counted per source address; past the limit the address is refused
+        # for a while (429) without checking (kengen.users.services.api_token_sign_in).
+        user, wait = api_token_sign_in(token, ip=request.META.get("REMOTE_ADDR"))
+        if wait:
+            raise SignInThrottled(wait)
         if user is None:
             audit_record(
                 actor=None,
@@ -68,6 +72,17 @@ def _domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=status)
 
 
+@api.exception_handler(SignInThrottled)
+def _throttled(request, exc: SignInThrottled):
+    response = api.create_response(
+        request,
+        {"error": "Throttled", "message": "Too many failed sign-ins from this address. Try again later."},
+        status=429,
+    )
+    response["Retry-After"] = str(exc.wait_seconds)
+    return response
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return api.create_response(
@@ -76,8 +91,12 @@ def _unauthenticated(request, exc):
 
 
 def _mount() -> None:
+    from kengen.acknowledgements.api import router as acknowledgements_router
     from kengen.applications.api import router as applications_router
     from kengen.audit.api import router as audit_router
+    from kengen.credentials.api import form2_router
+    from kengen.credentials.api import router as credentials_router
+    from kengen.credentials.api import systems_router as verify_router
     from kengen.eligibility.api import router as eligibility_router
     from kengen.grants.api import router as grants_router
     from kengen.notifications.api import router as notifications_router
@@ -85,16 +104,24 @@ def _mount() -> None:
     from kengen.people.api import router as people_router
     from kengen.roles.api import router as roles_router
     from kengen.systems.api import router as systems_router
+    from kengen.terminals.api import router as terminals_router
+    from kengen.viewing.api import router as viewing_router
 
     api.add_router("/me", roles_router, tags=["me"])
     api.add_router("/organizations", organizations_router, tags=["organizations"])
     api.add_router("/people", people_router, tags=["people"])
     api.add_router("/systems", systems_router, tags=["systems"])
+    api.add_router("/systems", verify_router, tags=["sign-in verification (systems' API keys)"])
     api.add_router("/", grants_router, tags=["management file"])
     api.add_router("/eligibility", eligibility_router, tags=["eligibility (別表第2)"])
     api.add_router("/audit", audit_router, tags=["audit"])
     api.add_router("/applications", applications_router, tags=["applications (Form 1)"])
     api.add_router("/notifications", notifications_router, tags=["notifications"])
+    api.add_router("/acknowledgements", acknowledgements_router, tags=["acknowledgements (A9)"])
+    api.add_router("/enrolments", terminals_router, tags=["terminals (biometric enrolment)"])
+    api.add_router("/credentials", credentials_router, tags=["passwords (A8)"])
+    api.add_router("/password-applications", form2_router, tags=["password applications (Form 2)"])
+    api.add_router("/viewing", viewing_router, tags=["viewing IDs (A11)"])
 
 
 _mount()

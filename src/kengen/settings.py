@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Second factor for Kengen's own sign-in: django-otp (TOTP) and django-otp-webauthn (passkeys).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "kengen.core",
     "kengen.audit",
     "kengen.users",
@@ -82,7 +86,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Kengen's own sign-in, in this order: the session is still valid (idle/absolute timeouts,
+    # account active, appointment in force); the second factor is passed or enrolled; the A9
+    # duties are acknowledged. See docs/security.md, "Kengen's own sign-in".
+    "kengen.users.middleware.SessionSecurityMiddleware",
+    "kengen.users.middleware.SecondFactorMiddleware",
+    "kengen.acknowledgements.middleware.AcknowledgementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kengen.core.middleware.DomainExceptionMiddleware",
 ]
@@ -139,9 +150,59 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = ["kengen.users.backends.KengenBackend"]
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Sessions end after this long without a request (idle) and this long after sign-in (absolute),
+# whatever the activity; both are checked on every request by SessionSecurityMiddleware.
+KENGEN_SESSION_IDLE_TIMEOUT = _env_int("KENGEN_SESSION_IDLE_MINUTES", 30) * 60
+KENGEN_SESSION_ABSOLUTE_TIMEOUT = _env_int("KENGEN_SESSION_ABSOLUTE_HOURS", 10) * 60 * 60
+
+# Failed sign-ins: after `threshold` failures (forgotten after `forget_after` seconds without one),
+# each further failure refuses that name / address for base_delay · 2^(n − threshold) seconds, at
+# most `max_delay`. Never a permanent lockout. A success resets the name and the address.
+KENGEN_SIGN_IN_THROTTLE = {
+    "username": {
+        "threshold": _env_int("KENGEN_THROTTLE_USERNAME_THRESHOLD", 5),
+        "base_delay": 30,
+        "max_delay": 15 * 60,
+    },
+    # City halls sign in from behind a few NAT addresses: the per-address limit is much higher.
+    "ip": {
+        "threshold": _env_int("KENGEN_THROTTLE_IP_THRESHOLD", 30),
+        "base_delay": 30,
+        "max_delay": 15 * 60,
+    },
+    "api_ip": {
+        "threshold": _env_int("KENGEN_THROTTLE_API_THRESHOLD", 20),
+        "base_delay": 30,
+        "max_delay": 15 * 60,
+    },
+    "forget_after": 24 * 60 * 60,
+}
+
+# Second factor (django-otp). Everyone holding a role in Kengen must use one (see
+# kengen.users.selectors.mfa_required); anyone who enrolled one is asked for it.
+OTP_TOTP_ISSUER = "Kengen"
+OTP_TOTP_THROTTLE_FACTOR = 1  # 1, 2, 4, 8 … seconds between attempts after failures
+OTP_RECOVERY_THROTTLE_FACTOR = 1
+KENGEN_RECOVERY_CODE_COUNT = 10
+# Passkeys (django-otp-webauthn) as a second factor only, never instead of the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Kengen"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "kengen.webauthn"
+
+# A9: how often each user acknowledges the personal-information duties again (days).
+KENGEN_ACKNOWLEDGEMENT_INTERVAL_DAYS = _env_int("KENGEN_ACKNOWLEDGEMENT_INTERVAL_DAYS", 365)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = KENGEN_SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("KENGEN_SECURE_COOKIES", "0") == "1"
@@ -175,6 +236,34 @@ EMAIL_USE_TLS = os.environ.get("KENGEN_EMAIL_TLS", "0") == "1"
 EMAIL_TIMEOUT = 10
 # Absolute URL of this Kengen, for links in emails.
 KENGEN_BASE_URL = os.environ.get("KENGEN_BASE_URL", "http://127.0.0.1:8000")
+
+
+def _webauthn_relying_party(base_url: str) -> tuple[str, list[str]]:
+    """The passkey relying-party ID (a domain) and allowed origins for this Kengen.
+
+    Browsers accept passkeys only on https:// origins or on http://localhost; an IP address is
+    never a valid relying-party ID, so a bare-IP development URL falls back to localhost.
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    host = parts.hostname or "localhost"
+    try:
+        ipaddress.ip_address(host)
+        host = "localhost"
+    except ValueError:
+        pass
+    port = f":{parts.port}" if parts.port else ""
+    scheme = "https" if parts.scheme == "https" or host != "localhost" else "http"
+    return host, [f"{scheme}://{host}{port}"]
+
+
+_rp_id, _rp_origins = _webauthn_relying_party(KENGEN_BASE_URL)
+OTP_WEBAUTHN_RP_ID = os.environ.get("KENGEN_WEBAUTHN_RP_ID", _rp_id)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    o for o in os.environ.get("KENGEN_WEBAUTHN_ORIGINS", ",".join(_rp_origins)).split(",") if o
+]
 
 LOGGING = {
     "version": 1,

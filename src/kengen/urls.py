@@ -9,6 +9,8 @@ urlpatterns = [
     # API: mounted by kengen.api
     path("api/v1/", api.urls),
     path("", include("kengen.users.urls")),
+    path("login/passkey/", include("kengen.users.webauthn")),  # namespace otp_webauthn
+    path("acknowledgements/", include("kengen.acknowledgements.urls")),
     path("", include("kengen.core.urls")),
     path("organizations/", include("kengen.organizations.urls")),
     path("people/", include("kengen.people.urls")),
@@ -19,4 +21,7 @@ urlpatterns = [
     path("audit/", include("kengen.audit.urls")),
     path("applications/", include("kengen.applications.urls")),
     path("inbox/", include("kengen.notifications.urls")),
+    path("terminals/", include("kengen.terminals.urls")),
+    path("", include("kengen.credentials.urls")),  # /me/passwords/ and /credentials/
+    path("viewing/", include("kengen.viewing.urls")),
 ]

@@ -29,6 +29,7 @@ from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end
 from kengen.core.views import paginate
+from kengen.grants.forms import permission_choices
 from kengen.grants.models import Account
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
@@ -61,10 +62,7 @@ def _choices_for(request, system: System):
     tree = OrgTree(today)
     people = Person.objects.restrict(request.user, "change").order_by("family_name_kana", "given_name_kana")
     people_choices = [(p.pk, f"{p.full_name}（{p.staff_number}）") for p in people]
-    perms = SystemPermission.objects.filter(is_active=True).filter(
-        system__in=[system, *system.business_systems.all()]
-    ).select_related("system").order_by("system__sort_order", "sort_order")
-    perm_choices = [(p.pk, f"{p.system.name}：{p.name}" if p.system_id != system.id else p.name) for p in perms]
+    perm_choices = permission_choices(system, today)  # grouped by business system for COKAS-R/ADⅡ
     units = [(u, tree.full_name(u)) for u in sorted(scope.officer_unit_ids) if u in tree.by_id]
     return people_choices, perm_choices, units
 

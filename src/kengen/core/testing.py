@@ -128,3 +128,58 @@ def build_world() -> World:
     for key in ("shokuin_head", "shiminzei_head", "joho_head", "jinji_clerk", "kazei_clerk"):
         w.users[key] = user_for(w.people[key], username=key.replace("_", "-"))
     return w
+
+
+def login(client, user: User) -> User:
+    """Sign ``user`` in on a test client as a finished sign-in, through the real services: the A9
+    duties acknowledged (if due) and, when the user must use one, a second factor set up (an
+    authenticator app confirmed with a code computed from its key) and passed in this session.
+
+    Only the typing is skipped: the session is marked exactly as ``django_otp.login`` marks it, and
+    every middleware still checks it on every request (tests of the sign-in steps themselves use
+    ``client.force_login`` or the sign-in pages).
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from kengen.acknowledgements import texts
+    from kengen.acknowledgements.selectors import acknowledgement_due
+    from kengen.acknowledgements.services import acknowledgement_record
+    from kengen.users.selectors import has_primary_device, mfa_required
+
+    if acknowledgement_due(user=user):
+        acknowledgement_record(user=user, text_version=texts.CURRENT_VERSION)
+    device = None
+    if mfa_required(user) or has_primary_device(user):
+        device = totp_device_for(user)
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return user
+
+
+def totp_code(device, *, offset: int = 0) -> str:
+    """The code an authenticator app with ``device``'s key shows now (``offset`` time steps on)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + offset * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def totp_device_for(user: User):
+    """The user's confirmed authenticator app, set up through the services if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kengen.users.services import totp_device_confirm, totp_device_start
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        pending = totp_device_start(user=user)
+        outcome = totp_device_confirm(user=user, device_id=pending.pk, code=totp_code(pending))
+        assert outcome.ok, "could not confirm a test authenticator app"
+        device = outcome.device
+    return device

@@ -71,6 +71,43 @@ def fiscal_year_end(date: dt.date) -> dt.date:
     return dt.date(date.year + 1 if date.month >= 4 else date.year, 4, 1)
 
 
+def _work_counts(user, scope) -> dict[str, int | None]:
+    """What is waiting for the user: applications to register (administrators), drafts to submit
+    (officers), biometric enrolments still pending (the two-factor administrator sees all; officers
+    their people's; everyone their own)."""
+    from kengen.applications.choices import ApplicationStatus
+    from kengen.applications.models import Application
+    from kengen.roles.choices import Role
+    from kengen.terminals.models import BiometricEnrolment
+
+    counts: dict[str, int | None] = {
+        "applications_to_register": None,
+        "my_drafts": None,
+        "pending_enrolments": None,
+        "my_pending_enrolment": None,
+    }
+    if scope.administered_system_ids:
+        counts["applications_to_register"] = (
+            Application.objects.restrict(user, "decide")
+            .filter(status=ApplicationStatus.SUBMITTED)
+            .count()
+        )
+    if scope.is_officer:
+        counts["my_drafts"] = (
+            Application.objects.restrict(user, "change").filter(status=ApplicationStatus.DRAFT).count()
+        )
+    pending = BiometricEnrolment.objects.restrict(user).pending()
+    if Role.TWO_FACTOR_ADMIN in scope.central_roles or scope.is_officer:
+        counts["pending_enrolments"] = (
+            pending.count()
+            if Role.TWO_FACTOR_ADMIN in scope.central_roles
+            else pending.exclude(person_id=scope.person_id).count()
+        )
+    if scope.person_id:
+        counts["my_pending_enrolment"] = pending.filter(person_id=scope.person_id).count()
+    return counts
+
+
 @login_required
 def dashboard(request):
     """Greeting, my roles today, and the counts that matter for them."""
@@ -116,6 +153,7 @@ def dashboard(request):
             .distinct()
             .count()
         )
+    counts.update(_work_counts(user, scope))
     return render(
         request,
         "core/dashboard.html",

@@ -1,12 +1,31 @@
-
 import datetime as dt
+from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from kengen.core.access import get_visible
 from kengen.core.api_schemas import Period, on_or_today, period
-from kengen.grants.models import Account
-from kengen.grants.selectors import FileFilter, management_file
+from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
+from kengen.grants.choices import Purpose
+from kengen.grants.models import Account, Grant
+from kengen.grants.selectors import (
+    FileFilter,
+    maintenance_accounts,
+    maintenance_people,
+    management_file,
+    open_grants,
+)
+from kengen.grants.services import (
+    account_end,
+    grant_delete_for_breach,
+    grant_direct,
+    grant_revoke_for_transfer,
+    maintenance_account_register,
+)
+from kengen.people.models import Person
+from kengen.roles.selectors import scope_for
+from kengen.systems.models import System, SystemPermission
 
 router = Router()
 
@@ -50,33 +69,281 @@ def list_accounts(request, on: dt.date | None = None, system: str | None = None,
         qs = qs.filter(system__code=system)
     if person:
         qs = qs.filter(person_id=person)
-    return [
-        AccountOut(id=a.id, system=a.system.code, user_id=a.user_id, kind=a.kind, person_id=a.person_id,
-                   holder_organization_id=a.holder_organization_id, period=period(a), end_reason=a.end_reason)
-        for a in qs
-    ]
+    return [_account_out(a) for a in qs]
 
 
 @router.get("/grants", response=list[GrantOut], summary="The management file as of a date")
 @paginate(LimitOffsetPagination)
 def list_grants(
-    request, on: dt.date | None = None, system: int | None = None, organization: int | None = None,
+    request,
+    on: dt.date | None = None,
+    system: int | None = None,
+    organization: int | None = None,
     person: int | None = None,
 ):
     rows = management_file(
         user=request.auth,
-        flt=FileFilter(as_of=on_or_today(on), system_id=system, organization_id=organization, person_id=person),
+        flt=FileFilter(
+            as_of=on_or_today(on), system_id=system, organization_id=organization, person_id=person
+        ),
     )
     out = []
     for r in rows:
         g, a = r.grant, r.grant.account
         p = a.person
-        out.append(GrantOut(
-            id=g.id, account_id=a.id, system=a.system.code,
-            business_system=g.permission.system.code if g.permission.system_id != a.system_id else None,
-            user_id=a.user_id, person_id=a.person_id, staff_number=p.staff_number if p else None,
-            name=p.full_name if p else None, organization=r.organization, permission=g.permission.code,
-            permission_name=g.permission.name, purpose=g.purpose, purpose_note=g.purpose_note, basis=g.basis,
-            basis_reference=g.basis_reference, period=period(g),
-        ))
+        out.append(
+            GrantOut(
+                id=g.id,
+                account_id=a.id,
+                system=a.system.code,
+                business_system=g.permission.system.code if g.permission.system_id != a.system_id else None,
+                user_id=a.user_id,
+                person_id=a.person_id,
+                staff_number=p.staff_number if p else None,
+                name=p.full_name if p else None,
+                organization=r.organization,
+                permission=g.permission.code,
+                permission_name=g.permission.name,
+                purpose=g.purpose,
+                purpose_note=g.purpose_note,
+                basis=g.basis,
+                basis_reference=g.basis_reference,
+                period=period(g),
+            )
+        )
     return out
+
+
+# --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------
+
+
+class PermissionRef(Schema):
+    system: str  # system code: a business system of COKAS-R/ADⅡ, or the system itself
+    permission: str  # permission code of that system
+
+
+class EntryOut(Schema):
+    """One grant as written or ended by these endpoints."""
+
+    id: int
+    account_id: int
+    user_id: str
+    system: str
+    business_system: str | None
+    permission: str
+    basis: str
+    end_reason: str
+    period: Period
+
+
+class DirectGrantIn(Schema):
+    person_id: int
+    permissions: list[PermissionRef]
+    valid_from: dt.date
+    valid_to: dt.date | None = None  # exclusive: the first day no longer valid
+    user_id: str | None = None  # default: the staff number (ignored if the person has an ID already)
+    purpose: Purpose = Purpose.DUTIES
+    purpose_note: str = ""
+
+
+class RevokeTransferIn(Schema):
+    person_id: int
+    system: str
+    on: dt.date  # the day of the transfer or retirement: the first day without the grants
+    reason: Literal["transfer", "retirement"] = "transfer"
+
+
+class BreachDeletionIn(Schema):
+    reason: str
+    on: dt.date | None = None  # first day no longer valid; default today
+    grant_ids: list[int] | None = None  # None: the whole user ID
+
+
+class BreachDeletionOut(Schema):
+    account: AccountOut
+    ended: list[EntryOut]
+
+
+class MaintenanceAccountIn(Schema):
+    person_id: int
+    system: str
+    user_id: str
+    permissions: list[PermissionRef]
+    valid_from: dt.date
+    valid_to: dt.date  # exclusive; required: maintenance permissions always end (A5.9)
+    note: str = ""
+
+
+class MaintenanceAccountOut(AccountOut):
+    name: str
+    contractor: str | None
+    grants: list[EntryOut]
+
+
+class AccountEndIn(Schema):
+    on: dt.date  # first day no longer valid
+    reason: Literal["cancelled", "expired", "correction"] = "cancelled"
+
+
+def _account_out(a: Account) -> AccountOut:
+    return AccountOut(
+        id=a.id,
+        system=a.system.code,
+        user_id=a.user_id,
+        kind=a.kind,
+        person_id=a.person_id,
+        holder_organization_id=a.holder_organization_id,
+        period=period(a),
+        end_reason=a.end_reason,
+    )
+
+
+def _entry(g: Grant) -> EntryOut:
+    a = g.account
+    return EntryOut(
+        id=g.id,
+        account_id=a.id,
+        user_id=a.user_id,
+        system=a.system.code,
+        business_system=g.permission.system.code if g.permission.system_id != a.system_id else None,
+        permission=g.permission.code,
+        basis=g.basis,
+        end_reason=g.end_reason,
+        period=period(g),
+    )
+
+
+def _maintenance_out(a: Account, on: dt.date) -> MaintenanceAccountOut:
+    p = a.person
+    return MaintenanceAccountOut(
+        **_account_out(a).model_dump(),
+        name=p.full_name if p else "",
+        contractor=p.contractor.name if p and p.contractor else None,
+        grants=[_entry(g) for g in open_grants(a, on).select_related("account__system")],
+    )
+
+
+def _permissions(refs: list[PermissionRef]) -> list[SystemPermission]:
+    perms = []
+    for i, ref in enumerate(refs):
+        perm = (
+            SystemPermission.objects.filter(system__code=ref.system, code=ref.permission)
+            .select_related("system")
+            .first()
+        )
+        if perm is None:
+            raise RuleViolation(
+                f"{ref.system} offers no permission {ref.permission}", field=f"permissions[{i}]"
+            )
+        perms.append(perm)
+    return perms
+
+
+def _require_maintenance_reader(user) -> None:
+    scope = scope_for(user)
+    if not (scope.administered_system_ids or scope.sees_everything):
+        raise PermissionDenied(
+            "Only system administrators manage maintenance staff user IDs (A5.9).", clause="A5.9"
+        )
+
+
+@router.post(
+    "/grants/direct",
+    response={201: list[EntryOut]},
+    summary="Grant a Table 2 person directly (core / intermediate-server administrators, A5.5)",
+)
+def direct_grant(request, body: DirectGrantIn):
+    person = get_visible(Person, request.auth, pk=body.person_id, ip_address=request.META.get("REMOTE_ADDR"))
+    grants = grant_direct(
+        actor=request.auth,
+        person=person,
+        permissions=_permissions(body.permissions),
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        user_id=body.user_id,
+        purpose=body.purpose,
+        purpose_note=body.purpose_note,
+    )
+    return Status(201, [_entry(g) for g in grants])
+
+
+@router.post(
+    "/grants/revoke-transfer",
+    response=list[EntryOut],
+    summary="End a person's direct grants after a transfer or retirement (A5.5)",
+)
+def revoke_transfer(request, body: RevokeTransferIn):
+    person = get_visible(Person, request.auth, pk=body.person_id, ip_address=request.META.get("REMOTE_ADDR"))
+    system = get_visible(System, request.auth, code=body.system)
+    ended = grant_revoke_for_transfer(
+        actor=request.auth, person=person, on=body.on, reason=body.reason, system=system
+    )
+    return [_entry(g) for g in ended]
+
+
+@router.post(
+    "/accounts/{int:account_id}/breach-deletion",
+    response=BreachDeletionOut,
+    summary="Delete a user ID or permissions for a breach of Art. 69(1) (A5.7, A5.8)",
+)
+def breach_deletion(request, account_id: int, body: BreachDeletionIn):
+    account = get_visible(Account, request.auth, pk=account_id, ip_address=request.META.get("REMOTE_ADDR"))
+    grants = None
+    if body.grant_ids is not None:
+        grants = list(Grant.objects.filter(account=account, pk__in=body.grant_ids))
+        if len(grants) != len(set(body.grant_ids)):
+            raise RuleViolation(
+                "Some of grant_ids are not permissions of this user ID.", clause="A5.7", field="grant_ids"
+            )
+    ended = grant_delete_for_breach(
+        actor=request.auth, account=account, reason=body.reason, on=body.on, grants=grants
+    )
+    account.refresh_from_db()
+    return BreachDeletionOut(account=_account_out(account), ended=[_entry(g) for g in ended])
+
+
+@router.get(
+    "/maintenance-accounts",
+    response=list[MaintenanceAccountOut],
+    summary="Maintenance staff user IDs on the systems the caller administers (A5.9)",
+)
+@paginate(LimitOffsetPagination)
+def list_maintenance_accounts(request, on: dt.date | None = None, include_ended: bool = False):
+    _require_maintenance_reader(request.auth)
+    date = on_or_today(on)
+    accounts = maintenance_accounts(request.auth, on=date, include_ended=include_ended)
+    return [_maintenance_out(a, date) for a in accounts]
+
+
+@router.post(
+    "/maintenance-accounts",
+    response={201: MaintenanceAccountOut},
+    summary="Register a maintenance staff user ID and permissions (A5.9)",
+)
+def register_maintenance_account(request, body: MaintenanceAccountIn):
+    _require_maintenance_reader(request.auth)
+    person = maintenance_people(request.auth).filter(pk=body.person_id).first()
+    if person is None:
+        raise NotFound("Not found.")
+    system = get_visible(System, request.auth, code=body.system)
+    grants = maintenance_account_register(
+        actor=request.auth,
+        person=person,
+        system=system,
+        user_id=body.user_id,
+        permissions=_permissions(body.permissions),
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        note=body.note,
+    )
+    return Status(201, _maintenance_out(grants[0].account, body.valid_from))
+
+
+@router.post(
+    "/accounts/{int:account_id}/end",
+    response=AccountOut,
+    summary="End a user ID and all its permissions (deletion of a maintenance ID, A5.9)",
+)
+def end_account(request, account_id: int, body: AccountEndIn):
+    account = get_visible(Account, request.auth, pk=account_id, ip_address=request.META.get("REMOTE_ADDR"))
+    return _account_out(account_end(actor=request.auth, account=account, on=body.on, reason=body.reason))

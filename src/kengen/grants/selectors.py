@@ -125,3 +125,76 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
         headers=headers,
         rows=[row(r) for r in rows],
     )
+
+
+# --- Who may act on which part of the file (A5.5–A5.9): shared by the UI and the API -------------
+
+
+def direct_grant_systems(user, on: dt.date) -> list:
+    """The systems ``user`` may grant directly on ``on`` (A5.5): the core package and the
+    intermediate server, when the user administers them that day."""
+    from kengen.roles.selectors import scope_for
+    from kengen.systems.choices import SystemKind
+    from kengen.systems.models import System
+
+    ids = scope_for(user).administered_system_ids
+    return list(
+        System.objects.as_of(on)
+        .filter(parent__isnull=True, kind__in=(SystemKind.CORE, SystemKind.INTERMEDIATE), id__in=ids)
+        .order_by("sort_order", "code")
+    )
+
+
+def administered_account_systems(user, on: dt.date) -> list:
+    """The systems (not business systems: IDs live on the core package) ``user`` administers."""
+    from kengen.roles.selectors import scope_for
+    from kengen.systems.models import System
+
+    ids = scope_for(user).administered_system_ids
+    return list(
+        System.objects.as_of(on).filter(parent__isnull=True, id__in=ids).order_by("sort_order", "code")
+    )
+
+
+def maintenance_people(user):
+    """Maintenance staff ``user`` may register IDs for (A5.9): the personnel of the contractors an
+    administrator sees, plus anyone already visible to them."""
+    from kengen.contractors.models import Contractor
+    from kengen.people.choices import PersonKind
+    from kengen.people.models import Person
+
+    visible = Person.objects.restrict(user, "view").values("pk")
+    contractors = Contractor.objects.restrict(user, "view").values("pk")
+    return (
+        Person.objects.filter(kind=PersonKind.MAINTENANCE)
+        .filter(Q(pk__in=visible) | Q(contractor__in=contractors))
+        .select_related("contractor")
+    )
+
+
+def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
+    """Maintenance staff IDs on the systems ``user`` administers (everything for an auditor),
+    in force on or after ``on`` unless ``include_ended``."""
+    from kengen.grants.choices import AccountKind
+    from kengen.grants.models import Account
+    from kengen.roles.selectors import scope_for
+
+    scope = scope_for(user)
+    qs = Account.objects.restrict(user, "view").filter(kind=AccountKind.MAINTENANCE)
+    if not scope.sees_everything:
+        qs = qs.filter(system_id__in=scope.administered_system_ids)
+    if not include_ended:
+        qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+    return qs.select_related("system", "person__contractor").order_by(
+        "system__sort_order", "user_id", "-valid_from"
+    )
+
+
+def open_grants(account, on: dt.date):
+    """The grants of ``account`` not yet ended on ``on`` (in force that day or starting later)."""
+    return (
+        Grant.objects.filter(account=account, ended_at__isnull=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .select_related("permission__system")
+        .order_by("permission__system__sort_order", "permission__sort_order")
+    )

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kengen.core.forms import as_of_date, with_date
+from kengen.core.access import get_visible
+from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
+from kengen.core.forms import as_of_date, client_ip, with_date
+from kengen.core.models import exclusive_end
 from kengen.core.templatetags.kengen import wareki
 from kengen.core.views import audited_export, export_format, paginate
-from kengen.grants.forms import FileFilterForm
-from kengen.grants.selectors import FileFilter, management_file, management_file_table
+from kengen.eligibility.selectors import direct_grant_eligibility
+from kengen.grants.choices import AccountKind, GrantBasis
+from kengen.grants.forms import (
+    AccountEndForm,
+    BreachDeletionForm,
+    DirectGrantForm,
+    FileFilterForm,
+    MaintenanceAccountForm,
+    RevokeTransferForm,
+    permission_choices,
+)
+from kengen.grants.models import Account, Grant
+from kengen.grants.selectors import (
+    FileFilter,
+    administered_account_systems,
+    direct_grant_systems,
+    maintenance_accounts,
+    maintenance_people,
+    management_file,
+    management_file_table,
+    open_grants,
+)
+from kengen.grants.services import (
+    account_end,
+    grant_delete_for_breach,
+    grant_direct,
+    grant_revoke_for_transfer,
+    maintenance_account_register,
+)
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
-from kengen.systems.models import System
+from kengen.roles.selectors import scope_for
+from kengen.systems.models import System, SystemPermission
 
 FILE_PER_PAGE = 100
 
@@ -41,9 +75,7 @@ def management_file_view(request):
             s.code,
         )
     )
-    form = FileFilterForm(
-        with_date(request.GET, date), systems=systems, tree=tree, initial={"on": date}
-    )
+    form = FileFilterForm(with_date(request.GET, date), systems=systems, tree=tree, initial={"on": date})
     flt = FileFilter(as_of=date)
     person = None
     if form.is_valid():
@@ -101,3 +133,377 @@ def management_file_view(request):
     if not printing:
         context.update(paginate(request, rows, FILE_PER_PAGE))
     return render(request, "grants/file.html", context)
+
+
+# --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------
+
+# Where a service's refusal belongs on each form (service field → form field; None: the form).
+_FIELD = {
+    "permissions": "permissions",
+    "permission": "permissions",
+    "valid_from": "valid_from",
+    "valid_to": "last_day",
+    "user_id": "user_id",
+    "purpose": "purpose",
+    "purpose_approved_by": "purpose",
+    "reason": "reason",
+    "grants": "grants",
+    "person": "person",
+    "system": "system",
+}
+
+
+def _refusal(form, exc: RuleViolation | Conflict) -> None:
+    """Show a service's refusal next to the form, with its clause, keeping what was typed."""
+    text = f"{exc.message} [{exc.clause}]" if exc.clause else str(exc.message)
+    field = _FIELD.get(exc.field or "")
+    form.add_error(field if field in form.fields else None, text)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _person_param(request) -> Person:
+    pk = _int(request.GET.get("person") or request.POST.get("person"))
+    return get_visible(Person, request.user, pk=pk, ip_address=client_ip(request))
+
+
+def _require_direct_admin(user, on) -> list[System]:
+    systems = direct_grant_systems(user, on)
+    if not systems:
+        raise PermissionDenied(
+            _(
+                "Only the administrator of COKAS-R/ADⅡ or of the intermediate server grants or revokes directly "
+                "(Art. 5(5))."
+            ),
+            clause="A5.5",
+        )
+    return systems
+
+
+def _pick(systems: list[System], value) -> System:
+    wanted = _int(value)
+    return next((s for s in systems if s.pk == wanted), systems[0])
+
+
+@login_required
+def direct_grant(request):
+    """A5.5/A5.6: grant a 別表第2 person directly, without an application."""
+    today = timezone.localdate()
+    systems = _require_direct_admin(request.user, today)
+    person = _person_param(request)
+    system = _pick(systems, request.GET.get("system") or request.POST.get("system"))
+    account = Account.objects.filter(system=system, person=person).as_of(today).first()
+    form = DirectGrantForm(
+        request.POST or None,
+        permissions=permission_choices(system, today),
+        initial={"valid_from": today, "user_id": person.staff_number or ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
+        try:
+            grants = grant_direct(
+                actor=request.user,
+                person=person,
+                permissions=perms,
+                valid_from=d["valid_from"],
+                valid_to=exclusive_end(d["last_day"]),
+                user_id=d["user_id"].strip() or None,
+                purpose=d["purpose"],
+                purpose_note=d["purpose_note"],
+            )
+        except (RuleViolation, Conflict) as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(n)d permissions were granted directly to %(name)s (user ID %(uid)s). "
+                    "The security officer has been notified."
+                )
+                % {"n": len(grants), "name": person.full_name, "uid": grants[0].account.user_id},
+            )
+            return redirect("people:detail", person.pk)
+    held = open_grants(account, today) if account is not None else []
+    return render(
+        request,
+        "grants/direct.html",
+        {
+            "person": person,
+            "system": system,
+            "systems": systems,
+            "account": account,
+            "held": held,
+            "form": form,
+            "today": today,
+            "eligibility": direct_grant_eligibility(person, today),
+        },
+    )
+
+
+@login_required
+def revoke_transfer(request):
+    """A5.5: end the direct grants of someone a transfer or retirement moved out of 別表第2."""
+    today = timezone.localdate()
+    systems = _require_direct_admin(request.user, today)
+    person = _person_param(request)
+    form = RevokeTransferForm(
+        request.POST or None,
+        systems=systems,
+        initial={"on": today, "system": systems[0].pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        system = _pick(systems, d["system"])
+        try:
+            ended = grant_revoke_for_transfer(
+                actor=request.user, person=person, on=d["on"], reason=d["reason"], system=system
+            )
+        except (RuleViolation, Conflict) as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(n)d direct grants of %(name)s on %(system)s end on %(date)s. The security officer has been "
+                    "notified."
+                )
+                % {"n": len(ended), "name": person.full_name, "system": system.name, "date": wareki(d["on"])},
+            )
+            return redirect("people:detail", person.pk)
+    direct = (
+        Grant.objects.filter(
+            account__person=person,
+            account__system__in=systems,
+            basis=GrantBasis.DIRECT,
+            ended_at__isnull=True,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .select_related("account__system", "permission__system")
+        .order_by("account__system__sort_order", "permission__system__sort_order", "permission__sort_order")
+    )
+    return render(
+        request,
+        "grants/revoke_transfer.html",
+        {
+            "person": person,
+            "form": form,
+            "direct": direct,
+            "eligibility": direct_grant_eligibility(person, today),
+        },
+    )
+
+
+def _account_for_admin(request, pk: int) -> Account:
+    """The account if the user may see it (else 404) and administers its system (else 403)."""
+    account = get_visible(Account, request.user, pk=pk, ip_address=client_ip(request))
+    if account.system.account_system.id not in scope_for(request.user).administered_system_ids:
+        raise PermissionDenied(
+            _("Only the administrator of %(system)s can change its entries in the management file.")
+            % {"system": account.system.account_system.name},
+            clause="A3.1",
+        )
+    return account
+
+
+def _after_account(account: Account):
+    if account.kind == AccountKind.MAINTENANCE:
+        return redirect("grants:maintenance")
+    if account.person_id:
+        return redirect("people:detail", account.person_id)
+    return redirect("grants:file")
+
+
+@login_required
+def breach_deletion(request, pk: int):
+    """A5.7/A5.8: delete a user ID or some of its permissions for a breach of Art. 69(1), after a
+    confirmation step."""
+    account = _account_for_admin(request, pk)
+    today = timezone.localdate()
+    held = list(open_grants(account, today))
+    choices = [
+        (
+            g.pk,
+            f"{g.permission.system.name}：{g.permission.name}"
+            if g.permission.system_id != account.system_id
+            else g.permission.name,
+        )
+        for g in held
+    ]
+    form = BreachDeletionForm(request.POST or None, grants=choices, initial={"on": today})
+    confirming = False
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        chosen = [g for g in held if g.pk in d["grants"]] if d["what"] == BreachDeletionForm.SOME else None
+        if request.POST.get("edit"):
+            pass  # back from the confirmation: show the form as it was filled in
+        elif request.POST.get("confirm") != "1":
+            confirming = True
+        else:
+            try:
+                ended = grant_delete_for_breach(
+                    actor=request.user, account=account, reason=d["reason"], on=d["on"], grants=chosen
+                )
+            except (RuleViolation, Conflict) as exc:
+                _refusal(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Deleted for a breach of Art. 69(1): %(n)d permissions of user ID %(uid)s end on %(date)s. "
+                        "The security officer has been notified."
+                    )
+                    % {"n": len(ended), "uid": account.user_id, "date": wareki(d["on"])},
+                )
+                return _after_account(account)
+    chosen_ids = set(form.cleaned_data.get("grants") or []) if confirming else set()
+    return render(
+        request,
+        "grants/breach.html",
+        {
+            "account": account,
+            "held": held,
+            "form": form,
+            "confirming": confirming,
+            "whole_id": confirming and form.cleaned_data["what"] == BreachDeletionForm.WHOLE_ID,
+            "chosen": [g for g in held if g.pk in chosen_ids],
+        },
+    )
+
+
+def _require_administrator(user):
+    scope = scope_for(user)
+    if not (scope.administered_system_ids or scope.sees_everything):
+        raise PermissionDenied(
+            _("Only system administrators register maintenance staff user IDs (Art. 5(9))."), clause="A5.9"
+        )
+    return scope
+
+
+def _permission_groups(account: Account, grants) -> list[tuple[str, str, bool]]:
+    """「個人住民税: 照会・管理」: the permissions by business system, and whether any of them has a
+    period of its own (different from the user ID's)."""
+    groups: dict[str, list[str]] = {}
+    own_period: dict[str, bool] = {}
+    for g in grants:
+        name = g.permission.system.name if g.permission.system_id != account.system_id else ""
+        groups.setdefault(name, []).append(g.permission.name)
+        differs = (g.valid_from, g.valid_to) != (account.valid_from, account.valid_to)
+        own_period[name] = own_period.get(name, False) or differs
+    return [(name, "・".join(perms), own_period[name]) for name, perms in groups.items()]
+
+
+@login_required
+def maintenance_list(request):
+    """A5.9: maintenance staff user IDs on the systems the user administers."""
+    scope = _require_administrator(request.user)
+    today = timezone.localdate()
+    include_ended = request.GET.get("status") == "all"
+    accounts = maintenance_accounts(request.user, on=today, include_ended=include_ended)
+    context = paginate(request, accounts)
+    for a in context["page_obj"]:
+        a.permission_groups = _permission_groups(a, open_grants(a, today))
+        a.can_end = a.system_id in scope.administered_system_ids and (
+            a.valid_to is None or a.valid_to > today
+        )
+    return render(
+        request,
+        "grants/maintenance_list.html",
+        {
+            "systems": administered_account_systems(request.user, today),
+            "include_ended": include_ended,
+            "today": today,
+            **context,
+        },
+    )
+
+
+@login_required
+def maintenance_new(request):
+    """A5.9: register a maintenance staff member's user ID and permissions on one system."""
+    _require_administrator(request.user)
+    today = timezone.localdate()
+    systems = administered_account_systems(request.user, today)
+    if not systems:
+        raise PermissionDenied(
+            _("Only system administrators register maintenance staff user IDs (Art. 5(9))."), clause="A5.9"
+        )
+    system = _pick(systems, request.GET.get("system") or request.POST.get("system"))
+    people = maintenance_people(request.user).order_by("family_name_kana", "given_name_kana")
+    form = MaintenanceAccountForm(
+        request.POST or None,
+        people=[
+            (p.pk, f"{p.full_name}（{p.contractor.name}）" if p.contractor else p.full_name) for p in people
+        ],
+        permissions=permission_choices(system, today),
+        initial={"valid_from": today},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        person = people.get(pk=d["person"])
+        perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
+        try:
+            grants = maintenance_account_register(
+                actor=request.user,
+                person=person,
+                system=system,
+                user_id=d["user_id"],
+                permissions=perms,
+                valid_from=d["valid_from"],
+                valid_to=exclusive_end(d["last_day"]),
+                note=d["note"],
+            )
+        except (RuleViolation, Conflict) as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _("User ID %(uid)s of %(name)s was registered on %(system)s with %(n)d permissions.")
+                % {
+                    "uid": grants[0].account.user_id,
+                    "name": person.full_name,
+                    "system": system.name,
+                    "n": len(grants),
+                },
+            )
+            return redirect("grants:maintenance")
+    return render(
+        request,
+        "grants/maintenance_new.html",
+        {"form": form, "system": system, "systems": systems, "has_people": people.exists()},
+    )
+
+
+@login_required
+def account_end_view(request, pk: int):
+    """End a user ID and all its permissions (the deletion of a maintenance ID, A5.9)."""
+    account = _account_for_admin(request, pk)
+    today = timezone.localdate()
+    form = AccountEndForm(request.POST or None, initial={"on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_end(
+                actor=request.user,
+                account=account,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (RuleViolation, Conflict) as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _("User ID %(uid)s and its permissions end on %(date)s.")
+                % {"uid": account.user_id, "date": wareki(form.cleaned_data["on"])},
+            )
+            return _after_account(account)
+    return render(
+        request,
+        "grants/account_end.html",
+        {"account": account, "form": form, "held": open_grants(account, today)},
+    )

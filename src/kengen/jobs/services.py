@@ -4,6 +4,8 @@
 - grants of people whose appointment has ended are capped at its end (A7) — e.g. a retirement
   recorded after the grant was made;
 - people still to enrol biometric data, and their officers, are reminded (A6.4);
+- unused temporary passwords expire and lock their user ID (A8.4); password holders are reminded
+  before a change falls due, and passwords past it are recorded as due (A8.7, A8.8);
 - emails that could not be sent are retried.
 
 Idempotent and safe to run every few minutes from cron or a systemd timer, also from two hosts
@@ -25,6 +27,7 @@ from django.utils import timezone
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.models import active_on_q
+from kengen.credentials.services import credentials_run_due
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
 from kengen.notifications.choices import EmailStatus
@@ -43,10 +46,14 @@ class DueSummary:
     capped: int = 0
     reminders: int = 0
     emails_retried: int = 0
+    temporary_expired: int = 0  # A8.4: unused temporary passwords locked
+    password_reminders: int = 0  # A8.7: reminders before a change falls due
+    passwords_due: int = 0  # A8.7/A8.8: passwords past their deadline
 
     def as_dict(self) -> dict:
         return {"expired": self.expired, "capped": self.capped, "reminders": self.reminders,
-                "emails_retried": self.emails_retried}
+                "emails_retried": self.emails_retried, "temporary_expired": self.temporary_expired,
+                "password_reminders": self.password_reminders, "passwords_due": self.passwords_due}
 
 
 @contextmanager
@@ -140,6 +147,8 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         summary.expired = close_expired_grants(today, now)
         summary.capped = cap_grants_at_appointment_end(today, now)
         summary.reminders = enrolment_remind_due(now=now)
+        for name, count in credentials_run_due(now=now).items():  # A8.4, A8.7, A8.8
+            setattr(summary, name, count)
         failed = list(Notification.objects.filter(email_status=EmailStatus.FAILED).values_list("id", flat=True))
         summary.emails_retried = notification_deliver(ids=failed) if failed else 0
         if any(summary.as_dict().values()):

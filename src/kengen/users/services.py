@@ -1,20 +1,36 @@
-"""Kengen users and API tokens."""
+"""Kengen users and API tokens; sign-in throttling, sessions and the second factor."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
-from kengen.core.exceptions import Conflict, NotFound
-from kengen.users.models import ApiToken, User
+from kengen.core.exceptions import Conflict, NotFound, RuleViolation
+from kengen.users.choices import SessionEndReason, ThrottleKind
+from kengen.users.models import (
+    ApiToken,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    SignInThrottle,
+    User,
+    UserSession,
+)
 
 TOKEN_PREFIX = "kgn_"  # noqa: S105 - a public prefix, not a secret
 
@@ -34,7 +50,9 @@ def user_create(
 ) -> User:
     """Create a Kengen sign-in (``password=None`` leaves it unusable until one is set)."""
     if User.objects.filter(username=username).exists():
-        raise Conflict(_("The sign-in name %(name)s is already taken.") % {"name": username}, field="username")
+        raise Conflict(
+            _("The sign-in name %(name)s is already taken.") % {"name": username}, field="username"
+        )
     user = User(username=username, person=person, is_superuser=is_superuser, is_staff=is_superuser)
     if password:
         user.set_password(password)
@@ -98,3 +116,419 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- sign-in throttling (backoff, never a permanent lockout) -------------------------------------
+
+
+def _throttle_settings() -> dict:
+    return settings.KENGEN_SIGN_IN_THROTTLE
+
+
+def username_key(username: str) -> str:
+    """What a sign-in name is counted under: a digest, so that whatever was typed into the name
+    field (sometimes a password) is never stored."""
+    return hashlib.sha256(str(username).strip().casefold().encode()).hexdigest()
+
+
+def _keys(*, username: str | None, ip: str | None, api: bool = False) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    if username is not None and not api:
+        keys.append((ThrottleKind.USERNAME, username_key(username)))
+    if ip:
+        keys.append((ThrottleKind.API_IP if api else ThrottleKind.IP, ip))
+    return keys
+
+
+def _refused_for(keys: list[tuple[str, str]], now: dt.datetime) -> int:
+    if not keys:
+        return 0
+    q = Q()
+    for kind, key in keys:
+        q |= Q(kind=kind, key=key)
+    until = (
+        SignInThrottle.objects.filter(q, locked_until__gt=now)
+        .order_by("-locked_until")
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return max(1, math.ceil((until - now).total_seconds())) if until else 0
+
+
+def sign_in_refused_for(*, username: str | None, ip: str | None) -> int:
+    """Seconds before ``username`` may try again from ``ip`` (0: now). Unknown names are counted
+    like known ones, so the answer reveals nothing about which names exist."""
+    return _refused_for(_keys(username=username, ip=ip), timezone.now())
+
+
+def _locked_row(kind: str, key: str) -> SignInThrottle:
+    row = SignInThrottle.objects.select_for_update().filter(kind=kind, key=key).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = SignInThrottle.objects.create(kind=kind, key=key)
+        except IntegrityError:  # another process created it first
+            row = SignInThrottle.objects.select_for_update().get(kind=kind, key=key)
+    return row
+
+
+def _count_failure(kind: str, key: str, now: dt.datetime, *, label: str, ip: str | None) -> None:
+    conf = _throttle_settings()
+    limits = conf[kind]
+    row = _locked_row(kind, key)
+    if row.last_failure_at and (now - row.last_failure_at).total_seconds() > conf["forget_after"]:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    over = row.failures - int(limits["threshold"])
+    if over >= 0:
+        delay = min(int(limits["base_delay"]) * 2 ** min(over, 30), int(limits["max_delay"]))
+        row.locked_until = now + dt.timedelta(seconds=delay)
+        audit_record(
+            actor=None,
+            actor_label=label or "anonymous",
+            action=AuditAction.LOGIN_THROTTLED,
+            target_label=label,
+            new={"kind": kind, "failures": row.failures, "refused_seconds": delay},
+            ip_address=ip,
+        )
+    row.save()
+
+
+@transaction.atomic
+def sign_in_failure_record(*, username: str | None, ip: str | None, api: bool = False) -> None:
+    """Count one failed sign-in against the name and the source address; past the threshold,
+    refuse them for an exponentially growing while (audited when a refusal starts)."""
+    now = timezone.now()
+    for kind, key in _keys(username=username, ip=ip, api=api):
+        label = str(username or "")[:150] if kind == ThrottleKind.USERNAME else (ip or "")
+        _count_failure(kind, key, now, label=label, ip=ip)
+
+
+def sign_in_success_record(*, username: str | None, ip: str | None, api: bool = False) -> None:
+    """A successful sign-in clears the counts of its name and its source address."""
+    keys = _keys(username=username, ip=ip, api=api)
+    if not keys:
+        return
+    q = Q()
+    for kind, key in keys:
+        q |= Q(kind=kind, key=key)
+    SignInThrottle.objects.filter(q).delete()
+
+
+class SignInThrottled(Exception):
+    """Sign-ins from this source are refused for ``wait_seconds`` after repeated failures."""
+
+    def __init__(self, wait_seconds: int):
+        super().__init__(f"refused for {wait_seconds} s")
+        self.wait_seconds = wait_seconds
+
+
+def api_token_sign_in(raw: str, *, ip: str | None) -> tuple[User | None, int]:
+    """``(user, 0)`` for a valid bearer token; ``(None, 0)`` for an invalid one (counted against
+    the source address); ``(None, seconds)`` while that address is refused after failures."""
+    wait = _refused_for(_keys(username=None, ip=ip, api=True), timezone.now())
+    if wait:
+        return None, wait
+    user = api_token_authenticate(raw)
+    if user is None:
+        sign_in_failure_record(username=None, ip=ip, api=True)
+    elif ip and SignInThrottle.objects.filter(kind=ThrottleKind.API_IP, key=ip).exists():
+        sign_in_success_record(username=None, ip=ip, api=True)
+    return user, 0
+
+
+# --- sign-in sessions ----------------------------------------------------------------------------
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def user_session_register(
+    *, user: User, session_key: str, ip: str | None = None, user_agent: str = ""
+) -> UserSession:
+    """Track a session that has just signed ``user`` in (or was re-keyed)."""
+    session, _created = UserSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={
+            "user": user,
+            "ip_address": ip or None,
+            "user_agent": (user_agent or "")[:200],
+            "last_seen_at": timezone.now(),
+        },
+    )
+    return session
+
+
+def user_session_forget(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+@transaction.atomic
+def user_sessions_end(
+    *,
+    user: User,
+    reason: str,
+    actor: User | None = None,
+    keep_session_key: str | None = None,
+    ip: str | None = None,
+) -> int:
+    """End every tracked session of ``user`` (but ``keep_session_key``) at once: their data is
+    deleted from the session store, so the next request from any of them is signed out."""
+    sessions = UserSession.objects.select_for_update().filter(user=user)
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    keys = list(sessions.values_list("session_key", flat=True))
+    if not keys:
+        return 0
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.SESSIONS_ENDED,
+        target=user,
+        new={"reason": str(reason), "sessions": len(keys)},
+        ip_address=ip,
+    )
+    return len(keys)
+
+
+def session_expired_record(*, user: User | None, user_id: int | None, reason: str, ip: str | None) -> None:
+    """Record that one session ended by timeout or because its user is no longer in force."""
+    audit_record(
+        actor=None,
+        action=AuditAction.SESSION_EXPIRED,
+        target=user,
+        target_label=None if user is not None else f"user #{user_id}",
+        new={"reason": str(reason)},
+        ip_address=ip,
+    )
+
+
+@transaction.atomic
+def user_set_active(*, actor: User | None, user: User, is_active: bool) -> User:
+    """Enable or disable a Kengen sign-in; disabling ends all of its sessions at once."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active == is_active:
+        return locked
+    locked.is_active = is_active
+    locked.save(update_fields=["is_active"])  # the post_save receiver ends the sessions
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_UPDATED,
+        target=locked,
+        old={"is_active": not is_active},
+        new={"is_active": is_active},
+    )
+    return locked
+
+
+def user_sessions_sweep(*, on: dt.date | None = None) -> int:
+    """End the tracked sessions of users no longer in force (disabled, or no appointment in force
+    on ``on``) and forget sessions the store has already expired. For cron; the per-request check
+    refuses such sessions anyway."""
+    from kengen.users.selectors import user_in_force
+
+    ended = 0
+    for user in User.objects.filter(sign_in_sessions__isnull=False).distinct():
+        if not user_in_force(user, on=on):
+            reason = SessionEndReason.DEACTIVATED if not user.is_active else SessionEndReason.NOT_IN_FORCE
+            ended += user_sessions_end(user=user, reason=reason)
+    store = _session_store()
+    for session in UserSession.objects.all().only("session_key"):
+        if not store().exists(session.session_key):
+            session.delete()
+    return ended
+
+
+# --- second factor (django-otp TOTP, django-otp-webauthn passkeys, recovery codes) ---------------
+
+TOTP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def _recovery_code() -> str:
+    raw = base64.b32encode(secrets.token_bytes(8)).decode().lower()[:12]  # 60 random bits
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator-app device with a random key (django-otp's default: 20 bytes
+    from the OS CSPRNG), to show as a QR code; it counts only once confirmed with a code. One made
+    in the last half hour is reused, so reloading the page keeps the QR code; older ones go."""
+    recent = timezone.now() - dt.timedelta(minutes=30)
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+    pending.filter(Q(created_at__lt=recent) | Q(created_at__isnull=True)).delete()
+    device = pending.order_by("-id").first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    device: Any = None  # the django-otp device that accepted the code
+    wait_seconds: int = 0  # > 0: refused without checking, after recent failures
+
+    @property
+    def ok(self) -> bool:
+        return self.device is not None
+
+
+def _wait_of(device) -> int:
+    allowed, info = device.verify_is_allowed()
+    if allowed or not info or "locked_until" not in info:
+        return 0
+    return max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
+
+
+def totp_device_confirm(*, user: User, device_id: int, code: str, ip: str | None = None) -> VerifyOutcome:
+    """Confirm an authenticator app with a code it shows. A wrong code is counted (django-otp's
+    exponential throttle) and refused; the device stays unconfirmed."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update().filter(user=user, pk=device_id, confirmed=False).first()
+        )
+        if device is None:
+            raise NotFound(_("No authenticator app is being set up. Start again."))
+        if wait := _wait_of(device):
+            return VerifyOutcome(wait_seconds=wait)
+        ok = device.verify_token(_digits(code))
+        if ok:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            audit_record(
+                actor=user,
+                action=AuditAction.MFA_DEVICE_ADDED,
+                target=user,
+                new={"device_type": "totp", "device": device.persistent_id},
+                ip_address=ip,
+            )
+    return VerifyOutcome(device=device if ok else None)
+
+
+def passkey_registered_record(*, user: User, device, ip: str | None = None) -> None:
+    """Audit a passkey that django-otp-webauthn has just verified and stored."""
+    audit_record(
+        actor=user,
+        action=AuditAction.MFA_DEVICE_ADDED,
+        target=user,
+        new={"device_type": "webauthn", "device": device.persistent_id, "name": device.name},
+        ip_address=ip,
+    )
+
+
+def second_factor_result_record(*, user: User, device=None, ip: str | None = None, method: str = "") -> None:
+    """Audit a passed (``device`` given) or failed second-factor check."""
+    if device is not None:
+        kind = {
+            "totpdevice": "totp",
+            "webauthncredential": "webauthn",
+            "recoverycodedevice": "recovery_code",
+        }.get(device._meta.model_name, device._meta.model_name)
+        audit_record(
+            actor=user,
+            action=AuditAction.MFA_VERIFIED,
+            target=user,
+            new={"device_type": kind, "device": device.persistent_id},
+            ip_address=ip,
+        )
+    else:
+        audit_record(
+            actor=user, action=AuditAction.MFA_FAILED, target=user, new={"method": method}, ip_address=ip
+        )
+
+
+def _digits(code: str) -> str:
+    return "".join(str(code).split())
+
+
+def second_factor_verify(*, user: User, code: str, ip: str | None = None) -> VerifyOutcome:
+    """Check a code typed at sign-in: a 6-digit authenticator-app code, or a recovery code (each
+    works once). Wrong codes are throttled per device by django-otp (1, 2, 4 … seconds)."""
+    cleaned = _digits(code)
+    is_totp = cleaned.isdigit() and len(cleaned) in (6, 8)
+    device_model = TOTPDevice if is_totp else RecoveryCodeDevice
+    method = "totp" if is_totp else "recovery_code"
+    outcome = VerifyOutcome()
+    with transaction.atomic():
+        devices = list(
+            device_model.objects.select_for_update().filter(user=user, confirmed=True).order_by("id")
+        )
+        waits = [_wait_of(d) for d in devices]
+        if devices and all(waits):
+            outcome = VerifyOutcome(wait_seconds=min(waits))
+        else:
+            for device, wait in zip(devices, waits, strict=True):
+                if not wait and device.verify_token(cleaned):
+                    outcome = VerifyOutcome(device=device)
+                    break
+        if outcome.wait_seconds == 0:
+            second_factor_result_record(user=user, device=outcome.device, ip=ip, method=method)
+    return outcome
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user: User, ip: str | None = None) -> list[str]:
+    """Issue a fresh set of one-time recovery codes (the old set stops working). The codes are
+    returned once, to be shown once; only their digests are kept."""
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [_recovery_code() for _ in range(int(settings.KENGEN_RECOVERY_CODE_COUNT))]
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(device=device, digest=RecoveryCodeDevice.digest(c)) for c in codes]
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.MFA_RECOVERY_CODES_ISSUED,
+        target=user,
+        new={"count": len(codes)},
+        ip_address=ip,
+    )
+    return codes
+
+
+def _device_model(kind: str):
+    return {"totp": TOTPDevice, "webauthn": WebAuthnCredential}.get(kind)
+
+
+@transaction.atomic
+def second_factor_device_remove(*, user: User, kind: str, device_id: int, ip: str | None = None) -> None:
+    """Remove one of the user's own authenticator apps or passkeys. Whoever must use a second
+    factor keeps at least one; whoever removes their last one loses their recovery codes too."""
+    from kengen.users.selectors import has_primary_device, mfa_required
+
+    model = _device_model(kind)
+    device = model.objects.select_for_update().filter(user=user, pk=device_id).first() if model else None
+    if device is None:
+        raise NotFound(_("No such second factor."))
+    persistent_id = device.persistent_id
+    device.delete()
+    if not has_primary_device(user):
+        if mfa_required(user):
+            raise RuleViolation(
+                _("You must keep at least one authenticator app or passkey. Add another one first."),
+            )
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=user,
+        action=AuditAction.MFA_DEVICE_REMOVED,
+        target=user,
+        new={"device_type": kind, "device": persistent_id},
+        ip_address=ip,
+    )
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User | None, user: User) -> int:
+    """Remove all of a user's second factors (lost phone and recovery codes) and end their sessions;
+    at their next sign-in they must enrol again. For administrators, from the command line."""
+    removed = 0
+    for model in (TOTPDevice, WebAuthnCredential, RecoveryCodeDevice):
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    audit_record(actor=actor, action=AuditAction.MFA_RESET, target=user, new={"devices": removed})
+    user_sessions_end(user=user, reason=SessionEndReason.SECOND_FACTOR_RESET, actor=actor)
+    return removed

@@ -19,7 +19,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead, AuditEvent
 from kengen.audit.services import REDACTED, _canonical, audit_anchor, audit_record, audit_verify
 from kengen.core.exceptions import RuleViolation
-from kengen.core.testing import START, TEST_PASSWORD, staff, user_for
+from kengen.core.testing import START, TEST_PASSWORD, login, staff, user_for
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 from kengen.people.choices import EmploymentType
@@ -529,7 +529,7 @@ def test_failed_sign_in_through_the_login_page_never_logs_the_password(world, cl
 
 
 def test_successful_sign_in_and_out_are_recorded(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     client.logout()
 
     actions = list(

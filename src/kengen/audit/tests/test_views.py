@@ -7,7 +7,7 @@ from django.urls import reverse
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_record
-from kengen.core.testing import user_for
+from kengen.core.testing import login, user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_staff_see_only_their_own_events(world, client):
     audit_record(
         actor=world.users["kazei_clerk"], action=AuditAction.EXPORT, target_label="not-mine"
     )
-    client.force_login(clerk)
+    login(client, clerk)
     response = client.get(reverse("audit:list"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -37,7 +37,7 @@ def test_superuser_sees_everything_and_filters(world, client):
     audit_record(
         actor=world.users["kazei_clerk"], action=AuditAction.EXPORT, target_label="exported-x"
     )
-    client.force_login(admin)
+    login(client, admin)
     response = client.get(reverse("audit:list"), {"action": "export"})
     events = list(response.context["page_obj"])
     assert events and all(e.action == "export" for e in events)
@@ -46,7 +46,7 @@ def test_superuser_sees_everything_and_filters(world, client):
 
 
 def test_reversed_date_range_is_an_error(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     response = client.get(
         reverse("audit:list"), {"date_from": "2025-04-02", "date_to": "2025-04-01"}
     )
@@ -55,7 +55,7 @@ def test_reversed_date_range_is_an_error(world, client):
 
 def test_auditor_verifies_the_chain(world, client):
     admin = user_for(None, username="root", is_superuser=True)
-    client.force_login(admin)
+    login(client, admin)
     response = client.post(reverse("audit:verify"))
     assert response.status_code == 200
     assert response.context["result"].ok is True
@@ -63,14 +63,14 @@ def test_auditor_verifies_the_chain(world, client):
 
 
 def test_verify_is_refused_to_others(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     assert client.post(reverse("audit:verify")).status_code == 403
     assert client.get(reverse("audit:verify")).status_code == 405
 
 
 def test_audit_csv_export_decodes_and_is_itself_audited(world, client):
     admin = user_for(None, username="root", is_superuser=True)
-    client.force_login(admin)
+    login(client, admin)
     before = AuditEvent.objects.count()
     response = client.get(reverse("audit:list"), {"format": "csv", "encoding": "cp932"})
     rows = list(csv.reader(io.StringIO(response.content.decode("cp932"))))
@@ -81,7 +81,7 @@ def test_audit_csv_export_decodes_and_is_itself_audited(world, client):
 def test_audit_xlsx_export(world, client):
     from openpyxl import load_workbook
 
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     response = client.get(reverse("audit:list"), {"format": "xlsx"})
     assert response.status_code == 200
     load_workbook(io.BytesIO(response.content))

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import START
+from kengen.core.testing import START, login
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 
@@ -17,7 +17,7 @@ def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
 
 
 def test_dashboard_greets_the_officer_and_lists_their_roles(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     response = client.get(reverse("core:dashboard"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -42,11 +42,11 @@ def test_dashboard_counts_only_what_the_officer_may_see(world, client):
             valid_from=START,
             basis=GrantBasis.INITIAL_LOAD,
         )
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     counts = client.get(reverse("core:dashboard")).context["counts"]
     assert counts["people_in_my_units"] == 2  # the head and 人事係's clerk; not 市民税課
     assert counts["ending_soon"] == 0
-    client.force_login(world.users["joho_head"])  # administers HR: sees both grants
+    login(client, world.users["joho_head"])  # administers HR: sees both grants
     assert client.get(reverse("core:dashboard")).context["counts"]["grants_on_my_systems"] == 2
 
 
@@ -71,12 +71,12 @@ def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
         valid_to=fiscal_year_end(today),
         basis=GrantBasis.INITIAL_LOAD,
     )
-    client.force_login(world.users["shiminzei_head"])
+    login(client, world.users["shiminzei_head"])
     assert client.get(reverse("core:dashboard")).context["counts"]["fiscal_year_ending"] == 1
 
 
 def test_language_switch_to_english(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     body = client.get(reverse("core:dashboard")).content.decode()
@@ -90,7 +90,7 @@ def test_language_switch_to_english(world, client):
 
 
 def test_pages_carry_the_accessibility_landmarks(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     body = client.get(reverse("core:dashboard")).content.decode()
     assert 'href="#main"' in body  # skip link
     assert '<main id="main"' in body
@@ -99,7 +99,7 @@ def test_pages_carry_the_accessibility_landmarks(world, client):
 
 
 def test_unknown_page_is_a_kengen_404(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     body = response.content.decode()

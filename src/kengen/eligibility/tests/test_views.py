@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START
+from kengen.core.testing import START, login
 from kengen.eligibility.services import eligibility_entry_create
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def test_table2_requires_sign_in(client):
 
 
 def test_table2_lists_each_line_with_its_qualifier_and_units(table2, client):
-    client.force_login(table2.users["kazei_clerk"])
+    login(client, table2.users["kazei_clerk"])
     response = client.get(reverse("eligibility:table"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -32,13 +32,13 @@ def test_table2_lists_each_line_with_its_qualifier_and_units(table2, client):
 
 
 def test_table2_before_it_took_effect_is_empty(table2, client):
-    client.force_login(table2.users["kazei_clerk"])
+    login(client, table2.users["kazei_clerk"])
     assert client.get(reverse("eligibility:table"), {"on": "2024-03-31"}).context["rows"] == []
 
 
 @pytest.mark.clause("A5.5")
 def test_check_answers_eligible_with_the_reason(table2, client):
-    client.force_login(table2.users["shokuin_head"])
+    login(client, table2.users["shokuin_head"])
     clerk = table2.people["jinji_clerk"]
     response = client.get(
         reverse("eligibility:table"), {"staff_number": clerk.staff_number, "date": "2024-04-01"}
@@ -50,7 +50,7 @@ def test_check_answers_eligible_with_the_reason(table2, client):
 
 @pytest.mark.clause("A5.5")
 def test_check_answers_not_eligible_outside_the_named_units(table2, client):
-    client.force_login(table2.users["shokuin_head"])
+    login(client, table2.users["shokuin_head"])
     head = table2.people["shokuin_head"]  # 職員課 itself, not 人事係
     response = client.get(reverse("eligibility:table"), {"staff_number": head.staff_number})
     assert response.context["result"].eligible is False
@@ -58,7 +58,7 @@ def test_check_answers_not_eligible_outside_the_named_units(table2, client):
 
 @pytest.mark.clause("A4")
 def test_check_of_another_organizations_person_is_refused_and_audited(table2, client):
-    client.force_login(table2.users["shiminzei_head"])
+    login(client, table2.users["shiminzei_head"])
     clerk = table2.people["jinji_clerk"]
     response = client.get(reverse("eligibility:table"), {"staff_number": clerk.staff_number})
     assert response.status_code == 200

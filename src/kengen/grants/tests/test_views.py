@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START
+from kengen.core.testing import START, login
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 
@@ -41,7 +41,7 @@ def test_management_file_requires_sign_in(client):
 
 
 def test_administrator_sees_every_row_of_their_system(file_world, client):
-    client.force_login(file_world.users["joho_head"])
+    login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"on": "2024-04-01"})
     body = response.content.decode()
     assert response.status_code == 200
@@ -53,7 +53,7 @@ def test_administrator_sees_every_row_of_their_system(file_world, client):
 
 @pytest.mark.clause("A4")
 def test_officer_sees_no_row_of_another_organization(file_world, client):
-    client.force_login(file_world.users["shiminzei_head"])
+    login(client, file_world.users["shiminzei_head"])
     response = client.get(reverse("grants:file"))
     body = response.content.decode()
     assert "KAZEI001" in body
@@ -61,7 +61,7 @@ def test_officer_sees_no_row_of_another_organization(file_world, client):
 
 
 def test_file_filters_by_unit_system_and_staff_number(file_world, client):
-    client.force_login(file_world.users["joho_head"])
+    login(client, file_world.users["joho_head"])
     body = client.get(
         reverse("grants:file"), {"organization": file_world.shokuin.pk}
     ).content.decode()
@@ -75,7 +75,7 @@ def test_file_filters_by_unit_system_and_staff_number(file_world, client):
 
 @pytest.mark.clause("A4")
 def test_officer_cannot_filter_on_another_organizations_person(file_world, client):
-    client.force_login(file_world.users["shiminzei_head"])
+    login(client, file_world.users["shiminzei_head"])
     number = file_world.people["jinji_clerk"].staff_number
     response = client.get(reverse("grants:file"), {"staff_number": number})
     body = response.content.decode()
@@ -84,13 +84,13 @@ def test_officer_cannot_filter_on_another_organizations_person(file_world, clien
 
 
 def test_file_as_of_a_date_before_the_grants_is_empty(file_world, client):
-    client.force_login(file_world.users["joho_head"])
+    login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"on": "2024-03-31"})
     assert response.context["rows"] == []
 
 
 def test_excel_export_opens_and_contains_the_rows_and_is_audited(file_world, client):
-    client.force_login(file_world.users["joho_head"])
+    login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"on": "2024-04-01", "format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -109,7 +109,7 @@ def test_excel_export_opens_and_contains_the_rows_and_is_audited(file_world, cli
 
 @pytest.mark.clause("A4")
 def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
-    client.force_login(file_world.users["shiminzei_head"])
+    login(client, file_world.users["shiminzei_head"])
     response = client.get(reverse("grants:file"), {"format": "csv", "encoding": "cp932"})
     assert response.status_code == 200
     assert "Shift_JIS" in response["Content-Type"]
@@ -121,13 +121,13 @@ def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
 
 
 def test_utf8_csv_has_a_bom(file_world, client):
-    client.force_login(file_world.users["joho_head"])
+    login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"format": "csv"})
     assert response.content.startswith(b"\xef\xbb\xbf")
 
 
 def test_print_view_is_titled_with_the_era_date(file_world, client):
-    client.force_login(file_world.users["joho_head"])
+    login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"on": "2024-04-01", "print": "1"})
     body = response.content.decode()
     assert response.status_code == 200

@@ -7,6 +7,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kengen.core.exceptions import Conflict
+from kengen.core.testing import login
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver, notification_mark_read, notification_send
@@ -86,9 +87,9 @@ def test_person_without_address_still_gets_the_inbox_entry(world, mailoutbox):
 
 def test_inbox_shows_own_notifications_and_marks_them_read(world, client):
     (n,) = notification_send(recipients=[world.people["jinji_clerk"]], subject="登録のお知らせ", body="本文")
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     assert "登録のお知らせ" not in client.get("/inbox/").content.decode()
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     assert "登録のお知らせ" in client.get("/inbox/").content.decode()
     client.post(f"/inbox/{n.pk}/read/")
     n.refresh_from_db()

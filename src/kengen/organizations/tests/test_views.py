@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from kengen.core.testing import login
+
 pytestmark = pytest.mark.django_db
 
 
@@ -9,7 +11,7 @@ def test_tree_requires_sign_in(client):
 
 
 def test_tree_shows_units_with_kind_head_and_security_marker(world, client):
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     response = client.get(reverse("organizations:tree"), {"on": "2024-04-01"})
     body = response.content.decode()
     assert response.status_code == 200
@@ -20,26 +22,26 @@ def test_tree_shows_units_with_kind_head_and_security_marker(world, client):
 
 
 def test_tree_before_the_units_existed_is_empty(world, client):
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     response = client.get(reverse("organizations:tree"), {"on": "2020-01-01"})
     assert "職員課" not in response.content.decode()
 
 
 def test_tree_accepts_an_era_date(world, client):
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     response = client.get(reverse("organizations:tree"), {"on": "令和6年4月1日"})
     assert response.context["date"].isoformat() == "2024-04-01"
 
 
 @pytest.mark.clause("A4")
 def test_unit_detail_lists_only_the_members_the_officer_is_responsible_for(world, client):
-    client.force_login(world.users["shiminzei_head"])  # officer of 市民税課, not 職員課
+    login(client, world.users["shiminzei_head"])  # officer of 市民税課, not 職員課
     response = client.get(reverse("organizations:detail", args=[world.jinji.pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "人事係" in body
     assert "田中" not in body  # 職員課's clerk is not theirs
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     body = client.get(reverse("organizations:detail", args=[world.jinji.pk])).content.decode()
     assert "田中 花子" in body
 
@@ -51,12 +53,12 @@ def test_unit_detail_shows_table2_status(world, client):
     eligibility_entry_create(
         actor=None, organization=world.shokuin, valid_from=START, scope="only", units=[world.jinji]
     )
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     body = client.get(reverse("organizations:detail", args=[world.jinji.pk])).content.decode()
     assert "職員課(人事係に限る。)" in body
     assert "総務部職員課人事係" in body
 
 
 def test_unknown_unit_is_404(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     assert client.get(reverse("organizations:detail", args=[999999])).status_code == 404

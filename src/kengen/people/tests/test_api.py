@@ -2,6 +2,7 @@ import pytest
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
+from kengen.core.testing import login
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_api_refuses_requests_without_a_valid_token(world, client):
 
 
 def test_browser_session_can_read_the_api(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     assert client.get("/api/v1/me").json()["roles"][0]["role"] == "security_officer"
 
 

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
+from kengen.core.testing import login
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ def test_people_list_requires_sign_in(client):
 
 @pytest.mark.clause("A4")
 def test_officer_lists_only_their_organizations_people(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     response = client.get(reverse("people:list"))
     assert response.status_code == 200
     assert {p.full_name for p in response.context["page_obj"]} == {"田中 花子", "佐藤 一郎"}
@@ -28,7 +29,7 @@ def _names(client, **params):
 
 
 def test_people_search_by_name_kana_and_staff_number(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     clerk = world.people["jinji_clerk"]
     assert _names(client, q="田中") == {"田中 花子"}
     assert _names(client, q=clerk.staff_number) == {"田中 花子"}
@@ -37,13 +38,13 @@ def test_people_search_by_name_kana_and_staff_number(world, client):
 
 
 def test_people_filter_by_unit_includes_units_below(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     assert _names(client, unit=world.jinji.pk) == {"田中 花子"}
     assert _names(client, unit=world.shokuin.pk) == {"田中 花子", "佐藤 一郎"}
 
 
 def test_htmx_search_returns_only_the_results_fragment(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     response = client.get(reverse("people:list"), {"q": "田中"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
@@ -53,7 +54,7 @@ def test_htmx_search_returns_only_the_results_fragment(world, client):
 
 
 def test_person_detail_shows_employment_assignments_and_eligibility(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     clerk = world.people["jinji_clerk"]
     response = client.get(reverse("people:detail", args=[clerk.pk]))
     body = response.content.decode()
@@ -70,7 +71,7 @@ def test_person_detail_shows_employment_assignments_and_eligibility(world, clien
 def test_security_officer_of_another_organization_gets_404_and_it_is_audited(world, client):
     officer = world.users["shokuin_head"]
     other = world.people["kazei_clerk"]  # 市民税課
-    client.force_login(officer)
+    login(client, officer)
     response = client.get(reverse("people:detail", args=[other.pk]))
     assert response.status_code == 404
     assert "伊藤" not in response.content.decode()
@@ -82,7 +83,7 @@ def test_security_officer_of_another_organization_gets_404_and_it_is_audited(wor
 
 
 def test_staff_member_sees_themself_only(world, client):
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     assert (
         client.get(reverse("people:detail", args=[world.people["kazei_clerk"].pk])).status_code
         == 200
@@ -96,6 +97,6 @@ def test_staff_member_sees_themself_only(world, client):
 def test_search_form_shows_the_date_it_uses(world, client):
     from django.utils import timezone
 
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     body = client.get(reverse("people:list"), {"q": "田中"}).content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in body

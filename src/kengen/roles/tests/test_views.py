@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from kengen.core.testing import login
+
 pytestmark = pytest.mark.django_db
 
 
@@ -10,7 +12,7 @@ def test_roles_page_requires_sign_in(client):
 
 def test_roles_page_shows_who_holds_which_role(world, client):
     world.core()
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     response = client.get(reverse("roles:list"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -20,6 +22,6 @@ def test_roles_page_shows_who_holds_which_role(world, client):
 
 
 def test_roles_before_anyone_was_appointed_show_nothing(world, client):
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     response = client.get(reverse("roles:list"), {"on": "2020-04-01"})
     assert "佐藤 一郎" not in response.content.decode()

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import START
+from kengen.core.testing import START, login
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 
@@ -16,7 +16,7 @@ def test_systems_require_sign_in(client):
 def test_catalogue_groups_systems_by_kind_with_owner_and_administrator(world, client):
     world.core()
     world.system("HR", "人事給与システム", owner=world.shokuin)
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     response = client.get(reverse("systems:list"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -44,10 +44,10 @@ def test_system_detail_counts_only_visible_accounts(world, client):
             valid_from=START,
             basis=GrantBasis.INITIAL_LOAD,
         )
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     response = client.get(reverse("systems:detail", args=[system.pk]))
     assert response.status_code == 200
     assert response.context["account_count"] == 1
     assert "照会" in response.content.decode()
-    client.force_login(world.users["joho_head"])
+    login(client, world.users["joho_head"])
     assert client.get(reverse("systems:detail", args=[system.pk])).context["account_count"] == 2

@@ -111,9 +111,7 @@ def test_api_token_is_stored_only_as_its_digest(user):
     assert issued.raw.startswith("kgn_") and len(issued.raw) > 40
     assert issued.raw not in table_text(ApiToken)
     assert issued.raw not in table_text(AuditEvent)
-    assert issued.raw[12:] not in table_text(ApiToken) + table_text(
-        AuditEvent
-    )  # beyond the shown prefix
+    assert issued.raw[12:] not in table_text(ApiToken) + table_text(AuditEvent)  # beyond the shown prefix
     event = AuditEvent.objects.get(action=AuditAction.API_TOKEN_CREATED)
     assert event.actor == user and event.new["prefix"] == issued.raw[:12]
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD
+from kengen.core.testing import TEST_PASSWORD, login
 from kengen.users.models import ApiToken
 from kengen.users.services import api_token_authenticate
 
@@ -21,9 +21,7 @@ def test_login_page_is_in_japanese_by_default(client):
 
 
 def test_signing_in_leads_to_the_dashboard_and_is_audited(world, client):
-    response = client.post(
-        reverse("users:login"), {"username": "jinji-clerk", "password": TEST_PASSWORD}
-    )
+    response = client.post(reverse("users:login"), {"username": "jinji-clerk", "password": TEST_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("core:dashboard")
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN_SUCCEEDED).exists()
@@ -38,7 +36,7 @@ def test_wrong_password_shows_the_error_summary(world, client):
 
 
 def test_sign_out_is_a_post(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     assert client.get(reverse("users:logout")).status_code == 405
     response = client.post(reverse("users:logout"))
     assert response.status_code == 302
@@ -52,7 +50,7 @@ def test_tokens_page_requires_sign_in(client):
 
 
 def test_my_page_shows_the_user(world, client):
-    client.force_login(world.users["shokuin_head"])
+    login(client, world.users["shokuin_head"])
     response = client.get(reverse("users:me"))
     assert response.status_code == 200
     assert "佐藤 一郎" in response.content.decode()
@@ -60,7 +58,7 @@ def test_my_page_shows_the_user(world, client):
 
 def test_new_token_is_shown_once_and_never_kept_in_the_clear(world, client):
     user = world.users["jinji_clerk"]
-    client.force_login(user)
+    login(client, user)
     response = client.post(reverse("users:tokens"), {"name": "連携テスト", "expires_in_days": "90"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -68,8 +66,7 @@ def test_new_token_is_shown_once_and_never_kept_in_the_clear(world, client):
     assert raw.startswith("kgn_")
     assert raw in response.content.decode()
     assert (
-        "再び表示されません" in response.content.decode()
-        or "not be shown again" in response.content.decode()
+        "再び表示されません" in response.content.decode() or "not be shown again" in response.content.decode()
     )
     assert api_token_authenticate(raw) == user
     assert not any(raw in str(m) for m in get_messages(response.wsgi_request))
@@ -81,10 +78,8 @@ def test_new_token_is_shown_once_and_never_kept_in_the_clear(world, client):
 
 def test_token_can_be_revoked(world, client):
     user = world.users["jinji_clerk"]
-    client.force_login(user)
-    raw = client.post(reverse("users:tokens"), {"name": "x", "expires_in_days": "30"}).context[
-        "raw"
-    ]
+    login(client, user)
+    raw = client.post(reverse("users:tokens"), {"name": "x", "expires_in_days": "30"}).context["raw"]
     token = ApiToken.objects.get(user=user)
     response = client.post(reverse("users:token_revoke", args=[token.pk]))
     assert response.status_code == 302
@@ -92,8 +87,8 @@ def test_token_can_be_revoked(world, client):
 
 
 def test_another_users_token_cannot_be_revoked(world, client):
-    client.force_login(world.users["jinji_clerk"])
+    login(client, world.users["jinji_clerk"])
     client.post(reverse("users:tokens"), {"name": "mine", "expires_in_days": "30"})
     token = ApiToken.objects.get()
-    client.force_login(world.users["kazei_clerk"])
+    login(client, world.users["kazei_clerk"])
     assert client.post(reverse("users:token_revoke", args=[token.pk])).status_code == 404

@@ -1,0 +1,149 @@
+"""``/api/v1/acknowledgements``: A9 acknowledgements (restricted like the UI)."""
+
+import datetime as dt
+
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from kengen.acknowledgements.models import Acknowledgement
+from kengen.acknowledgements.selectors import (
+    acknowledgement_due,
+    acknowledgement_next_due,
+    acknowledgement_status_rows,
+)
+from kengen.acknowledgements.services import acknowledgement_record
+from kengen.acknowledgements.texts import current_text
+
+router = Router()
+
+
+class AcknowledgementOut(Schema):
+    id: int
+    person_id: int
+    user_id: int
+    text_version: str
+    acknowledged_at: dt.datetime
+
+
+class SectionOut(Schema):
+    heading: str
+    basis: str
+    body: str
+
+
+class TextOut(Schema):
+    version: str
+    title: str
+    intro: str
+    sections: list[SectionOut]
+    pledge: str
+
+
+class MyStatusOut(Schema):
+    linked_to_person: bool
+    due: bool
+    current_version: str
+    last_acknowledged_at: dt.datetime | None
+    last_version: str | None
+    due_again_at: dt.datetime | None
+
+
+class StatusRowOut(Schema):
+    unit_id: int
+    unit: str
+    person_id: int
+    staff_number: str
+    name: str
+    name_kana: str
+    post: str
+    has_sign_in: bool
+    status: str
+    last_acknowledged_at: dt.datetime | None
+    last_version: str
+    due_again_at: dt.datetime | None
+
+
+class AcknowledgeIn(Schema):
+    text_version: str
+
+
+@router.get(
+    "", response=list[AcknowledgementOut], summary="Acknowledgements the caller may see, newest first"
+)
+@paginate(LimitOffsetPagination)
+def list_acknowledgements(request, person: int | None = None, since: dt.datetime | None = None):
+    qs = Acknowledgement.objects.restrict(request.auth, "view").order_by("-acknowledged_at", "-id")
+    if person:
+        qs = qs.filter(person_id=person)
+    if since:
+        qs = qs.filter(acknowledged_at__gte=since)
+    return qs
+
+
+@router.post(
+    "", response={201: AcknowledgementOut}, summary="Acknowledge the current text of the duties (A9.2)"
+)
+def acknowledge(request, payload: AcknowledgeIn):
+    ack = acknowledgement_record(
+        user=request.auth, text_version=payload.text_version, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return Status(201, ack)
+
+
+@router.get("/text", response=TextOut, summary="The current text of the duties (A9)")
+def text(request):
+    t = current_text()
+    return TextOut(
+        version=t.version,
+        title=t.title,
+        intro=t.intro,
+        pledge=t.pledge,
+        sections=[SectionOut(heading=s.heading, basis=s.basis, body=s.body) for s in t.sections],
+    )
+
+
+@router.get("/me", response=MyStatusOut, summary="Whether the caller is due to acknowledge")
+def me(request):
+    user = request.auth
+    latest = (
+        Acknowledgement.objects.filter(person_id=user.person_id).order_by("-acknowledged_at", "-id").first()
+        if user.person_id
+        else None
+    )
+    return MyStatusOut(
+        linked_to_person=bool(user.person_id),
+        due=acknowledgement_due(user=user),
+        current_version=current_text().version,
+        last_acknowledged_at=latest.acknowledged_at if latest else None,
+        last_version=latest.text_version if latest else None,
+        due_again_at=acknowledgement_next_due(user),
+    )
+
+
+@router.get(
+    "/status",
+    response=list[StatusRowOut],
+    summary="Per unit: who has acknowledged and who is due (security officers: their units; auditors: all)",
+)
+def status(request, organization: int | None = None, on: dt.date | None = None, status: str | None = None):
+    rows = acknowledgement_status_rows(
+        user=request.auth, organization_id=organization, on=on or timezone.localdate(), status=status
+    )
+    return [
+        StatusRowOut(
+            unit_id=r.unit_id,
+            unit=r.unit,
+            person_id=r.person_id,
+            staff_number=r.staff_number,
+            name=r.name,
+            name_kana=r.name_kana,
+            post=r.post,
+            has_sign_in=r.has_sign_in,
+            status=r.status,
+            last_acknowledged_at=r.latest_at,
+            last_version=r.latest_version,
+            due_again_at=r.next_due,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,150 @@
+"""Who has acknowledged the A9 duties, and who is due to (again)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from kengen.acknowledgements import texts
+from kengen.acknowledgements.choices import AcknowledgementStatus
+from kengen.acknowledgements.models import Acknowledgement
+from kengen.core.exceptions import NotFound, PermissionDenied
+
+
+def interval() -> dt.timedelta:
+    return dt.timedelta(days=int(settings.KENGEN_ACKNOWLEDGEMENT_INTERVAL_DAYS))
+
+
+def status_of(latest_at: dt.datetime | None, latest_version: str | None, *, now: dt.datetime) -> str:
+    if latest_at is None:
+        return AcknowledgementStatus.NEVER
+    if latest_version != texts.CURRENT_VERSION or latest_at + interval() <= now:
+        return AcknowledgementStatus.DUE
+    return AcknowledgementStatus.CURRENT
+
+
+def latest_for_person(person_id: int) -> Acknowledgement | None:
+    return Acknowledgement.objects.filter(person_id=person_id).order_by("-acknowledged_at", "-id").first()
+
+
+def acknowledgement_due(*, user: Any, now: dt.datetime | None = None) -> bool:
+    """Must ``user`` acknowledge the duties before going on? Users linked to a person must, at their
+    first sign-in, again after the configured interval, and whenever the text changes (A9.2)."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return False
+    latest = latest_for_person(person_id)
+    now = now or timezone.now()
+    if latest is None:
+        return True
+    return status_of(latest.acknowledged_at, latest.text_version, now=now) != AcknowledgementStatus.CURRENT
+
+
+def acknowledgement_next_due(user: Any) -> dt.datetime | None:
+    latest = latest_for_person(user.person_id) if getattr(user, "person_id", None) else None
+    return latest.acknowledged_at + interval() if latest else None
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One person in a unit, with where they stand with the acknowledgement."""
+
+    unit_id: int
+    unit: str
+    person_id: int
+    staff_number: str
+    name: str
+    name_kana: str
+    post: str
+    has_sign_in: bool
+    latest_at: dt.datetime | None
+    latest_version: str
+    next_due: dt.datetime | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(AcknowledgementStatus(self.status).label)
+
+
+def reachable_units(user: Any) -> set[int] | None:
+    """Units whose people ``user`` may list, by the roles held today: all (``None``) for auditors
+    and the superuser, their own units and those below for security officers (A4); nobody else."""
+    from kengen.roles.selectors import scope_for
+
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return None
+    if scope.officer_org_ids:
+        return set(scope.officer_org_ids)
+    raise PermissionDenied("Only security officers (for their units) and auditors can list acknowledgements.")
+
+
+def acknowledgement_status_rows(
+    *, user: Any, organization_id: int | None = None, on: dt.date | None = None, status: str | None = None
+) -> list[StatusRow]:
+    """Everyone assigned on ``on`` to the unit (and below) or, without a unit, to every unit the
+    user reaches, with their latest acknowledgement. A unit outside the user's reach is "not found"."""
+    from kengen.core.models import active_on_q
+    from kengen.organizations.selectors import OrgTree
+    from kengen.people.models import Assignment
+
+    date = on or timezone.localdate()
+    now = timezone.now()
+    reach = reachable_units(user)
+    tree = OrgTree(date)
+    if organization_id is not None:
+        if organization_id not in tree.by_id or (reach is not None and organization_id not in reach):
+            raise NotFound("No such unit.")
+        units = tree.descendant_ids([organization_id])
+    else:
+        units = reach if reach is not None else set(tree.by_id)
+    latest = Acknowledgement.objects.filter(person_id=OuterRef("person_id")).order_by(
+        "-acknowledged_at", "-id"
+    )
+    assignments = (
+        Assignment.objects.filter(active_on_q(date), organization_id__in=units)
+        .select_related("person", "post", "person__kengen_user")
+        .annotate(
+            latest_at=Subquery(latest.values("acknowledged_at")[:1]),
+            latest_version=Subquery(latest.values("text_version")[:1]),
+        )
+    )
+    order = {o.id: i for i, (o, _d) in enumerate(tree.walk())}
+    rows: list[StatusRow] = []
+    seen: set[tuple[int, int]] = set()
+    for a in assignments:
+        if (a.organization_id, a.person_id) in seen:
+            continue
+        seen.add((a.organization_id, a.person_id))
+        person = a.person
+        user_obj = getattr(person, "kengen_user", None)
+        has_sign_in = user_obj is not None and user_obj.is_active
+        st = status_of(a.latest_at, a.latest_version, now=now)
+        if st != AcknowledgementStatus.CURRENT and not has_sign_in:
+            st = AcknowledgementStatus.NO_SIGN_IN
+        if status and st != status:
+            continue
+        rows.append(
+            StatusRow(
+                unit_id=a.organization_id,
+                unit=tree.full_name(a.organization_id),
+                person_id=person.pk,
+                staff_number=person.staff_number or "",
+                name=person.full_name,
+                name_kana=person.full_name_kana,
+                post=a.post.name,
+                has_sign_in=has_sign_in,
+                latest_at=a.latest_at,
+                latest_version=a.latest_version or "",
+                next_due=a.latest_at + interval() if a.latest_at else None,
+                status=st,
+            )
+        )
+    rows.sort(key=lambda r: (order.get(r.unit_id, 0), r.name_kana, r.person_id))
+    return rows

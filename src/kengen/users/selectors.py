@@ -1,0 +1,86 @@
+"""Reads about Kengen users that the middleware, the views and the services share.
+
+``users`` sits below ``people`` and ``roles`` in the dependency order, so those are imported inside
+the functions (as ``core.restrict`` does with ``scope_for``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from kengen.users.choices import SecondFactorState
+
+
+def user_in_force(user: Any, *, on: dt.date | None = None) -> bool:
+    """May ``user`` be signed in on ``on`` (default today)? Active, and — for staff linked to a
+    person — holding an appointment in force that day, so a retirement ends Kengen access the day
+    it takes effect. Maintenance staff have no appointment (their access follows their contractor's
+    grants) and users without a person (e.g. the deployment's own administrator) are not dated."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from kengen.people.choices import PersonKind
+    from kengen.people.models import Appointment, Person
+
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return True
+    date = on or timezone.localdate()
+    in_force = Appointment.objects.as_of(date).filter(person=OuterRef("pk"))
+    # One query per request: staff need an appointment in force; other kinds are not dated.
+    return Person.objects.filter(pk=person_id).filter(~Q(kind=PersonKind.STAFF) | Exists(in_force)).exists()
+
+
+def mfa_required(user: Any, *, on: dt.date | None = None) -> bool:
+    """Must ``user`` pass a second factor? Yes for anyone holding a role in Kengen on ``on``:
+    security officers and administrators (derived from posts), auditors, configurators,
+    superusers and staff of the admin site — everyone whose reach goes beyond their own record."""
+    from kengen.roles.selectors import scope_for
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return scope_for(user, on=on).has_any_role
+
+
+def has_primary_device(user: Any) -> bool:
+    """A confirmed authenticator app (TOTP) or passkey; recovery codes alone do not count."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def second_factor_state(user: Any) -> SecondFactorState:
+    """Where a signed-in user stands with the second factor in the current session.
+
+    ``user`` is ``request.user`` as set by django-otp's ``OTPMiddleware`` (``is_verified()``).
+    """
+    verified = getattr(user, "is_verified", lambda: False)()
+    required = mfa_required(user)
+    if verified:
+        if required and not has_primary_device(user):
+            return SecondFactorState.ENROL  # e.g. came in with a recovery code after losing a phone
+        return SecondFactorState.DONE
+    if user_has_device(user, confirmed=True):
+        return SecondFactorState.VERIFY  # enrolled voluntarily or as required: always asked
+    return SecondFactorState.ENROL if required else SecondFactorState.DONE
+
+
+def devices_of(user: Any) -> dict[str, list]:
+    """The user's confirmed second factors by kind, for their security page."""
+    from kengen.users.models import RecoveryCodeDevice
+
+    return {
+        "totp": list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id")),
+        "passkeys": list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("id")),
+        "recovery": list(RecoveryCodeDevice.objects.filter(user=user, confirmed=True)),
+    }

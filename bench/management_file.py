@@ -18,11 +18,12 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kengen.settings")
 if "DATABASE_URL" not in os.environ:
-    data = Path(os.environ.setdefault("KENGEN_DATA_DIR", "/tmp/kengen-bench"))
+    default = Path(__file__).resolve().parent.parent / "var" / "bench"
+    data = Path(os.environ.setdefault("KENGEN_DATA_DIR", str(default)))
     for name in ("kengen.sqlite3", "kengen.sqlite3-wal", "kengen.sqlite3-shm"):
         (data / name).unlink(missing_ok=True)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -53,14 +54,24 @@ def main() -> int:
     from kengen.profiles.services import profile_load
     from kengen.users.models import User
 
-    timed("load Kitami profile with demo staff (services, audited)", lambda: profile_load(name="kitami", demo_staff=True))
+    timed(
+        "load Kitami profile with demo staff (services, audited)",
+        lambda: profile_load(name="kitami", demo_staff=True),
+    )
     print(f"{'grants in the file':<55} {Grant.objects.count()}")
     today = timezone.localdate()
     for username in ("kansa", "joho-kacho", "shokuin-kacho"):
         user = User.objects.get(username=username)
-        rows = timed(f"management file as of today for {username}",
-                     lambda user=user: management_file(user=user, flt=FileFilter(as_of=today)), repeat=5)
-        timed(f"  … export {len(rows)} rows to xlsx", lambda rows=rows: to_xlsx(management_file_table(rows, today)), repeat=3)
+        rows = timed(
+            f"management file as of today for {username}",
+            lambda user=user: management_file(user=user, flt=FileFilter(as_of=today)),
+            repeat=5,
+        )
+        timed(
+            f"  … export {len(rows)} rows to xlsx",
+            lambda rows=rows: to_xlsx(management_file_table(rows, today)),
+            repeat=3,
+        )
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}")
     return 0
 

@@ -32,7 +32,9 @@ class TokenAuth(HttpBearer):
                 actor=None,
                 actor_label="api-token",
                 action=AuditAction.LOGIN_FAILED,
-                target_label=f"API token {token[:8]}…" if token.startswith("kgn_") else "API token (malformed)",
+                target_label=f"API token {token[:8]}…"
+                if token.startswith("kgn_")
+                else "API token (malformed)",
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
             return None

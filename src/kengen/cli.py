@@ -1,13 +1,13 @@
 """The ``kengen`` console command: a thin wrapper over Django's management commands.
 
-    kengen serve [addr:port]     run the web UI (development server)
-    kengen demo [--serve]        load the Kitami demo profile (after migrate), print the sign-ins
-    kengen profile_load kitami   load only the regulation's tables (organizations, systems, 別表)
-    kengen migrate               apply database migrations
-    kengen audit verify [--anchor SEQ:HASH]   check the audit log's hash chain (exit 1 if broken)
-    kengen audit anchor          print the chain head to keep outside the database
-    kengen run-due               close expired grants, send reminders (cron / systemd timer)
-    kengen <any manage.py command>
+kengen serve [addr:port]     run the web UI (development server)
+kengen demo [--serve]        load the Kitami demo profile (after migrate), print the sign-ins
+kengen profile_load kitami   load only the regulation's tables (organizations, systems, 別表)
+kengen migrate               apply database migrations
+kengen audit verify [--anchor SEQ:HASH]   check the audit log's hash chain (exit 1 if broken)
+kengen audit anchor          print the chain head to keep outside the database
+kengen run-due               close expired grants, send reminders (cron / systemd timer)
+kengen <any manage.py command>
 """
 
 from __future__ import annotations

@@ -224,9 +224,7 @@ WHITENOISE_USE_FINDERS = True  # also serve straight from the package when colle
 # kengen/static is not inside an app: CSS, htmx and the vendored fonts/tokens live there.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-EMAIL_BACKEND = os.environ.get(
-    "KENGEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = os.environ.get("KENGEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("KENGEN_FROM_EMAIL", "kengen@localhost")
 EMAIL_HOST = os.environ.get("KENGEN_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KENGEN_EMAIL_PORT", "25"))

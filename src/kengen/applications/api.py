@@ -95,16 +95,33 @@ class NetworkRegistrationOut(Schema):
 
 def _out(app: Application) -> ApplicationOut:
     lines = [
-        LineOut(id=li.id, person_id=li.person_id, person=li.person.full_name, system=li.system.code,
-                permissions=[p.code for p in li.permissions.all()], action=li.action, period=period(li),
-                user_id=li.user_id)
+        LineOut(
+            id=li.id,
+            person_id=li.person_id,
+            person=li.person.full_name,
+            system=li.system.code,
+            permissions=[p.code for p in li.permissions.all()],
+            action=li.action,
+            period=period(li),
+            user_id=li.user_id,
+        )
         for li in app.lines.select_related("person", "system").prefetch_related("permissions")
     ]
     return ApplicationOut(
-        id=app.id, number=app.number, organization_id=app.organization_id, system=app.system.code, route=app.route,
-        status=app.status, purpose=app.purpose, purpose_note=app.purpose_note, reason=app.reason,
-        applicant_id=app.applicant_id, submitted_at=app.submitted_at, decided_at=app.decided_at,
-        rejection_reason=app.rejection_reason, lines=lines,
+        id=app.id,
+        number=app.number,
+        organization_id=app.organization_id,
+        system=app.system.code,
+        route=app.route,
+        status=app.status,
+        purpose=app.purpose,
+        purpose_note=app.purpose_note,
+        reason=app.reason,
+        applicant_id=app.applicant_id,
+        submitted_at=app.submitted_at,
+        decided_at=app.decided_at,
+        rejection_reason=app.rejection_reason,
+        lines=lines,
     )
 
 
@@ -132,13 +149,28 @@ def create_application(request, body: ApplicationIn):
         perms = list(SystemPermission.objects.filter(system=line_system, code__in=li.permissions))
         if len(perms) != len(set(li.permissions)):
             missing = sorted(set(li.permissions) - {p.code for p in perms})
-            raise RuleViolation(f"line {i}: {line_system.code} offers no permission {', '.join(missing)}",
-                                field=f"lines[{i - 1}].permissions")
-        lines.append(LineSpec(person=person, system=line_system, permissions=perms, action=li.action,
-                              valid_from=li.valid_from, valid_to=li.valid_to))
+            raise RuleViolation(
+                f"line {i}: {line_system.code} offers no permission {', '.join(missing)}",
+                field=f"lines[{i - 1}].permissions",
+            )
+        lines.append(
+            LineSpec(
+                person=person,
+                system=line_system,
+                permissions=perms,
+                action=li.action,
+                valid_from=li.valid_from,
+                valid_to=li.valid_to,
+            )
+        )
     app = application_create(
-        actor=request.auth, organization=org, system=system, lines=lines, purpose=body.purpose,
-        purpose_note=body.purpose_note, reason=body.reason,
+        actor=request.auth,
+        organization=org,
+        system=system,
+        lines=lines,
+        purpose=body.purpose,
+        purpose_note=body.purpose_note,
+        reason=body.reason,
         purpose_approved_by=request.auth.person if body.purpose == Purpose.OTHER else None,
         purpose_approved_on=dt.date.today() if body.purpose == Purpose.OTHER else None,
     )
@@ -160,9 +192,13 @@ def withdraw(request, app_id: int):
     return _out(application_withdraw(actor=request.auth, application=_get(request, app_id)))
 
 
-@router.post("/{int:app_id}/register", response=ApplicationOut, summary="Register in the management file (A5.4)")
+@router.post(
+    "/{int:app_id}/register", response=ApplicationOut, summary="Register in the management file (A5.4)"
+)
 def register(request, app_id: int, body: RegisterIn):
-    result = application_register(actor=request.auth, application=_get(request, app_id), user_ids=body.user_ids)
+    result = application_register(
+        actor=request.auth, application=_get(request, app_id), user_ids=body.user_ids
+    )
     return _out(result.application)
 
 
@@ -178,10 +214,19 @@ def form1_pdf(request, app_id: int):
     return response
 
 
-@router.post("/network-registrations/{int:person_id}", response={201: NetworkRegistrationOut},
-             summary="Record a network user registration application (A5.3)")
+@router.post(
+    "/network-registrations/{int:person_id}",
+    response={201: NetworkRegistrationOut},
+    summary="Record a network user registration application (A5.3)",
+)
 def record_network_registration(request, person_id: int, body: NetworkRegistrationIn):
     person = get_visible(Person, request.auth, action="change", pk=person_id)
-    reg = network_registration_record(actor=request.auth, person=person, filed_on=body.filed_on,
-                                      reference=body.reference)
-    return Status(201, NetworkRegistrationOut(id=reg.id, person_id=person.id, filed_on=reg.filed_on, reference=reg.reference))
+    reg = network_registration_record(
+        actor=request.auth, person=person, filed_on=body.filed_on, reference=body.reference
+    )
+    return Status(
+        201,
+        NetworkRegistrationOut(
+            id=reg.id, person_id=person.id, filed_on=reg.filed_on, reference=reg.reference
+        ),
+    )

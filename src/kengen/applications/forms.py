@@ -11,20 +11,38 @@ from kengen.grants.choices import Purpose
 class ApplicationForm(forms.Form):
     """Form 1 as a busy section head fills it in: who, which permissions, from when, why."""
 
-    action = forms.ChoiceField(label=_("Register or cancel"), choices=LineAction.choices, initial=LineAction.REGISTER,
-                               widget=forms.RadioSelect)
-    people = forms.TypedMultipleChoiceField(label=_("People"), coerce=int, widget=forms.CheckboxSelectMultiple)
-    permissions = forms.TypedMultipleChoiceField(label=_("Permissions"), coerce=int,
-                                                 widget=forms.CheckboxSelectMultiple)
+    action = forms.ChoiceField(
+        label=_("Register or cancel"),
+        choices=LineAction.choices,
+        initial=LineAction.REGISTER,
+        widget=forms.RadioSelect,
+    )
+    people = forms.TypedMultipleChoiceField(
+        label=_("People"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    permissions = forms.TypedMultipleChoiceField(
+        label=_("Permissions"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
     valid_from = EraDateField(label=_("From"))
     last_day = EraDateField(
-        label=_("Until (last day)"), required=False,
-        help_text=_("Leave empty for no end. Fixed-term staff: at most the last day of the appointment (Art. 7)."),
+        label=_("Until (last day)"),
+        required=False,
+        help_text=_(
+            "Leave empty for no end. Fixed-term staff: at most the last day of the appointment (Art. 7)."
+        ),
     )
-    purpose = forms.ChoiceField(label=_("Purpose (Art. 10)"), choices=Purpose.choices, initial=Purpose.DUTIES,
-                                widget=forms.RadioSelect)
-    purpose_note = forms.CharField(label=_("Purpose details"), required=False, max_length=300,
-                                   help_text=_("Required for another purpose: what you approve it for."))
+    purpose = forms.ChoiceField(
+        label=_("Purpose (Art. 10)"),
+        choices=Purpose.choices,
+        initial=Purpose.DUTIES,
+        widget=forms.RadioSelect,
+    )
+    purpose_note = forms.CharField(
+        label=_("Purpose details"),
+        required=False,
+        max_length=300,
+        help_text=_("Required for another purpose: what you approve it for."),
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     organization = forms.TypedChoiceField(label=_("Applying unit"), coerce=int)
 

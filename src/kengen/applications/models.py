@@ -19,7 +19,9 @@ class ApplicationQuerySet(RestrictedQuerySet):
         if action == "decide":  # register / reject: the administrator of the system
             if not scope.administered_system_ids:
                 return self.none()
-            return self.filter(system_id__in=scope.administered_system_ids).exclude(status=ApplicationStatus.DRAFT)
+            return self.filter(system_id__in=scope.administered_system_ids).exclude(
+                status=ApplicationStatus.DRAFT
+            )
         if action == "change":  # edit, submit, withdraw: the applying unit's security officer
             return self.filter(organization_id__in=scope.officer_unit_ids)
         if scope.sees_everything:
@@ -36,27 +38,44 @@ class Application(models.Model):
 
     number = models.CharField(_("application number"), max_length=20, unique=True)
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="applications",
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="applications",
         verbose_name=_("applying unit"),
     )
     system = models.ForeignKey(
-        "systems.System", on_delete=models.PROTECT, related_name="applications", verbose_name=_("system"),
+        "systems.System",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("system"),
         help_text=_("The system (for the core package: COKAS-R/ADⅡ) whose administrator receives it."),
     )
     route = models.CharField(_("addressed to"), max_length=20, choices=Route.choices)
     status = models.CharField(
-        _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT, db_index=True
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.DUTIES)
     purpose_note = models.CharField(_("purpose details"), max_length=300, blank=True)
     purpose_approved_by = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("purpose approved by"),
     )
     purpose_approved_on = models.DateField(_("purpose approved on"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     applicant = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="applications_made",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications_made",
         verbose_name=_("applicant (security officer)"),
     )
     created_by = models.ForeignKey(
@@ -66,7 +85,11 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="applications_decided",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications_decided",
         verbose_name=_("registered / rejected by"),
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
@@ -98,13 +121,21 @@ class ApplicationLine(models.Model):
     permissions, register or cancel, and the requested period (``valid_to`` exclusive)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="lines")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
-    system = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="+", verbose_name=_("system"))
-    permissions = models.ManyToManyField("systems.SystemPermission", related_name="+", verbose_name=_("permissions"))
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.PROTECT, related_name="+", verbose_name=_("system")
+    )
+    permissions = models.ManyToManyField(
+        "systems.SystemPermission", related_name="+", verbose_name=_("permissions")
+    )
     action = models.CharField(_("register / cancel"), max_length=10, choices=LineAction.choices)
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("until (exclusive)"), null=True, blank=True)
-    user_id = models.CharField(_("user ID"), max_length=64, blank=True, help_text=_("Filled in at registration."))
+    user_id = models.CharField(
+        _("user ID"), max_length=64, blank=True, help_text=_("Filled in at registration.")
+    )
 
     class Meta:
         ordering = ["application", "id"]
@@ -137,7 +168,10 @@ class NetworkUserRegistration(models.Model):
     Art. 11(1): it must exist before a fiscal-year appointee is granted on Form 1 (A5.3)."""
 
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="network_registrations", verbose_name=_("person")
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="network_registrations",
+        verbose_name=_("person"),
     )
     filed_on = models.DateField(_("filed on"))
     reference = models.CharField(_("reference"), max_length=100)

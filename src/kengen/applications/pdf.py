@@ -169,14 +169,10 @@ def _head_post(person: Person, organization_id: int, on: dt.date) -> str:
     return heads[0].post.name if heads else ""
 
 
-def _line_unit(
-    line: ApplicationLine, tree: OrgTree, within: set[int], on: dt.date, fallback: str
-) -> str:
+def _line_unit(line: ApplicationLine, tree: OrgTree, within: set[int], on: dt.date, fallback: str) -> str:
     """The person's unit on the application date: an assignment inside the applying unit first."""
     assignments = list(line.person.assignments_on(on))
-    assignments.sort(
-        key=lambda a: (a.organization_id not in within, not a.is_primary, a.valid_from)
-    )
+    assignments.sort(key=lambda a: (a.organization_id not in within, not a.is_primary, a.valid_from))
     return _unit_name(tree, assignments[0].organization) if assignments else fallback
 
 
@@ -196,9 +192,7 @@ def form1_data(app: Application) -> Form1:
     within = tree.descendant_ids([app.organization_id])
     officer = app.applicant or getattr(app.created_by, "person", None)
 
-    lines = (
-        app.lines.select_related("person", "system").prefetch_related("permissions").order_by("id")
-    )
+    lines = app.lines.select_related("person", "system").prefetch_related("permissions").order_by("id")
     rows = []
     for i, line in enumerate(lines, start=1):
         perms = sorted(line.permissions.all(), key=lambda p: (p.sort_order, p.code))
@@ -232,9 +226,7 @@ def form1_data(app: Application) -> Form1:
         purpose=app.purpose,
         purpose_note=app.purpose_note,
         approved_by=app.purpose_approved_by.full_name if app.purpose_approved_by else "",
-        approved_on=wareki(app.purpose_approved_on)
-        if app.purpose_approved_on
-        else DATE_PLACEHOLDER,
+        approved_on=wareki(app.purpose_approved_on) if app.purpose_approved_on else DATE_PLACEHOLDER,
         reason=app.reason,
         rows=rows,
     )
@@ -281,9 +273,7 @@ BODY = _style("form1-body")
 SMALL = _style("form1-small", size=8.5)
 LABEL = _style("form1-label", font=GOTHIC, size=9)
 LABEL_CENTRE = _style("form1-label-centre", font=GOTHIC, size=9, align=TA_CENTER)
-TITLE_STYLE = _style(
-    "form1-title", font=GOTHIC, size=15, align=TA_CENTER, spaceBefore=2, spaceAfter=4
-)
+TITLE_STYLE = _style("form1-title", font=GOTHIC, size=15, align=TA_CENTER, spaceBefore=2, spaceAfter=4)
 ADDRESSEE = _style("form1-addressee", size=12)
 CELL = _style("form1-cell", size=8, leading=10.5)
 CELL_CENTRE = _style("form1-cell-centre", size=8, leading=10.5, align=TA_CENTER)
@@ -464,8 +454,7 @@ def _admin_box(data: Form1) -> Table:
     if len(reason) > MAX_BOX_REASON:  # the box is reserved on every page: keep it small
         reason = reason[: MAX_BOX_REASON - 1] + "…"
     result = (
-        f"{_box(data.result == 'registered')}登録済　"
-        f"{_box(data.result == 'rejected')}却下（理由：{reason}）"
+        f"{_box(data.result == 'registered')}登録済　{_box(data.result == 'rejected')}却下（理由：{reason}）"
     )
     return Table(
         [

@@ -73,7 +73,8 @@ def _officer_unit(actor, organization) -> None:
     scope = scope_for(actor)
     if organization.id not in scope.officer_unit_ids:
         raise PermissionDenied(
-            _("Only the security officer of %(unit)s can apply for its people.") % {"unit": organization.name},
+            _("Only the security officer of %(unit)s can apply for its people.")
+            % {"unit": organization.name},
             clause="A5.1",
         )
 
@@ -89,7 +90,9 @@ def _next_number(today: dt.date) -> str:
 def _check_people_in_reach(actor, people: Sequence[Person], on: dt.date) -> None:
     """A4: an officer applies only for people of their own units; anyone else is 'not found'."""
     visible = set(
-        Person.objects.restrict(actor, "change", on=on).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True)
+        Person.objects.restrict(actor, "change", on=on)
+        .filter(pk__in=[p.pk for p in people])
+        .values_list("pk", flat=True)
     )
     for p in people:
         if p.pk not in visible:
@@ -103,30 +106,44 @@ def requires_network_registration(person: Person, on: dt.date) -> bool:
 
 def check_network_registration(person: Person, on: dt.date) -> None:
     """A5.3: a fiscal-year appointee's network user registration must be filed first."""
-    if requires_network_registration(person, on) and not person.network_registrations.filter(filed_on__lte=on).exists():
+    if (
+        requires_network_registration(person, on)
+        and not person.network_registrations.filter(filed_on__lte=on).exists()
+    ):
         raise RuleViolation(
-            _("%(name)s is a fiscal-year appointee: record their network user registration application "
-              "(利用者情報登録申請書) before applying for permissions (A5.3).") % {"name": person.full_name},
+            _(
+                "%(name)s is a fiscal-year appointee: record their network user registration application "
+                "(利用者情報登録申請書) before applying for permissions (A5.3)."
+            )
+            % {"name": person.full_name},
             clause="A5.3",
             field="person",
         )
 
 
 @transaction.atomic
-def network_registration_record(*, actor, person: Person, filed_on: dt.date, reference: str) -> NetworkUserRegistration:
+def network_registration_record(
+    *, actor, person: Person, filed_on: dt.date, reference: str
+) -> NetworkUserRegistration:
     """Record the network user registration application of a person (A5.3).
 
     ``actor=None`` is Kengen itself (a profile or HR import); otherwise the person's security officer."""
     if actor is not None:
         _check_people_in_reach(actor, [person], filed_on)
     if not reference.strip():
-        raise RuleViolation(_("Give the reference of the registration application."), clause="A5.3", field="reference")
+        raise RuleViolation(
+            _("Give the reference of the registration application."), clause="A5.3", field="reference"
+        )
     reg = NetworkUserRegistration.objects.create(
-        person=person, filed_on=filed_on, reference=reference.strip(),
+        person=person,
+        filed_on=filed_on,
+        reference=reference.strip(),
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
-        actor=actor, action=AuditAction.NETWORK_REGISTRATION_RECORDED, target=reg,
+        actor=actor,
+        action=AuditAction.NETWORK_REGISTRATION_RECORDED,
+        target=reg,
         new={"person": person.pk, "filed_on": filed_on, "reference": reg.reference},
     )
     return reg
@@ -134,9 +151,13 @@ def network_registration_record(*, actor, person: Person, filed_on: dt.date, ref
 
 def _line_snapshot(line: ApplicationLine) -> dict:
     return {
-        "person": line.person_id, "system": line.system.code, "action": line.action,
+        "person": line.person_id,
+        "system": line.system.code,
+        "action": line.action,
         "permissions": sorted(p.code for p in line.permissions.all()),
-        "valid_from": line.valid_from, "valid_to": line.valid_to, "user_id": line.user_id,
+        "valid_from": line.valid_from,
+        "valid_to": line.valid_to,
+        "user_id": line.user_id,
     }
 
 
@@ -155,13 +176,16 @@ def _validate_line(app: Application, spec: LineSpec, account_system: System) -> 
     for perm in spec.permissions:
         if perm.system_id != spec.system.id:
             raise RuleViolation(
-                _("%(perm)s is not a permission of %(system)s.") % {"perm": perm.name, "system": spec.system.name},
+                _("%(perm)s is not a permission of %(system)s.")
+                % {"perm": perm.name, "system": spec.system.name},
                 clause="A5.2",
                 field="permissions",
             )
     if spec.person.kind != PersonKind.STAFF:
         raise RuleViolation(
-            _("Maintenance staff are registered by the administrator, not on Form 1."), clause="A5.9", field="person"
+            _("Maintenance staff are registered by the administrator, not on Form 1."),
+            clause="A5.9",
+            field="person",
         )
     if spec.action not in LineAction.values:
         raise RuleViolation(_("Unknown action."), field="action")
@@ -192,39 +216,57 @@ def application_create(
     if not lines:
         raise RuleViolation(_("An application needs at least one person."), clause="A5.2", field="lines")
     _check_people_in_reach(actor, [line.person for line in lines], today)
-    if purpose == Purpose.OTHER and not (purpose_approved_by and purpose_approved_on and purpose_note.strip()):
+    if purpose == Purpose.OTHER and not (
+        purpose_approved_by and purpose_approved_on and purpose_note.strip()
+    ):
         raise RuleViolation(
-            _("A purpose other than duties or training needs the security officer's approval: "
-              "who approved it, on what date, and for what."),
+            _(
+                "A purpose other than duties or training needs the security officer's approval: "
+                "who approved it, on what date, and for what."
+            ),
             clause="A10",
             field="purpose_approved_by",
         )
     app = Application.objects.create(
-        number=_next_number(today), organization=organization, system=account_system,
-        route=ROUTE_OF_KIND[account_system.kind], purpose=purpose, purpose_note=purpose_note,
+        number=_next_number(today),
+        organization=organization,
+        system=account_system,
+        route=ROUTE_OF_KIND[account_system.kind],
+        purpose=purpose,
+        purpose_note=purpose_note,
         purpose_approved_by=purpose_approved_by if purpose == Purpose.OTHER else None,
         purpose_approved_on=purpose_approved_on if purpose == Purpose.OTHER else None,
-        reason=reason, created_by=actor,
+        reason=reason,
+        created_by=actor,
     )
     for spec in lines:
         _validate_line(app, spec, account_system)
         line = ApplicationLine.objects.create(
-            application=app, person=spec.person, system=spec.system, action=spec.action,
-            valid_from=spec.valid_from, valid_to=spec.valid_to,
+            application=app,
+            person=spec.person,
+            system=spec.system,
+            action=spec.action,
+            valid_from=spec.valid_from,
+            valid_to=spec.valid_to,
         )
         line.permissions.set(spec.permissions)
     audit_record(
-        actor=actor, action=AuditAction.APPLICATION_CREATED, target=app, application_ref=app.number,
-        new={"system": account_system.code, "route": app.route, "purpose": purpose,
-             "lines": [_line_snapshot(li) for li in app.lines.all()]},
+        actor=actor,
+        action=AuditAction.APPLICATION_CREATED,
+        target=app,
+        application_ref=app.number,
+        new={
+            "system": account_system.code,
+            "route": app.route,
+            "purpose": purpose,
+            "lines": [_line_snapshot(li) for li in app.lines.all()],
+        },
     )
     return app
 
 
 def _lock(app: Application, user, action: str) -> Application:
-    locked = (
-        Application.objects.restrict(user, action).select_for_update().filter(pk=app.pk).first()
-    )
+    locked = Application.objects.restrict(user, action).select_for_update().filter(pk=app.pk).first()
     if locked is None:
         raise NotFound(_("Not found."))
     return locked
@@ -246,8 +288,11 @@ def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
     if app.purpose == Purpose.OTHER:
         for line in on_lines:
             check_purpose(
-                person=line.person, purpose=app.purpose, approved_by=app.purpose_approved_by,
-                approved_on=app.purpose_approved_on, note=app.purpose_note,
+                person=line.person,
+                purpose=app.purpose,
+                approved_by=app.purpose_approved_by,
+                approved_on=app.purpose_approved_on,
+                note=app.purpose_note,
             )
 
 
@@ -265,12 +310,19 @@ def application_submit(*, actor, application: Application) -> Application:
     app.submitted_at = timezone.now()
     app.applicant = actor.person
     app.save(update_fields=["status", "submitted_at", "applicant"])
-    audit_record(actor=actor, action=AuditAction.APPLICATION_SUBMITTED, target=app, application_ref=app.number,
-                 old={"status": ApplicationStatus.DRAFT}, new={"status": app.status})
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPLICATION_SUBMITTED,
+        target=app,
+        application_ref=app.number,
+        old={"status": ApplicationStatus.DRAFT},
+        new={"status": app.status},
+    )
     notification_send(
         recipients=administrators_of(app.system, timezone.localdate()),
         clause="A5.2" if app.route != Route.TWO_FACTOR else "A6.2",
-        subject=_("Application %(number)s from %(unit)s") % {"number": app.number, "unit": app.organization.name},
+        subject=_("Application %(number)s from %(unit)s")
+        % {"number": app.number, "unit": app.organization.name},
         body=_("A Form 1 application (%(n)d people) for %(system)s is waiting for registration.")
         % {"n": len({li.person_id for li in lines}), "system": app.system.name},
         target=app,
@@ -287,8 +339,14 @@ def application_withdraw(*, actor, application: Application) -> Application:
     app.status = ApplicationStatus.WITHDRAWN
     app.decided_at = timezone.now()
     app.save(update_fields=["status", "decided_at"])
-    audit_record(actor=actor, action=AuditAction.APPLICATION_WITHDRAWN, target=app, application_ref=app.number,
-                 old={"status": old}, new={"status": app.status})
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPLICATION_WITHDRAWN,
+        target=app,
+        application_ref=app.number,
+        old={"status": old},
+        new={"status": app.status},
+    )
     return app
 
 
@@ -298,7 +356,11 @@ def _notify_officers(app: Application, subject: str, body: str, clause: str) -> 
     if app.applicant_id and app.applicant not in officers:
         officers.append(app.applicant)
     notification_send(
-        recipients=officers, clause=clause, subject=subject, body=body, target=app,
+        recipients=officers,
+        clause=clause,
+        subject=subject,
+        body=body,
+        target=app,
         link=reverse("applications:detail", args=[app.pk]),
     )
 
@@ -306,15 +368,20 @@ def _notify_officers(app: Application, subject: str, body: str, clause: str) -> 
 def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
     system = line.system.account_system
     existing = (
-        Account.objects.select_for_update().filter(system=system, person=line.person).filter(
-            active_on_q(line.valid_from)
-        ).first()
+        Account.objects.select_for_update()
+        .filter(system=system, person=line.person)
+        .filter(active_on_q(line.valid_from))
+        .first()
     )
     if existing is not None:
         return existing
     user_id = (user_ids.get(line.id) or line.user_id or line.person.staff_number or "").strip()
     return account_create(
-        actor=actor, system=system, user_id=user_id, person=line.person, valid_from=line.valid_from,
+        actor=actor,
+        system=system,
+        user_id=user_id,
+        person=line.person,
+        valid_from=line.valid_from,
         kind=AccountKind.PERSONAL,
     )
 
@@ -338,16 +405,28 @@ def application_register(
             line.user_id = account.user_id
             line.save(update_fields=["user_id"])
             for perm in line.permissions.all():
-                result.grants.append(grant_create(
-                    actor=actor, account=account, permission=perm, valid_from=line.valid_from,
-                    valid_to=line.valid_to, purpose=app.purpose, purpose_note=app.purpose_note,
-                    purpose_approved_by=app.purpose_approved_by, purpose_approved_on=app.purpose_approved_on,
-                    basis=GrantBasis.APPLICATION, basis_reference=app.number, application_ref=app.number,
-                ))
+                result.grants.append(
+                    grant_create(
+                        actor=actor,
+                        account=account,
+                        permission=perm,
+                        valid_from=line.valid_from,
+                        valid_to=line.valid_to,
+                        purpose=app.purpose,
+                        purpose_note=app.purpose_note,
+                        purpose_approved_by=app.purpose_approved_by,
+                        purpose_approved_on=app.purpose_approved_on,
+                        basis=GrantBasis.APPLICATION,
+                        basis_reference=app.number,
+                        application_ref=app.number,
+                    )
+                )
         else:
             held = Grant.objects.filter(
-                account__person=line.person, account__system=line.system.account_system,
-                permission__in=line.permissions.all(), ended_at__isnull=True,
+                account__person=line.person,
+                account__system=line.system.account_system,
+                permission__in=line.permissions.all(),
+                ended_at__isnull=True,
             ).filter(active_on_q(line.valid_from) | active_on_q(timezone.localdate()))
             if not held.exists():
                 raise RuleViolation(
@@ -357,24 +436,42 @@ def application_register(
                     field="permissions",
                 )
             for g in held:
-                result.ended.append(grant_end(
-                    actor=actor, grant=g, on=line.valid_from, reason=EndReason.CANCELLED, application_ref=app.number,
-                ))
+                result.ended.append(
+                    grant_end(
+                        actor=actor,
+                        grant=g,
+                        on=line.valid_from,
+                        reason=EndReason.CANCELLED,
+                        application_ref=app.number,
+                    )
+                )
     app.status = ApplicationStatus.REGISTERED
     app.decided_at = timezone.now()
     app.decided_by = actor.person
     app.save(update_fields=["status", "decided_at", "decided_by"])
-    audit_record(actor=actor, action=AuditAction.APPLICATION_REGISTERED, target=app, application_ref=app.number,
-                 old={"status": ApplicationStatus.SUBMITTED},
-                 new={"status": app.status, "grants": [g.pk for g in result.grants],
-                      "ended": [g.pk for g in result.ended]})
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPLICATION_REGISTERED,
+        target=app,
+        application_ref=app.number,
+        old={"status": ApplicationStatus.SUBMITTED},
+        new={
+            "status": app.status,
+            "grants": [g.pk for g in result.grants],
+            "ended": [g.pk for g in result.ended],
+        },
+    )
     clause = "A6.3" if app.route == Route.TWO_FACTOR else "A5.4"
     _notify_officers(
         app,
         _("Application %(number)s has been registered") % {"number": app.number},
         _("%(system)s: %(added)d permissions registered and %(ended)d cancelled, on %(date)s.")
-        % {"system": app.system.name, "added": len(result.grants), "ended": len(result.ended),
-           "date": wareki(timezone.localdate())},
+        % {
+            "system": app.system.name,
+            "added": len(result.grants),
+            "ended": len(result.ended),
+            "date": wareki(timezone.localdate()),
+        },
         clause,
     )
     if app.route == Route.TWO_FACTOR:
@@ -397,8 +494,14 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
     app.decided_at = timezone.now()
     app.decided_by = actor.person
     app.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
-    audit_record(actor=actor, action=AuditAction.APPLICATION_REJECTED, target=app, application_ref=app.number,
-                 old={"status": ApplicationStatus.SUBMITTED}, new={"status": app.status, "reason": app.rejection_reason})
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPLICATION_REJECTED,
+        target=app,
+        application_ref=app.number,
+        old={"status": ApplicationStatus.SUBMITTED},
+        new={"status": app.status, "reason": app.rejection_reason},
+    )
     _notify_officers(
         app,
         _("Application %(number)s was rejected") % {"number": app.number},

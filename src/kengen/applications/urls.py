@@ -10,5 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.application_detail, name="detail"),
     path("<int:pk>/form1.pdf", views.application_pdf, name="pdf"),
     path("<int:pk>/<str:action>/", views.application_action, name="action"),
-    path("network-registration/<int:person_pk>/", views.network_registration_new, name="network_registration"),
+    path(
+        "network-registration/<int:person_pk>/", views.network_registration_new, name="network_registration"
+    ),
 ]

@@ -46,14 +46,26 @@ def application_list(request):
     if status in ApplicationStatus.values:
         apps = apps.filter(status=status)
     to_register = (
-        Application.objects.restrict(request.user, "decide").filter(status=ApplicationStatus.SUBMITTED).count()
-        if scope.administered_system_ids else 0
+        Application.objects.restrict(request.user, "decide")
+        .filter(status=ApplicationStatus.SUBMITTED)
+        .count()
+        if scope.administered_system_ids
+        else 0
     )
-    systems = System.objects.as_of(timezone.localdate()).filter(parent__isnull=True) if scope.is_officer else []
-    return render(request, "applications/list.html", {
-        "status": status, "statuses": ApplicationStatus.choices, "to_register": to_register, "systems": systems,
-        **paginate(request, apps),
-    })
+    systems = (
+        System.objects.as_of(timezone.localdate()).filter(parent__isnull=True) if scope.is_officer else []
+    )
+    return render(
+        request,
+        "applications/list.html",
+        {
+            "status": status,
+            "statuses": ApplicationStatus.choices,
+            "to_register": to_register,
+            "systems": systems,
+            **paginate(request, apps),
+        },
+    )
 
 
 def _choices_for(request, system: System):
@@ -73,7 +85,9 @@ def application_new(request):
     if not scope.is_officer:
         messages.error(request, _("Only a security officer can make an application (Art. 5(2))."))
         return redirect("applications:list")
-    system = get_visible(System, request.user, pk=request.GET.get("system") or request.POST.get("system") or 0)
+    system = get_visible(
+        System, request.user, pk=request.GET.get("system") or request.POST.get("system") or 0
+    )
     system = system.account_system
     people, perms, units = _choices_for(request, system)
     form = ApplicationForm(request.POST or None, people=people, permissions=perms, units=units)
@@ -84,14 +98,25 @@ def application_new(request):
         for perm in SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"):
             by_system.setdefault(perm.system_id, []).append(perm)
         lines = [
-            LineSpec(person=chosen[pid], system=perms_[0].system, permissions=perms_, action=d["action"],
-                     valid_from=d["valid_from"], valid_to=exclusive_end(d["last_day"]))
-            for pid in d["people"] for perms_ in by_system.values()
+            LineSpec(
+                person=chosen[pid],
+                system=perms_[0].system,
+                permissions=perms_,
+                action=d["action"],
+                valid_from=d["valid_from"],
+                valid_to=exclusive_end(d["last_day"]),
+            )
+            for pid in d["people"]
+            for perms_ in by_system.values()
         ]
         try:
             app = application_create(
-                actor=request.user, organization=Organization.objects.get(pk=d["organization"]), system=system,
-                lines=lines, purpose=d["purpose"], purpose_note=d["purpose_note"],
+                actor=request.user,
+                organization=Organization.objects.get(pk=d["organization"]),
+                system=system,
+                lines=lines,
+                purpose=d["purpose"],
+                purpose_note=d["purpose_note"],
                 purpose_approved_by=request.user.person if d["purpose"] == "other" else None,
                 purpose_approved_on=timezone.localdate() if d["purpose"] == "other" else None,
                 reason=d["reason"],
@@ -99,8 +124,11 @@ def application_new(request):
         except (RuleViolation, Conflict) as exc:  # keep what was typed; say what is wrong
             form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
         else:
-            messages.success(request, _("Application %(number)s was saved as a draft. Check it and submit it.")
-                             % {"number": app.number})
+            messages.success(
+                request,
+                _("Application %(number)s was saved as a draft. Check it and submit it.")
+                % {"number": app.number},
+            )
             return redirect("applications:detail", app.pk)
     return render(request, "applications/new.html", {"form": form, "system": system})
 
@@ -115,18 +143,34 @@ def application_detail(request, pk: int):
     needs_user_id = []
     for line in lines:
         line.needs_network_registration = (
-            line.action == LineAction.REGISTER and requires_network_registration(line.person, line.valid_from)
+            line.action == LineAction.REGISTER
+            and requires_network_registration(line.person, line.valid_from)
             and not line.person.network_registrations.exists()
         )
-        if can_decide and line.action == LineAction.REGISTER and not Account.objects.filter(
-            system=app.system, person=line.person).as_of(line.valid_from).exists():
+        if (
+            can_decide
+            and line.action == LineAction.REGISTER
+            and not Account.objects.filter(system=app.system, person=line.person)
+            .as_of(line.valid_from)
+            .exists()
+        ):
             needs_user_id.append(line)
     tree = OrgTree(today)
-    return render(request, "applications/detail.html", {
-        "app": app, "lines": lines, "can_change": can_change, "can_decide": can_decide,
-        "needs_user_id": needs_user_id, "reject_form": RejectForm(),
-        "unit_name": tree.full_name(app.organization_id) if app.organization_id in tree.by_id else app.organization.name,
-    })
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "app": app,
+            "lines": lines,
+            "can_change": can_change,
+            "can_decide": can_decide,
+            "needs_user_id": needs_user_id,
+            "reject_form": RejectForm(),
+            "unit_name": tree.full_name(app.organization_id)
+            if app.organization_id in tree.by_id
+            else app.organization.name,
+        },
+    )
 
 
 @login_required
@@ -140,11 +184,20 @@ def application_action(request, pk: int, action: str):
         application_withdraw(actor=request.user, application=app)
         messages.success(request, _("Withdrawn."))
     elif action == "register":
-        user_ids = {int(k.split("_")[-1]): v for k, v in request.POST.items() if k.startswith("user_id_") and v.strip()}
+        user_ids = {
+            int(k.split("_")[-1]): v
+            for k, v in request.POST.items()
+            if k.startswith("user_id_") and v.strip()
+        }
         result = application_register(actor=request.user, application=app, user_ids=user_ids)
-        messages.success(request, _("Registered in the management file: %(n)d permissions added, %(m)d ended. "
-                                    "The security officer has been notified.")
-                         % {"n": len(result.grants), "m": len(result.ended)})
+        messages.success(
+            request,
+            _(
+                "Registered in the management file: %(n)d permissions added, %(m)d ended. "
+                "The security officer has been notified."
+            )
+            % {"n": len(result.grants), "m": len(result.ended)},
+        )
     elif action == "reject":
         form = RejectForm(request.POST)
         reason = form.data.get("reason", "")
@@ -175,8 +228,12 @@ def network_registration_new(request, person_pk: int):
     person = get_visible(Person, request.user, action="change", pk=person_pk, ip_address=client_ip(request))
     form = NetworkRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        network_registration_record(actor=request.user, person=person, filed_on=form.cleaned_data["filed_on"],
-                                    reference=form.cleaned_data["reference"])
+        network_registration_record(
+            actor=request.user,
+            person=person,
+            filed_on=form.cleaned_data["filed_on"],
+            reference=form.cleaned_data["reference"],
+        )
         messages.success(request, _("The network user registration application was recorded."))
         return redirect("people:detail", person.pk)
     return render(request, "applications/network_registration.html", {"form": form, "person": person})

@@ -1,4 +1,3 @@
-
 import datetime as dt
 
 from ninja import Router, Schema
@@ -37,8 +36,12 @@ class VerifyOut(Schema):
 @router.get("/events", response=list[AuditEventOut], summary="Audit events the caller may see, newest first")
 @paginate(LimitOffsetPagination)
 def list_events(
-    request, action: str | None = None, target_type: str | None = None, target_id: str | None = None,
-    since: dt.datetime | None = None, until: dt.datetime | None = None,
+    request,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
 ):
     qs = AuditEvent.objects.restrict(request.auth, "view").order_by("-seq")
     if action:

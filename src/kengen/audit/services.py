@@ -39,9 +39,7 @@ def _is_secret(key: Any) -> bool:
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {
-            key: REDACTED if _is_secret(key) else _redact_value(item) for key, item in value.items()
-        }
+        return {key: REDACTED if _is_secret(key) else _redact_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact_value(item) for item in value]  # secrets hide in lists of records too
     return value
@@ -114,7 +112,9 @@ def audit_record(
             action=action,
             target_type=target._meta.label_lower if target is not None else "",
             target_id=str(target.pk) if target is not None else "",
-            target_label=target_label if target_label is not None else (_label(target) if target is not None else ""),
+            target_label=target_label
+            if target_label is not None
+            else (_label(target) if target is not None else ""),
             application_ref=application_ref,
             old=redact(old),
             new=redact(new),
@@ -170,17 +170,23 @@ def audit_verify(anchor: str | None = None) -> VerifyResult:
     for event in _events():
         if event.seq != expected_seq:
             return VerifyResult(
-                False, checked, expected_seq,
+                False,
+                checked,
+                expected_seq,
                 f"event #{expected_seq} is missing (next found is #{event.seq})",
             )
         if event.prev_hash != prev_hash:
             return VerifyResult(
-                False, checked, event.seq,
+                False,
+                checked,
+                event.seq,
                 f"event #{event.seq} does not follow event #{event.seq - 1} (chain link broken)",
             )
         if not hmac.compare_digest(compute_hash(event, key=key), event.hash):
             return VerifyResult(
-                False, checked, event.seq,
+                False,
+                checked,
+                event.seq,
                 f"event #{event.seq} was altered (its content does not match its hash)",
             )
         prev_hash = event.hash
@@ -190,7 +196,9 @@ def audit_verify(anchor: str | None = None) -> VerifyResult:
     last_seq, last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
     if last_seq != checked or last_hash != prev_hash:
         return VerifyResult(
-            False, checked, checked + 1 if last_seq > checked else last_seq,
+            False,
+            checked,
+            checked + 1 if last_seq > checked else last_seq,
             f"the log ends at #{checked} but the chain head records #{last_seq}"
             " (events were removed from or added to the end)",
         )
@@ -198,7 +206,9 @@ def audit_verify(anchor: str | None = None) -> VerifyResult:
         kept = AuditEvent.objects.filter(seq=anchor_seq).values_list("hash", flat=True).first()
         if kept is None:
             return VerifyResult(
-                False, checked, checked + 1,
+                False,
+                checked,
+                checked + 1,
                 f"anchored event #{anchor_seq} is gone: the log was cut back to #{checked}",
             )
         if not hmac.compare_digest(kept, anchor_hash):

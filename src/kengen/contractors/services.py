@@ -13,7 +13,9 @@ def contractor_create(*, actor, name: str, kana: str = "", corporate_number: str
     require_configurator(actor)
     contractor = Contractor.objects.create(name=name, kana=kana, corporate_number=corporate_number)
     audit_record(
-        actor=actor, action=AuditAction.CONTRACTOR_CREATED, target=contractor,
+        actor=actor,
+        action=AuditAction.CONTRACTOR_CREATED,
+        target=contractor,
         new={"name": name, "corporate_number": corporate_number},
     )
     return contractor

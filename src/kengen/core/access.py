@@ -14,7 +14,12 @@ M = TypeVar("M", bound=models.Model)
 
 
 def get_visible(
-    model: type[M], user: Any, *, action: str = "view", on: dt.date | None = None, ip_address: str | None = None,
+    model: type[M],
+    user: Any,
+    *,
+    action: str = "view",
+    on: dt.date | None = None,
+    ip_address: str | None = None,
     **lookup: Any,
 ) -> M:
     """The object matching ``lookup`` if ``user`` may ``action`` it, else ``NotFound``.

@@ -1,6 +1,5 @@
 """Small schemas and helpers shared by the apps' API routers."""
 
-
 import datetime as dt
 
 from django.utils import timezone

@@ -32,8 +32,15 @@ def post(code: str, name: str, *, is_head: bool = False, rank: int = 100) -> Pos
     return found or Post.objects.create(code=code, name=name, is_head=is_head, rank=rank)
 
 
-def org(code: str, name: str, kind: str, parent: Organization | None = None, *, security: bool = False,
-        valid_from: dt.date = START) -> Organization:
+def org(
+    code: str,
+    name: str,
+    kind: str,
+    parent: Organization | None = None,
+    *,
+    security: bool = False,
+    valid_from: dt.date = START,
+) -> Organization:
     return organization_create(
         actor=None,
         spec=OrganizationSpec(code=code, name=name, kind=kind, parent=parent, is_security_unit=security),
@@ -53,16 +60,28 @@ def staff(
 ) -> Person:
     n = next(_seq)
     person = person_create(
-        actor=None, family_name=family, given_name=given or f"太郎{n}", family_name_kana="ヤマダ",
-        given_name_kana=f"タロウ{n}", staff_number=f"T{n:06d}",
+        actor=None,
+        family_name=family,
+        given_name=given or f"太郎{n}",
+        family_name_kana="ヤマダ",
+        given_name_kana=f"タロウ{n}",
+        staff_number=f"T{n:06d}",
     )
     if employment_type in EmploymentType.fixed_term() and appointment_to is None:
         appointment_to = dt.date(valid_from.year + (1 if valid_from.month >= 4 else 0), 4, 1)
     appointment_start(
-        actor=None, person=person, employment_type=employment_type, valid_from=valid_from, valid_to=appointment_to
+        actor=None,
+        person=person,
+        employment_type=employment_type,
+        valid_from=valid_from,
+        valid_to=appointment_to,
     )
     assignment_start(
-        actor=None, person=person, organization=unit, post=post_ or post("shuji", "主事"), valid_from=valid_from
+        actor=None,
+        person=person,
+        organization=unit,
+        post=post_ or post("shuji", "主事"),
+        valid_from=valid_from,
     )
     return person
 
@@ -91,18 +110,37 @@ class World:
     people: dict[str, Person] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
 
-    def system(self, code: str, name: str, kind: str = SystemKind.INDIVIDUAL, owner: Organization | None = None,
-               permissions=(("inquiry", "照会"), ("update", "更新")), parent: System | None = None) -> System:
+    def system(
+        self,
+        code: str,
+        name: str,
+        kind: str = SystemKind.INDIVIDUAL,
+        owner: Organization | None = None,
+        permissions=(("inquiry", "照会"), ("update", "更新")),
+        parent: System | None = None,
+    ) -> System:
         return system_create(
-            actor=None, code=code, name=name, kind=kind, owner=owner or self.shokuin, valid_from=START,
-            parent=parent, permissions=permissions if kind != SystemKind.CORE else (),
+            actor=None,
+            code=code,
+            name=name,
+            kind=kind,
+            owner=owner or self.shokuin,
+            valid_from=START,
+            parent=parent,
+            permissions=permissions if kind != SystemKind.CORE else (),
         )
 
     def core(self) -> tuple[System, System]:
         """COKAS-R/ADⅡ and one business system (個人住民税) of it."""
         core = self.system("COKAS", "COKAS-R/ADⅡ", SystemKind.CORE, owner=self.joho)
-        tax = self.system("CK-TAX", "個人住民税", SystemKind.CORE_BUSINESS, owner=self.joho, parent=core,
-                          permissions=(("inquiry", "照会"), ("update", "更新"), ("admin", "管理")))
+        tax = self.system(
+            "CK-TAX",
+            "個人住民税",
+            SystemKind.CORE_BUSINESS,
+            owner=self.joho,
+            parent=core,
+            permissions=(("inquiry", "照会"), ("update", "更新"), ("admin", "管理")),
+        )
         return core, tax
 
 
@@ -116,9 +154,17 @@ def build_world() -> World:
     kikaku = org("KIKAKU", "企画財政部", "department", city)
     joho = org("JOHO", "情報システム課", "division", kikaku, security=True)
     w = World(
-        city=city, somu=somu, shokuin=shokuin, jinji=jinji, shiminzei=shiminzei, kazei=kazei, kikaku=kikaku,
-        joho=joho, head=post("kacho", "課長", is_head=True, rank=30),
-        section_head=post("kakaricho", "係長", is_head=True, rank=50), clerk=post("shuji", "主事"),
+        city=city,
+        somu=somu,
+        shokuin=shokuin,
+        jinji=jinji,
+        shiminzei=shiminzei,
+        kazei=kazei,
+        kikaku=kikaku,
+        joho=joho,
+        head=post("kacho", "課長", is_head=True, rank=30),
+        section_head=post("kakaricho", "係長", is_head=True, rank=50),
+        clerk=post("shuji", "主事"),
     )
     w.people["shokuin_head"] = staff(shokuin, post_=w.head, family="佐藤", given="一郎")
     w.people["shiminzei_head"] = staff(shiminzei, post_=w.head, family="鈴木", given="二郎")

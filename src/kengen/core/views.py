@@ -40,9 +40,7 @@ def export_format(request) -> tuple[str, str] | None:
     if fmt not in EXPORT_FORMATS:
         return None
     encoding = (
-        "cp932"
-        if request.GET.get("encoding", "").lower() in {"cp932", "sjis", "shift_jis"}
-        else "utf-8-sig"
+        "cp932" if request.GET.get("encoding", "").lower() in {"cp932", "sjis", "shift_jis"} else "utf-8-sig"
     )
     return fmt, encoding
 
@@ -88,9 +86,7 @@ def _work_counts(user, scope) -> dict[str, int | None]:
     }
     if scope.administered_system_ids:
         counts["applications_to_register"] = (
-            Application.objects.restrict(user, "decide")
-            .filter(status=ApplicationStatus.SUBMITTED)
-            .count()
+            Application.objects.restrict(user, "decide").filter(status=ApplicationStatus.SUBMITTED).count()
         )
     if scope.is_officer:
         counts["my_drafts"] = (
@@ -140,9 +136,7 @@ def dashboard(request):
         ).count()
     if scope.is_officer or scope.administered_system_ids or scope.sees_everything:
         soon = today + dt.timedelta(days=31)  # last day within 30 days ⇔ exclusive end ≤ today + 31
-        counts["ending_soon"] = grants_today.filter(
-            valid_to__isnull=False, valid_to__lte=soon
-        ).count()
+        counts["ending_soon"] = grants_today.filter(valid_to__isnull=False, valid_to__lte=soon).count()
         fy_end = fiscal_year_end(today)
         counts["fiscal_year_ending"] = (
             grants_today.filter(valid_to__isnull=False, valid_to__lte=fy_end)

@@ -1,4 +1,3 @@
-
 import datetime as dt
 
 from ninja import Router, Schema
@@ -35,19 +34,34 @@ def table(request, on: dt.date | None = None):
     date = on_or_today(on)
     qs = EligibilityEntry.objects.restrict(request.auth, "view").as_of(date).prefetch_related("units")
     return [
-        EntryOut(id=e.id, listed_as=e.listed_as, organization_id=e.organization_id, scope=e.scope,
-                 unit_ids=[u.id for u in e.units.all()], source=e.source, period=period(e))
+        EntryOut(
+            id=e.id,
+            listed_as=e.listed_as,
+            organization_id=e.organization_id,
+            scope=e.scope,
+            unit_ids=[u.id for u in e.units.all()],
+            source=e.source,
+            period=period(e),
+        )
         for e in qs
     ]
 
 
-@router.get("/people/{int:person_id}", response=EligibilityOut,
-            summary="May the core / intermediate-server administrator grant this person directly (A5.5)?")
+@router.get(
+    "/people/{int:person_id}",
+    response=EligibilityOut,
+    summary="May the core / intermediate-server administrator grant this person directly (A5.5)?",
+)
 def person_eligibility(request, person_id: int, on: dt.date | None = None):
     date = on_or_today(on)
-    person = get_visible(Person, request.auth, pk=person_id, on=date, ip_address=request.META.get("REMOTE_ADDR"))
+    person = get_visible(
+        Person, request.auth, pk=person_id, on=date, ip_address=request.META.get("REMOTE_ADDR")
+    )
     result = direct_grant_eligibility(person, date)
     return EligibilityOut(
-        person_id=person.id, on=date, eligible=result.eligible, reason=result.reason,
+        person_id=person.id,
+        on=date,
+        eligible=result.eligible,
+        reason=result.reason,
         entry_id=result.entry.id if result.entry else None,
     )

@@ -27,18 +27,27 @@ class EligibilityEntry(EffectiveDated):
     """
 
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="eligibility_entries",
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="eligibility_entries",
         verbose_name=_("organization"),
     )
-    scope = models.CharField(_("qualifier"), max_length=10, choices=EntryScope.choices, default=EntryScope.ALL)
+    scope = models.CharField(
+        _("qualifier"), max_length=10, choices=EntryScope.choices, default=EntryScope.ALL
+    )
     units = models.ManyToManyField(
-        "organizations.Organization", blank=True, related_name="eligibility_qualifiers", verbose_name=_("units named")
+        "organizations.Organization",
+        blank=True,
+        related_name="eligibility_qualifiers",
+        verbose_name=_("units named"),
     )
     listed_as = models.CharField(
         _("as listed"), max_length=200, help_text=_("The line exactly as the regulation prints it.")
     )
     sort_order = models.IntegerField(_("order"), default=0)
-    source = models.CharField(_("source"), max_length=100, blank=True, help_text=_("e.g. 令和6年3月8日内規第50号"))
+    source = models.CharField(
+        _("source"), max_length=100, blank=True, help_text=_("e.g. 令和6年3月8日内規第50号")
+    )
 
     objects = EligibilityEntryQuerySet.as_manager()
 

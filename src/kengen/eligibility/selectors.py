@@ -67,8 +67,10 @@ def direct_grant_eligibility(person, date: dt.date) -> Eligibility:
     if appointment.is_fiscal_year:
         return Eligibility(
             False,
-            _("Fiscal-year appointees (会計年度任用職員) cannot be granted directly (A5.5); "
-              "their security officer applies on Form 1."),
+            _(
+                "Fiscal-year appointees (会計年度任用職員) cannot be granted directly (A5.5); "
+                "their security officer applies on Form 1."
+            ),
         )
     tree = OrgTree(date)
     entries = list(table2_as_of(date))
@@ -80,12 +82,16 @@ def direct_grant_eligibility(person, date: dt.date) -> Eligibility:
             if entry_covers(entry, a.organization_id, tree):
                 return Eligibility(
                     True,
-                    _("%(unit)s is covered by Table 2: %(entry)s") % {
-                        "unit": tree.full_name(a.organization_id), "entry": entry.listed_as,
+                    _("%(unit)s is covered by Table 2: %(entry)s")
+                    % {
+                        "unit": tree.full_name(a.organization_id),
+                        "entry": entry.listed_as,
                     },
                     entry,
                 )
-    units = "、".join(tree.full_name(a.organization_id) for a in assignments if a.organization_id in tree.by_id)
+    units = "、".join(
+        tree.full_name(a.organization_id) for a in assignments if a.organization_id in tree.by_id
+    )
     return Eligibility(False, _("%(units)s is not covered by Table 2 on that date.") % {"units": units})
 
 

@@ -34,7 +34,9 @@ def eligibility_entry_create(
     given it must match what the data says, so the table cannot drift from the regulation."""
     require_configurator(actor)
     if scope not in EntryScope.values:
-        raise RuleViolation(_("Unknown qualifier %(scope)s.") % {"scope": scope}, clause="A5.5", field="scope")
+        raise RuleViolation(
+            _("Unknown qualifier %(scope)s.") % {"scope": scope}, clause="A5.5", field="scope"
+        )
     if (scope == EntryScope.ALL) != (len(units) == 0):
         raise RuleViolation(
             _("A qualifier (限る/除く) needs the units it names, and only a qualified entry names units."),
@@ -43,7 +45,9 @@ def eligibility_entry_create(
         )
     tree = OrgTree(valid_from)
     if organization.id not in tree.by_id:
-        raise RuleViolation(_("%(org)s is not in force on that date.") % {"org": organization.name}, clause="AS")
+        raise RuleViolation(
+            _("%(org)s is not in force on that date.") % {"org": organization.name}, clause="AS"
+        )
     below = tree.descendant_ids([organization.id], include_self=False)
     for unit in units:
         if unit.id not in below:
@@ -53,7 +57,11 @@ def eligibility_entry_create(
                 field="units",
             )
     entry = EligibilityEntry.objects.create(
-        organization=organization, scope=scope, valid_from=valid_from, source=source, sort_order=sort_order,
+        organization=organization,
+        scope=scope,
+        valid_from=valid_from,
+        source=source,
+        sort_order=sort_order,
         listed_as=listed_as or organization.name,
     )
     entry.units.set(units)
@@ -68,15 +76,24 @@ def eligibility_entry_create(
     entry.listed_as = rendered
     entry.save(update_fields=["listed_as"])
     audit_record(
-        actor=actor, action=AuditAction.ELIGIBILITY_ENTRY_CREATED, target=entry,
-        new={"listed_as": rendered, "scope": scope, "units": [u.pk for u in units], "valid_from": valid_from,
-             "source": source},
+        actor=actor,
+        action=AuditAction.ELIGIBILITY_ENTRY_CREATED,
+        target=entry,
+        new={
+            "listed_as": rendered,
+            "scope": scope,
+            "units": [u.pk for u in units],
+            "valid_from": valid_from,
+            "source": source,
+        },
     )
     return entry
 
 
 @transaction.atomic
-def eligibility_entry_end(*, actor, entry: EligibilityEntry, on: dt.date, source: str = "") -> EligibilityEntry:
+def eligibility_entry_end(
+    *, actor, entry: EligibilityEntry, on: dt.date, source: str = ""
+) -> EligibilityEntry:
     require_configurator(actor)
     e = EligibilityEntry.objects.select_for_update().get(pk=entry.pk)
     if e.valid_to is not None and e.valid_to <= on:
@@ -86,6 +103,9 @@ def eligibility_entry_end(*, actor, entry: EligibilityEntry, on: dt.date, source
     e.valid_to = on
     e.save(update_fields=["valid_to"])
     audit_record(
-        actor=actor, action=AuditAction.ELIGIBILITY_ENTRY_ENDED, target=e, new={"valid_to": on, "source": source}
+        actor=actor,
+        action=AuditAction.ELIGIBILITY_ENTRY_ENDED,
+        target=e,
+        new={"valid_to": on, "source": source},
     )
     return e

@@ -46,21 +46,38 @@ class AccountQuerySet(EffectiveQuerySet):
 class Account(EffectiveDated):
     """A user ID on a system (ユーザID, A2.6), held by a person or, for viewing IDs, by a unit."""
 
-    system = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="accounts", verbose_name=_("system"))
-    kind = models.CharField(_("kind"), max_length=20, choices=AccountKind.choices, default=AccountKind.PERSONAL)
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.PROTECT, related_name="accounts", verbose_name=_("system")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AccountKind.choices, default=AccountKind.PERSONAL
+    )
     user_id = models.CharField(_("user ID"), max_length=64)
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="accounts",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
         verbose_name=_("holder"),
     )
     holder_organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="viewing_accounts",
-        verbose_name=_("holding unit"), help_text=_("For viewing IDs: the unit whose terminals they are for (A11)."),
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="viewing_accounts",
+        verbose_name=_("holding unit"),
+        help_text=_("For viewing IDs: the unit whose terminals they are for (A11)."),
     )
     end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("registered by"),
     )
 
@@ -72,9 +89,13 @@ class Account(EffectiveDated):
         verbose_name_plural = _("user IDs")
         constraints = [
             EffectiveDated.interval_constraint("account_valid_interval"),
-            models.UniqueConstraint(fields=["system", "user_id", "valid_from"], name="account_user_id_from_unique"),
+            models.UniqueConstraint(
+                fields=["system", "user_id", "valid_from"], name="account_user_id_from_unique"
+            ),
             models.CheckConstraint(
-                condition=(Q(kind=AccountKind.VIEWING) & Q(person__isnull=True, holder_organization__isnull=False))
+                condition=(
+                    Q(kind=AccountKind.VIEWING) & Q(person__isnull=True, holder_organization__isnull=False)
+                )
                 | (~Q(kind=AccountKind.VIEWING) & Q(person__isnull=False, holder_organization__isnull=True)),
                 name="account_holder_matches_kind",
             ),
@@ -101,14 +122,23 @@ class Grant(EffectiveDated):
     """An operation permission held by a user ID for a period (操作権限), with its purpose (A10) and
     basis (which application or rule), and, once ended, when and why."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="grants", verbose_name=_("user ID"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="grants", verbose_name=_("user ID")
+    )
     permission = models.ForeignKey(
-        "systems.SystemPermission", on_delete=models.PROTECT, related_name="grants", verbose_name=_("permission")
+        "systems.SystemPermission",
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("permission"),
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.DUTIES)
     purpose_note = models.CharField(_("purpose details"), max_length=300, blank=True)
     purpose_approved_by = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("purpose approved by"),
     )
     purpose_approved_on = models.DateField(_("purpose approved on"), null=True, blank=True)
@@ -120,12 +150,20 @@ class Grant(EffectiveDated):
     end_note = models.CharField(_("end details"), max_length=300, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("ended by"),
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("registered by"),
     )
 

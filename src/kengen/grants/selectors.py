@@ -39,11 +39,18 @@ def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, p
         .filter(active_on_q(date))
         .filter(active_on_q(date, "account__"))
         .select_related(
-            "account__system", "account__person", "account__holder_organization", "permission__system",
+            "account__system",
+            "account__person",
+            "account__holder_organization",
+            "permission__system",
             "purpose_approved_by",
         )
-        .order_by("account__system__sort_order", "account__user_id", "permission__system__sort_order",
-                  "permission__sort_order")
+        .order_by(
+            "account__system__sort_order",
+            "account__user_id",
+            "permission__system__sort_order",
+            "permission__sort_order",
+        )
     )
     if system_id:
         qs = qs.filter(Q(account__system_id=system_id) | Q(permission__system_id=system_id))
@@ -65,16 +72,18 @@ def management_file(*, user, flt: FileFilter) -> list[FileRow]:
 
     grants = list(
         grants_as_of(
-            user=user, date=flt.as_of, system_id=flt.system_id, organization_id=flt.organization_id,
+            user=user,
+            date=flt.as_of,
+            system_id=flt.system_id,
+            organization_id=flt.organization_id,
             person_id=flt.person_id,
         )
     )
     tree = OrgTree(flt.as_of)
     person_ids = {g.account.person_id for g in grants if g.account.person_id}
     units: dict[int, list[str]] = {}
-    for a in (
-        Assignment.objects.filter(active_on_q(flt.as_of), person_id__in=person_ids)
-        .order_by("-is_primary", "valid_from")
+    for a in Assignment.objects.filter(active_on_q(flt.as_of), person_id__in=person_ids).order_by(
+        "-is_primary", "valid_from"
     ):
         if a.organization_id in tree.by_id:
             units.setdefault(a.person_id, []).append(tree.full_name(a.organization_id))
@@ -94,8 +103,19 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
     from kengen.core.era import wareki
 
     headers = [
-        _("System"), _("Business system"), _("User ID"), _("Kind"), _("Staff number"), _("Name"), _("Name (kana)"),
-        _("Organization"), _("Permission"), _("Purpose"), _("Valid from"), _("Valid until"), _("Basis"),
+        _("System"),
+        _("Business system"),
+        _("User ID"),
+        _("Kind"),
+        _("Staff number"),
+        _("Name"),
+        _("Name (kana)"),
+        _("Organization"),
+        _("Permission"),
+        _("Purpose"),
+        _("Valid from"),
+        _("Valid until"),
+        _("Basis"),
         _("Basis reference"),
     ]
 

@@ -75,7 +75,8 @@ def account_create(
     _require_administrator(actor, system, basis)
     if system.kind == SystemKind.CORE_BUSINESS:
         raise RuleViolation(
-            _("User IDs for %(system)s are registered on %(core)s.") % {"system": system.name, "core": system.parent.name},
+            _("User IDs for %(system)s are registered on %(core)s.")
+            % {"system": system.name, "core": system.parent.name},
             clause="A2.1",
             field="system",
         )
@@ -84,7 +85,11 @@ def account_create(
         raise RuleViolation(_("A user ID is required."), clause="A2.6", field="user_id")
     if kind == AccountKind.VIEWING:
         if holder_organization is None or person is not None:
-            raise RuleViolation(_("A viewing user ID is held by a unit, not a person."), clause="A11.2", field="holder_organization")
+            raise RuleViolation(
+                _("A viewing user ID is held by a unit, not a person."),
+                clause="A11.2",
+                field="holder_organization",
+            )
     else:
         if person is None:
             raise RuleViolation(_("A user ID must identify a person."), clause="A2.6", field="person")
@@ -95,23 +100,42 @@ def account_create(
                 field="kind",
             )
     if not system.is_active_on(valid_from):
-        raise RuleViolation(_("%(system)s is not in service on that date.") % {"system": system.name}, field="valid_from")
-    if Account.objects.select_for_update().filter(system=system, user_id=user_id).filter(
-        overlapping_q(valid_from, valid_to)
-    ).exists():
+        raise RuleViolation(
+            _("%(system)s is not in service on that date.") % {"system": system.name}, field="valid_from"
+        )
+    if (
+        Account.objects.select_for_update()
+        .filter(system=system, user_id=user_id)
+        .filter(overlapping_q(valid_from, valid_to))
+        .exists()
+    ):
         raise Conflict(
             _("User ID %(uid)s is already in use on %(system)s.") % {"uid": user_id, "system": system.name},
             field="user_id",
         )
     account = Account.objects.create(
-        system=system, user_id=user_id, person=person, holder_organization=holder_organization, kind=kind,
-        valid_from=valid_from, valid_to=valid_to, created_by=actor if getattr(actor, "pk", None) else None,
+        system=system,
+        user_id=user_id,
+        person=person,
+        holder_organization=holder_organization,
+        kind=kind,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
-        actor=actor, action=AuditAction.ACCOUNT_CREATED, target=account,
-        new={"system": system.code, "user_id": user_id, "kind": kind, "person": person.pk if person else None,
-             "holder_organization": holder_organization.pk if holder_organization else None,
-             "valid_from": valid_from, "valid_to": valid_to},
+        actor=actor,
+        action=AuditAction.ACCOUNT_CREATED,
+        target=account,
+        new={
+            "system": system.code,
+            "user_id": user_id,
+            "kind": kind,
+            "person": person.pk if person else None,
+            "holder_organization": holder_organization.pk if holder_organization else None,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+        },
     )
     return account
 
@@ -133,8 +157,11 @@ def check_appointment_cap(person, valid_from: dt.date, valid_to: dt.date | None)
     end = last_day(appointment.valid_to)
     if valid_to is None or valid_to > appointment.valid_to:
         raise RuleViolation(
-            _("The appointment of %(name)s ends on %(end)s; a permission cannot be valid beyond it (A7). "
-              "Set the end on or before that day.") % {"name": person.full_name, "end": wareki(end)},
+            _(
+                "The appointment of %(name)s ends on %(end)s; a permission cannot be valid beyond it (A7). "
+                "Set the end on or before that day."
+            )
+            % {"name": person.full_name, "end": wareki(end)},
             clause="A7",
             field="valid_to",
         )
@@ -148,18 +175,24 @@ def check_purpose(*, person, purpose: str, approved_by, approved_on: dt.date | N
         return
     if approved_by is None or approved_on is None or not note.strip():
         raise RuleViolation(
-            _("A purpose other than duties or training needs the security officer's approval: "
-              "who approved it, on what date, and for what."),
+            _(
+                "A purpose other than duties or training needs the security officer's approval: "
+                "who approved it, on what date, and for what."
+            ),
             clause="A10",
             field="purpose_approved_by",
         )
     if person is not None and person.kind == PersonKind.STAFF:
         officers = set()
         for a in person.assignments_on(approved_on):
-            officers.update(security_officers_for(a.organization_id, approved_on).values_list("id", flat=True))
+            officers.update(
+                security_officers_for(a.organization_id, approved_on).values_list("id", flat=True)
+            )
         if approved_by.id not in officers:
             raise RuleViolation(
-                _("%(who)s was not the security officer of %(name)s on %(date)s, so cannot approve this purpose.")
+                _(
+                    "%(who)s was not the security officer of %(name)s on %(date)s, so cannot approve this purpose."
+                )
                 % {"who": approved_by.full_name, "name": person.full_name, "date": wareki(approved_on)},
                 clause="A10",
                 field="purpose_approved_by",
@@ -171,8 +204,11 @@ def check_direct_grant(account: Account, valid_from: dt.date) -> None:
     whom 別表第2 covers on the day the grant starts (never fiscal-year appointees)."""
     if account.system.kind not in (SystemKind.CORE, SystemKind.INTERMEDIATE):
         raise RuleViolation(
-            _("Only the core package and the intermediate server take direct grants; "
-              "%(system)s needs a Form 1 application.") % {"system": account.system.name},
+            _(
+                "Only the core package and the intermediate server take direct grants; "
+                "%(system)s needs a Form 1 application."
+            )
+            % {"system": account.system.name},
             clause="A5.5",
             field="basis",
         )
@@ -210,7 +246,8 @@ def grant_create(
         raise RuleViolation(_("Unknown basis %(b)s.") % {"b": basis}, field="basis")
     if permission.system.account_system.id != account.system_id:
         raise RuleViolation(
-            _("%(perm)s is not a permission of %(system)s.") % {"perm": permission, "system": account.system.name},
+            _("%(perm)s is not a permission of %(system)s.")
+            % {"perm": permission, "system": account.system.name},
             clause="A2.6",
             field="permission",
         )
@@ -221,30 +258,52 @@ def grant_create(
     if valid_from < account.valid_from or (
         account.valid_to is not None and (valid_to is None or valid_to > account.valid_to)
     ):
-        raise RuleViolation(_("A permission cannot outlast the user ID that holds it."), clause="A2.6", field="valid_to")
+        raise RuleViolation(
+            _("A permission cannot outlast the user ID that holds it."), clause="A2.6", field="valid_to"
+        )
     if account.kind == AccountKind.MAINTENANCE and valid_to is None:
-        raise RuleViolation(_("A maintenance staff permission always has an end date."), clause="A5.9", field="valid_to")
+        raise RuleViolation(
+            _("A maintenance staff permission always has an end date."), clause="A5.9", field="valid_to"
+        )
     if account.person is not None:
         check_appointment_cap(account.person, valid_from, valid_to)
     if basis == GrantBasis.DIRECT:
         check_direct_grant(account, valid_from)
     check_purpose(
-        person=account.person, purpose=purpose, approved_by=purpose_approved_by, approved_on=purpose_approved_on,
+        person=account.person,
+        purpose=purpose,
+        approved_by=purpose_approved_by,
+        approved_on=purpose_approved_on,
         note=purpose_note,
     )
-    if Grant.objects.filter(account=account, permission=permission).filter(overlapping_q(valid_from, valid_to)).exists():
+    if (
+        Grant.objects.filter(account=account, permission=permission)
+        .filter(overlapping_q(valid_from, valid_to))
+        .exists()
+    ):
         raise Conflict(
-            _("%(uid)s already holds %(perm)s in that period.") % {"uid": account.user_id, "perm": permission},
+            _("%(uid)s already holds %(perm)s in that period.")
+            % {"uid": account.user_id, "perm": permission},
             field="permission",
         )
     grant = Grant.objects.create(
-        account=account, permission=permission, valid_from=valid_from, valid_to=valid_to, purpose=purpose,
-        purpose_note=purpose_note, purpose_approved_by=purpose_approved_by, purpose_approved_on=purpose_approved_on,
-        basis=basis, basis_reference=basis_reference,
+        account=account,
+        permission=permission,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        purpose=purpose,
+        purpose_note=purpose_note,
+        purpose_approved_by=purpose_approved_by,
+        purpose_approved_on=purpose_approved_on,
+        basis=basis,
+        basis_reference=basis_reference,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
-        actor=actor, action=AuditAction.GRANT_CREATED, target=grant, new=_grant_snapshot(grant),
+        actor=actor,
+        action=AuditAction.GRANT_CREATED,
+        target=grant,
+        new=_grant_snapshot(grant),
         application_ref=application_ref or basis_reference,
     )
     return grant
@@ -255,7 +314,11 @@ def grant_end(
     *, actor, grant: Grant, on: dt.date, reason: str, note: str = "", application_ref: str = ""
 ) -> Grant:
     """End a grant on ``on`` (the first day it no longer holds). Never deletes."""
-    g = Grant.objects.select_for_update(of=("self",)).select_related("account__system", "permission__system").get(pk=grant.pk)
+    g = (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("account__system", "permission__system")
+        .get(pk=grant.pk)
+    )
     _require_administrator(actor, g.account.system)
     if reason not in EndReason.values:
         raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
@@ -269,7 +332,11 @@ def grant_end(
     g.ended_by = actor if getattr(actor, "pk", None) else None
     g.save(update_fields=["valid_to", "end_reason", "end_note", "ended_at", "ended_by"])
     audit_record(
-        actor=actor, action=AuditAction.GRANT_ENDED, target=g, old=old, new=_grant_snapshot(g),
+        actor=actor,
+        action=AuditAction.GRANT_ENDED,
+        target=g,
+        old=old,
+        new=_grant_snapshot(g),
         application_ref=application_ref or g.basis_reference,
     )
     return g
@@ -293,13 +360,15 @@ def _require_central_direct_admin(actor, system: System) -> None:
     root = system.account_system
     if root.kind not in (SystemKind.CORE, SystemKind.INTERMEDIATE):
         raise RuleViolation(
-            _("%(system)s takes no direct grants; the security officer applies on Form 1.") % {"system": root.name},
+            _("%(system)s takes no direct grants; the security officer applies on Form 1.")
+            % {"system": root.name},
             clause="A5.5",
             field="system",
         )
     if actor is not None and root.id not in scope_for(actor).administered_system_ids:
         raise PermissionDenied(
-            _("Only the administrator of %(system)s can grant it directly.") % {"system": root.name}, clause="A5.5"
+            _("Only the administrator of %(system)s can grant it directly.") % {"system": root.name},
+            clause="A5.5",
         )
 
 
@@ -308,8 +377,12 @@ def _account_on(system: System, person, on: dt.date, user_id: str | None, actor,
     if existing is not None:
         return existing
     return account_create(
-        actor=actor, system=system, user_id=(user_id or person.staff_number or "").strip(), person=person,
-        valid_from=on, kind=kind,
+        actor=actor,
+        system=system,
+        user_id=(user_id or person.staff_number or "").strip(),
+        person=person,
+        valid_from=on,
+        kind=kind,
     )
 
 
@@ -340,26 +413,44 @@ def grant_direct(
     account = _account_on(system, person, valid_from, user_id, actor)
     grants = [
         grant_create(
-            actor=actor, account=account, permission=p, valid_from=valid_from, valid_to=valid_to, purpose=purpose,
-            purpose_note=purpose_note, basis=GrantBasis.DIRECT, basis_reference=str(eligibility.entry or "A5.5"),
+            actor=actor,
+            account=account,
+            permission=p,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            purpose=purpose,
+            purpose_note=purpose_note,
+            basis=GrantBasis.DIRECT,
+            basis_reference=str(eligibility.entry or "A5.5"),
         )
         for p in permissions
     ]
     names = "、".join(f"{p.system.name}：{p.name}" for p in permissions)
     _notify_officers_of(
-        person, on=valid_from, clause="A5.6",
+        person,
+        on=valid_from,
+        clause="A5.6",
         subject=_("Direct grant to %(name)s") % {"name": person.full_name},
-        body=_("The administrator of %(system)s granted %(name)s (user ID %(uid)s) directly under Art. 5(5): "
-               "%(perms)s, from %(date)s.")
-        % {"system": system.name, "name": person.full_name, "uid": account.user_id, "perms": names,
-           "date": wareki(valid_from)},
+        body=_(
+            "The administrator of %(system)s granted %(name)s (user ID %(uid)s) directly under Art. 5(5): "
+            "%(perms)s, from %(date)s."
+        )
+        % {
+            "system": system.name,
+            "name": person.full_name,
+            "uid": account.user_id,
+            "perms": names,
+            "date": wareki(valid_from),
+        },
         target=account,
     )
     return grants
 
 
 @transaction.atomic
-def grant_revoke_for_transfer(*, actor, person, on: dt.date, reason: str = EndReason.TRANSFER, system: System) -> list[Grant]:
+def grant_revoke_for_transfer(
+    *, actor, person, on: dt.date, reason: str = EndReason.TRANSFER, system: System
+) -> list[Grant]:
     """A5.5: revoke the direct grants of someone whom a transfer or retirement moved out of the
     organizations of 別表第2. Refused while the person is still eligible (cancel on Form 1 then)."""
     _require_central_direct_admin(actor, system)
@@ -367,28 +458,41 @@ def grant_revoke_for_transfer(*, actor, person, on: dt.date, reason: str = EndRe
         raise RuleViolation(_("The reason is a transfer or a retirement."), clause="A5.5", field="reason")
     if direct_grant_eligibility(person, on):
         raise RuleViolation(
-            _("%(name)s is still in an organization of Table 2 on %(date)s; to withdraw permissions from an "
-              "eligible person the security officer cancels them on Form 1.")
+            _(
+                "%(name)s is still in an organization of Table 2 on %(date)s; to withdraw permissions from an "
+                "eligible person the security officer cancels them on Form 1."
+            )
             % {"name": person.full_name, "date": wareki(on)},
             clause="A5.5",
             field="person",
         )
     held = list(
-        Grant.objects.filter(account__person=person, account__system=system.account_system, basis=GrantBasis.DIRECT,
-                             ended_at__isnull=True)
-        .filter(overlapping_q(on, None))
+        Grant.objects.filter(
+            account__person=person,
+            account__system=system.account_system,
+            basis=GrantBasis.DIRECT,
+            ended_at__isnull=True,
+        ).filter(overlapping_q(on, None))
     )
     if not held:
-        raise Conflict(_("%(name)s holds no direct grant on %(system)s.") % {"name": person.full_name,
-                                                                            "system": system.account_system.name})
+        raise Conflict(
+            _("%(name)s holds no direct grant on %(system)s.")
+            % {"name": person.full_name, "system": system.account_system.name}
+        )
     ended = [grant_end(actor=actor, grant=g, on=on, reason=reason, note="A5.5") for g in held]
     before = on - dt.timedelta(days=1)
     _notify_officers_of(
-        person, on=before, clause="A5.5",
+        person,
+        on=before,
+        clause="A5.5",
         subject=_("Direct grants of %(name)s revoked") % {"name": person.full_name},
         body=_("%(n)d direct grants on %(system)s end on %(date)s (%(reason)s).")
-        % {"n": len(ended), "system": system.account_system.name, "date": wareki(on),
-           "reason": EndReason(reason).label},
+        % {
+            "n": len(ended),
+            "system": system.account_system.name,
+            "date": wareki(on),
+            "reason": EndReason(reason).label,
+        },
     )
     return ended
 
@@ -400,42 +504,77 @@ def grant_delete_for_breach(
     """A5.7/A5.8: an administrator who judges that a user breached Art. 69(1) of the personal
     information act deletes their user ID (all grants and the ID) or the named permissions, states
     why, and the security officer is notified. Nothing is erased: entries end with reason 'breach'."""
-    account = Account.objects.select_for_update(of=("self",)).select_related("system", "person").get(pk=account.pk)
+    account = (
+        Account.objects.select_for_update(of=("self",)).select_related("system", "person").get(pk=account.pk)
+    )
     _require_administrator(actor, account.system)
     if not reason.strip():
-        raise RuleViolation(_("State the breach of Art. 69(1) that justifies the deletion."), clause="A5.7",
-                            field="reason")
+        raise RuleViolation(
+            _("State the breach of Art. 69(1) that justifies the deletion."), clause="A5.7", field="reason"
+        )
     on = on or timezone.localdate()
-    targets = grants if grants is not None else list(
-        Grant.objects.filter(account=account, ended_at__isnull=True).filter(overlapping_q(on, None))
+    targets = (
+        grants
+        if grants is not None
+        else list(
+            Grant.objects.filter(account=account, ended_at__isnull=True).filter(overlapping_q(on, None))
+        )
     )
     for g in targets:
         if g.account_id != account.pk:
-            raise RuleViolation(_("That permission belongs to another user ID."), clause="A5.7", field="grants")
-    ended = [grant_end(actor=actor, grant=g, on=on, reason=EndReason.BREACH, note=reason.strip()) for g in targets]
+            raise RuleViolation(
+                _("That permission belongs to another user ID."), clause="A5.7", field="grants"
+            )
+    ended = [
+        grant_end(actor=actor, grant=g, on=on, reason=EndReason.BREACH, note=reason.strip()) for g in targets
+    ]
     whole_id = grants is None
     if whole_id and (account.valid_to is None or account.valid_to > on):
         old = {"valid_to": account.valid_to}
         account.valid_to = max(on, account.valid_from)
         account.end_reason = EndReason.BREACH
         account.save(update_fields=["valid_to", "end_reason"])
-        audit_record(actor=actor, action=AuditAction.ACCOUNT_ENDED, target=account, old=old,
-                     new={"valid_to": account.valid_to, "end_reason": EndReason.BREACH})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACCOUNT_ENDED,
+            target=account,
+            old=old,
+            new={"valid_to": account.valid_to, "end_reason": EndReason.BREACH},
+        )
     audit_record(
-        actor=actor, action=AuditAction.BREACH_DELETION, target=account,
-        new={"user_id": account.user_id, "whole_id": whole_id, "grants": [g.pk for g in ended], "reason": reason.strip(),
-             "on": on},
+        actor=actor,
+        action=AuditAction.BREACH_DELETION,
+        target=account,
+        new={
+            "user_id": account.user_id,
+            "whole_id": whole_id,
+            "grants": [g.pk for g in ended],
+            "reason": reason.strip(),
+            "on": on,
+        },
     )
     if account.person is not None:
-        what = _("the user ID %(uid)s") % {"uid": account.user_id} if whole_id else _(
-            "%(n)d permissions of user ID %(uid)s") % {"n": len(ended), "uid": account.user_id}
+        what = (
+            _("the user ID %(uid)s") % {"uid": account.user_id}
+            if whole_id
+            else _("%(n)d permissions of user ID %(uid)s") % {"n": len(ended), "uid": account.user_id}
+        )
         _notify_officers_of(
-            account.person, on=on, clause="A5.8",
+            account.person,
+            on=on,
+            clause="A5.8",
             subject=_("Deletion for breach: %(name)s") % {"name": account.person.full_name},
-            body=_("The administrator of %(system)s deleted %(what)s of %(name)s from %(date)s for a breach of "
-                   "Art. 69(1) of the Act on the Protection of Personal Information. Reason: %(reason)s")
-            % {"system": account.system.name, "what": what, "name": account.person.full_name, "date": wareki(on),
-               "reason": reason.strip()},
+            body=_(
+                "The administrator of %(system)s deleted %(what)s of %(name)s from %(date)s for a breach of "
+                "Art. 69(1) of the Act on the Protection of Personal Information. Reason: %(reason)s"
+            )
+            % {
+                "system": account.system.name,
+                "what": what,
+                "name": account.person.full_name,
+                "date": wareki(on),
+                "reason": reason.strip(),
+            },
             target=account,
         )
     return ended
@@ -457,20 +596,36 @@ def maintenance_account_register(
     root = system.account_system
     _require_administrator(actor, root)
     if person.kind != PersonKind.MAINTENANCE:
-        raise RuleViolation(_("%(name)s is not maintenance staff.") % {"name": person.full_name}, clause="A5.9",
-                            field="person")
+        raise RuleViolation(
+            _("%(name)s is not maintenance staff.") % {"name": person.full_name},
+            clause="A5.9",
+            field="person",
+        )
     if valid_to is None:
-        raise RuleViolation(_("A maintenance staff permission always has an end date."), clause="A5.9",
-                            field="valid_to")
+        raise RuleViolation(
+            _("A maintenance staff permission always has an end date."), clause="A5.9", field="valid_to"
+        )
     if not permissions:
         raise RuleViolation(_("Choose at least one permission."), clause="A5.9", field="permissions")
     account = Account.objects.filter(system=root, person=person).as_of(valid_from).first() or account_create(
-        actor=actor, system=root, user_id=user_id, person=person, valid_from=valid_from, valid_to=valid_to,
+        actor=actor,
+        system=root,
+        user_id=user_id,
+        person=person,
+        valid_from=valid_from,
+        valid_to=valid_to,
         kind=AccountKind.MAINTENANCE,
     )
     return [
-        grant_create(actor=actor, account=account, permission=p, valid_from=valid_from, valid_to=valid_to,
-                     basis=GrantBasis.MAINTENANCE, basis_reference=note[:100])
+        grant_create(
+            actor=actor,
+            account=account,
+            permission=p,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            basis=GrantBasis.MAINTENANCE,
+            basis_reference=note[:100],
+        )
         for p in permissions
     ]
 
@@ -490,6 +645,11 @@ def account_end(*, actor, account: Account, on: dt.date, reason: str) -> Account
     account.valid_to = max(on, account.valid_from)
     account.end_reason = reason
     account.save(update_fields=["valid_to", "end_reason"])
-    audit_record(actor=actor, action=AuditAction.ACCOUNT_ENDED, target=account, old=old,
-                 new={"valid_to": account.valid_to, "end_reason": reason})
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_ENDED,
+        target=account,
+        old=old,
+        new={"valid_to": account.valid_to, "end_reason": reason},
+    )
     return account

@@ -51,9 +51,15 @@ class DueSummary:
     passwords_due: int = 0  # A8.7/A8.8: passwords past their deadline
 
     def as_dict(self) -> dict:
-        return {"expired": self.expired, "capped": self.capped, "reminders": self.reminders,
-                "emails_retried": self.emails_retried, "temporary_expired": self.temporary_expired,
-                "password_reminders": self.password_reminders, "passwords_due": self.passwords_due}
+        return {
+            "expired": self.expired,
+            "capped": self.capped,
+            "reminders": self.reminders,
+            "emails_retried": self.emails_retried,
+            "temporary_expired": self.temporary_expired,
+            "password_reminders": self.password_reminders,
+            "passwords_due": self.passwords_due,
+        }
 
 
 @contextmanager
@@ -90,8 +96,13 @@ def _close(grant_id: int, *, reason: str, now: dt.datetime, valid_to: dt.date | 
         g.ended_at = now
         g.save(update_fields=["valid_to", "end_reason", "ended_at"])
         audit_record(
-            actor=None, actor_label="kengen run-due", action=AuditAction.GRANT_ENDED, target=g, old=old,
-            new={"valid_to": g.valid_to, "end_reason": reason}, application_ref=g.basis_reference,
+            actor=None,
+            actor_label="kengen run-due",
+            action=AuditAction.GRANT_ENDED,
+            target=g,
+            old=old,
+            new={"valid_to": g.valid_to, "end_reason": reason},
+            application_ref=g.basis_reference,
         )
     return True
 
@@ -109,9 +120,9 @@ def _appointment_end(person_id: int, on_or_before: dt.date) -> dt.date | None:
 def close_expired_grants(today: dt.date, now: dt.datetime) -> int:
     """Grants whose period is over but which nobody closed yet."""
     done = 0
-    for gid, person_id, valid_to in Grant.objects.filter(ended_at__isnull=True, valid_to__lte=today).values_list(
-        "id", "account__person_id", "valid_to"
-    ):
+    for gid, person_id, valid_to in Grant.objects.filter(
+        ended_at__isnull=True, valid_to__lte=today
+    ).values_list("id", "account__person_id", "valid_to"):
         end = _appointment_end(person_id, valid_to) if person_id else None
         reason = EndReason.APPOINTMENT_ENDED if end == valid_to else EndReason.EXPIRED
         done += _close(gid, reason=reason, now=now)
@@ -149,9 +160,16 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         summary.reminders = enrolment_remind_due(now=now)
         for name, count in credentials_run_due(now=now).items():  # A8.4, A8.7, A8.8
             setattr(summary, name, count)
-        failed = list(Notification.objects.filter(email_status=EmailStatus.FAILED).values_list("id", flat=True))
+        failed = list(
+            Notification.objects.filter(email_status=EmailStatus.FAILED).values_list("id", flat=True)
+        )
         summary.emails_retried = notification_deliver(ids=failed) if failed else 0
         if any(summary.as_dict().values()):
-            audit_record(actor=None, actor_label="kengen run-due", action=AuditAction.DUE_RUN,
-                         target_label="run-due", new=summary.as_dict())
+            audit_record(
+                actor=None,
+                actor_label="kengen run-due",
+                action=AuditAction.DUE_RUN,
+                target_label="run-due",
+                new=summary.as_dict(),
+            )
         return summary

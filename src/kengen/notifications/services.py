@@ -57,7 +57,9 @@ def notification_deliver(*, ids: Iterable[int]) -> int:
     """Email pending notifications; failures are recorded and retried by ``kengen run-due``."""
     sent = 0
     base = getattr(settings, "KENGEN_BASE_URL", "").rstrip("/")
-    for n in Notification.objects.filter(id__in=list(ids), email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED]):
+    for n in Notification.objects.filter(
+        id__in=list(ids), email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED]
+    ):
         text = n.body
         if n.link and base:
             text += "\n\n" + base + n.link

@@ -22,4 +22,8 @@ def inbox(request):
 @require_POST
 def mark_read(request, pk: int):
     n = notification_mark_read(user=request.user, notification_id=pk)
-    return redirect(n.link or "notifications:inbox") if request.POST.get("open") else redirect("notifications:inbox")
+    return (
+        redirect(n.link or "notifications:inbox")
+        if request.POST.get("open")
+        else redirect("notifications:inbox")
+    )

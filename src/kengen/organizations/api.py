@@ -1,4 +1,3 @@
-
 import datetime as dt
 
 from ninja import Router, Schema
@@ -26,10 +25,16 @@ class OrganizationOut(Schema):
 
 def _out(org: Organization, tree: OrgTree) -> OrganizationOut:
     return OrganizationOut(
-        id=org.id, code=org.code, name=org.name,
+        id=org.id,
+        code=org.code,
+        name=org.name,
         full_name=tree.full_name(org.id) if org.id in tree.by_id else org.name,
-        kana=org.kana, kind=org.kind, parent_id=org.parent_id, is_security_unit=org.is_security_unit,
-        period=period(org), end_reason=org.end_reason,
+        kana=org.kana,
+        kind=org.kind,
+        parent_id=org.parent_id,
+        is_security_unit=org.is_security_unit,
+        period=period(org),
+        end_reason=org.end_reason,
     )
 
 

@@ -32,9 +32,7 @@ class OrganizationSpec:
 
 
 def _check_code_free(code: str, valid_from: dt.date, *, ignoring: Sequence[int] = ()) -> None:
-    clash = (
-        Organization.objects.overlapping(valid_from, None).filter(code=code).exclude(id__in=ignoring)
-    )
+    clash = Organization.objects.overlapping(valid_from, None).filter(code=code).exclude(id__in=ignoring)
     if clash.exists():
         raise RuleViolation(
             _("Organization code %(code)s is already used by a unit in force on %(date)s.")
@@ -91,7 +89,9 @@ def organization_create(*, actor, spec: OrganizationSpec, valid_from: dt.date) -
     if isinstance(parent, str):
         parent = Organization.objects.as_of(valid_from).filter(code=parent).first()
         if parent is None:
-            raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent")
+            raise RuleViolation(
+                _("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent"
+            )
     _check_code_free(spec.code, valid_from)
     org = _create(spec, valid_from, parent)
     audit_record(actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=_snapshot(org))
@@ -108,11 +108,15 @@ def _end(org: Organization, on: dt.date, reason: str) -> None:
     org.save(update_fields=["valid_to", "end_reason"])
 
 
-def _refuse_if_still_used(orgs: Sequence[Organization], on: dt.date, moving: Mapping[int, Organization]) -> None:
+def _refuse_if_still_used(
+    orgs: Sequence[Organization], on: dt.date, moving: Mapping[int, Organization]
+) -> None:
     from kengen.people.models import Assignment
 
     ending_ids = {o.id for o in orgs}
-    children = Organization.objects.overlapping(on, None).filter(parent_id__in=ending_ids).exclude(id__in=ending_ids)
+    children = (
+        Organization.objects.overlapping(on, None).filter(parent_id__in=ending_ids).exclude(id__in=ending_ids)
+    )
     if children.exists():
         names = "、".join(c.name for c in children[:10])
         raise RuleViolation(
@@ -128,7 +132,8 @@ def _refuse_if_still_used(orgs: Sequence[Organization], on: dt.date, moving: Map
     if stranded.exists():
         names = "、".join(a.person.full_name for a in stranded[:10])
         raise RuleViolation(
-            _("People are still assigned to the ending unit; say where they move: %(names)s") % {"names": names},
+            _("People are still assigned to the ending unit; say where they move: %(names)s")
+            % {"names": names},
             clause="AS",
         )
 
@@ -141,8 +146,11 @@ def _refuse_orphaned_systems(ended: Sequence[Organization], on: dt.date) -> None
     for system in System.objects.as_of(on).filter(parent__isnull=True, owner__in=list(ended)):
         if system.owner_on(on) is None:
             raise RuleViolation(
-                _("%(system)s is owned by %(unit)s, which ends: move the unit to one successor so that the "
-                  "system keeps an administrator.") % {"system": system.name, "unit": system.owner.name},
+                _(
+                    "%(system)s is owned by %(unit)s, which ends: move the unit to one successor so that the "
+                    "system keeps an administrator."
+                )
+                % {"system": system.name, "unit": system.owner.name},
                 clause="A3.1",
             )
 
@@ -159,7 +167,8 @@ def organization_end(
 
     if System.objects.overlapping(on, None).filter(owner=org).exists():
         raise RuleViolation(
-            _("%(unit)s owns systems; reorganize it into a successor instead of abolishing it.") % {"unit": org.name},
+            _("%(unit)s owns systems; reorganize it into a successor instead of abolishing it.")
+            % {"unit": org.name},
             clause="A3.1",
         )
     old = _snapshot(org)
@@ -200,7 +209,9 @@ def organization_reorganize(
     ending_codes = {o.code for o in ended}
     unknown = set(moves) - ending_codes
     if unknown:
-        raise RuleViolation(_("Moves name units that are not ending: %(codes)s") % {"codes": ", ".join(sorted(unknown))})
+        raise RuleViolation(
+            _("Moves name units that are not ending: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+        )
     for org in ended:
         _end(org, on, OrganizationEndReason.REORGANIZED)
     reused = [o.id for o in ended]
@@ -210,7 +221,9 @@ def organization_reorganize(
         if isinstance(parent, str):
             parent = created.get(parent) or Organization.objects.as_of(on).filter(code=parent).first()
             if parent is None:
-                raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent")
+                raise RuleViolation(
+                    _("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent"
+                )
         _check_code_free(spec.code, on, ignoring=reused)
         org = _create(spec, on, parent)
         org.predecessors.add(*[o for o in ended if moves.get(o.code) == spec.code or o.code == spec.code])

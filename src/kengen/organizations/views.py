@@ -29,9 +29,7 @@ def tree(request):
     org_tree = _tree(request.user, date)
     heads = heads_by_org(date)
     rows = [(org, depth, heads.get(org.id, [])) for org, depth in org_tree.walk()]
-    return render(
-        request, "organizations/tree.html", {"date": date, "date_form": date_form, "rows": rows}
-    )
+    return render(request, "organizations/tree.html", {"date": date, "date_form": date_form, "rows": rows})
 
 
 @login_required

@@ -1,4 +1,3 @@
-
 import datetime as dt
 
 from django.db.models import Q
@@ -52,12 +51,17 @@ def list_people(request, q: str | None = None, organization: int | None = None, 
     qs = Person.objects.restrict(request.auth, "view", on=date)
     if q:
         qs = qs.filter(
-            Q(family_name__contains=q) | Q(given_name__contains=q) | Q(family_name_kana__contains=q)
-            | Q(given_name_kana__contains=q) | Q(staff_number=q)
+            Q(family_name__contains=q)
+            | Q(given_name__contains=q)
+            | Q(family_name_kana__contains=q)
+            | Q(given_name_kana__contains=q)
+            | Q(staff_number=q)
         )
     if organization:
         units = OrgTree(date).descendant_ids([organization])
-        qs = qs.filter(Q(assignments__organization_id__in=units) & active_on_q(date, "assignments__")).distinct()
+        qs = qs.filter(
+            Q(assignments__organization_id__in=units) & active_on_q(date, "assignments__")
+        ).distinct()
     return qs
 
 
@@ -69,8 +73,14 @@ def get_person(request, person_id: int):
         tree = OrgTree(a.valid_from)
         name = tree.full_name(a.organization_id) if a.organization_id in tree.by_id else a.organization.name
         assignments.append(
-            AssignmentOut(organization_id=a.organization_id, organization=name, post=a.post.name,
-                          is_primary=a.is_primary, period=period(a), end_reason=a.end_reason)
+            AssignmentOut(
+                organization_id=a.organization_id,
+                organization=name,
+                post=a.post.name,
+                is_primary=a.is_primary,
+                period=period(a),
+                end_reason=a.end_reason,
+            )
         )
     return PersonDetailOut(
         **PersonOut.from_orm(person).dict(),

@@ -8,9 +8,7 @@ from kengen.core.forms import EraDateField
 
 def unit_choices(tree) -> list[tuple[str, str]]:
     """Units in force on the tree's date, indented by depth, for a ``<select>``."""
-    return [("", _("All units"))] + [
-        (str(o.id), "\u3000" * depth + o.name) for o, depth in tree.walk()
-    ]
+    return [("", _("All units"))] + [(str(o.id), "\u3000" * depth + o.name) for o, depth in tree.walk()]
 
 
 class PersonSearchForm(forms.Form):
@@ -25,6 +23,4 @@ class PersonSearchForm(forms.Form):
 
     def __init__(self, *args, tree=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = (
-            unit_choices(tree) if tree is not None else [("", _("All units"))]
-        )
+        self.fields["unit"].choices = unit_choices(tree) if tree is not None else [("", _("All units"))]

@@ -43,12 +43,14 @@ class PersonQuerySet(RestrictedQuerySet):
     @staticmethod
     def officer_members_q(scope, on: dt.date | None = None) -> Q:
         """People assigned to the officer's units today, or on the date being looked at."""
-        when = active_on_q(scope.date) | active_on_q(on) if on and on != scope.date else active_on_q(scope.date)
+        when = (
+            active_on_q(scope.date) | active_on_q(on) if on and on != scope.date else active_on_q(scope.date)
+        )
         return Q(
             Exists(
-                Assignment.objects.filter(person=OuterRef("pk"), organization_id__in=scope.officer_org_ids).filter(
-                    when
-                )
+                Assignment.objects.filter(
+                    person=OuterRef("pk"), organization_id__in=scope.officer_org_ids
+                ).filter(when)
             )
         )
 
@@ -111,9 +113,13 @@ class Appointment(EffectiveDated):
     open-ended until retirement sets its end.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("person")
+    )
     employment_type = models.CharField(_("employment type"), max_length=20, choices=EmploymentType.choices)
-    end_reason = models.CharField(_("end reason"), max_length=20, choices=AppointmentEndReason.choices, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=20, choices=AppointmentEndReason.choices, blank=True
+    )
 
     objects = EffectiveQuerySet.as_manager()
 
@@ -140,14 +146,24 @@ class Appointment(EffectiveDated):
 class Assignment(EffectiveDated):
     """A person's place in the organization for a period: a unit and a post (配属)."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("person")
+    )
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="assignments",
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="assignments",
         verbose_name=_("organization"),
     )
-    post = models.ForeignKey("organizations.Post", on_delete=models.PROTECT, related_name="assignments", verbose_name=_("post"))
-    is_primary = models.BooleanField(_("primary assignment"), default=True, help_text=_("Off for a concurrent post (兼務)."))
-    end_reason = models.CharField(_("end reason"), max_length=20, choices=AssignmentEndReason.choices, blank=True)
+    post = models.ForeignKey(
+        "organizations.Post", on_delete=models.PROTECT, related_name="assignments", verbose_name=_("post")
+    )
+    is_primary = models.BooleanField(
+        _("primary assignment"), default=True, help_text=_("Off for a concurrent post (兼務).")
+    )
+    end_reason = models.CharField(
+        _("end reason"), max_length=20, choices=AssignmentEndReason.choices, blank=True
+    )
 
     objects = EffectiveQuerySet.as_manager()
 

@@ -34,10 +34,13 @@ def person_create(
     if kind == PersonKind.STAFF and not staff_number:
         raise RuleViolation(_("Staff need a staff number."), clause="A2.4", field="staff_number")
     if kind == PersonKind.MAINTENANCE and contractor is None:
-        raise RuleViolation(_("Maintenance staff must belong to a contractor."), clause="A2.5", field="contractor")
+        raise RuleViolation(
+            _("Maintenance staff must belong to a contractor."), clause="A2.5", field="contractor"
+        )
     if staff_number and Person.objects.filter(staff_number=staff_number).exists():
         raise Conflict(
-            _("Staff number %(number)s is already registered.") % {"number": staff_number}, field="staff_number"
+            _("Staff number %(number)s is already registered.") % {"number": staff_number},
+            field="staff_number",
         )
     person = Person.objects.create(
         kind=kind,
@@ -65,11 +68,11 @@ def appointment_start(
     """Record an appointment ``[valid_from, valid_to)``; fixed-term types must have an end (A7)."""
     require_configurator(actor)
     if employment_type not in EmploymentType.values:
-        raise RuleViolation(_("Unknown employment type %(t)s.") % {"t": employment_type}, field="employment_type")
-    if employment_type in EmploymentType.fixed_term() and valid_to is None:
         raise RuleViolation(
-            _("A fixed-term appointment needs its end date."), clause="A7", field="valid_to"
+            _("Unknown employment type %(t)s.") % {"t": employment_type}, field="employment_type"
         )
+    if employment_type in EmploymentType.fixed_term() and valid_to is None:
+        raise RuleViolation(_("A fixed-term appointment needs its end date."), clause="A7", field="valid_to")
     if valid_to is not None and valid_to <= valid_from:
         raise RuleViolation(_("The appointment must end after it starts."), field="valid_to")
     Person.objects.select_for_update().get(pk=person.pk)
@@ -85,7 +88,12 @@ def appointment_start(
         actor=actor,
         action=AuditAction.APPOINTMENT_STARTED,
         target=appointment,
-        new={"person": person.pk, "employment_type": employment_type, "valid_from": valid_from, "valid_to": valid_to},
+        new={
+            "person": person.pk,
+            "employment_type": employment_type,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+        },
     )
     return appointment
 
@@ -104,10 +112,15 @@ def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str
     appt.end_reason = reason
     appt.save(update_fields=["valid_to", "end_reason"])
     audit_record(
-        actor=actor, action=AuditAction.APPOINTMENT_ENDED, target=appt, old=old,
+        actor=actor,
+        action=AuditAction.APPOINTMENT_ENDED,
+        target=appt,
+        old=old,
         new={"valid_to": on, "end_reason": reason},
     )
-    for a in Assignment.objects.select_for_update().filter(person=appt.person).filter(overlapping_q(on, None)):
+    for a in (
+        Assignment.objects.select_for_update().filter(person=appt.person).filter(overlapping_q(on, None))
+    ):
         _assignment_end(actor=actor, assignment=a, on=on, reason=AssignmentEndReason.APPOINTMENT_ENDED)
     return appt
 
@@ -131,14 +144,19 @@ def assignment_start(
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if not organization.is_active_on(valid_from):
         raise RuleViolation(
-            _("%(org)s is not in force on %(date)s.") % {"org": organization.name, "date": valid_from.isoformat()},
+            _("%(org)s is not in force on %(date)s.")
+            % {"org": organization.name, "date": valid_from.isoformat()},
             clause="AS",
             field="organization",
         )
     if valid_to is not None and valid_to <= valid_from:
         raise RuleViolation(_("The assignment must end after it starts."), field="valid_to")
     assignment = Assignment.objects.create(
-        person=person, organization=organization, post=post, valid_from=valid_from, valid_to=valid_to,
+        person=person,
+        organization=organization,
+        post=post,
+        valid_from=valid_from,
+        valid_to=valid_to,
         is_primary=is_primary,
     )
     audit_record(
@@ -146,8 +164,12 @@ def assignment_start(
         action=AuditAction.ASSIGNMENT_STARTED,
         target=assignment,
         new={
-            "person": person.pk, "organization": organization.pk, "post": post.pk,
-            "valid_from": valid_from, "valid_to": valid_to, "is_primary": is_primary,
+            "person": person.pk,
+            "organization": organization.pk,
+            "post": post.pk,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "is_primary": is_primary,
         },
     )
     return assignment
@@ -161,7 +183,10 @@ def _assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) 
     assignment.end_reason = reason
     assignment.save(update_fields=["valid_to", "end_reason"])
     audit_record(
-        actor=actor, action=AuditAction.ASSIGNMENT_ENDED, target=assignment, old=old,
+        actor=actor,
+        action=AuditAction.ASSIGNMENT_ENDED,
+        target=assignment,
+        old=old,
         new={"valid_to": assignment.valid_to, "end_reason": reason},
     )
     return assignment
@@ -178,14 +203,26 @@ def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -
 
 
 @transaction.atomic
-def assignment_move(*, actor, assignment: Assignment, organization, on: dt.date, post=None,
-                    reason: str = AssignmentEndReason.REORGANIZED) -> Assignment:
+def assignment_move(
+    *,
+    actor,
+    assignment: Assignment,
+    organization,
+    on: dt.date,
+    post=None,
+    reason: str = AssignmentEndReason.REORGANIZED,
+) -> Assignment:
     """End ``assignment`` on ``on`` and start the same person in ``organization`` from ``on`` (or
     from the assignment's own start if that is later), keeping the end it had, if any."""
     start = max(on, assignment.valid_from)
     keeps_until = assignment.valid_to
     _assignment_end(actor=actor, assignment=assignment, on=on, reason=reason)
     return assignment_start(
-        actor=actor, person=assignment.person, organization=organization, post=post or assignment.post,
-        valid_from=start, valid_to=keeps_until, is_primary=assignment.is_primary,
+        actor=actor,
+        person=assignment.person,
+        organization=organization,
+        post=post or assignment.post,
+        valid_from=start,
+        valid_to=keeps_until,
+        is_primary=assignment.is_primary,
     )

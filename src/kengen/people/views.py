@@ -25,9 +25,7 @@ def person_list(request):
     date, _date_form = as_of_date(request)
     tree = OrgTree(
         date,
-        Organization.objects.restrict(request.user, "view")
-        .as_of(date)
-        .order_by("sort_order", "code"),
+        Organization.objects.restrict(request.user, "view").as_of(date).order_by("sort_order", "code"),
     )
     form = PersonSearchForm(with_date(request.GET, date), tree=tree, initial={"on": date})
     people = Person.objects.restrict(request.user, "view", on=date)
@@ -114,9 +112,7 @@ def person_detail(request, pk: int):
             ],
             "accounts": accounts,
             "grants": grants,
-            "grants_in_force": [
-                g for g in grants if g.is_active_on(date) and g.account.is_active_on(date)
-            ],
+            "grants_in_force": [g for g in grants if g.is_active_on(date) and g.account.is_active_on(date)],
             "eligibility": direct_grant_eligibility(person, today)
             if person.kind == PersonKind.STAFF
             else None,

@@ -142,9 +142,7 @@ def plan_staff(
             kind = FY_PART_TIME if rng.random() < 0.6 else FY_FULL_TIME
             person(unit, FISCAL_YEAR_POST, kind, fy_start, fy_end, False)
 
-    order = sorted(
-        range(len(plans)), key=lambda i: (plans[i].appointed_from, plans[i].is_fiscal_year, i)
-    )
+    order = sorted(range(len(plans)), key=lambda i: (plans[i].appointed_from, plans[i].is_fiscal_year, i))
     for n, i in enumerate(order):
         plans[i].staff_number = str(FIRST_STAFF_NUMBER + n)
     return sorted(plans, key=lambda p: p.staff_number)

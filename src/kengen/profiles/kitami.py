@@ -104,9 +104,7 @@ def _general_branch_office(b: str, name: str, kana: str, *extra: UnitDef) -> Uni
             sec(f"{b}-K03-S01 地域福祉係 チイキフクシカカリ", members=2),
             sec(f"{b}-K03-S02 健康推進係 ケンコウスイシンカカリ", fiscal_year=1),
         ),
-        div(
-            f"{b}-K04 産業課 サンギョウカ", sec(f"{b}-K04-S01 産業振興係 サンギョウシンコウカカリ")
-        ),
+        div(f"{b}-K04 産業課 サンギョウカ", sec(f"{b}-K04-S01 産業振興係 サンギョウシンコウカカリ")),
         *extra,
     )
 
@@ -180,9 +178,7 @@ CITY = UnitDef(
                 sec("D02-K02-S01 財政係 ザイセイカカリ", members=2),
                 sec("D02-K02-S02 行政改革係 ギョウセイカイカクカカリ"),
             ),
-            div(
-                "D02-K03 広報広聴課 コウホウコウチョウカ", sec("D02-K03-S01 広報係 コウホウカカリ")
-            ),
+            div("D02-K03 広報広聴課 コウホウコウチョウカ", sec("D02-K03-S01 広報係 コウホウカカリ")),
             office(
                 "D02-R01 DX推進室 ディーエックススイシンシツ",
                 div(
@@ -379,12 +375,8 @@ CITY = UnitDef(
             sec("J03-S01 監査係 カンサカカリ", members=2),
             security=True,
         ),
-        _farmland_secretariat(
-            "J04", "第一農業委員会事務局", "ダイイチノウギョウイインカイジムキョク"
-        ),
-        _farmland_secretariat(
-            "J05", "第二農業委員会事務局", "ダイニノウギョウイインカイジムキョク"
-        ),
+        _farmland_secretariat("J04", "第一農業委員会事務局", "ダイイチノウギョウイインカイジムキョク"),
+        _farmland_secretariat("J05", "第二農業委員会事務局", "ダイニノウギョウイインカイジムキョク"),
     ),
 )
 
@@ -553,9 +545,7 @@ SYSTEMS = (
 
 TABLE2 = (
     Table2Line("企画財政部DX推進室情報システム課", IT_DIVISION),
-    Table2Line(
-        "総務部職員課(人事係及び給与係に限る。)", "D01-K02", "only", ("D01-K02-S01", "D01-K02-S02")
-    ),
+    Table2Line("総務部職員課(人事係及び給与係に限る。)", "D01-K02", "only", ("D01-K02-S01", "D01-K02-S02")),
     Table2Line("総務部市民税課", "D01-K04"),
     Table2Line("総務部資産税課", "D01-K05"),
     Table2Line("総務部納税課", "D01-K06"),
@@ -588,9 +578,7 @@ TABLE2 = (
     Table2Line("常呂総合支所市民環境課(市民活動係を除く。)", "B02-K02", "except", ("B02-K02-S01",)),
     Table2Line("常呂総合支所保健福祉課(地域福祉係に限る。)", "B02-K03", "only", ("B02-K03-S01",)),
     Table2Line("留辺蘂総合支所総務課(税務管財係に限る。)", "B03-K01", "only", ("B03-K01-S02",)),
-    Table2Line(
-        "留辺蘂総合支所市民環境課(市民活動係を除く。)", "B03-K02", "except", ("B03-K02-S01",)
-    ),
+    Table2Line("留辺蘂総合支所市民環境課(市民活動係を除く。)", "B03-K02", "except", ("B03-K02-S01",)),
     Table2Line("留辺蘂総合支所保健福祉課(地域福祉係に限る。)", "B03-K03", "only", ("B03-K03-S01",)),
     Table2Line("留辺蘂総合支所温根湯温泉支所", "B03-B01"),
     Table2Line("学校教育部総務課(施設係に限る。)", "D09-K01", "only", ("D09-K01-S02",)),
@@ -609,9 +597,7 @@ _IU = ("inquiry", "update")
 _I = ("inquiry",)
 
 
-def _core(
-    units: tuple[str, ...], grants: dict[str, tuple[str, ...]], **kw
-) -> tuple[AccessRule, ...]:
+def _core(units: tuple[str, ...], grants: dict[str, tuple[str, ...]], **kw) -> tuple[AccessRule, ...]:
     """Rules for business systems of the core package, named without the ``COKAS-`` prefix."""
     return tuple(
         AccessRule(system=s if s == "*" else f"{CORE.code}-{s}", permissions=p, units=units, **kw)
@@ -652,9 +638,7 @@ ACCESS: tuple[AccessRule, ...] = (
         {"ATENA": _I, "JUKI": _I, "KOJINZEI": _I, "KOKUHO": _IU, "KOKI": _IU, "NENKIN": _IU},
     ),
     *_core(("D05-K01", "D05-K02"), {"ATENA": _I, "JUKI": _I, "KOJINZEI": _I}),
-    *_core(
-        ("D05-K03-S01", "D08-K03", "D09-K01-S02", "D09-K02", "E01-K01"), {"ATENA": _I, "JUKI": _I}
-    ),
+    *_core(("D05-K03-S01", "D08-K03", "D09-K01-S02", "D09-K02", "E01-K01"), {"ATENA": _I, "JUKI": _I}),
     *_core(("A01-S01", "D09-K03-S01"), {"ATENA": _I, "SHUNO": _I}),
     *_core(("D09-F01",), {"ATENA": _I}),
     *_core(
@@ -715,9 +699,7 @@ CONTRACTORS = (
                 "コウイチ",
                 (
                     MaintenanceAccountDef("COKAS", "m-ois01", (("*", ("inquiry", "admin")),)),
-                    MaintenanceAccountDef(
-                        "CHUKAN", "m-ois01", (("CHUKAN", ("inquiry", "update")),)
-                    ),
+                    MaintenanceAccountDef("CHUKAN", "m-ois01", (("CHUKAN", ("inquiry", "update")),)),
                 ),
             ),
             MaintenanceDef(
@@ -785,9 +767,7 @@ DEMO_LOGINS = (
         "Head of 総務部職員課: security officer; administrator of 人事給与システム",
         person=("head", "D01-K02"),
     ),
-    DemoLogin(
-        "shiminzei-kacho", "Head of 総務部市民税課: security officer", person=("head", "D01-K04")
-    ),
+    DemoLogin("shiminzei-kacho", "Head of 総務部市民税課: security officer", person=("head", "D01-K04")),
     DemoLogin(
         "hoiku-kacho",
         "Head of 子ども未来部保育課: security officer of a division with fiscal-year appointees",
@@ -799,9 +779,7 @@ DEMO_LOGINS = (
         person=("member", "J03-S01"),
         designated_role="auditor",
     ),
-    DemoLogin(
-        "shokuin", "Staff of 総務部市民税課市民税係, no role", person=("member", "D01-K04-S01")
-    ),
+    DemoLogin("shokuin", "Staff of 総務部市民税課市民税係, no role", person=("member", "D01-K04-S01")),
 )
 
 

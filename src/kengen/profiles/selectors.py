@@ -36,8 +36,7 @@ def demo_sign_ins(profile: Profile, *, on: dt.date) -> list[DemoSignIn]:
     """The profile's demo sign-ins with the roles each one holds on ``on``, derived from posts."""
     tree = OrgTree(on)
     users = {
-        u.username: u
-        for u in User.objects.filter(username__in=[d.username for d in profile.demo_logins])
+        u.username: u for u in User.objects.filter(username__in=[d.username for d in profile.demo_logins])
     }
     rows: list[DemoSignIn] = []
     for login in profile.demo_logins:
@@ -54,9 +53,7 @@ def demo_sign_ins(profile: Profile, *, on: dt.date) -> list[DemoSignIn]:
                     if a.organization_id in tree.by_id
                 )
             roles += [
-                f"{h.role_label}: {h.label}"
-                if h.label and h.label != h.role_label
-                else h.role_label
+                f"{h.role_label}: {h.label}" if h.label and h.label != h.role_label else h.role_label
                 for h in scope_for(user, on=on).holdings
             ]
         rows.append(DemoSignIn(login=login, user=user, position=position, roles=roles))

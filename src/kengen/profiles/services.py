@@ -52,9 +52,7 @@ def post_create(
     holder of the unit's roles (security officer, system administrator: A3, A4)."""
     code = code.strip()
     if not code or not name.strip():
-        raise RuleViolation(
-            _("A post needs a code and a name."), field="code" if not code else "name"
-        )
+        raise RuleViolation(_("A post needs a code and a name."), field="code" if not code else "name")
     if Post.objects.filter(code=code).exists():
         raise Conflict(_("Post code %(code)s is already used.") % {"code": code}, field="code")
     post = Post.objects.create(code=code, name=name.strip(), kana=kana, is_head=is_head, rank=rank)
@@ -97,9 +95,7 @@ class LoadSummary:
 
 def _load_posts(profile: Profile) -> dict[str, Post]:
     return {
-        p.code: post_create(
-            actor=None, code=p.code, name=p.name, kana=p.kana, is_head=p.is_head, rank=p.rank
-        )
+        p.code: post_create(actor=None, code=p.code, name=p.name, kana=p.kana, is_head=p.is_head, rank=p.rank)
         for p in profile.posts
     }
 
@@ -225,9 +221,7 @@ def _wanted_permissions(
     """person id -> account system code -> permissions, from the profile's access rules."""
     perms = {(p.system.code, p.code): p for p in SystemPermission.objects.select_related("system")}
     business = [sd.code for sd in profile.business_systems]
-    wanted: dict[int, dict[str, dict[int, SystemPermission]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
+    wanted: dict[int, dict[str, dict[int, SystemPermission]]] = defaultdict(lambda: defaultdict(dict))
 
     def add(member: _Staff, system_code: str, codes: tuple[str, ...]) -> None:
         for target in business if system_code == "*" else [system_code]:
@@ -242,11 +236,7 @@ def _wanted_permissions(
             if rule.units
             else set(tree.by_id)
         )
-        members = [
-            s
-            for s in staff
-            if s.org.id in reach and (rule.fiscal_year or not s.plan.is_fiscal_year)
-        ]
+        members = [s for s in staff if s.org.id in reach and (rule.fiscal_year or not s.plan.is_fiscal_year)]
         if rule.who == "heads":
             members = [s for s in members if s.plan.is_head]
         elif rule.who == "security_heads":
@@ -290,9 +280,7 @@ def _load_accounts(
                 person=s.person,
             )
             accounts += 1
-            for perm in sorted(
-                wanted[s.person.pk][code], key=lambda p: (order[p.system.code], p.sort_order)
-            ):
+            for perm in sorted(wanted[s.person.pk][code], key=lambda p: (order[p.system.code], p.sort_order)):
                 grant_create(
                     actor=None,
                     account=account,
@@ -370,9 +358,7 @@ def _load_demo_logins(profile: Profile, staff: list[_Staff]) -> int:
             how, code = login.person
             holder = (heads if how == "head" else members).get(code)
             if holder is None:
-                raise RuleViolation(
-                    f"Demo sign-in {login.username}: nobody is the {how} of {code}."
-                )
+                raise RuleViolation(f"Demo sign-in {login.username}: nobody is the {how} of {code}.")
         user = user_create(
             actor=None,
             username=login.username,
@@ -416,10 +402,7 @@ def profile_load(
         )
     if Organization.objects.exists():
         raise Conflict(
-            _(
-                "The database already holds an organization tree; "
-                "a profile loads only into an empty one."
-            )
+            _("The database already holds an organization tree; a profile loads only into an empty one.")
         )
     if demo_staff and today < profile.effective:
         raise RuleViolation(
@@ -452,9 +435,7 @@ def profile_load(
         summary.people = len(staff)
         summary.fiscal_year_appointees = sum(1 for s in staff if s.plan.is_fiscal_year)
         summary.accounts, summary.grants = _load_accounts(profile, staff, orgs, systems)
-        contractors, maintenance, accounts, grants = _load_contractors(
-            profile, systems, fiscal_year
-        )
+        contractors, maintenance, accounts, grants = _load_contractors(profile, systems, fiscal_year)
         summary.contractors = contractors
         summary.maintenance_staff = maintenance
         summary.accounts += accounts

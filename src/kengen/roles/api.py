@@ -1,4 +1,3 @@
-
 import datetime as dt
 
 from ninja import Router, Schema
@@ -30,7 +29,18 @@ def me(request, on: dt.date | None = None):
     user = request.auth
     scope = scope_for(user, on=on_or_today(on))
     return MeOut(
-        username=user.username, person_id=user.person_id, on=scope.date, is_auditor=scope.is_auditor,
-        roles=[HoldingOut(role=h.role, role_label=str(h.role_label), label=h.label,
-                          organization_id=h.organization_id, system_id=h.system_id) for h in scope.holdings],
+        username=user.username,
+        person_id=user.person_id,
+        on=scope.date,
+        is_auditor=scope.is_auditor,
+        roles=[
+            HoldingOut(
+                role=h.role,
+                role_label=str(h.role_label),
+                label=h.label,
+                organization_id=h.organization_id,
+                system_id=h.system_id,
+            )
+            for h in scope.holdings
+        ],
     )

@@ -22,7 +22,10 @@ class DesignatedRole(EffectiveDated):
     configuration administrator. Every other role follows the post a person holds."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="designated_roles", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="designated_roles",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=20, choices=DesignatedRoleKind.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -125,7 +125,9 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                 if org is not None and org.is_security_unit:
                     scope.officer_unit_ids.add(org_id)
                     scope.holdings.append(
-                        RoleHolding(Role.SECURITY_OFFICER, organization_id=org_id, label=tree.full_name(org_id))
+                        RoleHolding(
+                            Role.SECURITY_OFFICER, organization_id=org_id, label=tree.full_name(org_id)
+                        )
                     )
             scope.officer_org_ids = tree.descendant_ids(scope.officer_unit_ids)
             roots = System.objects.as_of(date).filter(parent__isnull=True).select_related("owner")
@@ -137,7 +139,9 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                 label = system.name if role == Role.SYSTEM_ADMIN else ""  # central roles name their system
                 scope.holdings.append(RoleHolding(role, system_id=system.id, label=label))
             scope.administered_system_ids.update(
-                System.objects.filter(parent_id__in=scope.administered_system_ids).values_list("id", flat=True)
+                System.objects.filter(parent_id__in=scope.administered_system_ids).values_list(
+                    "id", flat=True
+                )
             )
     cache[date] = scope
     return scope
@@ -190,12 +194,19 @@ def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
     for system in System.objects.as_of(date).filter(parent__isnull=True).select_related("owner"):
         role = _CENTRAL_ROLE_OF_KIND.get(system.kind, Role.SYSTEM_ADMIN)
         owner = _owner_of(system, date)
-        rows.append((RoleHolding(role, system_id=system.id, label=system.name), heads.get(owner.id, []) if owner else []))
+        rows.append(
+            (
+                RoleHolding(role, system_id=system.id, label=system.name),
+                heads.get(owner.id, []) if owner else [],
+            )
+        )
     for org, _depth in tree.walk():
         if org.is_security_unit:
             rows.append(
-                (RoleHolding(Role.SECURITY_OFFICER, organization_id=org.id, label=tree.full_name(org.id)),
-                 heads.get(org.id, []))
+                (
+                    RoleHolding(Role.SECURITY_OFFICER, organization_id=org.id, label=tree.full_name(org.id)),
+                    heads.get(org.id, []),
+                )
             )
     return rows
 
@@ -205,6 +216,8 @@ def heads_by_org(date: dt.date) -> dict[int, list]:
     from kengen.people.models import Assignment
 
     heads: dict[int, list] = {}
-    for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related("person", "post"):
+    for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related(
+        "person", "post"
+    ):
         heads.setdefault(a.organization_id, []).append(a.person)
     return heads

@@ -24,13 +24,19 @@ def role_designate(
         raise PermissionDenied(_("Only a configuration administrator can designate roles."))
     if role not in DesignatedRoleKind.values:
         raise RuleViolation(_("%(role)s is not a designated role.") % {"role": role}, field="role")
-    if DesignatedRole.objects.filter(user=user, role=role).filter(overlapping_q(valid_from, valid_to)).exists():
+    if (
+        DesignatedRole.objects.filter(user=user, role=role)
+        .filter(overlapping_q(valid_from, valid_to))
+        .exists()
+    ):
         raise Conflict(_("That role is already designated for that period."))
     designation = DesignatedRole.objects.create(
         user=user, role=role, valid_from=valid_from, valid_to=valid_to, reason=reason
     )
     audit_record(
-        actor=actor, action=AuditAction.ROLE_DESIGNATED, target=designation,
+        actor=actor,
+        action=AuditAction.ROLE_DESIGNATED,
+        target=designation,
         new={"user": user.pk, "role": role, "valid_from": valid_from, "valid_to": valid_to, "reason": reason},
     )
     return designation

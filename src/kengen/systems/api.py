@@ -1,4 +1,3 @@
-
 from ninja import Router, Schema
 
 from kengen.core.access import get_visible
@@ -27,15 +26,27 @@ class SystemOut(Schema):
 
 def _out(s: System) -> SystemOut:
     return SystemOut(
-        id=s.id, code=s.code, name=s.name, kind=s.kind, parent_code=s.parent.code if s.parent_id else None,
-        owner_id=s.owner_id, owner=s.owner.name, handles_specific_personal_info=s.handles_specific_personal_info,
-        permissions=[PermissionOut(code=p.code, name=p.name, is_active=p.is_active) for p in s.permissions.all()],
+        id=s.id,
+        code=s.code,
+        name=s.name,
+        kind=s.kind,
+        parent_code=s.parent.code if s.parent_id else None,
+        owner_id=s.owner_id,
+        owner=s.owner.name,
+        handles_specific_personal_info=s.handles_specific_personal_info,
+        permissions=[
+            PermissionOut(code=p.code, name=p.name, is_active=p.is_active) for p in s.permissions.all()
+        ],
     )
 
 
 @router.get("", response=list[SystemOut], summary="The system catalogue")
 def list_systems(request):
-    qs = System.objects.restrict(request.auth, "view").select_related("parent", "owner").prefetch_related("permissions")
+    qs = (
+        System.objects.restrict(request.auth, "view")
+        .select_related("parent", "owner")
+        .prefetch_related("permissions")
+    )
     return [_out(s) for s in qs]
 
 

@@ -32,11 +32,17 @@ class System(EffectiveDated):
     kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=SystemKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="business_systems",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="business_systems",
         verbose_name=_("core package"),
     )
     owner = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="owned_systems",
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="owned_systems",
         verbose_name=_("owning division"),
     )
     handles_specific_personal_info = models.BooleanField(
@@ -90,7 +96,9 @@ class SystemPermissionQuerySet(RestrictedQuerySet):
 class SystemPermission(models.Model):
     """An operation permission a system offers (e.g. 照会 / 更新 / 管理), configurable per system."""
 
-    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="permissions", verbose_name=_("system"))
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="permissions", verbose_name=_("system")
+    )
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=50)
     description = models.CharField(_("description"), max_length=200, blank=True)
@@ -103,7 +111,9 @@ class SystemPermission(models.Model):
         ordering = ["system", "sort_order", "code"]
         verbose_name = _("operation permission")
         verbose_name_plural = _("operation permissions")
-        constraints = [models.UniqueConstraint(fields=["system", "code"], name="system_permission_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "code"], name="system_permission_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.name} {self.name}"

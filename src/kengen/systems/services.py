@@ -42,17 +42,34 @@ def system_create(
             field="parent",
         )
     if parent is not None and parent.kind != SystemKind.CORE:
-        raise RuleViolation(_("A business system's parent must be the core package."), clause="A2.1", field="parent")
+        raise RuleViolation(
+            _("A business system's parent must be the core package."), clause="A2.1", field="parent"
+        )
     if System.objects.filter(code=code).exists():
         raise Conflict(_("System code %(code)s is already used.") % {"code": code}, field="code")
     system = System.objects.create(
-        code=code, name=name, kana=kana, kind=kind, owner=owner, parent=parent, valid_from=valid_from,
-        handles_specific_personal_info=handles_specific_personal_info, sort_order=sort_order,
+        code=code,
+        name=name,
+        kana=kana,
+        kind=kind,
+        owner=owner,
+        parent=parent,
+        valid_from=valid_from,
+        handles_specific_personal_info=handles_specific_personal_info,
+        sort_order=sort_order,
     )
     audit_record(
-        actor=actor, action=AuditAction.SYSTEM_CREATED, target=system,
-        new={"code": code, "name": name, "kind": kind, "owner": owner.pk, "parent": parent.pk if parent else None,
-             "handles_specific_personal_info": handles_specific_personal_info},
+        actor=actor,
+        action=AuditAction.SYSTEM_CREATED,
+        target=system,
+        new={
+            "code": code,
+            "name": name,
+            "kind": kind,
+            "owner": owner.pk,
+            "parent": parent.pk if parent else None,
+            "handles_specific_personal_info": handles_specific_personal_info,
+        },
     )
     for i, (pcode, pname) in enumerate(permissions):
         system_permission_create(actor=actor, system=system, code=pcode, name=pname, sort_order=i)
@@ -60,7 +77,9 @@ def system_create(
 
 
 @transaction.atomic
-def system_permission_create(*, actor, system: System, code: str, name: str, sort_order: int = 0) -> SystemPermission:
+def system_permission_create(
+    *, actor, system: System, code: str, name: str, sort_order: int = 0
+) -> SystemPermission:
     require_configurator(actor)
     if system.kind == SystemKind.CORE:
         raise RuleViolation(
@@ -70,7 +89,9 @@ def system_permission_create(*, actor, system: System, code: str, name: str, sor
         raise Conflict(_("%(system)s already offers %(code)s.") % {"system": system.name, "code": code})
     perm = SystemPermission.objects.create(system=system, code=code, name=name, sort_order=sort_order)
     audit_record(
-        actor=actor, action=AuditAction.SYSTEM_PERMISSION_CREATED, target=perm,
+        actor=actor,
+        action=AuditAction.SYSTEM_PERMISSION_CREATED,
+        target=perm,
         new={"system": system.code, "code": code, "name": name},
     )
     return perm

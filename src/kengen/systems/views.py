@@ -33,9 +33,7 @@ def _owner_name(tree: OrgTree, system: System) -> str:
 def system_list(request):
     date, date_form = as_of_date(request)
     tree = OrgTree(date, Organization.objects.restrict(request.user, "view").as_of(date))
-    systems = (
-        System.objects.restrict(request.user, "view").as_of(date).select_related("owner", "parent")
-    )
+    systems = System.objects.restrict(request.user, "view").as_of(date).select_related("owner", "parent")
     admins: dict[int, list] = {}
     groups = []
     for kind in KIND_ORDER:
@@ -46,14 +44,10 @@ def system_list(request):
             root = s.account_system
             if root.id not in admins:
                 admins[root.id] = list(administrators_of(s, date))
-            rows.append(
-                {"system": s, "owner": _owner_name(tree, s), "administrators": admins[root.id]}
-            )
+            rows.append({"system": s, "owner": _owner_name(tree, s), "administrators": admins[root.id]})
         if rows:
             groups.append((kind, SystemKind(kind).label, rows))
-    return render(
-        request, "systems/list.html", {"date": date, "date_form": date_form, "groups": groups}
-    )
+    return render(request, "systems/list.html", {"date": date, "date_form": date_form, "groups": groups})
 
 
 @login_required

@@ -39,7 +39,11 @@ class BiometricEnrolment(models.Model):
         "people.Person", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("person")
     )
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments",
+        "applications.Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
         verbose_name=_("application"),
     )
     place = models.CharField(_("place"), max_length=200, blank=True)

@@ -36,28 +36,42 @@ def enrolment_open(*, actor, person, application=None) -> BiometricEnrolment:
     enrolment = BiometricEnrolment.objects.create(
         person=person, application=application, recorded_by=actor if getattr(actor, "pk", None) else None
     )
-    audit_record(actor=actor, action=AuditAction.ENROLMENT_OPENED, target=enrolment,
-                 application_ref=application.number if application else "", new={"person": person.pk})
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENROLMENT_OPENED,
+        target=enrolment,
+        application_ref=application.number if application else "",
+        new={"person": person.pk},
+    )
     notification_send(
         recipients=[person],
         clause="A6.4",
         subject=_("Please enrol your biometric data for terminal use"),
-        body=_("Your terminal permission has been registered. Enrol your biometric data at the place the "
-               "two-factor system administrator designates; you will be told the place and time."),
+        body=_(
+            "Your terminal permission has been registered. Enrol your biometric data at the place the "
+            "two-factor system administrator designates; you will be told the place and time."
+        ),
         target=enrolment,
     )
     return enrolment
 
 
 def _get(actor, enrolment_id: int) -> BiometricEnrolment:
-    e = BiometricEnrolment.objects.restrict(actor, "change").select_for_update().filter(pk=enrolment_id).first()
+    e = (
+        BiometricEnrolment.objects.restrict(actor, "change")
+        .select_for_update()
+        .filter(pk=enrolment_id)
+        .first()
+    )
     if e is None:
         raise NotFound(_("Not found."))
     return e
 
 
 @transaction.atomic
-def enrolment_schedule(*, actor, enrolment_id: int, place: str, appointment_at: dt.datetime) -> BiometricEnrolment:
+def enrolment_schedule(
+    *, actor, enrolment_id: int, place: str, appointment_at: dt.datetime
+) -> BiometricEnrolment:
     """The two-factor administrator designates the place and time (A6.4)."""
     e = _get(actor, enrolment_id)
     if not e.is_pending:
@@ -68,13 +82,19 @@ def enrolment_schedule(*, actor, enrolment_id: int, place: str, appointment_at: 
     e.place = place.strip()
     e.appointment_at = appointment_at
     e.save(update_fields=["place", "appointment_at"])
-    audit_record(actor=actor, action=AuditAction.ENROLMENT_SCHEDULED, target=e, old=old,
-                 new={"place": e.place, "appointment_at": appointment_at})
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENROLMENT_SCHEDULED,
+        target=e,
+        old=old,
+        new={"place": e.place, "appointment_at": appointment_at},
+    )
     local = timezone.localtime(appointment_at)
     notification_send(
         recipients=[e.person, *_officers_of(e.person, timezone.localdate())],
         clause="A6.4",
-        subject=_("Biometric enrolment: %(when)s at %(place)s") % {"when": wareki_datetime(local), "place": e.place},
+        subject=_("Biometric enrolment: %(when)s at %(place)s")
+        % {"when": wareki_datetime(local), "place": e.place},
         body=_("%(name)s is to enrol biometric data for terminal use at %(place)s on %(when)s.")
         % {"name": e.person.full_name, "place": e.place, "when": wareki_datetime(local)},
         target=e,
@@ -84,16 +104,22 @@ def enrolment_schedule(*, actor, enrolment_id: int, place: str, appointment_at: 
 
 
 @transaction.atomic
-def enrolment_complete(*, actor, enrolment_id: int, completed_at: dt.datetime | None = None) -> BiometricEnrolment:
+def enrolment_complete(
+    *, actor, enrolment_id: int, completed_at: dt.datetime | None = None
+) -> BiometricEnrolment:
     """Record that the person enrolled. No biometric data is recorded, ever (A2.9)."""
     e = _get(actor, enrolment_id)
     if not e.is_pending:
         raise Conflict(_("This enrolment is already closed."))
     if not e.place:
-        raise RuleViolation(_("Designate the place before recording the enrolment."), clause="A6.4", field="place")
+        raise RuleViolation(
+            _("Designate the place before recording the enrolment."), clause="A6.4", field="place"
+        )
     e.completed_at = completed_at or timezone.now()
     e.save(update_fields=["completed_at"])
-    audit_record(actor=actor, action=AuditAction.ENROLMENT_COMPLETED, target=e, new={"completed_at": e.completed_at})
+    audit_record(
+        actor=actor, action=AuditAction.ENROLMENT_COMPLETED, target=e, new={"completed_at": e.completed_at}
+    )
     return e
 
 
@@ -115,9 +141,12 @@ def enrolment_remind_due(*, now: dt.datetime | None = None) -> int:
                 continue
             locked.last_reminded_at = now
             locked.save(update_fields=["last_reminded_at"])
-            where = _("at %(place)s on %(when)s") % {
-                "place": locked.place, "when": wareki_datetime(timezone.localtime(locked.appointment_at))
-            } if locked.place and locked.appointment_at else _("(place and time to be designated)")
+            where = (
+                _("at %(place)s on %(when)s")
+                % {"place": locked.place, "when": wareki_datetime(timezone.localtime(locked.appointment_at))}
+                if locked.place and locked.appointment_at
+                else _("(place and time to be designated)")
+            )
             notification_send(
                 recipients=[locked.person, *_officers_of(locked.person, timezone.localdate(now))],
                 clause="A6.4",

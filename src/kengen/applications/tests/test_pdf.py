@@ -181,9 +181,7 @@ def test_individual_system_is_addressed_to_its_administrator_and_rejection_is_pr
             ],
         )
         application_submit(actor=world.users["shokuin_head"], application=app)
-        application_reject(
-            actor=world.users["shokuin_head"], application=app, reason="権限の根拠が不明"
-        )
+        application_reject(actor=world.users["shokuin_head"], application=app, reason="権限の根拠が不明")
     app.refresh_from_db()
 
     text = squeeze("".join(pages_text(render_form1(app))))

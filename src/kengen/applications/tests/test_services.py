@@ -41,8 +41,14 @@ def _draft(world, tax, people=None, *, action=LineAction.REGISTER, valid_to=None
         organization=world.shokuin,
         system=tax,
         lines=[
-            LineSpec(person=p, system=tax, permissions=[tax.permissions.get(code="inquiry")], action=action,
-                     valid_from=FROM, valid_to=valid_to)
+            LineSpec(
+                person=p,
+                system=tax,
+                permissions=[tax.permissions.get(code="inquiry")],
+                action=action,
+                valid_from=FROM,
+                valid_to=valid_to,
+            )
             for p in people
         ],
         reason="窓口業務のため",
@@ -88,9 +94,17 @@ def test_only_the_units_security_officer_can_apply(world, core):
     _, tax = core
     with pytest.raises(PermissionDenied) as exc:
         application_create(
-            actor=world.users["jinji_clerk"], organization=world.shokuin, system=tax,
-            lines=[LineSpec(person=world.people["jinji_clerk"], system=tax,
-                            permissions=[tax.permissions.get(code="inquiry")], valid_from=FROM)],
+            actor=world.users["jinji_clerk"],
+            organization=world.shokuin,
+            system=tax,
+            lines=[
+                LineSpec(
+                    person=world.people["jinji_clerk"],
+                    system=tax,
+                    permissions=[tax.permissions.get(code="inquiry")],
+                    valid_from=FROM,
+                )
+            ],
         )
     assert exc.value.clause == "A5.1"
 
@@ -101,9 +115,17 @@ def test_systems_of_different_administrators_need_separate_applications(world, c
     jinji_sys = world.system("JINJI", "人事給与システム", owner=world.shokuin)
     with pytest.raises(RuleViolation) as exc:
         application_create(
-            actor=world.users["shokuin_head"], organization=world.shokuin, system=tax,
-            lines=[LineSpec(person=world.people["jinji_clerk"], system=jinji_sys,
-                            permissions=[jinji_sys.permissions.first()], valid_from=FROM)],
+            actor=world.users["shokuin_head"],
+            organization=world.shokuin,
+            system=tax,
+            lines=[
+                LineSpec(
+                    person=world.people["jinji_clerk"],
+                    system=jinji_sys,
+                    permissions=[jinji_sys.permissions.first()],
+                    valid_from=FROM,
+                )
+            ],
         )
     assert exc.value.clause == "A5.2"
 
@@ -112,9 +134,17 @@ def test_systems_of_different_administrators_need_separate_applications(world, c
 def test_individual_system_goes_to_its_owning_divisions_head(world):
     jinji_sys = world.system("JINJI", "人事給与システム", owner=world.shokuin)
     app = application_create(
-        actor=world.users["shokuin_head"], organization=world.shokuin, system=jinji_sys,
-        lines=[LineSpec(person=world.people["jinji_clerk"], system=jinji_sys,
-                        permissions=[jinji_sys.permissions.first()], valid_from=FROM)],
+        actor=world.users["shokuin_head"],
+        organization=world.shokuin,
+        system=jinji_sys,
+        lines=[
+            LineSpec(
+                person=world.people["jinji_clerk"],
+                system=jinji_sys,
+                permissions=[jinji_sys.permissions.first()],
+                valid_from=FROM,
+            )
+        ],
     )
     application_submit(actor=world.users["shokuin_head"], application=app)
     assert app.route == Route.INDIVIDUAL
@@ -128,8 +158,12 @@ def test_individual_system_goes_to_its_owning_divisions_head(world):
 @pytest.mark.clause("A5.3")
 def test_fiscal_year_appointee_without_network_registration_is_refused(world, core):
     _, tax = core
-    fy = staff(world.jinji, employment_type=EmploymentType.FY_PART_TIME, valid_from=START,
-               appointment_to=dt.date(2025, 4, 1))
+    fy = staff(
+        world.jinji,
+        employment_type=EmploymentType.FY_PART_TIME,
+        valid_from=START,
+        appointment_to=dt.date(2025, 4, 1),
+    )
     app = _draft(world, tax, people=[fy], valid_to=dt.date(2025, 4, 1))
     with pytest.raises(RuleViolation) as exc:
         application_submit(actor=world.users["shokuin_head"], application=app)
@@ -138,7 +172,9 @@ def test_fiscal_year_appointee_without_network_registration_is_refused(world, co
     app.refresh_from_db()
     assert app.status == ApplicationStatus.DRAFT
 
-    network_registration_record(actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-1")
+    network_registration_record(
+        actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-1"
+    )
     application_submit(actor=world.users["shokuin_head"], application=app)
     result = application_register(actor=world.users["joho_head"], application=app)
     assert result.grants[0].valid_to == dt.date(2025, 4, 1)
@@ -147,9 +183,15 @@ def test_fiscal_year_appointee_without_network_registration_is_refused(world, co
 @pytest.mark.clause("A7")
 def test_grant_past_the_appointment_end_is_refused_on_the_application(world, core):
     _, tax = core
-    fy = staff(world.jinji, employment_type=EmploymentType.FY_FULL_TIME, valid_from=START,
-               appointment_to=dt.date(2025, 4, 1))
-    network_registration_record(actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-2")
+    fy = staff(
+        world.jinji,
+        employment_type=EmploymentType.FY_FULL_TIME,
+        valid_from=START,
+        appointment_to=dt.date(2025, 4, 1),
+    )
+    network_registration_record(
+        actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-2"
+    )
     app = _draft(world, tax, people=[fy], valid_to=None)
     with pytest.raises(RuleViolation) as exc:
         application_submit(actor=world.users["shokuin_head"], application=app)
@@ -163,8 +205,14 @@ def test_other_purpose_needs_the_officers_recorded_approval(world, core):
     with pytest.raises(RuleViolation) as exc:
         _draft(world, tax, purpose=Purpose.OTHER, purpose_note="統計調査")
     assert exc.value.clause == "A10"
-    app = _draft(world, tax, purpose=Purpose.OTHER, purpose_note="統計調査",
-                 purpose_approved_by=world.people["shokuin_head"], purpose_approved_on=FROM)
+    app = _draft(
+        world,
+        tax,
+        purpose=Purpose.OTHER,
+        purpose_note="統計調査",
+        purpose_approved_by=world.people["shokuin_head"],
+        purpose_approved_on=FROM,
+    )
     application_submit(actor=world.users["shokuin_head"], application=app)
     grant = application_register(actor=world.users["joho_head"], application=app).grants[0]
     assert grant.purpose == Purpose.OTHER
@@ -195,7 +243,9 @@ def test_rejection_needs_a_reason_and_notifies_the_officer(world, core):
     application_reject(actor=world.users["joho_head"], application=app, reason="権限が過大です")
     app.refresh_from_db()
     assert app.status == ApplicationStatus.REJECTED
-    assert Notification.objects.filter(recipient=world.people["shokuin_head"], body__contains="権限が過大です").exists()
+    assert Notification.objects.filter(
+        recipient=world.people["shokuin_head"], body__contains="権限が過大です"
+    ).exists()
     assert not Grant.objects.filter(basis_reference=app.number).exists()
 
 
@@ -218,9 +268,15 @@ def test_cancellation_application_ends_the_permission(world, core):
 def test_a_failing_line_registers_nothing(world, core):
     """All lines or none: the second person's A7 violation rolls back the first person's grant."""
     _, tax = core
-    fy = staff(world.jinji, employment_type=EmploymentType.FY_FULL_TIME, valid_from=START,
-               appointment_to=dt.date(2024, 7, 1))
-    network_registration_record(actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-3")
+    fy = staff(
+        world.jinji,
+        employment_type=EmploymentType.FY_FULL_TIME,
+        valid_from=START,
+        appointment_to=dt.date(2024, 7, 1),
+    )
+    network_registration_record(
+        actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-3"
+    )
     app = _draft(world, tax, people=[world.people["jinji_clerk"], fy], valid_to=dt.date(2024, 7, 1))
     application_submit(actor=world.users["shokuin_head"], application=app)
     fy.appointments.update(valid_to=dt.date(2024, 6, 1))  # HR shortened the appointment meanwhile
@@ -236,12 +292,25 @@ def test_a_failing_line_registers_nothing(world, core):
 @pytest.mark.clause("A6.3")
 @pytest.mark.clause("A6.4")
 def test_terminal_application_goes_to_the_two_factor_administrator_and_opens_enrolment(world):
-    tf = world.system("2FA", "二要素認証システム", SystemKind.TWO_FACTOR, owner=world.joho,
-                      permissions=(("terminal", "端末使用"),))
+    tf = world.system(
+        "2FA",
+        "二要素認証システム",
+        SystemKind.TWO_FACTOR,
+        owner=world.joho,
+        permissions=(("terminal", "端末使用"),),
+    )
     app = application_create(
-        actor=world.users["shokuin_head"], organization=world.shokuin, system=tf,
-        lines=[LineSpec(person=world.people["jinji_clerk"], system=tf, permissions=[tf.permissions.get()],
-                        valid_from=FROM)],
+        actor=world.users["shokuin_head"],
+        organization=world.shokuin,
+        system=tf,
+        lines=[
+            LineSpec(
+                person=world.people["jinji_clerk"],
+                system=tf,
+                permissions=[tf.permissions.get()],
+                valid_from=FROM,
+            )
+        ],
     )
     assert app.route == Route.TWO_FACTOR
     application_submit(actor=world.users["shokuin_head"], application=app)

@@ -95,9 +95,7 @@ def test_each_service_writes_its_event(world):
         basis_reference="R6-0001",
     )
 
-    actions = list(
-        AuditEvent.objects.filter(seq__gt=before).order_by("seq").values_list("action", flat=True)
-    )
+    actions = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq").values_list("action", flat=True))
     assert actions == [
         AuditAction.SYSTEM_CREATED,  # COKAS (the core package offers no permissions of its own)
         AuditAction.SYSTEM_CREATED,  # 個人住民税
@@ -137,9 +135,7 @@ def test_building_the_world_audited_every_step(world):
 def test_a_refused_service_leaves_no_event_and_the_chain_head_unmoved(world):
     appointee = staff(world.jinji, employment_type=EmploymentType.FY_PART_TIME)
     system = world.system("JINJI-SYS", "人事給与システム")
-    account = account_create(
-        actor=None, system=system, user_id="K0001", person=appointee, valid_from=START
-    )
+    account = account_create(actor=None, system=system, user_id="K0001", person=appointee, valid_from=START)
     head_before = AuditChainHead.objects.values().get()
     count_before = AuditEvent.objects.count()
 
@@ -244,9 +240,7 @@ def test_modified_row_is_found_even_when_the_chain_after_it_is_rehashed_without_
 def test_changed_time_is_found(log):
     allow_tampering()
     event = AuditEvent.objects.get(seq=4)
-    AuditEvent.objects.filter(pk=event.pk).update(
-        occurred_at=event.occurred_at - dt.timedelta(days=1)
-    )
+    AuditEvent.objects.filter(pk=event.pk).update(occurred_at=event.occurred_at - dt.timedelta(days=1))
 
     assert audit_verify().broken_seq == 4
 
@@ -281,9 +275,7 @@ def test_last_row_deleted_and_chain_head_rewound_is_found_against_an_outside_anc
     last = last_seq()
     allow_tampering()
     AuditEvent.objects.filter(seq=last).delete()
-    AuditChainHead.objects.update(
-        last_seq=last - 1, last_hash=AuditEvent.objects.get(seq=last - 1).hash
-    )
+    AuditChainHead.objects.update(last_seq=last - 1, last_hash=AuditEvent.objects.get(seq=last - 1).hash)
 
     assert audit_verify().ok  # the documented limit of an in-database chain
     result = audit_verify(anchor=anchor)
@@ -480,9 +472,7 @@ def test_secrets_inside_lists_of_records_are_redacted(db):
 )
 def test_events_from_any_ip_address_form_verify(db, address):
     """The address is stored as the database normalizes it; the hash must cover that same form."""
-    audit_record(
-        actor=None, action=AuditAction.EXPORT, target_label="管理ファイル", ip_address=address
-    )
+    audit_record(actor=None, action=AuditAction.EXPORT, target_label="管理ファイル", ip_address=address)
 
     assert audit_verify().ok
 
@@ -522,9 +512,7 @@ def test_failed_sign_in_through_the_login_page_never_logs_the_password(world, cl
     client.post(url, {"username": "jinji-clerk", "password": "Wrong-Passw0rd-XYZ"})
 
     events = list(AuditEvent.objects.filter(seq__gt=before))
-    assert [e.action for e in events if e.action == AuditAction.LOGIN_FAILED] == [
-        AuditAction.LOGIN_FAILED
-    ]
+    assert [e.action for e in events if e.action == AuditAction.LOGIN_FAILED] == [AuditAction.LOGIN_FAILED]
     assert all("Wrong-Passw0rd-XYZ" not in row_text(e) for e in events)
 
 
@@ -548,7 +536,5 @@ def test_auditor_reads_the_whole_log_and_others_only_their_own_actions(world):
     audit_record(actor=officer, action=AuditAction.EXPORT, target_label="管理ファイル")
 
     assert AuditEvent.objects.restrict(auditor).count() == AuditEvent.objects.count()
-    assert set(AuditEvent.objects.restrict(officer).values_list("actor_id", flat=True)) == {
-        officer.pk
-    }
+    assert set(AuditEvent.objects.restrict(officer).values_list("actor_id", flat=True)) == {officer.pk}
     assert not AuditEvent.objects.restrict(auditor, "change").exists()

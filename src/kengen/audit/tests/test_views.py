@@ -21,9 +21,7 @@ def test_audit_log_requires_sign_in(client):
 def test_staff_see_only_their_own_events(world, client):
     clerk = world.users["jinji_clerk"]
     audit_record(actor=clerk, action=AuditAction.EXPORT, target_label="mine")
-    audit_record(
-        actor=world.users["kazei_clerk"], action=AuditAction.EXPORT, target_label="not-mine"
-    )
+    audit_record(actor=world.users["kazei_clerk"], action=AuditAction.EXPORT, target_label="not-mine")
     login(client, clerk)
     response = client.get(reverse("audit:list"))
     body = response.content.decode()
@@ -34,9 +32,7 @@ def test_staff_see_only_their_own_events(world, client):
 
 def test_superuser_sees_everything_and_filters(world, client):
     admin = user_for(None, username="root", is_superuser=True)
-    audit_record(
-        actor=world.users["kazei_clerk"], action=AuditAction.EXPORT, target_label="exported-x"
-    )
+    audit_record(actor=world.users["kazei_clerk"], action=AuditAction.EXPORT, target_label="exported-x")
     login(client, admin)
     response = client.get(reverse("audit:list"), {"action": "export"})
     events = list(response.context["page_obj"])
@@ -47,9 +43,7 @@ def test_superuser_sees_everything_and_filters(world, client):
 
 def test_reversed_date_range_is_an_error(world, client):
     login(client, world.users["jinji_clerk"])
-    response = client.get(
-        reverse("audit:list"), {"date_from": "2025-04-02", "date_to": "2025-04-01"}
-    )
+    response = client.get(reverse("audit:list"), {"date_from": "2025-04-02", "date_to": "2025-04-01"})
     assert "kg-error-summary" in response.content.decode()
 
 

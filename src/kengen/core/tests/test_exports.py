@@ -17,7 +17,7 @@ def test_formula_like_cells_are_escaped(dangerous):
 
 
 def test_csv_defaults_to_utf8_with_bom_and_escapes_cells():
-    body = to_csv(_table([["髙橋 一郎", "=HYPERLINK(\"x\")"]]))
+    body = to_csv(_table([["髙橋 一郎", '=HYPERLINK("x")']]))
     assert body.startswith(b"\xef\xbb\xbf")
     text = body.decode("utf-8-sig")
     assert "髙橋 一郎" in text

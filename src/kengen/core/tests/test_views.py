@@ -60,9 +60,7 @@ def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
     fy_start = dt.date(fiscal_year_end(today).year - 1, 4, 1)
     appointee = staff(world.kazei, employment_type="fy_part_time", valid_from=fy_start)
     system = world.system("HR", "人事給与システム", owner=world.shiminzei)
-    account = account_create(
-        actor=None, system=system, user_id="fy1", person=appointee, valid_from=fy_start
-    )
+    account = account_create(actor=None, system=system, user_id="fy1", person=appointee, valid_from=fy_start)
     grant_create(
         actor=None,
         account=account,

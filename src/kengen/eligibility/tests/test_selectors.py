@@ -153,9 +153,7 @@ def test_a_unit_below_a_named_section_follows_that_section(world, units):
 
 
 @pytest.mark.clause("A5.5")
-@pytest.mark.parametrize(
-    "employment_type", [EmploymentType.FY_FULL_TIME, EmploymentType.FY_PART_TIME]
-)
+@pytest.mark.parametrize("employment_type", [EmploymentType.FY_FULL_TIME, EmploymentType.FY_PART_TIME])
 def test_fiscal_year_appointees_are_never_eligible_even_in_a_covered_unit(world, employment_type):
     entry(world.shiminzei)
     appointee = staff(world.kazei, employment_type=employment_type)
@@ -187,9 +185,7 @@ def test_person_without_an_appointment_is_not_eligible(world):
         given_name_kana="タロウ",
         staff_number="N000001",
     )
-    assignment_start(
-        actor=None, person=person, organization=world.kazei, post=world.clerk, valid_from=START
-    )
+    assignment_start(actor=None, person=person, organization=world.kazei, post=world.clerk, valid_from=START)
 
     assert not direct_grant_eligibility(person, START)
 
@@ -199,9 +195,7 @@ def test_appointment_decides_on_the_date_asked(world):
     """A fiscal-year appointee who becomes regular staff is eligible from that day, not before."""
     entry(world.shiminzei)
     person = staff(world.kazei, employment_type=EmploymentType.FY_PART_TIME, appointment_to=D)
-    appointment_start(
-        actor=None, person=person, employment_type=EmploymentType.REGULAR, valid_from=D
-    )
+    appointment_start(actor=None, person=person, employment_type=EmploymentType.REGULAR, valid_from=D)
 
     assert not direct_grant_eligibility(person, BEFORE_D)
     assert direct_grant_eligibility(person, D)
@@ -302,14 +296,9 @@ def test_render_excluded_section_as_the_regulation_prints_it(units):
 
 @pytest.mark.clause("A5.5")
 def test_render_three_units_joins_with_commas_and_oyobi_in_unit_order(units):
-    line = entry(
-        units["hsomu"], EntryScope.EXCEPT, [units["shomu"], units["shido2"], units["shido1"]]
-    )
+    line = entry(units["hsomu"], EntryScope.EXCEPT, [units["shomu"], units["shido2"], units["shido1"]])
 
-    assert (
-        render_entry(line, OrgTree(START))
-        == "保健福祉部総務課(指導第1係、指導第2係及び庶務係を除く。)"
-    )
+    assert render_entry(line, OrgTree(START)) == "保健福祉部総務課(指導第1係、指導第2係及び庶務係を除く。)"
 
 
 def test_join_units_follows_the_regulations_conjunctions():

@@ -117,9 +117,7 @@ def test_listed_line_matching_the_regulation_is_accepted_and_audited(world):
 
     assert created.listed_as == "総務部職員課(人事係及び給与係に限る。)"
     assert set(created.units.all()) == {world.jinji, kyuyo}
-    event = AuditEvent.objects.get(
-        action=AuditAction.ELIGIBILITY_ENTRY_CREATED, target_id=str(created.pk)
-    )
+    event = AuditEvent.objects.get(action=AuditAction.ELIGIBILITY_ENTRY_CREATED, target_id=str(created.pk))
     assert event.actor == configurator
     assert event.new["listed_as"] == "総務部職員課(人事係及び給与係に限る。)"
     assert event.new["source"] == "令和6年3月8日内規第50号"

@@ -64,6 +64,4 @@ def test_check_of_another_organizations_person_is_refused_and_audited(table2, cl
     assert response.status_code == 200
     assert response.context["result"] is None
     assert "kg-error-summary" in response.content.decode()
-    assert AuditEvent.objects.filter(
-        action=AuditAction.ACCESS_DENIED, target_id=str(clerk.pk)
-    ).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, target_id=str(clerk.pk)).exists()

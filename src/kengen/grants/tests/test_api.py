@@ -20,10 +20,16 @@ def file(world):
     core, tax = world.core()
     for key in ("jinji_clerk", "kazei_clerk"):
         person = world.people[key]
-        account = account_create(actor=None, system=core, user_id=f"u-{person.staff_number}", person=person,
-                                 valid_from=START)
-        grant_create(actor=None, account=account, permission=tax.permissions.get(code="inquiry"),
-                     valid_from=START, basis=GrantBasis.INITIAL_LOAD)
+        account = account_create(
+            actor=None, system=core, user_id=f"u-{person.staff_number}", person=person, valid_from=START
+        )
+        grant_create(
+            actor=None,
+            account=account,
+            permission=tax.permissions.get(code="inquiry"),
+            valid_from=START,
+            basis=GrantBasis.INITIAL_LOAD,
+        )
     return core, tax
 
 
@@ -47,4 +53,3 @@ def test_management_file_api_answers_as_of_a_date(world, file, client):
     assert after["count"] == 2
     assert after["items"][0]["period"]["label_ja"] == "令和6年4月1日〜"
     assert dt.date.fromisoformat(after["items"][0]["period"]["valid_from"]) == START
-

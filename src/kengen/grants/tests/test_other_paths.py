@@ -29,7 +29,9 @@ D = dt.date(2024, 5, 1)
 @pytest.fixture
 def core(world):
     core, tax = world.core()
-    eligibility_entry_create(actor=None, organization=world.shokuin, valid_from=START)  # 総務部職員課: whole unit
+    eligibility_entry_create(
+        actor=None, organization=world.shokuin, valid_from=START
+    )  # 総務部職員課: whole unit
     return core, tax
 
 
@@ -53,8 +55,12 @@ def test_core_administrator_grants_a_table2_person_directly_and_the_officer_is_n
 def test_direct_grant_outside_table2_is_refused_naming_a5_5(world, core):
     _, tax = core
     with pytest.raises(RuleViolation) as exc:
-        grant_direct(actor=world.users["joho_head"], person=world.people["kazei_clerk"], permissions=[_perm(tax)],
-                     valid_from=D)
+        grant_direct(
+            actor=world.users["joho_head"],
+            person=world.people["kazei_clerk"],
+            permissions=[_perm(tax)],
+            valid_from=D,
+        )
     assert exc.value.clause == "A5.5"
     assert not Grant.objects.exists() and not Account.objects.exists()
 
@@ -72,12 +78,20 @@ def test_fiscal_year_appointee_is_never_granted_directly(world, core):
 def test_only_core_or_intermediate_administrators_grant_directly(world, core):
     _, tax = core
     with pytest.raises(PermissionDenied):
-        grant_direct(actor=world.users["shokuin_head"], person=world.people["jinji_clerk"], permissions=[_perm(tax)],
-                     valid_from=D)
+        grant_direct(
+            actor=world.users["shokuin_head"],
+            person=world.people["jinji_clerk"],
+            permissions=[_perm(tax)],
+            valid_from=D,
+        )
     jinji_sys = world.system("JINJI", "人事給与システム", owner=world.shokuin)
     with pytest.raises(RuleViolation) as exc:
-        grant_direct(actor=world.users["shokuin_head"], person=world.people["jinji_clerk"],
-                     permissions=[jinji_sys.permissions.first()], valid_from=D)
+        grant_direct(
+            actor=world.users["shokuin_head"],
+            person=world.people["jinji_clerk"],
+            permissions=[jinji_sys.permissions.first()],
+            valid_from=D,
+        )
     assert exc.value.clause == "A5.5"
 
 
@@ -90,9 +104,16 @@ def test_transfer_out_of_table2_lets_the_administrator_revoke_direct_grants(worl
     with pytest.raises(RuleViolation) as exc:  # still eligible: not a transfer revocation
         grant_revoke_for_transfer(actor=world.users["joho_head"], person=person, on=moved_on, system=core_sys)
     assert exc.value.clause == "A5.5"
-    assignment_move(actor=None, assignment=person.assignments.get(), organization=world.kazei, on=moved_on,
-                    reason=AssignmentEndReason.TRANSFER)
-    (ended,) = grant_revoke_for_transfer(actor=world.users["joho_head"], person=person, on=moved_on, system=core_sys)
+    assignment_move(
+        actor=None,
+        assignment=person.assignments.get(),
+        organization=world.kazei,
+        on=moved_on,
+        reason=AssignmentEndReason.TRANSFER,
+    )
+    (ended,) = grant_revoke_for_transfer(
+        actor=world.users["joho_head"], person=person, on=moved_on, system=core_sys
+    )
     assert ended.pk == g.pk and ended.valid_to == moved_on and ended.end_reason == EndReason.TRANSFER
     assert Notification.objects.filter(recipient=world.people["shokuin_head"], clause="A5.5").exists()
     with pytest.raises(Conflict):
@@ -104,8 +125,12 @@ def test_transfer_out_of_table2_lets_the_administrator_revoke_direct_grants(worl
 def test_breach_deletion_needs_a_reason_ends_the_id_and_notifies_the_officer(world, core):
     _, tax = core
     person = world.people["jinji_clerk"]
-    grants = grant_direct(actor=world.users["joho_head"], person=person,
-                          permissions=[_perm(tax), _perm(tax, "update")], valid_from=D)
+    grants = grant_direct(
+        actor=world.users["joho_head"],
+        person=person,
+        permissions=[_perm(tax), _perm(tax, "update")],
+        valid_from=D,
+    )
     account = grants[0].account
     with pytest.raises(RuleViolation) as exc:
         grant_delete_for_breach(actor=world.users["joho_head"], account=account, reason="  ")
@@ -113,7 +138,9 @@ def test_breach_deletion_needs_a_reason_ends_the_id_and_notifies_the_officer(wor
     with pytest.raises(PermissionDenied):  # only an administrator of the system
         grant_delete_for_breach(actor=world.users["shokuin_head"], account=account, reason="目的外利用")
     on = dt.date(2024, 7, 1)
-    ended = grant_delete_for_breach(actor=world.users["joho_head"], account=account, reason="目的外の照会", on=on)
+    ended = grant_delete_for_breach(
+        actor=world.users["joho_head"], account=account, reason="目的外の照会", on=on
+    )
     assert {g.end_reason for g in ended} == {EndReason.BREACH}
     account.refresh_from_db()
     assert account.valid_to == on and account.end_reason == EndReason.BREACH
@@ -126,10 +153,19 @@ def test_breach_deletion_needs_a_reason_ends_the_id_and_notifies_the_officer(wor
 @pytest.mark.clause("A5.7")
 def test_breach_deletion_of_single_permissions_keeps_the_id(world, core):
     _, tax = core
-    inquiry, update = grant_direct(actor=world.users["joho_head"], person=world.people["jinji_clerk"],
-                                   permissions=[_perm(tax), _perm(tax, "update")], valid_from=D)
-    grant_delete_for_breach(actor=world.users["joho_head"], account=update.account, reason="更新権限の濫用",
-                            grants=[update], on=dt.date(2024, 7, 1))
+    inquiry, update = grant_direct(
+        actor=world.users["joho_head"],
+        person=world.people["jinji_clerk"],
+        permissions=[_perm(tax), _perm(tax, "update")],
+        valid_from=D,
+    )
+    grant_delete_for_breach(
+        actor=world.users["joho_head"],
+        account=update.account,
+        reason="更新権限の濫用",
+        grants=[update],
+        on=dt.date(2024, 7, 1),
+    )
     update.refresh_from_db()
     inquiry.refresh_from_db()
     assert update.end_reason == EndReason.BREACH and inquiry.ended_at is None
@@ -139,26 +175,53 @@ def test_breach_deletion_of_single_permissions_keeps_the_id(world, core):
 @pytest.fixture
 def maintainer(world):
     contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    return person_create(actor=None, kind=PersonKind.MAINTENANCE, contractor=contractor, family_name="保守",
-                         given_name="一郎", family_name_kana="ホシュ", given_name_kana="イチロウ")
+    return person_create(
+        actor=None,
+        kind=PersonKind.MAINTENANCE,
+        contractor=contractor,
+        family_name="保守",
+        given_name="一郎",
+        family_name_kana="ホシュ",
+        given_name_kana="イチロウ",
+    )
 
 
 @pytest.mark.clause("A5.9")
 def test_administrator_registers_and_deletes_maintenance_ids_which_always_end(world, core, maintainer):
     core_sys, tax = core
     with pytest.raises(RuleViolation) as exc:
-        maintenance_account_register(actor=world.users["joho_head"], person=maintainer, system=core_sys,
-                                     user_id="m001", permissions=[_perm(tax)], valid_from=D, valid_to=None)
+        maintenance_account_register(
+            actor=world.users["joho_head"],
+            person=maintainer,
+            system=core_sys,
+            user_id="m001",
+            permissions=[_perm(tax)],
+            valid_from=D,
+            valid_to=None,
+        )
     assert exc.value.clause == "A5.9"
-    (g,) = maintenance_account_register(actor=world.users["joho_head"], person=maintainer, system=core_sys,
-                                        user_id="m001", permissions=[_perm(tax)], valid_from=D,
-                                        valid_to=dt.date(2025, 4, 1))
+    (g,) = maintenance_account_register(
+        actor=world.users["joho_head"],
+        person=maintainer,
+        system=core_sys,
+        user_id="m001",
+        permissions=[_perm(tax)],
+        valid_from=D,
+        valid_to=dt.date(2025, 4, 1),
+    )
     assert g.account.kind == AccountKind.MAINTENANCE and g.basis == GrantBasis.MAINTENANCE
     with pytest.raises(RuleViolation):
-        maintenance_account_register(actor=world.users["joho_head"], person=world.people["jinji_clerk"],
-                                     system=core_sys, user_id="m002", permissions=[_perm(tax)], valid_from=D,
-                                     valid_to=dt.date(2025, 4, 1))
-    account_end(actor=world.users["joho_head"], account=g.account, on=dt.date(2024, 9, 1),
-                reason=EndReason.CANCELLED)
+        maintenance_account_register(
+            actor=world.users["joho_head"],
+            person=world.people["jinji_clerk"],
+            system=core_sys,
+            user_id="m002",
+            permissions=[_perm(tax)],
+            valid_from=D,
+            valid_to=dt.date(2025, 4, 1),
+        )
+    account_end(
+        actor=world.users["joho_head"], account=g.account, on=dt.date(2024, 9, 1), reason=EndReason.CANCELLED
+    )
     g.refresh_from_db()
     assert g.valid_to == dt.date(2024, 9, 1) and g.end_reason == EndReason.ACCOUNT_ENDED

@@ -50,9 +50,7 @@ def _grant(account, system, code, valid_from=START, valid_to=None):
 @pytest.fixture
 def file(world) -> File:
     core, tax = world.core()
-    juki = world.system(
-        "CK-JUKI", "住民基本台帳", SystemKind.CORE_BUSINESS, owner=world.joho, parent=core
-    )
+    juki = world.system("CK-JUKI", "住民基本台帳", SystemKind.CORE_BUSINESS, owner=world.joho, parent=core)
     jinji_sys = world.system("JINJI-SYS", "人事給与システム")  # owned by 職員課
     p = world.people
     accounts = {
@@ -160,9 +158,7 @@ def test_filter_by_the_core_package_includes_its_business_systems(file):
 
 @pytest.mark.clause("A2.6")
 def test_filter_by_a_business_system_keeps_only_its_permissions(file):
-    assert keys(file, grants_as_of(user=file.auditor, date=ON, system_id=file.juki.id)) == {
-        "kazei_juki"
-    }
+    assert keys(file, grants_as_of(user=file.auditor, date=ON, system_id=file.juki.id)) == {"kazei_juki"}
     assert keys(file, grants_as_of(user=file.auditor, date=ON, system_id=file.tax.id)) == {
         "jinji_tax",
         "kazei_tax",
@@ -179,22 +175,14 @@ def test_filter_by_an_individual_system(file):
 
 @pytest.mark.clause("A2.6")
 def test_filter_by_organization_includes_the_units_below_it(file, world):
-    by_division = keys(
-        file, grants_as_of(user=file.auditor, date=ON, organization_id=world.shokuin.id)
-    )
-    by_section = keys(
-        file, grants_as_of(user=file.auditor, date=ON, organization_id=world.jinji.id)
-    )
-    by_department = keys(
-        file, grants_as_of(user=file.auditor, date=ON, organization_id=world.somu.id)
-    )
+    by_division = keys(file, grants_as_of(user=file.auditor, date=ON, organization_id=world.shokuin.id))
+    by_section = keys(file, grants_as_of(user=file.auditor, date=ON, organization_id=world.jinji.id))
+    by_department = keys(file, grants_as_of(user=file.auditor, date=ON, organization_id=world.somu.id))
 
     assert by_division == {"jinji_tax", "jinji_sys", "shokuin_head_sys"}
     assert by_section == {"jinji_tax", "jinji_sys"}
     assert by_department == ALL
-    assert (
-        keys(file, grants_as_of(user=file.auditor, date=ON, organization_id=world.joho.id)) == set()
-    )
+    assert keys(file, grants_as_of(user=file.auditor, date=ON, organization_id=world.joho.id)) == set()
 
 
 @pytest.mark.clause("A2.6")
@@ -225,9 +213,7 @@ def test_filter_by_organization_follows_assignments_on_the_date(file, world):
 
 @pytest.mark.clause("A2.6")
 def test_filter_by_person(file, world):
-    found = keys(
-        file, grants_as_of(user=file.auditor, date=ON, person_id=world.people["kazei_clerk"].id)
-    )
+    found = keys(file, grants_as_of(user=file.auditor, date=ON, person_id=world.people["kazei_clerk"].id))
 
     assert found == {"kazei_tax", "kazei_juki", "kazei_sys"}
 
@@ -243,9 +229,7 @@ def test_person_with_concurrent_assignments_is_counted_once_per_grant(file, worl
         is_primary=False,
     )
 
-    rows = management_file(
-        user=file.auditor, flt=FileFilter(as_of=ON, organization_id=world.somu.id)
-    )
+    rows = management_file(user=file.auditor, flt=FileFilter(as_of=ON, organization_id=world.somu.id))
 
     assert len(rows) == len(ALL)
     row = next(r for r in rows if r.grant == file.grants["kazei_tax"])
@@ -271,16 +255,12 @@ def test_security_officer_sees_only_the_grants_of_their_own_organizations_people
 def test_officer_filtering_by_another_organization_gets_nothing(file, world):
     officer = world.users["shiminzei_head"]
 
-    assert (
-        keys(file, grants_as_of(user=officer, date=ON, organization_id=world.shokuin.id)) == set()
-    )
+    assert keys(file, grants_as_of(user=officer, date=ON, organization_id=world.shokuin.id)) == set()
 
 
 @pytest.mark.clause("A3.1")
 @pytest.mark.clause("A4")
-def test_system_administrator_sees_every_grant_on_their_system_and_their_own_units_grants(
-    file, world
-):
+def test_system_administrator_sees_every_grant_on_their_system_and_their_own_units_grants(file, world):
     admin = world.users["shokuin_head"]  # administers 人事給与システム; officer of 職員課
 
     assert keys(file, grants_as_of(user=admin, date=ON)) == {
@@ -346,9 +326,7 @@ def test_officer_looking_at_a_past_date_sees_who_was_theirs_then_and_who_is_thei
 
 
 @pytest.mark.clause("A2.6")
-def test_management_file_table_prints_units_and_inclusive_last_days_in_the_japanese_era(
-    file, world
-):
+def test_management_file_table_prints_units_and_inclusive_last_days_in_the_japanese_era(file, world):
     rows = management_file(
         user=file.auditor, flt=FileFilter(as_of=ON, person_id=world.people["shiminzei_head"].id)
     )

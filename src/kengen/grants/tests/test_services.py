@@ -53,9 +53,7 @@ def admin(world):
     return world.users["shokuin_head"]
 
 
-def account_for(
-    person, system, *, actor=None, kind=AccountKind.PERSONAL, valid_from=START, **kwargs
-):
+def account_for(person, system, *, actor=None, kind=AccountKind.PERSONAL, valid_from=START, **kwargs):
     return account_create(
         actor=actor,
         system=system,
@@ -67,9 +65,7 @@ def account_for(
     )
 
 
-def grant(
-    account, permission, *, actor=None, basis=GrantBasis.APPLICATION, valid_from=START, **kwargs
-):
+def grant(account, permission, *, actor=None, basis=GrantBasis.APPLICATION, valid_from=START, **kwargs):
     return grant_create(
         actor=actor,
         account=account,
@@ -146,9 +142,7 @@ def test_grant_for_a_person_without_an_appointment_is_refused(world, system, adm
         given_name_kana="ハナコ",
         staff_number="N000009",
     )
-    assignment_start(
-        actor=None, person=person, organization=world.jinji, post=world.clerk, valid_from=START
-    )
+    assignment_start(actor=None, person=person, organization=world.jinji, post=world.clerk, valid_from=START)
     account = account_for(person, system, actor=admin)
 
     with nothing_written(Grant, AuditEvent), pytest.raises(RuleViolation) as exc:
@@ -160,9 +154,7 @@ def test_grant_for_a_person_without_an_appointment_is_refused(world, system, adm
 
 
 @pytest.mark.clause("A7")
-def test_retirement_date_caps_grants_of_regular_staff_and_nothing_starts_after_it(
-    world, system, admin
-):
+def test_retirement_date_caps_grants_of_regular_staff_and_nothing_starts_after_it(world, system, admin):
     person = world.people["jinji_clerk"]
     appointment_end(
         actor=None,
@@ -184,10 +176,7 @@ def test_retirement_date_caps_grants_of_regular_staff_and_nothing_starts_after_i
         )
 
     assert open_ended.value.clause == after_retirement.value.clause == "A7"
-    assert (
-        grant(account, inquiry(system), actor=admin, valid_to=APPOINTMENT_END).valid_to
-        == APPOINTMENT_END
-    )
+    assert grant(account, inquiry(system), actor=admin, valid_to=APPOINTMENT_END).valid_to == APPOINTMENT_END
 
 
 # --- A10: purpose of use ----------------------------------------------------------------------
@@ -218,9 +207,7 @@ def test_other_purpose_without_approval_is_refused(world, system, admin):
 
 
 @pytest.mark.clause("A10")
-def test_other_purpose_approved_by_someone_who_is_not_the_persons_officer_is_refused(
-    world, system, admin
-):
+def test_other_purpose_approved_by_someone_who_is_not_the_persons_officer_is_refused(world, system, admin):
     account = account_for(world.people["jinji_clerk"], system, actor=admin)
 
     with nothing_written(Grant, AuditEvent), pytest.raises(RuleViolation) as exc:
@@ -230,9 +217,7 @@ def test_other_purpose_approved_by_someone_who_is_not_the_persons_officer_is_ref
             actor=admin,
             purpose=Purpose.OTHER,
             purpose_note="統計資料の作成",
-            purpose_approved_by=world.people[
-                "shiminzei_head"
-            ],  # an officer, but of another division
+            purpose_approved_by=world.people["shiminzei_head"],  # an officer, but of another division
             purpose_approved_on=START,
         )
 
@@ -272,22 +257,16 @@ def test_approval_counts_only_from_whoever_was_officer_on_the_approval_date(worl
         on=D,
         reason=AssignmentEndReason.TRANSFER,
     )
-    assignment_start(
-        actor=None, person=old_head, organization=world.kazei, post=world.clerk, valid_from=D
-    )
+    assignment_start(actor=None, person=old_head, organization=world.kazei, post=world.clerk, valid_from=D)
     new_head = staff(world.shokuin, post_=world.head, valid_from=D)
     account = account_for(world.people["jinji_clerk"], system)
     other = {"purpose": Purpose.OTHER, "purpose_note": "統計資料の作成"}
 
     with pytest.raises(RuleViolation) as exc:
-        grant(
-            account, inquiry(system), purpose_approved_by=old_head, purpose_approved_on=D, **other
-        )
+        grant(account, inquiry(system), purpose_approved_by=old_head, purpose_approved_on=D, **other)
     assert exc.value.clause == "A10"
 
-    created = grant(
-        account, inquiry(system), purpose_approved_by=new_head, purpose_approved_on=D, **other
-    )
+    created = grant(account, inquiry(system), purpose_approved_by=new_head, purpose_approved_on=D, **other)
     assert created.purpose_approved_by == new_head
 
 
@@ -401,13 +380,8 @@ def test_overlapping_duplicate_grant_is_a_conflict(world, system, admin):
     with nothing_written(Grant, AuditEvent), pytest.raises(Conflict):
         grant(account, inquiry(system), actor=admin, valid_from=D - dt.timedelta(days=1))
 
-    assert (
-        grant(account, inquiry(system), actor=admin, valid_from=D).valid_from == D
-    )  # adjacent is fine
-    assert (
-        grant(account, system.permissions.get(code="update"), actor=admin).permission.code
-        == "update"
-    )
+    assert grant(account, inquiry(system), actor=admin, valid_from=D).valid_from == D  # adjacent is fine
+    assert grant(account, system.permissions.get(code="update"), actor=admin).permission.code == "update"
 
 
 def test_user_id_already_in_use_on_the_system_is_a_conflict(world, system, admin):
@@ -512,23 +486,17 @@ def test_direct_grant_to_staff_of_a_table_2_organization_is_accepted(world, core
 def test_direct_grant_to_staff_outside_table_2_is_refused(world, core):
     core_sys, tax = core
     core_admin = world.users["joho_head"]
-    account = account_for(
-        world.people["jinji_clerk"], core_sys, actor=core_admin
-    )  # 職員課 not listed
+    account = account_for(world.people["jinji_clerk"], core_sys, actor=core_admin)  # 職員課 not listed
 
     with nothing_written(Grant, AuditEvent), pytest.raises(RuleViolation) as exc:
         grant(account, inquiry(tax), actor=core_admin, basis=GrantBasis.DIRECT)
 
     assert exc.value.clause == "A5.5"
-    assert grant(
-        account, inquiry(tax), actor=core_admin, basis=GrantBasis.APPLICATION
-    )  # Form 1 still works
+    assert grant(account, inquiry(tax), actor=core_admin, basis=GrantBasis.APPLICATION)  # Form 1 still works
 
 
 @pytest.mark.clause("A5.5")
-@pytest.mark.parametrize(
-    "employment_type", [EmploymentType.FY_FULL_TIME, EmploymentType.FY_PART_TIME]
-)
+@pytest.mark.parametrize("employment_type", [EmploymentType.FY_FULL_TIME, EmploymentType.FY_PART_TIME])
 def test_direct_grant_to_a_fiscal_year_appointee_is_refused_even_in_a_listed_unit(
     world, core, employment_type
 ):
@@ -598,9 +566,7 @@ def test_grant_end_sets_the_end_and_keeps_the_row(world, system, admin):
     account = account_for(world.people["jinji_clerk"], system, actor=admin)
     created = grant(account, inquiry(system), actor=admin)
 
-    ended = grant_end(
-        actor=admin, grant=created, on=D, reason=EndReason.TRANSFER, note="市民税課へ異動"
-    )
+    ended = grant_end(actor=admin, grant=created, on=D, reason=EndReason.TRANSFER, note="市民税課へ異動")
 
     ended.refresh_from_db()
     assert ended.valid_from == START and ended.valid_to == D
@@ -619,9 +585,7 @@ def test_ending_a_grant_twice_is_a_conflict(world, system, admin):
     grant_end(actor=admin, grant=created, on=D, reason=EndReason.CANCELLED)
 
     with nothing_written(AuditEvent), pytest.raises(Conflict):
-        grant_end(
-            actor=admin, grant=created, on=D + dt.timedelta(days=10), reason=EndReason.CANCELLED
-        )
+        grant_end(actor=admin, grant=created, on=D + dt.timedelta(days=10), reason=EndReason.CANCELLED)
 
     created.refresh_from_db()
     assert created.valid_to == D and created.end_reason == EndReason.CANCELLED
@@ -646,9 +610,7 @@ def test_grant_end_by_someone_who_does_not_administer_the_system_is_denied(world
     created = grant(account, inquiry(system), actor=admin)
 
     with nothing_written(AuditEvent), pytest.raises(PermissionDenied) as exc:
-        grant_end(
-            actor=world.users["shiminzei_head"], grant=created, on=D, reason=EndReason.CANCELLED
-        )
+        grant_end(actor=world.users["shiminzei_head"], grant=created, on=D, reason=EndReason.CANCELLED)
 
     assert exc.value.clause == "A3.1"
     created.refresh_from_db()

@@ -62,9 +62,7 @@ def test_officer_sees_no_row_of_another_organization(file_world, client):
 
 def test_file_filters_by_unit_system_and_staff_number(file_world, client):
     login(client, file_world.users["joho_head"])
-    body = client.get(
-        reverse("grants:file"), {"organization": file_world.shokuin.pk}
-    ).content.decode()
+    body = client.get(reverse("grants:file"), {"organization": file_world.shokuin.pk}).content.decode()
     assert "JINJI001" in body and "KAZEI001" not in body
     body = client.get(reverse("grants:file"), {"system": file_world.hr.pk}).content.decode()
     assert "JINJI001" in body and "KAZEI001" in body

@@ -24,15 +24,27 @@ JST = dt.timezone(dt.timedelta(hours=9))
 def _grant(world, person, valid_to=None):
     core, tax = world.core() if not hasattr(world, "_core") else world._core
     world._core = (core, tax)
-    account = account_create(actor=None, system=core, user_id=f"u{person.pk}", person=person, valid_from=START)
-    return grant_create(actor=None, account=account, permission=tax.permissions.get(code="inquiry"),
-                        valid_from=START, valid_to=valid_to, basis=GrantBasis.INITIAL_LOAD)
+    account = account_create(
+        actor=None, system=core, user_id=f"u{person.pk}", person=person, valid_from=START
+    )
+    return grant_create(
+        actor=None,
+        account=account,
+        permission=tax.permissions.get(code="inquiry"),
+        valid_from=START,
+        valid_to=valid_to,
+        basis=GrantBasis.INITIAL_LOAD,
+    )
 
 
 @pytest.mark.clause("A7")
 def test_grant_ending_with_the_appointment_is_closed_with_the_a7_reason(world):
-    fy = staff(world.jinji, employment_type=EmploymentType.FY_FULL_TIME, valid_from=START,
-               appointment_to=dt.date(2025, 4, 1))
+    fy = staff(
+        world.jinji,
+        employment_type=EmploymentType.FY_FULL_TIME,
+        valid_from=START,
+        appointment_to=dt.date(2025, 4, 1),
+    )
     g = _grant(world, fy, valid_to=dt.date(2025, 4, 1))
     with time_machine.travel(dt.datetime(2025, 3, 31, 23, 0, tzinfo=JST), tick=False):
         assert run_due().expired == 0
@@ -41,15 +53,24 @@ def test_grant_ending_with_the_appointment_is_closed_with_the_a7_reason(world):
     g.refresh_from_db()
     assert g.end_reason == EndReason.APPOINTMENT_ENDED
     assert g.ended_at is not None
-    assert AuditEvent.objects.filter(action="grant.ended", target_id=str(g.pk), actor_label="kengen run-due").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="grant.ended", target_id=str(g.pk), actor_label="kengen run-due"
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.clause("A7")
 def test_retirement_recorded_later_caps_an_open_ended_grant(world):
     person = world.people["jinji_clerk"]
     g = _grant(world, person)
-    appointment_end(actor=None, appointment=person.appointments.get(), on=dt.date(2025, 4, 1),
-                    reason=AppointmentEndReason.RETIRED)
+    appointment_end(
+        actor=None,
+        appointment=person.appointments.get(),
+        on=dt.date(2025, 4, 1),
+        reason=AppointmentEndReason.RETIRED,
+    )
     with time_machine.travel(dt.datetime(2025, 4, 2, 9, 0, tzinfo=JST), tick=False):
         summary = run_due()
     assert summary.capped == 1
@@ -79,7 +100,9 @@ def test_pending_enrolment_is_reminded_weekly_to_person_and_officer(world):
     with time_machine.travel(dt.datetime(2024, 5, 9, 9, 0, tzinfo=JST), tick=False):
         assert run_due().reminders == 1
         assert run_due().reminders == 0  # not again within the week
-    reminders = Notification.objects.filter(clause="A6.4", created_at__gte=dt.datetime(2024, 5, 9, tzinfo=JST))
+    reminders = Notification.objects.filter(
+        clause="A6.4", created_at__gte=dt.datetime(2024, 5, 9, tzinfo=JST)
+    )
     recipients = {n.recipient_id for n in reminders}
     assert recipients == {person.pk, world.people["shokuin_head"].pk}
 
@@ -101,7 +124,9 @@ def test_two_hosts_running_run_due_at_once_close_each_grant_exactly_once(world):
 
     from django.db import connection
 
-    grants = [_grant(world, world.people[k], valid_to=dt.date(2024, 6, 1)) for k in ("jinji_clerk", "kazei_clerk")]
+    grants = [
+        _grant(world, world.people[k], valid_to=dt.date(2024, 6, 1)) for k in ("jinji_clerk", "kazei_clerk")
+    ]
     barrier = threading.Barrier(2)
     summaries = []
 

@@ -51,8 +51,12 @@ def test_notification_is_stored_and_emailed_through_a_real_smtp_server_after_com
     officer.email = "sato@example.lg.jp"
     officer.save()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        (n,) = notification_send(recipients=[officer], clause="A5.4", subject="申請2026-00001を登録しました",
-                                 body="個人住民税：照会を登録しました。")
+        (n,) = notification_send(
+            recipients=[officer],
+            clause="A5.4",
+            subject="申請2026-00001を登録しました",
+            body="個人住民税：照会を登録しました。",
+        )
     assert smtp.messages == []  # nothing leaves before the transaction commits
     for callback in callbacks:
         callback()

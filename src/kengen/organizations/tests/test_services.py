@@ -49,9 +49,7 @@ def merge_jinji_into_jinji_kyuyo(world):
         on=D,
         ending=[world.jinji],
         creating=[
-            OrganizationSpec(
-                code="JINJIKYUYO", name="人事給与係", kind="section", parent=world.shokuin
-            )
+            OrganizationSpec(code="JINJIKYUYO", name="人事給与係", kind="section", parent=world.shokuin)
         ],
         moves={"JINJI": "JINJIKYUYO"},
     )
@@ -179,9 +177,7 @@ def test_reorganization_is_audited(world):
         on=D,
         ending=[world.jinji],
         creating=[
-            OrganizationSpec(
-                code="JINJIKYUYO", name="人事給与係", kind="section", parent=world.shokuin
-            )
+            OrganizationSpec(code="JINJIKYUYO", name="人事給与係", kind="section", parent=world.shokuin)
         ],
         moves={"JINJI": "JINJIKYUYO"},
     )
@@ -199,9 +195,7 @@ def test_reorganization_is_audited(world):
         action=AuditAction.ORGANIZATION_ENDED, target_id=str(world.jinji.pk)
     ).exists()
     assert AuditEvent.objects.filter(action=AuditAction.ASSIGNMENT_ENDED, actor=actor).count() == 1
-    assert (
-        AuditEvent.objects.filter(action=AuditAction.ASSIGNMENT_STARTED, actor=actor).count() == 1
-    )
+    assert AuditEvent.objects.filter(action=AuditAction.ASSIGNMENT_STARTED, actor=actor).count() == 1
 
 
 @pytest.mark.clause("AS")
@@ -209,9 +203,7 @@ def test_reorganization_is_audited(world):
 def test_management_file_follows_the_tree_of_the_date_it_is_read_for(world):
     core, tax = world.core()
     clerk = world.people["jinji_clerk"]
-    account = account_create(
-        actor=None, system=core, user_id="K0001", person=clerk, valid_from=START
-    )
+    account = account_create(actor=None, system=core, user_id="K0001", person=clerk, valid_from=START)
     grant = grant_create(
         actor=None,
         account=account,
@@ -226,9 +218,7 @@ def test_management_file_follows_the_tree_of_the_date_it_is_read_for(world):
     def file(as_of, unit):
         return [
             r.grant
-            for r in management_file(
-                user=auditor, flt=FileFilter(as_of=as_of, organization_id=unit.id)
-            )
+            for r in management_file(user=auditor, flt=FileFilter(as_of=as_of, organization_id=unit.id))
         ]
 
     assert file(BEFORE_D, world.jinji) == [grant]
@@ -250,9 +240,7 @@ def test_reorganization_refuses_to_leave_people_without_a_move_and_changes_nothi
             on=D,
             ending=[world.jinji],
             creating=[
-                OrganizationSpec(
-                    code="JINJIKYUYO", name="人事給与係", kind="section", parent=world.shokuin
-                )
+                OrganizationSpec(code="JINJIKYUYO", name="人事給与係", kind="section", parent=world.shokuin)
             ],
             moves={},
         )
@@ -322,9 +310,7 @@ def test_a_successor_may_reuse_the_code_of_the_unit_it_replaces(world):
         actor=None,
         on=D,
         ending=[world.jinji],
-        creating=[
-            OrganizationSpec(code="JINJI", name="人事厚生係", kind="section", parent=world.shokuin)
-        ],
+        creating=[OrganizationSpec(code="JINJI", name="人事厚生係", kind="section", parent=world.shokuin)],
         moves={"JINJI": "JINJI"},
     )
 
@@ -341,9 +327,7 @@ def test_reorganization_refuses_a_new_code_that_clashes_with_a_unit_in_force(wor
             on=D,
             ending=[world.jinji],
             creating=[
-                OrganizationSpec(
-                    code="KAZEI", name="人事給与係", kind="section", parent=world.shokuin
-                )
+                OrganizationSpec(code="KAZEI", name="人事給与係", kind="section", parent=world.shokuin)
             ],
             moves={"JINJI": "KAZEI"},
         )
@@ -426,9 +410,7 @@ def test_a_unit_cannot_start_under_a_parent_not_in_force(world):
 @pytest.mark.clause("AS")
 def test_a_unit_cannot_start_under_a_parent_that_has_ended_even_from_an_old_copy(world):
     kosei = org("KOSEI", "厚生係", "section", world.shokuin)
-    organization_end(
-        actor=None, organization=kosei, on=D
-    )  # ``kosei`` in hand still says open-ended
+    organization_end(actor=None, organization=kosei, on=D)  # ``kosei`` in hand still says open-ended
 
     with nothing_written(Organization, AuditEvent), pytest.raises(RuleViolation) as exc:
         org("KOSEI-HAN", "厚生班", "section", kosei, valid_from=D)
@@ -496,9 +478,7 @@ def test_reorganization_leaves_no_system_without_an_administrator(world):
                     parent=world.somu,
                     is_security_unit=True,
                 ),
-                OrganizationSpec(
-                    code="JINJIKA-JINJI", name="人事係", kind="section", parent="JINJIKA"
-                ),
+                OrganizationSpec(code="JINJIKA-JINJI", name="人事係", kind="section", parent="JINJIKA"),
             ],
             moves={"SHOKUIN": "JINJIKA", "JINJI": "JINJIKA-JINJI"},
         )

@@ -127,9 +127,7 @@ def test_fixed_term_appointment_without_an_end_is_refused(db, employment_type):
     person = new_person()
 
     with nothing_written(Appointment, AuditEvent), pytest.raises(RuleViolation) as exc:
-        appointment_start(
-            actor=None, person=person, employment_type=employment_type, valid_from=START
-        )
+        appointment_start(actor=None, person=person, employment_type=employment_type, valid_from=START)
 
     assert exc.value.clause == "A7"
     assert exc.value.field == "valid_to"
@@ -167,10 +165,7 @@ def test_overlapping_appointments_are_a_conflict(db):
         actor=None, person=person, employment_type=EmploymentType.REGULAR, valid_from=D
     )
     assert person.appointment_on(D) == follow_on
-    assert (
-        person.appointment_on(D - dt.timedelta(days=1)).employment_type
-        == EmploymentType.FY_PART_TIME
-    )
+    assert person.appointment_on(D - dt.timedelta(days=1)).employment_type == EmploymentType.FY_PART_TIME
 
 
 def test_appointment_must_end_after_it_starts(db):
@@ -197,9 +192,7 @@ def test_ending_an_appointment_ends_the_assignments_on_the_same_day(world):
     )
 
     assert person.appointment_on(D) is None
-    assert (
-        person.appointment_on(D - dt.timedelta(days=1)).end_reason == AppointmentEndReason.RETIRED
-    )
+    assert person.appointment_on(D - dt.timedelta(days=1)).end_reason == AppointmentEndReason.RETIRED
     ended = Assignment.objects.get(person=person)
     assert (ended.valid_to, ended.end_reason) == (D, AssignmentEndReason.APPOINTMENT_ENDED)
     assert not person.assignments_on(D).exists()
@@ -214,29 +207,21 @@ def test_assignment_to_a_unit_not_yet_in_force_is_refused(world):
     person = staff(world.jinji)
 
     with nothing_written(Assignment, AuditEvent), pytest.raises(RuleViolation) as exc:
-        assignment_start(
-            actor=None, person=person, organization=later, post=world.clerk, valid_from=START
-        )
+        assignment_start(actor=None, person=person, organization=later, post=world.clerk, valid_from=START)
 
     assert exc.value.clause == "AS"
     assert exc.value.field == "organization"
-    assert assignment_start(
-        actor=None, person=person, organization=later, post=world.clerk, valid_from=D
-    )
+    assert assignment_start(actor=None, person=person, organization=later, post=world.clerk, valid_from=D)
 
 
 @pytest.mark.clause("AS")
 def test_assignment_to_a_unit_that_has_ended_is_refused_even_from_an_old_copy(world):
     kosei = org("KOSEI", "厚生係", "section", world.shokuin)
-    organization_end(
-        actor=None, organization=kosei, on=D
-    )  # ``kosei`` in hand still says open-ended
+    organization_end(actor=None, organization=kosei, on=D)  # ``kosei`` in hand still says open-ended
     person = staff(world.jinji)
 
     with nothing_written(Assignment, AuditEvent), pytest.raises(RuleViolation) as exc:
-        assignment_start(
-            actor=None, person=person, organization=kosei, post=world.clerk, valid_from=D
-        )
+        assignment_start(actor=None, person=person, organization=kosei, post=world.clerk, valid_from=D)
 
     assert exc.value.clause == "AS"
 

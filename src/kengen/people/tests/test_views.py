@@ -75,23 +75,15 @@ def test_security_officer_of_another_organization_gets_404_and_it_is_audited(wor
     response = client.get(reverse("people:detail", args=[other.pk]))
     assert response.status_code == 404
     assert "伊藤" not in response.content.decode()
-    denied = AuditEvent.objects.filter(
-        action=AuditAction.ACCESS_DENIED, target_id=str(other.pk)
-    ).get()
+    denied = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, target_id=str(other.pk)).get()
     assert denied.actor == officer
     assert denied.action == "auth.access_denied"
 
 
 def test_staff_member_sees_themself_only(world, client):
     login(client, world.users["kazei_clerk"])
-    assert (
-        client.get(reverse("people:detail", args=[world.people["kazei_clerk"].pk])).status_code
-        == 200
-    )
-    assert (
-        client.get(reverse("people:detail", args=[world.people["jinji_clerk"].pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("people:detail", args=[world.people["kazei_clerk"].pk])).status_code == 200
+    assert client.get(reverse("people:detail", args=[world.people["jinji_clerk"].pk])).status_code == 404
 
 
 def test_search_form_shows_the_date_it_uses(world, client):

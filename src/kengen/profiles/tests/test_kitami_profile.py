@@ -117,9 +117,7 @@ def _person_in(code: str, *, fiscal_year: bool) -> Person:
     org = Organization.objects.get(code=code)
     types = EmploymentType.fiscal_year() if fiscal_year else {EmploymentType.REGULAR}
     person = (
-        Person.objects.filter(
-            assignments__organization=org, appointments__employment_type__in=types
-        )
+        Person.objects.filter(assignments__organization=org, appointments__employment_type__in=types)
         .order_by("staff_number")
         .first()
     )
@@ -149,9 +147,7 @@ def test_every_table2_line_renders_exactly_as_the_regulation_prints_it(kitami_lo
     assert [render_entry(e, tree) for e in entries] == TABLE2
     assert [e.listed_as for e in entries] == TABLE2
     assert {e.source for e in entries} == {"令和6年3月8日内規第50号"}
-    assert not table2_as_of(
-        EFFECTIVE - dt.timedelta(days=1)
-    ).exists()  # in force from 令和6年4月1日
+    assert not table2_as_of(EFFECTIVE - dt.timedelta(days=1)).exists()  # in force from 令和6年4月1日
 
 
 #: (unit code, fiscal-year appointee?, eligible for a direct grant?) - what the qualifiers mean.
@@ -211,10 +207,7 @@ def test_the_it_division_owns_the_central_systems_and_its_head_administers_them(
     assert scope.central_roles == {Role.CORE_ADMIN, Role.TWO_FACTOR_ADMIN, Role.INTERMEDIATE_ADMIN}
     assert scope.officer_unit_ids == {it_division.id}
     jinji = System.objects.get(code="JINJI")
-    assert (
-        jinji.id
-        in scope_for(User.objects.get(username="shokuin-kacho"), on=TODAY).administered_system_ids
-    )
+    assert jinji.id in scope_for(User.objects.get(username="shokuin-kacho"), on=TODAY).administered_system_ids
 
 
 @pytest.mark.clause("A4")
@@ -242,9 +235,7 @@ def test_fiscal_year_appointees_serve_this_fiscal_year_and_their_grants_end_with
     grants = Grant.objects.filter(account__person__appointments__in=appointments)
     assert grants.exists()
     assert set(grants.values_list("valid_to", flat=True)) == {dt.date(2027, 4, 1)}
-    regular = Grant.objects.filter(
-        account__person__appointments__employment_type=EmploymentType.REGULAR
-    )
+    regular = Grant.objects.filter(account__person__appointments__employment_type=EmploymentType.REGULAR)
     assert set(regular.values_list("valid_to", flat=True)) == {None}
     assert set(Grant.objects.values_list("basis", flat=True)) == {"initial_load", "maintenance"}
 

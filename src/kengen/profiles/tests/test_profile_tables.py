@@ -32,11 +32,7 @@ def test_tables_only_load_has_no_people_accounts_or_sign_ins():
     assert summary.people == summary.accounts == summary.users == 0
     assert summary.table2_entries == EligibilityEntry.objects.count() == len(kitami.TABLE2)
     assert summary.posts == Post.objects.count() == len(kitami.POSTS)
-    assert (
-        summary.systems
-        == System.objects.count()
-        == 1 + len(kitami.BUSINESS_SYSTEMS) + len(kitami.SYSTEMS)
-    )
+    assert summary.systems == System.objects.count() == 1 + len(kitami.BUSINESS_SYSTEMS) + len(kitami.SYSTEMS)
     assert not Person.objects.exists() and not User.objects.exists()
     assert set(Organization.objects.values_list("valid_from", flat=True)) == {kitami.EFFECTIVE}
     assert Organization.objects.get(kind="city").name == "北見市"
@@ -76,9 +72,7 @@ def test_an_unknown_profile_is_refused():
 
 
 def test_post_create_records_an_audit_event_and_refuses_a_duplicate_code():
-    post = post_create(
-        actor=None, code="kacho", name="課長", kana="カチョウ", is_head=True, rank=30
-    )
+    post = post_create(actor=None, code="kacho", name="課長", kana="カチョウ", is_head=True, rank=30)
     event = AuditEvent.objects.get(action=AuditAction.POST_CREATED)
     assert event.target_id == str(post.pk)
     assert event.new["is_head"] is True

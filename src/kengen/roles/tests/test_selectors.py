@@ -98,17 +98,13 @@ def test_former_head_transferred_to_another_post_no_longer_holds_the_units_roles
         on=D,
         reason=AssignmentEndReason.TRANSFER,
     )
-    assignment_start(
-        actor=None, person=old_head, organization=world.kazei, post=world.clerk, valid_from=D
-    )
+    assignment_start(actor=None, person=old_head, organization=world.kazei, post=world.clerk, valid_from=D)
     successor = staff(world.shokuin, post_=world.head, valid_from=D, family="後任")
 
     assert list(administrators_of(system, D)) == [successor]
     assert list(security_officers_for(world.jinji.id, D)) == [successor]
     assert list(administrators_of(system, BEFORE_D)) == [old_head]
-    assert (
-        system.id not in scope_for(fresh(world.users["shokuin_head"]), on=D).administered_system_ids
-    )
+    assert system.id not in scope_for(fresh(world.users["shokuin_head"]), on=D).administered_system_ids
 
 
 @pytest.mark.clause("A3.1")
@@ -161,10 +157,7 @@ def test_system_not_yet_in_service_gives_no_role_before_it_starts(world):
         valid_from=D,
     )
 
-    assert (
-        later.id
-        not in scope_for(fresh(world.users["shokuin_head"]), on=BEFORE_D).administered_system_ids
-    )
+    assert later.id not in scope_for(fresh(world.users["shokuin_head"]), on=BEFORE_D).administered_system_ids
     assert later.id in scope_for(fresh(world.users["shokuin_head"]), on=D).administered_system_ids
 
 
@@ -244,10 +237,7 @@ def test_officer_asking_for_another_units_person_gets_not_found_and_the_attempt_
     event = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).latest("seq")
     assert event.actor == officer and event.target_id == str(outsider.pk)
     assert outsider.family_name not in event.target_label  # the log does not leak what was hidden
-    assert (
-        get_visible(Person, officer, pk=world.people["jinji_clerk"].pk)
-        == world.people["jinji_clerk"]
-    )
+    assert get_visible(Person, officer, pk=world.people["jinji_clerk"].pk) == world.people["jinji_clerk"]
 
 
 @pytest.mark.clause("A4")
@@ -261,9 +251,7 @@ def test_officer_cannot_change_another_units_person(world):
 
 
 def test_clerk_sees_only_themselves(world):
-    assert list(Person.objects.restrict(world.users["jinji_clerk"])) == [
-        world.people["jinji_clerk"]
-    ]
+    assert list(Person.objects.restrict(world.users["jinji_clerk"])) == [world.people["jinji_clerk"]]
 
 
 def test_auditor_sees_everyone_but_changes_nothing(world):
@@ -298,9 +286,7 @@ def test_officer_looking_at_a_past_date_also_sees_who_was_in_their_units_then(wo
         on=D,
         reason=AssignmentEndReason.TRANSFER,
     )
-    assignment_start(
-        actor=None, person=clerk, organization=world.jinji, post=world.clerk, valid_from=D
-    )
+    assignment_start(actor=None, person=clerk, organization=world.jinji, post=world.clerk, valid_from=D)
     old_officer = world.users["shiminzei_head"]
 
     assert clerk not in Person.objects.restrict(old_officer)  # not theirs today

@@ -40,9 +40,7 @@ def test_configurator_designates_an_auditor_and_it_is_audited(configurator):
         actor=configurator, user=auditor, role="auditor", valid_from=START, reason="監査委員事務局"
     )
 
-    event = AuditEvent.objects.get(
-        action=AuditAction.ROLE_DESIGNATED, target_id=str(designation.pk)
-    )
+    event = AuditEvent.objects.get(action=AuditAction.ROLE_DESIGNATED, target_id=str(designation.pk))
     assert event.actor == configurator
     assert event.new["role"] == "auditor" and event.new["reason"] == "監査委員事務局"
 
@@ -68,10 +66,6 @@ def test_overlapping_designation_of_the_same_role_is_a_conflict(configurator):
     role_designate(actor=configurator, user=user, role="auditor", valid_from=START, valid_to=D)
 
     with nothing_written(DesignatedRole, AuditEvent), pytest.raises(Conflict):
-        role_designate(
-            actor=configurator, user=user, role="auditor", valid_from=D - dt.timedelta(days=1)
-        )
+        role_designate(actor=configurator, user=user, role="auditor", valid_from=D - dt.timedelta(days=1))
 
-    assert (
-        role_designate(actor=configurator, user=user, role="auditor", valid_from=D).valid_from == D
-    )
+    assert role_designate(actor=configurator, user=user, role="auditor", valid_from=D).valid_from == D

@@ -108,9 +108,7 @@ def test_registration_and_its_permissions_are_audited(world):
         world, "IND", SystemKind.INDIVIDUAL, permissions=[("inquiry", "照会"), ("update", "更新")]
     )
 
-    assert AuditEvent.objects.filter(
-        action=AuditAction.SYSTEM_CREATED, target_id=str(system.pk)
-    ).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.SYSTEM_CREATED, target_id=str(system.pk)).exists()
     assert AuditEvent.objects.filter(action=AuditAction.SYSTEM_PERMISSION_CREATED).count() == 2
     assert list(system.permissions.values_list("code", "sort_order")) == [
         ("inquiry", 0),

@@ -27,9 +27,7 @@ def table(headers: list[str], rows: list[list[list[str]]]) -> str:
     for row in rows:
         height = max(1, *(len(cell) for cell in row))
         for n in range(height):
-            line = sep.join(
-                pad(cell[n] if n < len(cell) else "", sizes[i]) for i, cell in enumerate(row)
-            )
+            line = sep.join(pad(cell[n] if n < len(cell) else "", sizes[i]) for i, cell in enumerate(row))
             out.append(line.rstrip())
     return "\n".join(out)
 

@@ -30,9 +30,7 @@ def require_migrated(database: str = DEFAULT_DB_ALIAS) -> None:
 
 
 class Command(BaseCommand):
-    help = (
-        "Load the demo profile (regulation tables and synthetic staff) and print the demo sign-ins."
-    )
+    help = "Load the demo profile (regulation tables and synthetic staff) and print the demo sign-ins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -66,9 +64,7 @@ class Command(BaseCommand):
                 % {"name": name, "when": when, "seq": event.seq}
             )
             if not (event.new or {}).get("demo_staff"):
-                self.stdout.write(
-                    _("It was loaded without demo staff, so there are no demo sign-ins.")
-                )
+                self.stdout.write(_("It was loaded without demo staff, so there are no demo sign-ins."))
                 return
         else:
             started = time.monotonic()
@@ -91,8 +87,7 @@ class Command(BaseCommand):
             )
         self.stdout.write("")
         self.stdout.write(
-            _("Demo sign-ins (password for all: %(password)s):")
-            % {"password": profile.demo_password}
+            _("Demo sign-ins (password for all: %(password)s):") % {"password": profile.demo_password}
         )
         self.stdout.write(sign_ins_table(profile, on=today))
         if options["serve"]:

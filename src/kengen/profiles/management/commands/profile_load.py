@@ -63,7 +63,6 @@ class Command(BaseCommand):
                 _("%(people)s staff, %(accounts)s user IDs, %(grants)s grants.") % summary.as_dict()
             )
             self.stdout.write(
-                _("Demo sign-ins (password for all: %(password)s):")
-                % {"password": profile.demo_password}
+                _("Demo sign-ins (password for all: %(password)s):") % {"password": profile.demo_password}
             )
             self.stdout.write(sign_ins_table(profile, on=today))

@@ -90,7 +90,7 @@ class EffectiveDated(models.Model):
         help_text=_("The first day on which this no longer holds; empty while open-ended."),
     )
 
-    objects = EffectiveQuerySet.as_manager()
+    # Each concrete model declares ``objects = <its EffectiveQuerySet subclass>.as_manager()``.
 
     class Meta:
         abstract = True

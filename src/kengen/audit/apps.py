@@ -7,4 +7,8 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
-        from kengen.audit import signals  # noqa: F401  (login success/failure events)
+        from django.db.backends.signals import connection_created
+
+        from kengen.audit import guard, signals  # noqa: F401  (login success/failure events)
+
+        connection_created.connect(guard.register, dispatch_uid="kengen-audit-guard")

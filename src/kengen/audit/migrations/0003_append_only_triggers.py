@@ -7,10 +7,14 @@ no longer matches the chain head).
 
 from django.db import migrations
 
+# On SQLite the guard is a function Kengen registers on its own connections (kengen.audit.guard);
+# any other client (the sqlite3 shell) does not have it, so the trigger fails there too.
 SQLITE = [
     """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent
+       WHEN kengen_audit_guard() = 1
        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
     """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent
+       WHEN kengen_audit_guard() = 1
        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
 ]
 SQLITE_REVERSE = ["DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete"]

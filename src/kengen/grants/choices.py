@@ -22,6 +22,7 @@ class GrantBasis(models.TextChoices):
     APPLICATION = "application", _("Application (Form 1)")
     DIRECT = "direct", _("Direct grant by administrator (A5.5)")
     MAINTENANCE = "maintenance", _("Maintenance staff registration (A5.9)")
+    VIEWING = "viewing", _("Viewing ID of a section (A11)")
     CORRECTION = "correction", _("Correction after validity check (A5.11)")
     INITIAL_LOAD = "initial_load", _("Initial load of the existing file")
 

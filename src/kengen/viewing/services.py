@@ -88,7 +88,7 @@ def viewing_id_create(
             permission=perm,
             valid_from=valid_from,
             valid_to=valid_to,
-            basis=GrantBasis.APPLICATION,
+            basis=GrantBasis.VIEWING,
             basis_reference=(reference.strip() or "A11.4")[:100],
         )
     cred = _lock_credential(account)

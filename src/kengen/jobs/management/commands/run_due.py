@@ -17,6 +17,4 @@ class Command(BaseCommand):
         if not s.ran:
             self.stdout.write("another run-due is in progress; nothing done")
             return
-        self.stdout.write(
-            f"expired={s.expired} capped={s.capped} reminders={s.reminders} emails_retried={s.emails_retried}"
-        )
+        self.stdout.write(" ".join(f"{key}={value}" for key, value in s.as_dict().items()))

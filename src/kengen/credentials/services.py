@@ -381,7 +381,9 @@ def credential_policy_set(*, actor, system: System, **values) -> CredentialPolic
 
 @sensitive_variables("value", "token")
 @transaction.atomic
-def temporary_password_issue(*, actor, account: Account, now: dt.datetime | None = None) -> IssuedTemporary:
+def temporary_password_issue(
+    *, actor, account: Account, now: dt.datetime | None = None, form2: PasswordApplication | None = None
+) -> IssuedTemporary:
     """Register a temporary password for a user ID (A8.2) — generated, never chosen.
 
     System users (core package and intermediate server, A8.2): the security officer of the
@@ -389,6 +391,9 @@ def temporary_password_issue(*, actor, account: Account, now: dt.datetime | None
     never sees it. Maintenance staff (any administrator, A8.8): the value is returned once for the
     administrator to hand over. Either way it must be changed at first use (A8.4) and expires
     unused after the policy's days, locking the user ID until a new one is issued.
+
+    ``form2``: a completed Form 2 registration for a system whose passwords Kengen holds (A8.1): the
+    individual system's administrator then issues the first password the same way.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -404,7 +409,11 @@ def temporary_password_issue(*, actor, account: Account, now: dt.datetime | None
             clause="A11.4",
             field="account",
         )
-    if account.kind == AccountKind.PERSONAL and system.kind not in TEMPORARY_PASSWORD_SYSTEMS:
+    if (
+        account.kind == AccountKind.PERSONAL
+        and system.kind not in TEMPORARY_PASSWORD_SYSTEMS
+        and form2 is None
+    ):
         raise RuleViolation(
             _(
                 "Temporary passwords are registered by the administrators of COKAS-R/ADⅡ and the "
@@ -1168,7 +1177,7 @@ def password_application_create(
         raise RuleViolation(_("Form 2 is for system users' own user IDs."), clause="A8.1", field="account")
     if kind not in PasswordApplicationKind.values:
         raise RuleViolation(_("Choose registration or change."), clause="A8.1", field="kind")
-    if policy_for(account.system).holds_verifier:
+    if policy_for(account.system).holds_verifier and kind != PasswordApplicationKind.REGISTER:
         raise RuleViolation(
             _(
                 "Kengen holds the passwords of %(system)s: change yours on the “My passwords” page; a first "
@@ -1323,14 +1332,19 @@ def password_application_complete(*, actor, application: PasswordApplication) ->
     app = _lock_application(application, actor, "decide")
     _expect(app, PasswordApplicationStatus.SUBMITTED)
     now = timezone.now()
-    password_event_record(
-        actor=actor,
-        account=app.account,
-        event=RecordedEvent.CHANGED,
-        occurred_at=now,
-        reference=app.number,
-        note=app.get_kind_display(),
-    )
+    if policy_for(app.account.system).holds_verifier:
+        # Kengen holds the verifier: the first password is a temporary one, revealed once to the
+        # security officer and changed at first use (A8.1 with A8.3/A8.4).
+        temporary_password_issue(actor=actor, account=app.account, now=now, form2=app)
+    else:
+        password_event_record(
+            actor=actor,
+            account=app.account,
+            event=RecordedEvent.CHANGED,
+            occurred_at=now,
+            reference=app.number,
+            note=app.get_kind_display(),
+        )
     app.status = PasswordApplicationStatus.COMPLETED
     app.decided_at = now
     app.decided_by = actor.person

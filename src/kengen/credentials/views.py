@@ -62,6 +62,7 @@ from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
+from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
 
 STATUS_BADGES = {
@@ -415,8 +416,8 @@ def _form2_accounts(user) -> list[tuple[int, str]]:
         .order_by("person__family_name_kana", "system__sort_order")
     )
     for a in accounts:
-        if policy_for(a.system).holds_verifier:
-            continue
+        if policy_for(a.system).holds_verifier and a.system.kind != SystemKind.INDIVIDUAL:
+            continue  # Kengen-held individual systems: a Form 2 registration gives the first password
         fiscal = requires_officer(a.person, today)
         if (a.person_id == user.person_id) == fiscal:  # self for regular staff, officer for appointees
             continue

@@ -106,11 +106,32 @@ def test_another_organizations_officer_gets_not_found(hr):
 
 
 @pytest.mark.clause("A8.1")
-def test_form2_is_for_systems_that_hold_their_own_passwords(hr):
+def test_form2_changes_are_for_systems_that_hold_their_own_passwords(hr):
     hold_in_kengen(hr, hr.hr)
     with pytest.raises(RuleViolation) as exc:
         password_application_create(actor=hr.users["jinji_clerk"], account=hr.account)
     assert exc.value.clause == "A8.1" and "My passwords" in exc.value.message
+
+
+@pytest.mark.clause("A8.1")
+@pytest.mark.clause("A8.3")
+def test_form2_registration_on_a_kengen_held_system_issues_a_first_temporary_password(hr):
+    """An individual system whose passwords Kengen holds: its administrator completes a Form 2
+    registration by issuing a temporary password, revealed once to the security officer."""
+    from kengen.credentials.choices import PasswordApplicationKind
+    from kengen.credentials.models import RevealLink
+
+    hold_in_kengen(hr, hr.hr)
+    app = password_application_create(
+        actor=hr.users["jinji_clerk"], account=hr.account, kind=PasswordApplicationKind.REGISTER
+    )
+    password_application_submit(actor=hr.users["jinji_clerk"], application=app)
+    password_application_complete(actor=hr.users["joho_head"], application=app)
+    cred = Credential.objects.get(account=hr.account)
+    assert cred.is_temporary and cred.temporary_expires_at is not None
+    link = RevealLink.objects.get(credential=cred)
+    assert link.recipient == hr.people["shokuin_head"]
+    assert Notification.objects.filter(recipient=hr.people["shokuin_head"], clause="A8.3").exists()
 
 
 def test_rejection_needs_a_reason_and_states_are_enforced(hr):

@@ -155,6 +155,30 @@ def _refuse_orphaned_systems(ended: Sequence[Organization], on: dt.date) -> None
             )
 
 
+def _refuse_stale_table2(ended: Sequence[Organization], on: dt.date) -> None:
+    """A5.5/AS: a 別表第2 line naming a unit that ends would silently change meaning (a 「限る」
+    line would cover nobody, a 「除く」 line would cover the excluded unit's successor). The table
+    is amended first: end the line on the same date, reorganize, then add the successor's line."""
+    from django.db.models import Q
+
+    from kengen.eligibility.models import EligibilityEntry
+
+    ids = [o.id for o in ended]
+    stale = EligibilityEntry.objects.overlapping(on, None).filter(
+        Q(organization_id__in=ids) | Q(units__in=ids)
+    )
+    if stale.exists():
+        lines = "、".join(sorted({e.listed_as for e in stale}))
+        raise RuleViolation(
+            _(
+                "Table 2 still names units that end on %(date)s: %(lines)s. End those lines on that date first, "
+                "then add the successors' lines after the reorganization."
+            )
+            % {"date": on.isoformat(), "lines": lines},
+            clause="AS",
+        )
+
+
 @transaction.atomic
 def organization_end(
     *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
@@ -165,6 +189,7 @@ def organization_end(
     _refuse_if_still_used([org], on, {})
     from kengen.systems.models import System
 
+    _refuse_stale_table2([org], on)
     if System.objects.overlapping(on, None).filter(owner=org).exists():
         raise RuleViolation(
             _("%(unit)s owns systems; reorganize it into a successor instead of abolishing it.")
@@ -239,6 +264,7 @@ def organization_reorganize(
         target_by_old[old.id] = target
     _refuse_if_still_used(ended, on, target_by_old)
     _refuse_orphaned_systems(ended, on)
+    _refuse_stale_table2(ended, on)
     moved = 0
     from kengen.people.models import Assignment
 

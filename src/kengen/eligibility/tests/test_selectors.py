@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from kengen.core.exceptions import RuleViolation
 from kengen.core.testing import START, org, staff
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.selectors import (
@@ -249,7 +250,25 @@ def test_concurrent_assignment_in_a_covered_unit_makes_the_person_eligible(world
 @pytest.mark.clause("A5.5")
 @pytest.mark.clause("AS")
 def test_entry_for_a_reorganized_unit_does_not_cover_its_successor_until_a_new_entry_is_made(world):
-    entry(world.shiminzei)
+    """Table 2 is amended around a reorganization: the old line ends on the day, the successor's
+    line is added after it (a reorganization is refused while a line still names an ending unit)."""
+    old_line = entry(world.shiminzei)
+    spec = dict(
+        actor=None,
+        on=D,
+        ending=[world.shiminzei, world.kazei],
+        creating=[
+            OrganizationSpec(
+                code="ZEIMU", name="税務課", kind="division", parent=world.somu, is_security_unit=True
+            ),
+            OrganizationSpec(code="ZEIMU-KAZEI", name="課税係", kind="section", parent="ZEIMU"),
+        ],
+        moves={"SHIMINZEI": "ZEIMU", "KAZEI": "ZEIMU-KAZEI"},
+    )
+    with pytest.raises(RuleViolation) as exc:
+        organization_reorganize(**spec)
+    assert exc.value.clause == "AS" and old_line.listed_as in exc.value.message
+    eligibility_entry_end(actor=None, entry=old_line, on=D)
     organization_reorganize(
         actor=None,
         on=D,

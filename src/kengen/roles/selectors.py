@@ -92,6 +92,27 @@ def headed_org_ids(person_id: int, date: dt.date) -> set[int]:
     )
 
 
+def _predecessor_ids(org_ids: set[int]) -> set[int]:
+    from kengen.organizations.models import Organization
+
+    found: set[int] = set()
+    frontier = set(org_ids)
+    links = Organization.predecessors.through
+    while frontier:
+        previous = (
+            set(
+                links.objects.filter(from_organization_id__in=frontier).values_list(
+                    "to_organization_id", flat=True
+                )
+            )
+            - found
+            - org_ids
+        )
+        found |= previous
+        frontier = previous
+    return found
+
+
 def _owner_of(system: System, date: dt.date):
     """``system.owner_on(date)`` without a query while the owner (fetched with the system) exists."""
     if system.owner.is_active_on(date):
@@ -130,6 +151,9 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                         )
                     )
             scope.officer_org_ids = tree.descendant_ids(scope.officer_unit_ids)
+            # A4 across reorganizations: the units their units succeeded, so the officer can read
+            # the file as of a past date for the people who were in the predecessor units then.
+            scope.officer_org_ids |= _predecessor_ids(scope.officer_org_ids)
             roots = System.objects.as_of(date).filter(parent__isnull=True).select_related("owner")
             for system in (r for r in roots if (o := _owner_of(r, date)) is not None and o.id in heads):
                 scope.administered_system_ids.add(system.id)

@@ -291,3 +291,37 @@ def test_officer_looking_at_a_past_date_also_sees_who_was_in_their_units_then(wo
 
     assert clerk not in Person.objects.restrict(old_officer)  # not theirs today
     assert clerk in Person.objects.restrict(old_officer, on=BEFORE_D)  # theirs on that date
+
+
+@pytest.mark.clause("A4")
+@pytest.mark.clause("AS")
+def test_officer_of_a_successor_unit_reaches_the_predecessor_units_past_members(world):
+    """After 職員課 becomes 人事課, its officer still reads who was in 職員課 on a past date."""
+    import datetime as dt
+
+    from kengen.organizations.services import OrganizationSpec, organization_reorganize
+    from kengen.people.models import Person
+    from kengen.people.services import assignment_end
+
+    on = dt.date(2025, 4, 1)
+    left = world.people["jinji_clerk"]
+    assignment_end(actor=None, assignment=left.assignments.get(), on=dt.date(2025, 1, 1), reason="transfer")
+    organization_reorganize(
+        actor=None,
+        on=on,
+        ending=[world.shokuin, world.jinji],
+        creating=[
+            OrganizationSpec(
+                code="JINJIKA", name="人事課", kind="division", parent=world.somu, is_security_unit=True
+            ),
+            OrganizationSpec(code="JINJIKA-1", name="人事係", kind="section", parent="JINJIKA"),
+        ],
+        moves={"SHOKUIN": "JINJIKA", "JINJI": "JINJIKA-1"},
+    )
+    officer = world.users["shokuin_head"]
+    officer.__dict__.pop("_kengen_scope_cache", None)
+    scope = scope_for(officer, on=on)
+    assert world.shokuin.id in scope.officer_org_ids and world.jinji.id in scope.officer_org_ids
+    visible = Person.objects.restrict(officer, on=dt.date(2024, 10, 1))
+    assert left in visible
+    assert world.people["kazei_clerk"] not in visible

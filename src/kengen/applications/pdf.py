@@ -331,8 +331,8 @@ def _grid(extra: list[tuple] | None = None) -> TableStyle:
     )
 
 
-def _header_block(data: Form1) -> Table:
-    """Form label top left; application date and number top right."""
+def header_block(data: Form1 | Any, form_label: str = FORM_LABEL) -> Table:
+    """Form label top left; application date and number top right (Form 1 and Form 2 alike)."""
     number = data.number + data.status_note
     right = Table(
         [[_p("申請日", LABEL), _p(data.date)], [_p("申請番号", LABEL), _p(number)]],
@@ -340,7 +340,7 @@ def _header_block(data: Form1) -> Table:
         style=_grid([("BACKGROUND", (0, 0), (0, -1), SHADE)]),
     )
     return Table(
-        [[_p(FORM_LABEL, SMALL), right]],
+        [[_p(form_label, SMALL), right]],
         colWidths=[114 * mm, 66 * mm],
         style=TableStyle(
             [
@@ -518,7 +518,7 @@ def _regulation_name() -> str:
 def _story(data: Form1) -> list:
     sentence = f"{_regulation_name()}{data.article}の規定により、次のとおり申請します。"
     return [
-        _header_block(data),
+        header_block(data),
         Spacer(0, 5 * mm),
         _addressee_block(data),
         Spacer(0, 3 * mm),

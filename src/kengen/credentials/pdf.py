@@ -47,6 +47,7 @@ from kengen.applications.pdf import (
     _style,
     _t,
     _unit_name,
+    header_block,
     register_fonts,
 )
 from kengen.applications.services import ROUTE_OF_KIND
@@ -250,7 +251,7 @@ def _story(data: Form2) -> list:
         article = "第8条第1項"
     sentence = f"{_regulation_name()}{article}の規定により、次のとおり申請します。"
     return [
-        _header_block(data),
+        header_block(data, FORM_LABEL),
         Spacer(0, 5 * mm),
         _addressee_block(data),
         Spacer(0, 3 * mm),
@@ -289,24 +290,3 @@ def render_form2(application: PasswordApplication | None) -> bytes:
     )
     doc.build(_story(data), canvasmaker=partial(_FormCanvas, admin_box=admin_box))
     return buffer.getvalue()
-
-
-def _header_block(data: Form2) -> Table:
-    """Form label top left; application date and number top right (as on Form 1)."""
-    number = data.number + data.status_note
-    right = Table(
-        [[_p("申請日", LABEL), _p(data.date)], [_p("申請番号", LABEL), _p(number)]],
-        colWidths=[18 * mm, 48 * mm],
-        style=_grid([("BACKGROUND", (0, 0), (0, -1), SHADE)]),
-    )
-    return Table(
-        [[_p(FORM_LABEL, SMALL), right]],
-        colWidths=[114 * mm, 66 * mm],
-        style=TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        ),
-    )

@@ -41,7 +41,7 @@ from kengen.roles.selectors import administrators_of, scope_for, security_office
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 
-ROUTE_OF_KIND = {
+ROUTE_OF_KIND: dict[str, Route] = {
     SystemKind.CORE: Route.CORE,
     SystemKind.CORE_BUSINESS: Route.CORE,
     SystemKind.INTERMEDIATE: Route.INTERMEDIATE,
@@ -241,6 +241,7 @@ def application_create(
     )
     for spec in lines:
         _validate_line(app, spec, account_system)
+        assert spec.valid_from is not None  # _validate_line refused a line without one
         line = ApplicationLine.objects.create(
             application=app,
             person=spec.person,

@@ -140,13 +140,15 @@ def application_detail(request, pk: int):
     can_change = Application.objects.restrict(request.user, "change").filter(pk=app.pk).exists()
     can_decide = Application.objects.restrict(request.user, "decide").filter(pk=app.pk).exists()
     today = timezone.localdate()
+    needs_network_registration = []
     needs_user_id = []
     for line in lines:
-        line.needs_network_registration = (
+        if (
             line.action == LineAction.REGISTER
             and requires_network_registration(line.person, line.valid_from)
             and not line.person.network_registrations.exists()
-        )
+        ):
+            needs_network_registration.append(line)
         if (
             can_decide
             and line.action == LineAction.REGISTER
@@ -164,6 +166,7 @@ def application_detail(request, pk: int):
             "lines": lines,
             "can_change": can_change,
             "can_decide": can_decide,
+            "needs_network_registration": needs_network_registration,
             "needs_user_id": needs_user_id,
             "reject_form": RejectForm(),
             "unit_name": tree.full_name(app.organization_id)

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 FORM_LABEL = "別記様式2（第8条関係）"
 TITLE = "システム使用者のパスワード申請書"
 NO_PASSWORD_NOTE = "※パスワードは、この申請書に記載しないでください（第8条第5項）。"  # noqa: S105 (a notice)
-STATUS_NOTES = {
+STATUS_NOTES: dict[str, str] = {
     PasswordApplicationStatus.DRAFT: "（未提出）",
     PasswordApplicationStatus.WITHDRAWN: "（取下げ）",
 }
@@ -96,7 +96,7 @@ class Form2:
     decided_by: str = ""
 
 
-EMPLOYMENT_LABELS = {
+EMPLOYMENT_LABELS: dict[str, str] = {
     EmploymentType.REGULAR: "正職員",
     EmploymentType.FY_FULL_TIME: "会計年度任用職員（フルタイム）",
     EmploymentType.FY_PART_TIME: "会計年度任用職員（パートタイム）",

@@ -103,7 +103,7 @@ def context_for(account: Account) -> Context:
     """What a password for ``account`` must not contain (A8.6)."""
     words = [account.user_id, *system_words(account.system), *municipality_words()]
     words += _name_words(account.person)
-    if account.holder_organization_id:
+    if account.holder_organization is not None:
         words.append(account.holder_organization.name)
     return Context.of(words)
 

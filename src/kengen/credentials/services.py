@@ -72,7 +72,8 @@ from kengen.systems.models import System
 API_KEY_PREFIX = "kgs_"
 #: A8.2: the administrators who may register temporary passwords for system users.
 TEMPORARY_PASSWORD_SYSTEMS = (SystemKind.CORE, SystemKind.INTERMEDIATE)
-DEFAULT_RATE_LIMITS = {"account": (10, 60), "address": (60, 60)}  # (attempts, seconds)
+#: (attempts, seconds) per user ID and per source address.
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {"account": (10, 60), "address": (60, 60)}
 
 
 class Throttled(DomainError):
@@ -240,7 +241,7 @@ def _lock(
         CredentialEventKind.LOCKED,
         actor=actor,
         now=now,
-        note=LockReason(reason).label,
+        note=str(LockReason(reason).label),
         actor_label=actor_label,
     )
     audit_record(
@@ -439,6 +440,7 @@ def temporary_password_issue(
     officer = None
     token = ""
     if account.kind == AccountKind.PERSONAL:
+        assert account.person is not None  # personal IDs have a holder (account_holder_matches_kind)
         officer = _officer_of(account.person, today)
         if officer is None:
             raise RuleViolation(
@@ -455,6 +457,7 @@ def temporary_password_issue(
     else:
         value = _generate_for(cred, policy)
     _set_password(cred, policy, value, now=now, temporary=True)
+    assert cred.temporary_expires_at is not None  # set by _set_password(temporary=True)
     link = None
     if officer is not None:
         RevealLink.objects.filter(credential=cred, used_at__isnull=True, expires_at__gt=now).update(
@@ -490,6 +493,7 @@ def temporary_password_issue(
     )
     if officer is not None:
         person = account.person
+        assert person is not None  # an officer is only found for personal IDs
         notification_send(
             recipients=[officer],
             clause="A8.3",
@@ -670,7 +674,13 @@ def _record_failure(
 def _expire_temporary_if_due(
     cred: Credential, *, now: dt.datetime, actor=None, actor_label: str | None = None
 ) -> bool:
-    if cred.is_temporary and cred.locked_at is None and cred.temporary_expires_at <= now:
+    # A temporary password always has its expiry (credential_temporary_has_expiry).
+    if (
+        cred.is_temporary
+        and cred.locked_at is None
+        and cred.temporary_expires_at is not None
+        and cred.temporary_expires_at <= now
+    ):
         _event(
             cred.account, CredentialEventKind.TEMPORARY_EXPIRED, actor=actor, now=now, actor_label=actor_label
         )
@@ -751,6 +761,7 @@ def password_change(
             )
     if refusal is not None:
         raise refusal  # the failure above is committed; the refusal changes nothing else
+    assert cred is not None  # no credential is refused above
     with transaction.atomic():
         cred = Credential.objects.select_for_update().select_related("account").get(pk=cred.pk)
         check_strength(
@@ -929,7 +940,10 @@ def _throttle_hit(key: str, limit: int, window: int, now: dt.datetime) -> int | 
 def verify_throttle(*, system: System, user_id: str, ip_address: str | None, now: dt.datetime) -> None:
     """Rate limits per user ID and per source address, shared by every process (database rows).
     Raises ``Throttled`` (HTTP 429 with Retry-After) once either is exceeded."""
-    limits = {**DEFAULT_RATE_LIMITS, **getattr(settings, "KENGEN_VERIFY_RATE_LIMITS", {})}
+    limits: dict[str, tuple[int, int]] = {
+        **DEFAULT_RATE_LIMITS,
+        **getattr(settings, "KENGEN_VERIFY_RATE_LIMITS", {}),
+    }
     # Only a digest of what was typed as the user ID is kept: people type passwords there too.
     typed = token_digest(f"{system.pk}:{user_id.strip().casefold()}")
     waits = [_throttle_hit(f"account:{typed}", *limits["account"], now)]
@@ -983,7 +997,7 @@ def password_verify(
     with transaction.atomic():
         account = _verifying_account(root, user_id, today)
         cred = Credential.objects.select_for_update().filter(account=account).first() if account else None
-        if cred is None or (not cred.verifier and cred.locked_at is None):
+        if account is None or cred is None or (not cred.verifier and cred.locked_at is None):
             verify_password(password, "")  # the same work as a real check
             if account is None:  # never log what was typed as a user ID: it may be a password
                 audit_record(
@@ -1054,16 +1068,16 @@ def password_change_via_system(
             now=now,
         )
     except Conflict:
-        cred = Credential.objects.filter(account=account).first()
-        if cred is not None and cred.locked_at is not None:
+        held = Credential.objects.filter(account=account).first()
+        if held is not None and held.locked_at is not None:
             return VerifyOutcome(VerifyResult.LOCKED, account=account)
         if not account.is_active_on(timezone.localdate(now)):
             return VerifyOutcome(VerifyResult.EXPIRED, account=account)
         return VerifyOutcome(VerifyResult.WRONG, account=account)
     except RuleViolation as exc:
         if exc.field == "current_password":
-            cred = Credential.objects.filter(account=account).first()
-            locked = cred is not None and cred.locked_at is not None
+            held = Credential.objects.filter(account=account).first()
+            locked = held is not None and held.locked_at is not None
             return VerifyOutcome(VerifyResult.LOCKED if locked else VerifyResult.WRONG, account=account)
         raise
     return VerifyOutcome(
@@ -1166,11 +1180,10 @@ def password_application_create(
     today = today or timezone.localdate()
     account = Account.objects.select_related("system", "person").get(pk=account.pk)
     person = account.person
-    is_officer = (
-        person is not None
-        and Person.objects.restrict(actor, "change", on=today).filter(pk=person.pk).exists()
-    )
-    is_self = person is not None and getattr(actor, "person_id", None) == person.pk
+    if person is None:  # a viewing ID: nobody's own
+        raise NotFound(_("Not found."))
+    is_officer = Person.objects.restrict(actor, "change", on=today).filter(pk=person.pk).exists()
+    is_self = getattr(actor, "person_id", None) == person.pk
     if not (is_self or is_officer):
         raise NotFound(_("Not found."))
     if account.kind != AccountKind.PERSONAL:
@@ -1413,7 +1426,9 @@ def _notify_due(cred: Credential, policy: CredentialPolicy, subject: str, body: 
         recipients = [account.person]
         link = reverse("credentials:mine") if policy.holds_verifier else reverse("credentials:form2_new")
         if not policy.holds_verifier and requires_officer(account.person, today):
-            recipients.append(_officer_of(account.person, today))  # A8.1: the officer applies for them
+            officer = _officer_of(account.person, today)
+            if officer is not None:  # A8.1: the officer applies for them
+                recipients.append(officer)
     elif account.kind == AccountKind.MAINTENANCE:
         recipients = list(administrators_of(account.system, today))
         link = reverse("credentials:account", args=[account.pk])

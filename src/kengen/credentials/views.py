@@ -188,6 +188,7 @@ def account_action(request, pk: int, action: str):
                 ),
                 back=back.url,
             )
+        assert issued.officer is not None  # system users: no value, the officer was notified (A8.3)
         messages.success(
             request,
             _(
@@ -198,11 +199,11 @@ def account_action(request, pk: int, action: str):
         )
         return back
     if action == "maintenance":
-        issued = maintenance_password_set(actor=request.user, account=account)
+        secret = maintenance_password_set(actor=request.user, account=account)
         return _secret_page(
             request,
             title=_("Password for %(uid)s") % {"uid": account.user_id},
-            value=issued.value,
+            value=secret.value,
             lead=_(
                 "Hand this password to the maintenance staff member in person (Art. 8(8)). It is not shown "
                 "again and expires at the latest when their maintenance registration ends."
@@ -237,6 +238,7 @@ def reveal(request, token: str):
     account = link.credential.account
     if request.method == "POST":
         value = temporary_password_reveal(actor=request.user, token=token, ip_address=client_ip(request))
+        assert account.person is not None  # reveal links are made only for system users' own IDs (A8.3)
         return _secret_page(
             request,
             title=_("Temporary password for %(name)s") % {"name": account.person.full_name},
@@ -416,6 +418,7 @@ def _form2_accounts(user) -> list[tuple[int, str]]:
         .order_by("person__family_name_kana", "system__sort_order")
     )
     for a in accounts:
+        assert a.person is not None  # personal IDs have a holder (account_holder_matches_kind)
         if policy_for(a.system).holds_verifier and a.system.kind != SystemKind.INDIVIDUAL:
             continue  # Kengen-held individual systems: a Form 2 registration gives the first password
         fiscal = requires_officer(a.person, today)

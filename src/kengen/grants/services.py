@@ -76,7 +76,7 @@ def account_create(
     if system.kind == SystemKind.CORE_BUSINESS:
         raise RuleViolation(
             _("User IDs for %(system)s are registered on %(core)s.")
-            % {"system": system.name, "core": system.parent.name},
+            % {"system": system.name, "core": system.account_system.name},
             clause="A2.1",
             field="system",
         )

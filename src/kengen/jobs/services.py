@@ -123,6 +123,7 @@ def close_expired_grants(today: dt.date, now: dt.datetime) -> int:
     for gid, person_id, valid_to in Grant.objects.filter(
         ended_at__isnull=True, valid_to__lte=today
     ).values_list("id", "account__person_id", "valid_to"):
+        assert valid_to is not None  # filtered on valid_to__lte
         end = _appointment_end(person_id, valid_to) if person_id else None
         reason = EndReason.APPOINTMENT_ENDED if end == valid_to else EndReason.EXPIRED
         done += _close(gid, reason=reason, now=now)

@@ -74,7 +74,7 @@ class Scope:
         return bool(self.holdings) or self.sees_everything or self.is_configurator
 
 
-_CENTRAL_ROLE_OF_KIND = {
+_CENTRAL_ROLE_OF_KIND: dict[str, Role] = {
     SystemKind.CORE: Role.CORE_ADMIN,
     SystemKind.TWO_FACTOR: Role.TWO_FACTOR_ADMIN,
     SystemKind.INTERMEDIATE: Role.INTERMEDIATE_ADMIN,

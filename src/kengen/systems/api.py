@@ -30,7 +30,7 @@ def _out(s: System) -> SystemOut:
         code=s.code,
         name=s.name,
         kind=s.kind,
-        parent_code=s.parent.code if s.parent_id else None,
+        parent_code=s.parent.code if s.parent is not None else None,
         owner_id=s.owner_id,
         owner=s.owner.name,
         handles_specific_personal_info=s.handles_specific_personal_info,

@@ -85,7 +85,7 @@ class System(EffectiveDated):
     @property
     def account_system(self) -> System:
         """The system on which user IDs are issued: the core package for its business systems."""
-        return self.parent if self.parent_id else self
+        return self.parent if self.parent is not None else self
 
 
 class SystemPermissionQuerySet(RestrictedQuerySet):

@@ -43,7 +43,7 @@ def _out(e: BiometricEnrolment) -> EnrolmentOut:
         person_id=e.person_id,
         name=e.person.full_name,
         staff_number=e.person.staff_number,
-        application=e.application.number if e.application_id else None,
+        application=e.application.number if e.application is not None else None,
         place=e.place,
         appointment_at=e.appointment_at,
         completed_at=e.completed_at,

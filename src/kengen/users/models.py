@@ -36,7 +36,7 @@ class User(AbstractUser):
         verbose_name_plural = _("Kengen users")
 
     def __str__(self) -> str:
-        if self.person_id:
+        if self.person is not None:
             return f"{self.person.full_name} ({self.username})"
         return self.username
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -451,7 +452,7 @@ def second_factor_verify(*, user: User, code: str, ip: str | None = None) -> Ver
     works once). Wrong codes are throttled per device by django-otp (1, 2, 4 … seconds)."""
     cleaned = _digits(code)
     is_totp = cleaned.isdigit() and len(cleaned) in (6, 8)
-    device_model = TOTPDevice if is_totp else RecoveryCodeDevice
+    device_model: type[Device] = TOTPDevice if is_totp else RecoveryCodeDevice
     method = "totp" if is_totp else "recovery_code"
     outcome = VerifyOutcome()
     with transaction.atomic():

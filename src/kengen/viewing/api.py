@@ -94,7 +94,7 @@ def _out(le: ViewingLending) -> LendingOut:
         purpose=le.purpose,
         requested_at=le.requested_at,
         account_id=le.account_id,
-        user_id=le.account.user_id if le.account_id else None,
+        user_id=le.account.user_id if le.account is not None else None,
         lent_at=le.lent_at,
         lent_by_id=le.lent_by_id,
         returned_at=le.returned_at,

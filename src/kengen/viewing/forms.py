@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +31,7 @@ class ViewingRequestForm(forms.Form):
 
     def __init__(self, *args, units=(), officer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["holder_organization"].choices = units
+        cast(forms.ChoiceField, self.fields["holder_organization"]).choices = units
         if not officer:
             del self.fields["viewer_staff_number"]
 

@@ -131,4 +131,4 @@ class ViewingLending(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.viewer_name} → {self.account.user_id if self.account_id else self.holder_organization}"
+        return f"{self.viewer_name} → {self.account.user_id if self.account is not None else self.holder_organization}"

@@ -228,14 +228,16 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
         with transaction.atomic():
             lending = _locked_lending(lending, actor, "change")
             _expect(lending, LendingStatus.REQUESTED)
-            account = (
+            found = (
                 Account.objects.select_for_update(of=("self",))
                 .select_related("system", "holder_organization")
                 .filter(pk=account.pk)
                 .first()
             )
-            if account is None or account.kind != AccountKind.VIEWING:
+            if found is None or found.kind != AccountKind.VIEWING:
                 raise RuleViolation(_("Choose a viewing user ID."), clause="A11.2", field="account")
+            account = found
+            assert account.holder_organization_id is not None  # account_holder_matches_kind
             tree = OrgTree(today)
             if _security_unit(tree, account.holder_organization_id) != _security_unit(
                 tree, lending.holder_organization_id
@@ -258,13 +260,15 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
                     clause="A11.4",
                     field="account",
                 )
-            busy = ViewingLending.objects.filter(account=account, status=LendingStatus.LENT).select_related(
-                "viewer"
+            busy = (
+                ViewingLending.objects.filter(account=account, status=LendingStatus.LENT)
+                .select_related("viewer")
+                .first()
             )
-            if busy.exists():
+            if busy is not None:
                 raise Conflict(
                     _("Viewing ID %(uid)s is lent to %(name)s and has not been returned.")
-                    % {"uid": account.user_id, "name": busy.first().viewer_name},
+                    % {"uid": account.user_id, "name": busy.viewer_name},
                     clause="A11.3",
                     field="account",
                 )
@@ -340,6 +344,7 @@ def viewing_return(*, actor, lending: ViewingLending, now: dt.datetime | None = 
     now = now or timezone.now()
     lending = _locked_lending(lending, actor, "change")
     _expect(lending, LendingStatus.LENT)
+    assert lending.account_id is not None  # viewing_lent_has_id_and_time
     account = Account.objects.select_related("system").get(pk=lending.account_id)
     cred = _lock_credential(account)
     cred.verifier = hash_password(generate_password())  # never shown to anyone

@@ -134,7 +134,11 @@ def _lendable(lending: ViewingLending) -> list[tuple[int, str]]:
         .select_related("system", "holder_organization")
         .order_by("system__sort_order", "user_id")
     )
-    return [(a.pk, f"{a.system.name}：{a.user_id}（{a.holder_organization.name}）") for a in accounts]
+    choices = []
+    for a in accounts:
+        assert a.holder_organization is not None  # viewing IDs belong to a unit (account_holder_matches_kind)
+        choices.append((a.pk, f"{a.system.name}：{a.user_id}（{a.holder_organization.name}）"))
+    return choices
 
 
 @login_required

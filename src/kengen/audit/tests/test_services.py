@@ -52,7 +52,7 @@ def allow_tampering() -> None:
 
 
 def last_seq() -> int:
-    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
 def row_text(event: AuditEvent) -> str:

@@ -22,6 +22,7 @@ from kengen.applications.choices import ApplicationStatus, LineAction, Route
 from kengen.applications.models import Application, ApplicationLine, NetworkUserRegistration
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.core.dates import fiscal_year
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
@@ -80,8 +81,7 @@ def _officer_unit(actor, organization) -> None:
 
 
 def _next_number(today: dt.date) -> str:
-    fy = today.year if today.month >= 4 else today.year - 1
-    prefix = f"{fy}-"
+    prefix = f"{fiscal_year(today)}-"
     last = Application.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
     seq = int(last.split("-")[1]) + 1 if last else 1
     return f"{prefix}{seq:05d}"

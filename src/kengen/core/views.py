@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.core.dates import fiscal_year_end
 from kengen.core.exports import Table, export_response
 from kengen.core.forms import client_ip
 from kengen.core.models import active_on_q
@@ -62,11 +63,6 @@ def audited_export(
         ip_address=client_ip(request),
     )
     return export_response(table, fmt, filename, encoding=encoding)
-
-
-def fiscal_year_end(date: dt.date) -> dt.date:
-    """The exclusive end of the fiscal year (April–March) containing ``date``: 1 April next."""
-    return dt.date(date.year + 1 if date.month >= 4 else date.year, 4, 1)
 
 
 def _work_counts(user, scope) -> dict[str, int | None]:

@@ -26,6 +26,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.core.dates import fiscal_year
 from kengen.core.era import wareki, wareki_datetime
 from kengen.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
@@ -1153,8 +1154,7 @@ def system_api_key_authenticate(raw: str) -> SystemApiKey | None:
 
 
 def _next_form2_number(today: dt.date) -> str:
-    fy = today.year if today.month >= 4 else today.year - 1
-    prefix = f"P{fy}-"
+    prefix = f"P{fiscal_year(today)}-"
     last = PasswordApplication.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
     seq = int(last.split("-")[1]) + 1 if last else 1
     return f"{prefix}{seq:05d}"

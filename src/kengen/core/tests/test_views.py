@@ -53,8 +53,8 @@ def test_dashboard_counts_only_what_the_officer_may_see(world, client):
 def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
     from django.utils import timezone
 
+    from kengen.core.dates import fiscal_year_end
     from kengen.core.testing import staff
-    from kengen.core.views import fiscal_year_end
 
     today = timezone.localdate()
     fy_start = dt.date(fiscal_year_end(today).year - 1, 4, 1)

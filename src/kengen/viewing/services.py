@@ -26,7 +26,8 @@ from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleVio
 from kengen.credentials.choices import CredentialEventKind, LockReason
 from kengen.credentials.passwords import generate_password, hash_password
 from kengen.credentials.selectors import policy_for
-from kengen.credentials.services import _event, _generate_for, _lock_credential, _snapshot, password_deadline
+from kengen.credentials.services import password_deadline
+from kengen.credentials.services._common import _event, _generate_for, _lock_credential, _snapshot
 from kengen.grants.choices import AccountKind, GrantBasis
 from kengen.grants.models import Account
 from kengen.grants.services import account_create, grant_create

@@ -42,6 +42,7 @@ from kengen.credentials.services.keys import (
     system_api_key_revoke,
 )
 from kengen.credentials.services.policy import credential_policy_set
+from kengen.credentials.services.rotation import credential_create_locked, credential_rotate
 from kengen.credentials.services.temporary import (
     IssuedSecret,
     IssuedTemporary,
@@ -68,7 +69,9 @@ __all__ = [
     "IssuedTemporary",
     "Throttled",
     "VerifyOutcome",
+    "credential_create_locked",
     "credential_policy_set",
+    "credential_rotate",
     "credentials_run_due",
     "expire_temporary_passwords",
     "maintenance_password_set",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kengen.applications.choices import ApplicationStatus, LineAction, Route
 from kengen.core.models import RestrictedQuerySet
 from kengen.grants.choices import Purpose
+from kengen.workflow.models import WorkflowApplication
 
 
 class ApplicationQuerySet(RestrictedQuerySet):
@@ -32,11 +33,13 @@ class ApplicationQuerySet(RestrictedQuerySet):
         return self.filter(q)
 
 
-class Application(models.Model):
+class Application(WorkflowApplication):
     """One Form 1: a security officer's application to one system's administrator to register or
     cancel operation permissions (A5.2) or terminal permissions (A6.2) for people of their unit."""
 
-    number = models.CharField(_("application number"), max_length=20, unique=True)
+    number_prefix = ""
+    decided_status = ApplicationStatus.REGISTERED
+
     organization = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.PROTECT,
@@ -51,13 +54,6 @@ class Application(models.Model):
         help_text=_("The system (for the core package: COKAS-R/ADⅡ) whose administrator receives it."),
     )
     route = models.CharField(_("addressed to"), max_length=20, choices=Route.choices)
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=ApplicationStatus.choices,
-        default=ApplicationStatus.DRAFT,
-        db_index=True,
-    )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.DUTIES)
     purpose_note = models.CharField(_("purpose details"), max_length=300, blank=True)
     purpose_approved_by = models.ForeignKey(
@@ -69,7 +65,6 @@ class Application(models.Model):
         verbose_name=_("purpose approved by"),
     )
     purpose_approved_on = models.DateField(_("purpose approved on"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
     applicant = models.ForeignKey(
         "people.Person",
         on_delete=models.PROTECT,
@@ -78,33 +73,14 @@ class Application(models.Model):
         related_name="applications_made",
         verbose_name=_("applicant (security officer)"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "people.Person",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="applications_decided",
-        verbose_name=_("registered / rejected by"),
-    )
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(WorkflowApplication.Meta):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(status=ApplicationStatus.REJECTED) | ~Q(rejection_reason=""),
-                name="application_rejection_has_reason",
-            ),
+            *WorkflowApplication.Meta.constraints,
             models.CheckConstraint(
                 condition=~Q(purpose=Purpose.OTHER)
                 | Q(purpose_approved_by__isnull=False, purpose_approved_on__isnull=False),

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
-from kengen.audit.services import audit_record
-from kengen.core.dates import fiscal_year
 from kengen.core.era import wareki
-from kengen.core.exceptions import Conflict, NotFound, RuleViolation
+from kengen.core.exceptions import NotFound, RuleViolation
 from kengen.credentials.choices import (
     ApplicantKind,
     PasswordApplicationKind,
-    PasswordApplicationStatus,
     RecordedEvent,
 )
 from kengen.credentials.models import PasswordApplication
@@ -28,16 +24,18 @@ from kengen.credentials.services.change import password_event_record
 from kengen.credentials.services.temporary import temporary_password_issue
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
-from kengen.notifications.services import notification_send
 from kengen.people.models import Person
-from kengen.roles.selectors import administrators_of
-
-
-def _next_form2_number(today: dt.date) -> str:
-    prefix = f"P{fiscal_year(today)}-"
-    last = PasswordApplication.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
-    seq = int(last.split("-")[1]) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
+from kengen.workflow.services import (
+    AuditActions,
+    Notice,
+    Workflow,
+    workflow_audit,
+    workflow_decide,
+    workflow_number,
+    workflow_reject,
+    workflow_submit,
+    workflow_withdraw,
+)
 
 
 def requires_officer(person: Person, on: dt.date) -> bool:
@@ -111,7 +109,7 @@ def password_application_create(
             _("%(name)s belongs to no unit today.") % {"name": person.full_name}, clause="A8.1"
         )
     app = PasswordApplication.objects.create(
-        number=_next_form2_number(today),
+        number=workflow_number(PasswordApplication, today=today),
         system=account.system,
         account=account,
         person=person,
@@ -122,11 +120,11 @@ def password_application_create(
         reason=reason.strip(),
         created_by=actor,
     )
-    audit_record(
+    workflow_audit(
+        FORM2,
+        FORM2.audit.created,
         actor=actor,
-        action=AuditAction.PASSWORD_APPLICATION_CREATED,
-        target=app,
-        application_ref=app.number,
+        application=app,
         new={
             "system": account.system.code,
             "user_id": account.user_id,
@@ -138,159 +136,99 @@ def password_application_create(
     return app
 
 
-def _lock_application(app: PasswordApplication, user, action: str) -> PasswordApplication:
-    locked = PasswordApplication.objects.restrict(user, action).select_for_update().filter(pk=app.pk).first()
-    if locked is None:
-        raise NotFound(_("Not found."))
-    return locked
+class Form2Workflow(Workflow[PasswordApplication]):
+    """Form 2 on the shared workflow: submitted by the user (or the security officer of a
+    fiscal-year appointee) to the system's administrator, who completes it — registers or changes
+    the password in the system and records that — or rejects it (A8.1)."""
 
+    model = PasswordApplication
+    audit = AuditActions(
+        created=AuditAction.PASSWORD_APPLICATION_CREATED,
+        submitted=AuditAction.PASSWORD_APPLICATION_SUBMITTED,
+        withdrawn=AuditAction.PASSWORD_APPLICATION_WITHDRAWN,
+        decided=AuditAction.PASSWORD_APPLICATION_COMPLETED,
+        rejected=AuditAction.PASSWORD_APPLICATION_REJECTED,
+    )
+    detail_url = "credentials:form2_detail"
 
-def _expect(app: PasswordApplication, *statuses: str) -> None:
-    if app.status not in statuses:
-        raise Conflict(
-            _("Application %(number)s is %(status)s; this cannot be done now.")
-            % {"number": app.number, "status": app.get_status_display()}
+    def submitted_notice(self, app: PasswordApplication) -> Notice:
+        return Notice(
+            clause="A8.1",
+            subject=_("Password application %(number)s (Form 2)") % {"number": app.number},
+            body=_(
+                "%(name)s (user ID %(uid)s) applies for a password %(kind)s on %(system)s. Register or change it "
+                "in the system, then record the completion in Kengen."
+            )
+            % {
+                "name": app.person.full_name,
+                "uid": app.account.user_id,
+                "kind": app.get_kind_display(),
+                "system": app.system.name,
+            },
+        )
+
+    def decide(self, app: PasswordApplication, *, actor, now: dt.datetime, **options: Any) -> None:
+        """The administrator records that the password was registered or changed in the system
+        (A8.1); Kengen starts the A8.7 deadline from now. Neither the form nor Kengen sees it."""
+        if policy_for(app.account.system).holds_verifier:
+            # Kengen holds the verifier: the first password is a temporary one, revealed once to the
+            # security officer and changed at first use (A8.1 with A8.3/A8.4).
+            temporary_password_issue(actor=actor, account=app.account, now=now, form2=app)
+        else:
+            password_event_record(
+                actor=actor,
+                account=app.account,
+                event=RecordedEvent.CHANGED,
+                occurred_at=now,
+                reference=app.number,
+                note=app.get_kind_display(),
+            )
+
+    def applicant_side(self, app: PasswordApplication, on: dt.date) -> list[Person]:
+        return [app.applicant, app.person]
+
+    def decided_notice(self, app: PasswordApplication, result: None, now: dt.datetime) -> Notice:
+        return Notice(
+            clause="A8.1",
+            subject=_("Password application %(number)s completed") % {"number": app.number},
+            body=_(
+                "The administrator of %(system)s completed the password %(kind)s for user ID %(uid)s on %(date)s. "
+                "The password is handed over by the system's own procedure, never in Kengen or on the form."
+            )
+            % {
+                "system": app.system.name,
+                "kind": app.get_kind_display(),
+                "uid": app.account.user_id,
+                "date": wareki(timezone.localdate(now)),
+            },
+        )
+
+    def rejected_notice(self, app: PasswordApplication) -> Notice:
+        return Notice(
+            clause="A8.1",
+            subject=_("Password application %(number)s was rejected") % {"number": app.number},
+            body=_("Reason: %(reason)s") % {"reason": app.rejection_reason},
         )
 
 
-def _notify_applicant(app: PasswordApplication, subject: str, body: str) -> None:
-    notification_send(
-        recipients=[app.applicant, app.person],
-        clause="A8.1",
-        subject=subject,
-        body=body,
-        target=app,
-        link=reverse("credentials:form2_detail", args=[app.pk]),
-    )
+FORM2 = Form2Workflow()
 
 
-@transaction.atomic
 def password_application_submit(*, actor, application: PasswordApplication) -> PasswordApplication:
-    app = _lock_application(application, actor, "change")
-    _expect(app, PasswordApplicationStatus.DRAFT)
-    app.status = PasswordApplicationStatus.SUBMITTED
-    app.submitted_at = timezone.now()
-    app.save(update_fields=["status", "submitted_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.PASSWORD_APPLICATION_SUBMITTED,
-        target=app,
-        application_ref=app.number,
-        old={"status": PasswordApplicationStatus.DRAFT},
-        new={"status": app.status},
-    )
-    notification_send(
-        recipients=administrators_of(app.system, timezone.localdate()),
-        clause="A8.1",
-        subject=_("Password application %(number)s (Form 2)") % {"number": app.number},
-        body=_(
-            "%(name)s (user ID %(uid)s) applies for a password %(kind)s on %(system)s. Register or change it in "
-            "the system, then record the completion in Kengen."
-        )
-        % {
-            "name": app.person.full_name,
-            "uid": app.account.user_id,
-            "kind": app.get_kind_display(),
-            "system": app.system.name,
-        },
-        target=app,
-        link=reverse("credentials:form2_detail", args=[app.pk]),
-    )
-    return app
+    return workflow_submit(FORM2, actor=actor, application=application)
 
 
-@transaction.atomic
 def password_application_withdraw(*, actor, application: PasswordApplication) -> PasswordApplication:
-    app = _lock_application(application, actor, "change")
-    _expect(app, PasswordApplicationStatus.DRAFT, PasswordApplicationStatus.SUBMITTED)
-    old = app.status
-    app.status = PasswordApplicationStatus.WITHDRAWN
-    app.decided_at = timezone.now()
-    app.save(update_fields=["status", "decided_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.PASSWORD_APPLICATION_WITHDRAWN,
-        target=app,
-        application_ref=app.number,
-        old={"status": old},
-        new={"status": app.status},
-    )
-    return app
+    return workflow_withdraw(FORM2, actor=actor, application=application)
 
 
-@transaction.atomic
 def password_application_complete(*, actor, application: PasswordApplication) -> PasswordApplication:
     """The administrator records that the password was registered or changed in the system (A8.1);
     Kengen starts the A8.7 deadline from now. Neither the form nor Kengen sees the password."""
-    app = _lock_application(application, actor, "decide")
-    _expect(app, PasswordApplicationStatus.SUBMITTED)
-    now = timezone.now()
-    if policy_for(app.account.system).holds_verifier:
-        # Kengen holds the verifier: the first password is a temporary one, revealed once to the
-        # security officer and changed at first use (A8.1 with A8.3/A8.4).
-        temporary_password_issue(actor=actor, account=app.account, now=now, form2=app)
-    else:
-        password_event_record(
-            actor=actor,
-            account=app.account,
-            event=RecordedEvent.CHANGED,
-            occurred_at=now,
-            reference=app.number,
-            note=app.get_kind_display(),
-        )
-    app.status = PasswordApplicationStatus.COMPLETED
-    app.decided_at = now
-    app.decided_by = actor.person
-    app.save(update_fields=["status", "decided_at", "decided_by"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.PASSWORD_APPLICATION_COMPLETED,
-        target=app,
-        application_ref=app.number,
-        old={"status": PasswordApplicationStatus.SUBMITTED},
-        new={"status": app.status},
-    )
-    _notify_applicant(
-        app,
-        _("Password application %(number)s completed") % {"number": app.number},
-        _(
-            "The administrator of %(system)s completed the password %(kind)s for user ID %(uid)s on %(date)s. "
-            "The password is handed over by the system's own procedure, never in Kengen or on the form."
-        )
-        % {
-            "system": app.system.name,
-            "kind": app.get_kind_display(),
-            "uid": app.account.user_id,
-            "date": wareki(timezone.localdate(now)),
-        },
-    )
-    return app
+    return workflow_decide(FORM2, actor=actor, application=application).application
 
 
-@transaction.atomic
 def password_application_reject(
     *, actor, application: PasswordApplication, reason: str
 ) -> PasswordApplication:
-    app = _lock_application(application, actor, "decide")
-    _expect(app, PasswordApplicationStatus.SUBMITTED)
-    if not reason.strip():
-        raise RuleViolation(_("Say why the application is rejected."), field="reason")
-    app.status = PasswordApplicationStatus.REJECTED
-    app.rejection_reason = reason.strip()
-    app.decided_at = timezone.now()
-    app.decided_by = actor.person
-    app.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.PASSWORD_APPLICATION_REJECTED,
-        target=app,
-        application_ref=app.number,
-        old={"status": PasswordApplicationStatus.SUBMITTED},
-        new={"status": app.status, "reason": app.rejection_reason},
-    )
-    _notify_applicant(
-        app,
-        _("Password application %(number)s was rejected") % {"number": app.number},
-        _("Reason: %(reason)s") % {"reason": app.rejection_reason},
-    )
-    return app
+    return workflow_reject(FORM2, actor=actor, application=application, reason=reason)

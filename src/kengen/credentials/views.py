@@ -35,7 +35,6 @@ from kengen.credentials.forms import (
     PasswordChangeForm,
     PolicyForm,
     RecordEventForm,
-    RejectForm,
 )
 from kengen.credentials.models import CredentialEvent, PasswordApplication, SystemApiKey
 from kengen.credentials.pdf import render_form2
@@ -64,6 +63,12 @@ from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
+from kengen.workflow.views import (
+    pdf_response,
+    workflow_action,
+    workflow_detail_context,
+    workflow_list_context,
+)
 
 STATUS_BADGES = {
     CredentialStatus.NONE: "neutral",
@@ -376,29 +381,13 @@ def api_key_revoke(request, pk: int):
 
 @login_required
 def form2_list(request):
-    scope = scope_for(request.user)
     apps = PasswordApplication.objects.restrict(request.user).select_related(
         "system", "account", "person", "organization"
-    )
-    status = request.GET.get("status", "")
-    if status in PasswordApplicationStatus.values:
-        apps = apps.filter(status=status)
-    to_complete = (
-        PasswordApplication.objects.restrict(request.user, "decide")
-        .filter(status=PasswordApplicationStatus.SUBMITTED)
-        .count()
-        if scope.administered_system_ids
-        else 0
     )
     return render(
         request,
         "credentials/form2_list.html",
-        {
-            "status": status,
-            "statuses": PasswordApplicationStatus.choices,
-            "to_complete": to_complete,
-            **paginate(request, apps),
-        },
+        workflow_list_context(request, PasswordApplication, apps, PasswordApplicationStatus.choices),
     )
 
 
@@ -458,53 +447,46 @@ def form2_new(request):
 @login_required
 def form2_detail(request, pk: int):
     app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    can_change = PasswordApplication.objects.restrict(request.user, "change").filter(pk=app.pk).exists()
-    can_decide = PasswordApplication.objects.restrict(request.user, "decide").filter(pk=app.pk).exists()
-    return render(
-        request,
-        "credentials/form2_detail.html",
-        {
-            "app": app,
-            "can_change": can_change,
-            "can_decide": can_decide,
-            "reject_form": RejectForm(),
-        },
-    )
+    return render(request, "credentials/form2_detail.html", workflow_detail_context(request, app))
+
+
+def _submit(request, app: PasswordApplication) -> str:
+    password_application_submit(actor=request.user, application=app)
+    return _("Submitted to the administrator.")
+
+
+def _withdraw(request, app: PasswordApplication) -> str:
+    password_application_withdraw(actor=request.user, application=app)
+    return _("Withdrawn.")
+
+
+def _complete(request, app: PasswordApplication) -> str:
+    password_application_complete(actor=request.user, application=app)
+    return _("Recorded as completed. The applicant has been notified.")
+
+
+def _reject(request, app: PasswordApplication) -> str:
+    password_application_reject(actor=request.user, application=app, reason=request.POST.get("reason", ""))
+    return _("Rejected. The applicant has been notified.")
+
+
+FORM2_ACTIONS = {"submit": _submit, "withdraw": _withdraw, "complete": _complete, "reject": _reject}
 
 
 @login_required
 @require_POST
 def form2_action(request, pk: int, action: str):
-    app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    if action == "submit":
-        password_application_submit(actor=request.user, application=app)
-        messages.success(request, _("Submitted to the administrator."))
-    elif action == "withdraw":
-        password_application_withdraw(actor=request.user, application=app)
-        messages.success(request, _("Withdrawn."))
-    elif action == "complete":
-        password_application_complete(actor=request.user, application=app)
-        messages.success(request, _("Recorded as completed. The applicant has been notified."))
-    elif action == "reject":
-        password_application_reject(
-            actor=request.user, application=app, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, _("Rejected. The applicant has been notified."))
-    else:
-        return HttpResponse(status=404)
-    return redirect("credentials:form2_detail", app.pk)
+    return workflow_action(
+        request, PasswordApplication, pk, action, FORM2_ACTIONS, "credentials:form2_detail"
+    )
 
 
 @login_required
 def form2_pdf(request, pk: int):
     app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    response = HttpResponse(render_form2(app), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="form2-{app.number}.pdf"'
-    return response
+    return pdf_response(render_form2(app), f"form2-{app.number}.pdf")
 
 
 @login_required
 def form2_blank_pdf(request):
-    response = HttpResponse(render_form2(None), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="form2-blank.pdf"'
-    return response
+    return pdf_response(render_form2(None), "form2-blank.pdf")

@@ -1,0 +1,88 @@
+"""The pages every application form has, as helpers its own views call: the list with a status
+filter and the count waiting for the user's decision, the detail page's permissions, the action
+endpoint (submit, withdraw, decide, reject) and the PDF response.
+
+A form's views stay thin::
+
+    @login_required
+    @require_POST
+    def form2_action(request, pk, action):
+        return workflow_action(request, PasswordApplication, pk, action, FORM2_ACTIONS)
+
+Refusals raised by the services are turned into messages by ``core.middleware``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from kengen.core.access import get_visible
+from kengen.core.forms import client_ip
+from kengen.core.views import paginate
+from kengen.roles.selectors import scope_for
+from kengen.workflow.choices import WorkflowStatus
+from kengen.workflow.forms import RejectForm
+from kengen.workflow.models import WorkflowApplication
+
+#: An action: calls the form's service and returns the success message.
+Action = Callable[[HttpRequest, Any], str]
+
+
+def workflow_list_context(
+    request: HttpRequest, model: type[WorkflowApplication], queryset, statuses: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The list page: filtered by ``?status=``, paged in the database, with how many submitted
+    applications wait for the user to decide (``to_decide``)."""
+    status = request.GET.get("status", "")
+    if status in {value for value, _label in statuses}:
+        queryset = queryset.filter(status=status)
+    to_decide = (
+        model._default_manager.restrict(request.user, "decide")  # type: ignore[attr-defined]
+        .filter(status=WorkflowStatus.SUBMITTED)
+        .count()
+        if scope_for(request.user).administered_system_ids
+        else 0
+    )
+    return {"status": status, "statuses": statuses, "to_decide": to_decide, **paginate(request, queryset)}
+
+
+def workflow_detail_context(request: HttpRequest, app: WorkflowApplication) -> dict[str, Any]:
+    """What the detail page's actions need: may the user act as applicant (``can_change``) or as
+    the deciding side (``can_decide``), and the rejection form."""
+    manager = type(app)._default_manager
+    return {
+        "app": app,
+        "can_change": manager.restrict(request.user, "change").filter(pk=app.pk).exists(),  # type: ignore[attr-defined]
+        "can_decide": manager.restrict(request.user, "decide").filter(pk=app.pk).exists(),  # type: ignore[attr-defined]
+        "reject_form": RejectForm(),
+    }
+
+
+def workflow_action(
+    request: HttpRequest,
+    model: type[WorkflowApplication],
+    pk: int,
+    action: str,
+    actions: Mapping[str, Action],
+    detail_url: str,
+) -> HttpResponse:
+    """POST ``action`` on the application ``pk`` (404 outside the user's scope or for an unknown
+    action), say what was done, and go back to its page."""
+    app = get_visible(model, request.user, pk=pk, ip_address=client_ip(request))
+    handler = actions.get(action)
+    if handler is None:
+        return HttpResponse(status=404)
+    messages.success(request, handler(request, app))
+    return redirect(detail_url, app.pk)
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A form's PDF, shown in the browser."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -10,27 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from kengen.applications.choices import ApplicationStatus, LineAction, Route
 from kengen.core.models import RestrictedQuerySet
 from kengen.grants.choices import Purpose
-from kengen.workflow.models import WorkflowApplication
+from kengen.workflow.models import WorkflowApplication, WorkflowQuerySet
 
 
-class ApplicationQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
-        """Officers: their units' applications (A4). Administrators: those addressed to them
-        once submitted. Auditors: all, read-only."""
-        if action == "decide":  # register / reject: the administrator of the system
-            if not scope.administered_system_ids:
-                return self.none()
-            return self.filter(system_id__in=scope.administered_system_ids).exclude(
-                status=ApplicationStatus.DRAFT
-            )
-        if action == "change":  # edit, submit, withdraw: the applying unit's security officer
-            return self.filter(organization_id__in=scope.officer_unit_ids)
-        if scope.sees_everything:
-            return self
-        q = Q(organization_id__in=scope.officer_unit_ids)
-        if scope.administered_system_ids:
-            q |= Q(system_id__in=scope.administered_system_ids) & ~Q(status=ApplicationStatus.DRAFT)
-        return self.filter(q)
+class ApplicationQuerySet(WorkflowQuerySet):
+    def applicant_q(self, scope, action: str) -> Q:
+        """The applying unit's security officers (A4) edit, submit, withdraw and read; the
+        administrators of the system register or reject once submitted; auditors read."""
+        return Q(organization_id__in=scope.officer_unit_ids)
 
 
 class Application(WorkflowApplication):

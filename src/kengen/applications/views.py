@@ -9,17 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kengen.applications.choices import ApplicationStatus, LineAction
+from kengen.applications.choices import LineAction
 from kengen.applications.forms import ApplicationForm, NetworkRegistrationForm
 from kengen.applications.models import Application
 from kengen.applications.pdf import render_form1
 from kengen.applications.services import (
+    FORM1,
     LineSpec,
     application_create,
     application_register,
-    application_reject,
-    application_submit,
-    application_withdraw,
     network_registration_record,
     requires_network_registration,
 )
@@ -53,7 +51,7 @@ def application_list(request):
     return render(
         request,
         "applications/list.html",
-        {"systems": systems, **workflow_list_context(request, Application, apps, ApplicationStatus.choices)},
+        {"systems": systems, **workflow_list_context(request, Application, apps)},
     )
 
 
@@ -162,16 +160,6 @@ def application_detail(request, pk: int):
     )
 
 
-def _submit(request, app: Application) -> str:
-    application_submit(actor=request.user, application=app)
-    return _("Submitted to the administrator.")
-
-
-def _withdraw(request, app: Application) -> str:
-    application_withdraw(actor=request.user, application=app)
-    return _("Withdrawn.")
-
-
 def _register(request, app: Application) -> str:
     user_ids = {
         int(k.split("_")[-1]): v for k, v in request.POST.items() if k.startswith("user_id_") and v.strip()
@@ -183,18 +171,17 @@ def _register(request, app: Application) -> str:
     ) % {"n": len(result.grants), "m": len(result.ended)}
 
 
-def _reject(request, app: Application) -> str:
-    application_reject(actor=request.user, application=app, reason=request.POST.get("reason", ""))
-    return _("Rejected. The security officer has been notified.")
-
-
-ACTIONS = {"submit": _submit, "withdraw": _withdraw, "register": _register, "reject": _reject}
-
-
 @login_required
 @require_POST
 def application_action(request, pk: int, action: str):
-    return workflow_action(request, Application, pk, action, ACTIONS, "applications:detail")
+    return workflow_action(
+        request,
+        FORM1,
+        pk,
+        action,
+        decide=("register", _register),
+        rejected_message=_("Rejected. The security officer has been notified."),
+    )
 
 
 @login_required

@@ -26,7 +26,7 @@ from kengen.credentials.choices import (
     PasswordApplicationKind,
     PasswordApplicationStatus,
 )
-from kengen.workflow.models import WorkflowApplication
+from kengen.workflow.models import WorkflowApplication, WorkflowQuerySet
 
 #: Defaults for a system without a policy row; a deployment may override any of them with
 #: ``settings.KENGEN_CREDENTIAL_DEFAULTS``.
@@ -374,32 +374,22 @@ class VerifyThrottle(models.Model):
         return f"{self.key}: {self.count}"
 
 
-class PasswordApplicationQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+class PasswordApplicationQuerySet(WorkflowQuerySet):
+    def applicant_q(self, scope, action: str) -> Q:
         """The applicant (the user, or the officer of a fiscal-year appointee) edits and submits;
         the system's administrator completes or rejects once submitted; the user, the officers
         of their unit and auditors read."""
-        if action == "decide":
-            if not scope.administered_system_ids:
-                return self.none()
-            return self.filter(system_id__in=scope.administered_system_ids).exclude(
-                status=PasswordApplicationStatus.DRAFT
-            )
         if action == "change":
             q = Q(created_by_id=scope.user_id, applicant_kind=ApplicantKind.SELF)
             if scope.officer_org_ids:
                 q |= Q(applicant_kind=ApplicantKind.OFFICER, organization_id__in=scope.officer_org_ids)
-            return self.filter(q)
-        if scope.sees_everything:
-            return self
+            return q
         q = Q(created_by_id=scope.user_id)
         if scope.person_id:
             q |= Q(person_id=scope.person_id)
         if scope.officer_org_ids:
             q |= Q(organization_id__in=scope.officer_org_ids)
-        if scope.administered_system_ids:
-            q |= Q(system_id__in=scope.administered_system_ids) & ~Q(status=PasswordApplicationStatus.DRAFT)
-        return self.filter(q)
+        return q
 
 
 class PasswordApplication(WorkflowApplication):

@@ -26,7 +26,6 @@ from kengen.core.forms import client_ip
 from kengen.core.views import paginate
 from kengen.credentials.choices import (
     CredentialStatus,
-    PasswordApplicationStatus,
     RecordedEvent,
 )
 from kengen.credentials.forms import (
@@ -40,14 +39,12 @@ from kengen.credentials.models import CredentialEvent, PasswordApplication, Syst
 from kengen.credentials.pdf import render_form2
 from kengen.credentials.selectors import POLICY_FIELDS, credential_rows, own_accounts, policy_for
 from kengen.credentials.services import (
+    FORM2,
     TEMPORARY_PASSWORD_SYSTEMS,
     credential_policy_set,
     maintenance_password_set,
     password_application_complete,
     password_application_create,
-    password_application_reject,
-    password_application_submit,
-    password_application_withdraw,
     password_change,
     password_event_record,
     requires_officer,
@@ -387,7 +384,7 @@ def form2_list(request):
     return render(
         request,
         "credentials/form2_list.html",
-        workflow_list_context(request, PasswordApplication, apps, PasswordApplicationStatus.choices),
+        workflow_list_context(request, PasswordApplication, apps),
     )
 
 
@@ -450,34 +447,21 @@ def form2_detail(request, pk: int):
     return render(request, "credentials/form2_detail.html", workflow_detail_context(request, app))
 
 
-def _submit(request, app: PasswordApplication) -> str:
-    password_application_submit(actor=request.user, application=app)
-    return _("Submitted to the administrator.")
-
-
-def _withdraw(request, app: PasswordApplication) -> str:
-    password_application_withdraw(actor=request.user, application=app)
-    return _("Withdrawn.")
-
-
 def _complete(request, app: PasswordApplication) -> str:
     password_application_complete(actor=request.user, application=app)
     return _("Recorded as completed. The applicant has been notified.")
-
-
-def _reject(request, app: PasswordApplication) -> str:
-    password_application_reject(actor=request.user, application=app, reason=request.POST.get("reason", ""))
-    return _("Rejected. The applicant has been notified.")
-
-
-FORM2_ACTIONS = {"submit": _submit, "withdraw": _withdraw, "complete": _complete, "reject": _reject}
 
 
 @login_required
 @require_POST
 def form2_action(request, pk: int, action: str):
     return workflow_action(
-        request, PasswordApplication, pk, action, FORM2_ACTIONS, "credentials:form2_detail"
+        request,
+        FORM2,
+        pk,
+        action,
+        decide=("complete", _complete),
+        rejected_message=_("Rejected. The applicant has been notified."),
     )
 
 

@@ -8,14 +8,46 @@ states. See ``docs/architecture.md`` ("Adding an application form").
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kengen.core.models import RestrictedQuerySet
 from kengen.workflow.choices import WorkflowStatus
+
+
+class WorkflowQuerySet(RestrictedQuerySet):
+    """Who may do what with a form's applications (deny by default):
+
+    - ``decide`` (register / complete / reject): the deciding side, once submitted
+      (``decider_q``; by default the administrators of the application's ``system``, A3);
+    - ``change`` (edit, submit, withdraw): the applicant's side (``applicant_q``);
+    - ``view``: both, and auditors (everything, read-only).
+
+    A form's queryset subclasses it and gives ``applicant_q``."""
+
+    def applicant_q(self, scope, action: str) -> Q:
+        raise NotImplementedError
+
+    def decider_q(self, scope) -> Q | None:
+        """``None`` when the user decides nothing of this form."""
+        if not scope.administered_system_ids:
+            return None
+        return Q(system_id__in=scope.administered_system_ids) & ~Q(status=WorkflowStatus.DRAFT)
+
+    def restrict_to_scope(self, scope, action, on=None):
+        decider = self.decider_q(scope)
+        if action == "decide":
+            return self.none() if decider is None else self.filter(decider)
+        if action == "change":
+            return self.filter(self.applicant_q(scope, action))
+        if scope.sees_everything:
+            return self
+        q = self.applicant_q(scope, action)
+        return self.filter(q if decider is None else q | decider)
 
 
 class WorkflowApplication(models.Model):
@@ -86,6 +118,12 @@ class WorkflowApplication(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def status_choices(cls) -> list[tuple[str, Any]]:
+        """This form's statuses: the workflow's, with only its own positive decision."""
+        others = WorkflowStatus.decided() - {cls.decided_status, WorkflowStatus.REJECTED}
+        return [(value, label) for value, label in WorkflowStatus.choices if value not in others]
 
     @property
     def is_open(self) -> bool:

@@ -7,19 +7,20 @@ A form's views stay thin::
     @login_required
     @require_POST
     def form2_action(request, pk, action):
-        return workflow_action(request, PasswordApplication, pk, action, FORM2_ACTIONS)
+        return workflow_action(request, FORM2, pk, action, decide=("complete", _complete), rejected_message=…)
 
 Refusals raised by the services are turned into messages by ``core.middleware``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from kengen.core.access import get_visible
 from kengen.core.forms import client_ip
@@ -28,16 +29,16 @@ from kengen.roles.selectors import scope_for
 from kengen.workflow.choices import WorkflowStatus
 from kengen.workflow.forms import RejectForm
 from kengen.workflow.models import WorkflowApplication
+from kengen.workflow.services import Workflow, workflow_reject, workflow_submit, workflow_withdraw
 
 #: An action: calls the form's service and returns the success message.
 Action = Callable[[HttpRequest, Any], str]
 
 
-def workflow_list_context(
-    request: HttpRequest, model: type[WorkflowApplication], queryset, statuses: list[tuple[str, str]]
-) -> dict[str, Any]:
+def workflow_list_context(request: HttpRequest, model: type[WorkflowApplication], queryset) -> dict[str, Any]:
     """The list page: filtered by ``?status=``, paged in the database, with how many submitted
     applications wait for the user to decide (``to_decide``)."""
+    statuses = model.status_choices()
     status = request.GET.get("status", "")
     if status in {value for value, _label in statuses}:
         queryset = queryset.filter(status=status)
@@ -65,20 +66,32 @@ def workflow_detail_context(request: HttpRequest, app: WorkflowApplication) -> d
 
 def workflow_action(
     request: HttpRequest,
-    model: type[WorkflowApplication],
+    flow: Workflow,
     pk: int,
     action: str,
-    actions: Mapping[str, Action],
-    detail_url: str,
+    *,
+    decide: tuple[str, Action],
+    rejected_message: str,
 ) -> HttpResponse:
-    """POST ``action`` on the application ``pk`` (404 outside the user's scope or for an unknown
-    action), say what was done, and go back to its page."""
-    app = get_visible(model, request.user, pk=pk, ip_address=client_ip(request))
-    handler = actions.get(action)
-    if handler is None:
+    """POST ``action`` on the application ``pk`` — ``submit``, ``withdraw``, ``reject`` or the
+    form's decision (``decide``: its action name and handler) — say what was done and go back to
+    its page. 404 outside the user's scope or for an unknown action."""
+    app = get_visible(flow.model, request.user, pk=pk, ip_address=client_ip(request))
+    if action == "submit":
+        workflow_submit(flow, actor=request.user, application=app)
+        message = _("Submitted to the administrator.")
+    elif action == "withdraw":
+        workflow_withdraw(flow, actor=request.user, application=app)
+        message = _("Withdrawn.")
+    elif action == "reject":
+        workflow_reject(flow, actor=request.user, application=app, reason=request.POST.get("reason", ""))
+        message = rejected_message
+    elif action == decide[0]:
+        message = decide[1](request, app)
+    else:
         return HttpResponse(status=404)
-    messages.success(request, handler(request, app))
-    return redirect(detail_url, app.pk)
+    messages.success(request, message)
+    return redirect(flow.detail_url, app.pk)
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:

@@ -27,6 +27,7 @@ from kengen.credentials.services.due import (
     remind_password_changes,
 )
 from kengen.credentials.services.form2 import (
+    FORM2,
     password_application_complete,
     password_application_create,
     password_application_reject,
@@ -63,6 +64,7 @@ from kengen.credentials.services.verify import (
 __all__ = [
     "API_KEY_PREFIX",
     "DEFAULT_RATE_LIMITS",
+    "FORM2",
     "TEMPORARY_PASSWORD_SYSTEMS",
     "IssuedKey",
     "IssuedSecret",

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from kengen.applications.choices import LineAction
 from kengen.applications.forms import ApplicationForm, NetworkRegistrationForm
@@ -33,8 +33,8 @@ from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.models import System, SystemPermission
 from kengen.workflow.views import (
-    pdf_response,
-    workflow_action,
+    action_view,
+    pdf_views,
     workflow_detail_context,
     workflow_list_context,
 )
@@ -171,28 +171,12 @@ def _register(request, app: Application) -> str:
     ) % {"n": len(result.grants), "m": len(result.ended)}
 
 
-@login_required
-@require_POST
-def application_action(request, pk: int, action: str):
-    return workflow_action(
-        request,
-        FORM1,
-        pk,
-        action,
-        decide=("register", _register),
-        rejected_message=_("Rejected. The security officer has been notified."),
-    )
-
-
-@login_required
-def application_pdf(request, pk: int):
-    app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
-    return pdf_response(render_form1(app), f"form1-{app.number}.pdf")
-
-
-@login_required
-def blank_pdf(request):
-    return pdf_response(render_form1(None), "form1-blank.pdf")
+application_action = action_view(
+    FORM1,
+    decide=("register", _register),
+    rejected_message=gettext_lazy("Rejected. The security officer has been notified."),
+)
+application_pdf, blank_pdf = pdf_views(Application, render_form1, "form1")
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -61,8 +62,8 @@ from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
 from kengen.workflow.views import (
-    pdf_response,
-    workflow_action,
+    action_view,
+    pdf_views,
     workflow_detail_context,
     workflow_list_context,
 )
@@ -452,25 +453,9 @@ def _complete(request, app: PasswordApplication) -> str:
     return _("Recorded as completed. The applicant has been notified.")
 
 
-@login_required
-@require_POST
-def form2_action(request, pk: int, action: str):
-    return workflow_action(
-        request,
-        FORM2,
-        pk,
-        action,
-        decide=("complete", _complete),
-        rejected_message=_("Rejected. The applicant has been notified."),
-    )
-
-
-@login_required
-def form2_pdf(request, pk: int):
-    app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    return pdf_response(render_form2(app), f"form2-{app.number}.pdf")
-
-
-@login_required
-def form2_blank_pdf(request):
-    return pdf_response(render_form2(None), "form2-blank.pdf")
+form2_action = action_view(
+    FORM2,
+    decide=("complete", _complete),
+    rejected_message=gettext_lazy("Rejected. The applicant has been notified."),
+)
+form2_pdf, form2_blank_pdf = pdf_views(PasswordApplication, render_form2, "form2")

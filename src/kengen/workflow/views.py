@@ -4,10 +4,8 @@ endpoint (submit, withdraw, decide, reject) and the PDF response.
 
 A form's views stay thin::
 
-    @login_required
-    @require_POST
-    def form2_action(request, pk, action):
-        return workflow_action(request, FORM2, pk, action, decide=("complete", _complete), rejected_message=…)
+    form2_action = action_view(FORM2, decide=("complete", _complete), rejected_message=_("Rejected. …"))
+    form2_pdf, form2_blank_pdf = pdf_views(PasswordApplication, render_form2, "form2")
 
 Refusals raised by the services are turned into messages by ``core.middleware``.
 """
@@ -15,12 +13,14 @@ Refusals raised by the services are turned into messages by ``core.middleware``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
 from kengen.core.forms import client_ip
@@ -30,6 +30,9 @@ from kengen.workflow.choices import WorkflowStatus
 from kengen.workflow.forms import RejectForm
 from kengen.workflow.models import WorkflowApplication
 from kengen.workflow.services import Workflow, workflow_reject, workflow_submit, workflow_withdraw
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: An action: calls the form's service and returns the success message.
 Action = Callable[[HttpRequest, Any], str]
@@ -71,7 +74,7 @@ def workflow_action(
     action: str,
     *,
     decide: tuple[str, Action],
-    rejected_message: str,
+    rejected_message: StrOrPromise,
 ) -> HttpResponse:
     """POST ``action`` on the application ``pk`` — ``submit``, ``withdraw``, ``reject`` or the
     form's decision (``decide``: its action name and handler) — say what was done and go back to
@@ -85,7 +88,7 @@ def workflow_action(
         message = _("Withdrawn.")
     elif action == "reject":
         workflow_reject(flow, actor=request.user, application=app, reason=request.POST.get("reason", ""))
-        message = rejected_message
+        message = str(rejected_message)
     elif action == decide[0]:
         message = decide[1](request, app)
     else:
@@ -94,8 +97,39 @@ def workflow_action(
     return redirect(flow.detail_url, app.pk)
 
 
+def action_view(
+    flow: Workflow, *, decide: tuple[str, Action], rejected_message: StrOrPromise
+) -> Callable[..., HttpResponse]:
+    """The form's action endpoint (``<pk>/<action>``, POST only): see ``workflow_action``."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        return workflow_action(request, flow, pk, action, decide=decide, rejected_message=rejected_message)
+
+    return view
+
+
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
     """A form's PDF, shown in the browser."""
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+def pdf_views(
+    model: type[WorkflowApplication], render: Callable[[Any], bytes], name: str
+) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    """The form's PDF of one application (``<name>-<number>.pdf``, 404 outside the user's scope)
+    and its blank form to fill in by hand (``<name>-blank.pdf``)."""
+
+    @login_required
+    def filled(request: HttpRequest, pk: int) -> HttpResponse:
+        app = get_visible(model, request.user, pk=pk, ip_address=client_ip(request))
+        return pdf_response(render(app), f"{name}-{app.number}.pdf")
+
+    @login_required
+    def blank(request: HttpRequest) -> HttpResponse:
+        return pdf_response(render(None), f"{name}-blank.pdf")
+
+    return filled, blank

@@ -22,9 +22,9 @@ from kengen.applications.services import (
     requires_network_registration,
 )
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end
+from kengen.core.refusals import refusals_on
 from kengen.grants.forms import permission_choices
 from kengen.grants.models import Account
 from kengen.organizations.models import Organization
@@ -96,7 +96,7 @@ def application_new(request):
             for pid in d["people"]
             for perms_ in by_system.values()
         ]
-        try:
+        with refusals_on(form):
             app = application_create(
                 actor=request.user,
                 organization=Organization.objects.get(pk=d["organization"]),
@@ -108,9 +108,6 @@ def application_new(request):
                 purpose_approved_on=timezone.localdate() if d["purpose"] == "other" else None,
                 reason=d["reason"],
             )
-        except (RuleViolation, Conflict) as exc:  # keep what was typed; say what is wrong
-            form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-        else:
             messages.success(
                 request,
                 _("Application %(number)s was saved as a draft. Check it and submit it.")

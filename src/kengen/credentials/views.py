@@ -22,8 +22,8 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
+from kengen.core.refusals import refusals_on
 from kengen.core.views import paginate
 from kengen.credentials.choices import (
     CredentialStatus,
@@ -282,7 +282,7 @@ def my_password_change(request, pk: int):
     policy = policy_for(account.system)
     form = PasswordChangeForm(request.POST or None, min_length=policy.min_length)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form, fields=True):
             password_change(
                 actor=request.user,
                 account=account,
@@ -290,10 +290,6 @@ def my_password_change(request, pk: int):
                 new=form.cleaned_data["new_password"],
                 ip_address=client_ip(request),
             )
-        except (RuleViolation, Conflict) as exc:
-            field = exc.field if exc.field in form.fields else None
-            form.add_error(field, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-        else:
             messages.success(
                 request,
                 _("The password of %(uid)s on %(system)s was changed.")
@@ -320,11 +316,8 @@ def policy_edit(request, pk: int):
         if not can_change:
             return HttpResponse(status=403)
         if form.is_valid():
-            try:
+            with refusals_on(form, fields=True):
                 credential_policy_set(actor=request.user, system=system, **form.cleaned_data)
-            except RuleViolation as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
                 messages.success(
                     request, _("The password policy of %(system)s was saved.") % {"system": system.name}
                 )
@@ -423,16 +416,13 @@ def form2_new(request):
     )
     if request.method == "POST" and form.is_valid():
         account = get_visible(Account, request.user, pk=form.cleaned_data["account"])
-        try:
+        with refusals_on(form):
             app = password_application_create(
                 actor=request.user,
                 account=account,
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
             )
-        except (RuleViolation, Conflict) as exc:
-            form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-        else:
             messages.success(
                 request,
                 _("Application %(number)s was saved as a draft. Check it and submit it.")

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
+from kengen.core.exceptions import PermissionDenied
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
+from kengen.core.refusals import refusals_on
 from kengen.core.templatetags.kengen import wareki
 from kengen.core.views import audited_export, export_format, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
@@ -153,13 +154,6 @@ _FIELD = {
 }
 
 
-def _refusal(form, exc: RuleViolation | Conflict) -> None:
-    """Show a service's refusal next to the form, with its clause, keeping what was typed."""
-    text = f"{exc.message} [{exc.clause}]" if exc.clause else str(exc.message)
-    field = _FIELD.get(exc.field or "")
-    form.add_error(field if field in form.fields else None, text)
-
-
 def _int(value) -> int:
     try:
         return int(value)
@@ -206,7 +200,7 @@ def direct_grant(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
-        try:
+        with refusals_on(form, fields=_FIELD):
             grants = grant_direct(
                 actor=request.user,
                 person=person,
@@ -217,9 +211,6 @@ def direct_grant(request):
                 purpose=d["purpose"],
                 purpose_note=d["purpose_note"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _(
@@ -260,13 +251,10 @@ def revoke_transfer(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         system = _pick(systems, d["system"])
-        try:
+        with refusals_on(form, fields=_FIELD):
             ended = grant_revoke_for_transfer(
                 actor=request.user, person=person, on=d["on"], reason=d["reason"], system=system
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _(
@@ -345,13 +333,10 @@ def breach_deletion(request, pk: int):
         elif request.POST.get("confirm") != "1":
             confirming = True
         else:
-            try:
+            with refusals_on(form, fields=_FIELD):
                 ended = grant_delete_for_breach(
                     actor=request.user, account=account, reason=d["reason"], on=d["on"], grants=chosen
                 )
-            except (RuleViolation, Conflict) as exc:
-                _refusal(form, exc)
-            else:
                 messages.success(
                     request,
                     _(
@@ -447,7 +432,7 @@ def maintenance_new(request):
         d = form.cleaned_data
         person = people.get(pk=d["person"])
         perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
-        try:
+        with refusals_on(form, fields=_FIELD):
             grants = maintenance_account_register(
                 actor=request.user,
                 person=person,
@@ -458,9 +443,6 @@ def maintenance_new(request):
                 valid_to=exclusive_end(d["last_day"]),
                 note=d["note"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _("User ID %(uid)s of %(name)s was registered on %(system)s with %(n)d permissions.")
@@ -486,16 +468,13 @@ def account_end_view(request, pk: int):
     today = timezone.localdate()
     form = AccountEndForm(request.POST or None, initial={"on": today})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form, fields=_FIELD):
             account_end(
                 actor=request.user,
                 account=account,
                 on=form.cleaned_data["on"],
                 reason=form.cleaned_data["reason"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _("User ID %(uid)s and its permissions end on %(date)s.")

@@ -7,7 +7,8 @@ A form's views stay thin::
     form2_action = action_view(FORM2, decide=("complete", _complete), rejected_message=_("Rejected. …"))
     form2_pdf, form2_blank_pdf = pdf_views(PasswordApplication, render_form2, "form2")
 
-Refusals raised by the services are turned into messages by ``core.middleware``.
+Refusals raised by the services are turned into messages by ``core.middleware``; a refused
+action goes back to the page it came from (the application's page without a Referer).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
 from kengen.core.forms import client_ip
+from kengen.core.refusals import back_on_refusal
 from kengen.core.views import paginate
 from kengen.roles.selectors import scope_for
 from kengen.workflow.choices import WorkflowStatus
@@ -104,6 +106,7 @@ def action_view(
 
     @login_required
     @require_POST
+    @back_on_refusal(flow.detail_url, "pk")
     def view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return workflow_action(request, flow, pk, action, decide=decide, rejected_message=rejected_message)
 

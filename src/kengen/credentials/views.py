@@ -42,12 +42,14 @@ from kengen.credentials.selectors import POLICY_FIELDS, credential_rows, own_acc
 from kengen.credentials.services import (
     FORM2,
     TEMPORARY_PASSWORD_SYSTEMS,
+    credential_policy_editable_by,
     credential_policy_set,
     maintenance_password_set,
     password_application_complete,
     password_application_create,
     password_change,
     password_event_record,
+    require_credential_policy_editor,
     requires_officer,
     reveal_link_for,
     system_api_key_create,
@@ -308,13 +310,11 @@ def my_password_change(request, pk: int):
 @login_required
 def policy_edit(request, pk: int):
     system = get_visible(System, request.user, pk=pk).account_system
-    scope = scope_for(request.user)
-    can_change = system.id in scope.administered_system_ids or scope.is_configurator
+    can_change = credential_policy_editable_by(request.user, system)
     policy = policy_for(system)
     form = PolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in POLICY_FIELDS})
     if request.method == "POST":
-        if not can_change:
-            return HttpResponse(status=403)
+        require_credential_policy_editor(request.user, system)  # 403 before the form is read
         if form.is_valid():
             with refusals_on(form, fields=True):
                 credential_policy_set(actor=request.user, system=system, **form.cleaned_data)

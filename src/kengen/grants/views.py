@@ -44,6 +44,7 @@ from kengen.grants.services import (
     grant_direct,
     grant_revoke_for_transfer,
     maintenance_account_register,
+    require_file_administrator,
 )
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
@@ -290,12 +291,7 @@ def revoke_transfer(request):
 def _account_for_admin(request, pk: int) -> Account:
     """The account if the user may see it (else 404) and administers its system (else 403)."""
     account = get_visible(Account, request.user, pk=pk, ip_address=client_ip(request))
-    if account.system.account_system.id not in scope_for(request.user).administered_system_ids:
-        raise PermissionDenied(
-            _("Only the administrator of %(system)s can change its entries in the management file.")
-            % {"system": account.system.account_system.name},
-            clause="A3.1",
-        )
+    require_file_administrator(request.user, account.system)  # the services' own rule (A3.1)
     return account
 
 
@@ -361,9 +357,16 @@ def breach_deletion(request, pk: int):
     )
 
 
-def _require_administrator(user):
+def _require_administrator(user, *, registering: bool = False):
+    """The maintenance pages (A5.9): administrators (and, to read, auditors); to register, the
+    administrator of a system that keeps user IDs today."""
     scope = scope_for(user)
-    if not (scope.administered_system_ids or scope.sees_everything):
+    allowed = (
+        administered_account_systems(user, timezone.localdate())
+        if registering
+        else scope.administered_system_ids or scope.sees_everything
+    )
+    if not allowed:
         raise PermissionDenied(
             _("Only system administrators register maintenance staff user IDs (Art. 5(9))."), clause="A5.9"
         )
@@ -411,13 +414,9 @@ def maintenance_list(request):
 @login_required
 def maintenance_new(request):
     """A5.9: register a maintenance staff member's user ID and permissions on one system."""
-    _require_administrator(request.user)
+    _require_administrator(request.user, registering=True)
     today = timezone.localdate()
     systems = administered_account_systems(request.user, today)
-    if not systems:
-        raise PermissionDenied(
-            _("Only system administrators register maintenance staff user IDs (Art. 5(9))."), clause="A5.9"
-        )
     system = _pick(systems, request.GET.get("system") or request.POST.get("system"))
     people = maintenance_people(request.user).order_by("family_name_kana", "given_name_kana")
     form = MaintenanceAccountForm(

@@ -42,7 +42,11 @@ from kengen.credentials.services.keys import (
     system_api_key_create,
     system_api_key_revoke,
 )
-from kengen.credentials.services.policy import credential_policy_set
+from kengen.credentials.services.policy import (
+    credential_policy_editable_by,
+    credential_policy_set,
+    require_credential_policy_editor,
+)
 from kengen.credentials.services.rotation import credential_create_locked, credential_rotate
 from kengen.credentials.services.temporary import (
     IssuedSecret,
@@ -72,6 +76,7 @@ __all__ = [
     "Throttled",
     "VerifyOutcome",
     "credential_create_locked",
+    "credential_policy_editable_by",
     "credential_policy_set",
     "credential_rotate",
     "credentials_run_due",
@@ -90,6 +95,7 @@ __all__ = [
     "policy_default_reminder",
     "record_due_passwords",
     "remind_password_changes",
+    "require_credential_policy_editor",
     "requires_officer",
     "reveal_link_for",
     "system_api_key_authenticate",

@@ -16,16 +16,27 @@ from kengen.roles.selectors import scope_for
 from kengen.systems.models import System
 
 
+def credential_policy_editable_by(actor, system: System) -> bool:
+    """May ``actor`` change the password policy of ``system``: its administrator or a configurator."""
+    scope = scope_for(actor)
+    return system.account_system.id in scope.administered_system_ids or scope.is_configurator
+
+
+def require_credential_policy_editor(actor, system: System) -> None:
+    """Refuse (A3.1) unless ``actor`` may change the password policy of ``system``."""
+    if not credential_policy_editable_by(actor, system):
+        raise PermissionDenied(
+            _("Only the administrator of %(system)s can change its password policy.")
+            % {"system": system.account_system.name},
+            clause="A3.1",
+        )
+
+
 @transaction.atomic
 def credential_policy_set(*, actor, system: System, **values) -> CredentialPolicy:
     """Configure how a system keeps passwords (A8.2–A8.7): its administrator or a configurator."""
     root = system.account_system
-    scope = scope_for(actor)
-    if root.id not in scope.administered_system_ids and not scope.is_configurator:
-        raise PermissionDenied(
-            _("Only the administrator of %(system)s can change its password policy.") % {"system": root.name},
-            clause="A3.1",
-        )
+    require_credential_policy_editor(actor, root)
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
         raise RuleViolation(_("Unknown setting %(name)s.") % {"name": ", ".join(sorted(unknown))})

@@ -452,9 +452,9 @@ def application_register(
     """Register the application in the management file (A5.4, A6.3), all lines or none, and
     notify the security officer. ``user_ids`` maps line id → user ID for people who have none yet
     (default: their staff number)."""
-    decision = workflow_decide(FORM1, actor=actor, application=application, user_ids=user_ids)
-    result: RegistrationResult = decision.result
-    result.application = decision.application
+    result: RegistrationResult = workflow_decide(
+        FORM1, actor=actor, application=application, user_ids=user_ids
+    ).result  # built by Form1Workflow.decide around the locked, now registered application
     return result
 
 

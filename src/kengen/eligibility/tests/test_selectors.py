@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from kengen.core.exceptions import RuleViolation
-from kengen.core.testing import START, org, staff
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.selectors import (
     direct_grant_eligibility,
@@ -21,6 +20,7 @@ from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_reorganize
 from kengen.people.choices import EmploymentType
 from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.testing import START, org, staff
 
 pytestmark = pytest.mark.django_db
 

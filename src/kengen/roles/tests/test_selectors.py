@@ -10,7 +10,6 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.access import get_visible
 from kengen.core.exceptions import NotFound
-from kengen.core.testing import START, staff, user_for
 from kengen.people.choices import AssignmentEndReason
 from kengen.people.models import Person
 from kengen.people.services import assignment_end, assignment_start
@@ -18,6 +17,7 @@ from kengen.roles.choices import Role
 from kengen.roles.selectors import administrators_of, role_holders, scope_for, security_officers_for
 from kengen.roles.services import role_designate
 from kengen.systems.choices import SystemKind
+from kengen.testing import START, staff, user_for
 from kengen.users.models import User
 
 pytestmark = pytest.mark.django_db

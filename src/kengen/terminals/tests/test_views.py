@@ -28,7 +28,7 @@ def enrolment(world):
 
 
 def _login(client, world, key):
-    """Sign in as a finished sign-in: ``kengen.core.testing.login`` (A9 acknowledged, second factor
+    """Sign in as a finished sign-in: ``kengen.testing.login`` (A9 acknowledged, second factor
     passed) where it exists, else a plain session."""
     user = world.users[key]
     sign_in = getattr(testing, "login", None)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kengen.notifications",
     "kengen.applications",
     "kengen.terminals",
+    "kengen.personnel",
     "kengen.jobs",
     "kengen.credentials",
     "kengen.viewing",

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from kengen import testing
 from kengen.applications.choices import ApplicationStatus
 from kengen.applications.models import Application
 from kengen.applications.services import LineSpec, application_create, application_submit
-from kengen.core import testing
 from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.notifications.models import Notification

@@ -17,9 +17,10 @@ from kengen.eligibility.selectors import (
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
-from kengen.organizations.services import OrganizationSpec, organization_reorganize
+from kengen.organizations.services import OrganizationSpec
 from kengen.people.choices import EmploymentType
 from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.personnel.services import organization_reorganize
 from kengen.testing import START, org, staff
 
 pytestmark = pytest.mark.django_db

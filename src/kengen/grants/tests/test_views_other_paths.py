@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from kengen import testing
 from kengen.contractors.services import contractor_create
-from kengen.core import testing
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant

@@ -299,9 +299,10 @@ def test_officer_of_a_successor_unit_reaches_the_predecessor_units_past_members(
     """After 職員課 becomes 人事課, its officer still reads who was in 職員課 on a past date."""
     import datetime as dt
 
-    from kengen.organizations.services import OrganizationSpec, organization_reorganize
+    from kengen.organizations.services import OrganizationSpec
     from kengen.people.models import Person
     from kengen.people.services import assignment_end
+    from kengen.personnel.services import organization_reorganize
 
     on = dt.date(2025, 4, 1)
     left = world.people["jinji_clerk"]

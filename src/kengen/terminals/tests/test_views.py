@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kengen.core import testing
+from kengen import testing
 from kengen.notifications.models import Notification
 from kengen.systems.choices import SystemKind
 from kengen.terminals.models import BiometricEnrolment

@@ -17,15 +17,11 @@ from kengen.grants.services import account_create, grant_create
 from kengen.organizations.choices import OrganizationEndReason
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
-from kengen.organizations.services import (
-    OrganizationSpec,
-    organization_create,
-    organization_end,
-    organization_reorganize,
-)
+from kengen.organizations.services import OrganizationSpec, organization_create
 from kengen.people.choices import AssignmentEndReason, EmploymentType
 from kengen.people.models import Assignment
 from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.personnel.services import organization_end, organization_reorganize
 from kengen.roles.services import role_designate
 from kengen.testing import START, org, staff, user_for
 

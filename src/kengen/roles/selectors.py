@@ -195,6 +195,36 @@ def security_officers_for(org_id: int, date: dt.date):
     return heads_of(unit.id, date) if unit else Person.objects.none()
 
 
+def _assignments_primary_first(person, date: dt.date) -> list:
+    return sorted(person.assignments_on(date), key=lambda a: (not a.is_primary, a.valid_from))
+
+
+def security_officers_of_person(person, date: dt.date) -> list:
+    """The security officers of ``person`` on ``date`` (A4): those of every unit the person is
+    assigned to that day, the primary assignment's first, each once. The one helper for "who is
+    this person's security officer" (approvals of purpose, A10; notices, A5.6/A5.8/A6.4)."""
+    officers: list = []
+    seen: set[int] = set()
+    for a in _assignments_primary_first(person, date):
+        for officer in security_officers_for(a.organization_id, date):
+            if officer.pk not in seen:
+                seen.add(officer.pk)
+                officers.append(officer)
+    return officers
+
+
+def security_officer_of_person(person, date: dt.date):
+    """The one security officer who acts for ``person`` on ``date`` (A4), or ``None``: the officer
+    of their primary unit (then of their other units), someone other than the person themself when
+    there is one (a head's own temporary password goes to another officer if the unit has one)."""
+    for a in _assignments_primary_first(person, date):
+        officers = security_officers_for(a.organization_id, date)
+        officer = officers.exclude(pk=person.pk).first() or officers.first()
+        if officer is not None:
+            return officer
+    return None
+
+
 def administrators_of(system: System, date: dt.date):
     """The administrator(s) of ``system`` on ``date`` (A3): heads of its owning division."""
     root = system.account_system

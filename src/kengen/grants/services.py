@@ -16,6 +16,7 @@ from kengen.core.models import last_day, overlapping_q
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
+from kengen.notifications.services import notification_send
 from kengen.people.choices import PersonKind
 from kengen.roles.selectors import scope_for, security_officers_of_person
 from kengen.systems.choices import SystemKind
@@ -343,7 +344,6 @@ def grant_end(
 
 def _notify_officers_of(person, *, on: dt.date, clause: str, subject: str, body: str, target=None) -> None:
     """Tell the security officer(s) of the units ``person`` belongs to on ``on`` (A5.6, A5.8)."""
-    from kengen.notifications.services import notification_send
 
     officers = security_officers_of_person(person, on)
     notification_send(recipients=officers, clause=clause, subject=subject, body=body, target=target)

@@ -33,8 +33,7 @@ from kengen.credentials.passwords import (
     verify_password,
 )
 from kengen.grants.models import Account
-from kengen.people.models import Person
-from kengen.roles.selectors import scope_for, security_officers_for
+from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
 
@@ -130,17 +129,6 @@ def _reused(cred: Credential, policy: CredentialPolicy, password: str) -> bool:
         return True
     former = cred.history.order_by("-created_at", "-id").values_list("verifier", flat=True)[: _former(policy)]
     return any(verify_password(password, verifier) for verifier in former)
-
-
-def _officer_of(person: Person, on: dt.date) -> Person | None:
-    """The security officer of the person's primary unit on ``on`` (A4)."""
-    assignments = sorted(person.assignments_on(on), key=lambda a: (not a.is_primary, a.valid_from))
-    for a in assignments:
-        officer = security_officers_for(a.organization_id, on).exclude(pk=person.pk).first()
-        officer = officer or security_officers_for(a.organization_id, on).first()
-        if officer is not None:
-            return officer
-    return None
 
 
 def _snapshot(account: Account) -> dict:

@@ -32,7 +32,6 @@ from kengen.credentials.services._common import (
     _event,
     _expire_temporary_if_due,
     _lock_credential,
-    _officer_of,
     _record_failure,
     _require_administrator,
     _reused,
@@ -43,6 +42,7 @@ from kengen.credentials.services._common import (
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.notifications.services import notification_send
+from kengen.roles.selectors import security_officer_of_person
 
 
 @sensitive_variables("current", "new")
@@ -238,7 +238,7 @@ def password_event_record(
         and account.person is not None
         and account.kind == AccountKind.PERSONAL
     ):
-        officer = _officer_of(account.person, timezone.localdate(at))
+        officer = security_officer_of_person(account.person, timezone.localdate(at))
         notification_send(
             recipients=[officer],
             clause="A8.3",

@@ -23,13 +23,12 @@ from kengen.credentials.selectors import policy_for
 from kengen.credentials.services._common import (
     _event,
     _expire_temporary_if_due,
-    _officer_of,
     _snapshot,
 )
 from kengen.credentials.services.form2 import requires_officer
 from kengen.grants.choices import AccountKind
 from kengen.notifications.services import notification_send
-from kengen.roles.selectors import administrators_of
+from kengen.roles.selectors import administrators_of, security_officer_of_person
 
 
 def _notify_due(cred: Credential, policy: CredentialPolicy, subject: str, body: str, clause: str) -> None:
@@ -39,7 +38,7 @@ def _notify_due(cred: Credential, policy: CredentialPolicy, subject: str, body: 
         recipients = [account.person]
         link = reverse("credentials:mine") if policy.holds_verifier else reverse("credentials:form2_new")
         if not policy.holds_verifier and requires_officer(account.person, today):
-            officer = _officer_of(account.person, today)
+            officer = security_officer_of_person(account.person, today)
             if officer is not None:  # A8.1: the officer applies for them
                 recipients.append(officer)
     elif account.kind == AccountKind.MAINTENANCE:
@@ -70,7 +69,7 @@ def expire_temporary_passwords(now: dt.datetime) -> int:
             who = account.person.full_name if account.person else account.user_id
             recipients = list(administrators_of(account.system, timezone.localdate(now)))
             if account.kind == AccountKind.PERSONAL and account.person is not None:
-                officer = _officer_of(account.person, timezone.localdate(now))
+                officer = security_officer_of_person(account.person, timezone.localdate(now))
                 recipients += [officer, account.person] if officer else [account.person]
             notification_send(
                 recipients=recipients,

@@ -36,7 +36,6 @@ from kengen.credentials.services._common import (
     _event,
     _generate_for,
     _lock_credential,
-    _officer_of,
     _require_administrator,
     _reused,
     _set_password,
@@ -47,6 +46,7 @@ from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.notifications.services import notification_send
 from kengen.people.models import Person
+from kengen.roles.selectors import security_officer_of_person
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def temporary_password_issue(
     token = ""
     if account.kind == AccountKind.PERSONAL:
         assert account.person is not None  # personal IDs have a holder (account_holder_matches_kind)
-        officer = _officer_of(account.person, today)
+        officer = security_officer_of_person(account.person, today)
         if officer is None:
             raise RuleViolation(
                 _("%(name)s has no security officer to notify today (Art. 8(3)).")

@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START
 from kengen.credentials.choices import CredentialEventKind, LockReason, VerifyResult
 from kengen.credentials.models import Credential, CredentialEvent
 from kengen.credentials.passwords import verify_password
 from kengen.credentials.services import credential_create_locked, credential_rotate, password_verify
 from kengen.grants.choices import AccountKind
 from kengen.grants.services import account_create
+from kengen.testing import START
 
 pytestmark = pytest.mark.django_db
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import PermissionDenied
 from kengen.core.scope import scope_of
+from kengen.core.types import Actor
 
 
-def require_configurator(actor: Any) -> None:
+def require_configurator(actor: Actor) -> None:
     """Organizations, posts, people records, systems and 別表第2 are configuration: only a
     configuration administrator (or Kengen itself, ``actor=None``: profile loading, HR imports)
     changes them."""

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead, AuditEvent
+from kengen.core.types import Actor
 
 GENESIS = "0" * 64
 REDACTED = "[redacted]"
@@ -90,7 +91,7 @@ def _label(obj: Any) -> str:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor,
     action: AuditAction,
     target: models.Model | None = None,
     target_label: str | None = None,

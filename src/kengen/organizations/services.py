@@ -20,6 +20,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
 from kengen.organizations.choices import OrganizationKind
 from kengen.organizations.models import Organization
 
@@ -92,7 +93,7 @@ def organization_snapshot(org: Organization) -> dict:
 
 
 @transaction.atomic
-def organization_create(*, actor, spec: OrganizationSpec, valid_from: dt.date) -> Organization:
+def organization_create(*, actor: Actor, spec: OrganizationSpec, valid_from: dt.date) -> Organization:
     """Start a new unit on ``valid_from``."""
     require_configurator(actor)
     parent = spec.parent

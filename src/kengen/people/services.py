@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.contractors.models import Contractor
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import overlapping_q
 from kengen.core.permissions import require_configurator
-from kengen.organizations.models import Organization
+from kengen.core.types import Actor
+from kengen.organizations.models import Organization, Post
 from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
 
@@ -20,14 +22,14 @@ from kengen.people.models import Appointment, Assignment, Person
 @transaction.atomic
 def person_create(
     *,
-    actor,
+    actor: Actor,
     family_name: str,
     given_name: str,
     family_name_kana: str,
     given_name_kana: str,
     staff_number: str | None = None,
     kind: str = PersonKind.STAFF,
-    contractor=None,
+    contractor: Contractor | None = None,
     email: str = "",
 ) -> Person:
     """Register a person. Staff need a staff number (A2.4); maintenance staff a contractor (A2.5)."""
@@ -64,7 +66,12 @@ def person_create(
 
 @transaction.atomic
 def appointment_start(
-    *, actor, person: Person, employment_type: str, valid_from: dt.date, valid_to: dt.date | None = None
+    *,
+    actor: Actor,
+    person: Person,
+    employment_type: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
 ) -> Appointment:
     """Record an appointment ``[valid_from, valid_to)``; fixed-term types must have an end (A7)."""
     require_configurator(actor)
@@ -100,7 +107,7 @@ def appointment_start(
 
 
 @transaction.atomic
-def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str) -> Appointment:
+def appointment_end(*, actor: Actor, appointment: Appointment, on: dt.date, reason: str) -> Appointment:
     """End an appointment on ``on`` (first day no longer employed), with its assignments."""
     require_configurator(actor)
     appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -129,10 +136,10 @@ def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str
 @transaction.atomic
 def assignment_start(
     *,
-    actor,
+    actor: Actor,
     person: Person,
-    organization,
-    post,
+    organization: Organization,
+    post: Post,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
     is_primary: bool = True,
@@ -175,7 +182,7 @@ def assignment_start(
     return assignment
 
 
-def _assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
+def _assignment_end(*, actor: Actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
     if assignment.valid_to is not None and assignment.valid_to <= on:
         return assignment
     old = {"valid_to": assignment.valid_to}
@@ -193,7 +200,7 @@ def _assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) 
 
 
 @transaction.atomic
-def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
+def assignment_end(*, actor: Actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
     """End an assignment on ``on`` (first day no longer assigned)."""
     require_configurator(actor)
     a = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -205,11 +212,11 @@ def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -
 @transaction.atomic
 def assignment_move(
     *,
-    actor,
+    actor: Actor,
     assignment: Assignment,
-    organization,
+    organization: Organization,
     on: dt.date,
-    post=None,
+    post: Post | None = None,
     reason: str = AssignmentEndReason.REORGANIZED,
 ) -> Assignment:
     """End ``assignment`` on ``on`` and start the same person in ``organization`` from ``on`` (or

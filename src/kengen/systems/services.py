@@ -12,6 +12,8 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
+from kengen.organizations.models import Organization
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 
@@ -19,11 +21,11 @@ from kengen.systems.models import System, SystemPermission
 @transaction.atomic
 def system_create(
     *,
-    actor,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
-    owner,
+    owner: Organization,
     valid_from: dt.date,
     parent: System | None = None,
     kana: str = "",
@@ -78,7 +80,7 @@ def system_create(
 
 @transaction.atomic
 def system_permission_create(
-    *, actor, system: System, code: str, name: str, sort_order: int = 0
+    *, actor: Actor, system: System, code: str, name: str, sort_order: int = 0
 ) -> SystemPermission:
     require_configurator(actor)
     if system.kind == SystemKind.CORE:

@@ -401,7 +401,7 @@ class Form1Workflow(Workflow[Application]):
     def applicant_side(self, app: Application, on: dt.date) -> list[Person]:
         """The unit's security officers (A5.4), and the officer who applied."""
         officers = list(security_officers_for(app.organization_id, on))
-        if app.applicant_id and app.applicant not in officers:
+        if app.applicant is not None and app.applicant not in officers:
             officers.append(app.applicant)
         return officers
 

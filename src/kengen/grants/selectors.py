@@ -5,20 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kengen.contractors.models import Contractor
 from kengen.core.era import wareki
 from kengen.core.exports import Table
 from kengen.core.models import active_on_q, last_day
-from kengen.grants.models import Grant
+from kengen.grants.models import Account, Grant
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import PersonKind
 from kengen.people.models import Assignment, Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
+from kengen.users.models import User
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,14 @@ class FileRow:
     organization: str  # the holder's unit(s) as of the date
 
 
-def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, person_id=None):
+def grants_as_of(
+    *,
+    user: User,
+    date: dt.date,
+    system_id: int | None = None,
+    organization_id: int | None = None,
+    person_id: int | None = None,
+) -> QuerySet[Grant]:
     """Grants in force on ``date`` that ``user`` may see, narrowed by system, unit or person.
 
     ``organization_id`` keeps the grants of people assigned on ``date`` to that unit or any unit
@@ -73,7 +81,7 @@ def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, p
     return qs
 
 
-def management_file(*, user, flt: FileFilter) -> list[FileRow]:
+def management_file(*, user: User, flt: FileFilter) -> list[FileRow]:
     """The rows of the management file as of ``flt.as_of``, each with its holder's unit."""
 
     grants = list(
@@ -123,7 +131,7 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
         _("Basis reference"),
     ]
 
-    def row(r: FileRow):
+    def row(r: FileRow) -> list[str | None]:
         g = r.grant
         a = g.account
         p = a.person
@@ -154,7 +162,7 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
 # --- Who may act on which part of the file (A5.5–A5.9): shared by the UI and the API -------------
 
 
-def direct_grant_systems(user, on: dt.date) -> list:
+def direct_grant_systems(user: User, on: dt.date) -> list[System]:
     """The systems ``user`` may grant directly on ``on`` (A5.5): the core package and the
     intermediate server, when the user administers them that day."""
 
@@ -166,7 +174,7 @@ def direct_grant_systems(user, on: dt.date) -> list:
     )
 
 
-def administered_account_systems(user, on: dt.date) -> list:
+def administered_account_systems(user: User, on: dt.date) -> list[System]:
     """The systems (not business systems: IDs live on the core package) ``user`` administers."""
 
     ids = scope_for(user).administered_system_ids
@@ -175,7 +183,7 @@ def administered_account_systems(user, on: dt.date) -> list:
     )
 
 
-def maintenance_people(user):
+def maintenance_people(user: User) -> QuerySet[Person]:
     """Maintenance staff ``user`` may register IDs for (A5.9): the personnel of the contractors an
     administrator sees, plus anyone already visible to them."""
 
@@ -188,7 +196,7 @@ def maintenance_people(user):
     )
 
 
-def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
+def maintenance_accounts(user: User, *, on: dt.date, include_ended: bool = False) -> QuerySet[Account]:
     """Maintenance staff IDs on the systems ``user`` administers (everything for an auditor),
     in force on or after ``on`` unless ``include_ended``."""
     from kengen.grants.choices import AccountKind
@@ -205,7 +213,7 @@ def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
     )
 
 
-def open_grants(account, on: dt.date):
+def open_grants(account: Account, on: dt.date) -> QuerySet[Grant]:
     """The grants of ``account`` not yet ended on ``on`` (in force that day or starting later)."""
     return (
         Grant.objects.filter(account=account, ended_at__isnull=True)

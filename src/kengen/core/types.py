@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.http import HttpRequest
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
 
@@ -21,4 +23,12 @@ User: TypeAlias = "_User"
 #: Who performs a service: a user, or ``None`` for the system itself.
 Actor: TypeAlias = "_User | None"
 
-__all__ = ["Actor", "User"]
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind ``login_required``: ``request.user`` is a ``User``, never
+    ``AnonymousUser`` (django-stubs' recommended pattern; an annotation, never instantiated)."""
+
+    user: User
+
+
+__all__ = ["Actor", "AuthenticatedHttpRequest", "User"]

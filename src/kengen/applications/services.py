@@ -24,6 +24,7 @@ from kengen.audit.services import audit_record
 from kengen.core.era import wareki
 from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
+from kengen.core.types import Actor
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
 from kengen.grants.services import (
@@ -33,11 +34,13 @@ from kengen.grants.services import (
     grant_create,
     grant_end,
 )
+from kengen.organizations.models import Organization
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for, security_officers_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
+from kengen.users.models import User
 from kengen.workflow.services import (
     AuditActions,
     Notice,
@@ -78,7 +81,7 @@ class RegistrationResult:
     ended: list[Grant] = field(default_factory=list)
 
 
-def _officer_unit(actor, organization) -> None:
+def _officer_unit(actor: User, organization: Organization) -> None:
     scope = scope_for(actor)
     if organization.id not in scope.officer_unit_ids:
         raise PermissionDenied(
@@ -88,7 +91,7 @@ def _officer_unit(actor, organization) -> None:
         )
 
 
-def _check_people_in_reach(actor, people: Sequence[Person], on: dt.date) -> None:
+def _check_people_in_reach(actor: User, people: Sequence[Person], on: dt.date) -> None:
     """A4: an officer applies only for people of their own units; anyone else is 'not found'."""
     visible = set(
         Person.objects.restrict(actor, "change", on=on)
@@ -124,7 +127,7 @@ def check_network_registration(person: Person, on: dt.date) -> None:
 
 @transaction.atomic
 def network_registration_record(
-    *, actor, person: Person, filed_on: dt.date, reference: str
+    *, actor: Actor, person: Person, filed_on: dt.date, reference: str
 ) -> NetworkUserRegistration:
     """Record the network user registration application of a person (A5.3).
 
@@ -199,8 +202,8 @@ def _validate_line(app: Application, spec: LineSpec, account_system: System) -> 
 @transaction.atomic
 def application_create(
     *,
-    actor,
-    organization,
+    actor: User,
+    organization: Organization,
     system: System,
     lines: Sequence[LineSpec],
     purpose: str = Purpose.DUTIES,
@@ -283,7 +286,7 @@ def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
             )
 
 
-def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
+def _account_for(actor: User, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
     system = line.system.account_system
     existing = (
         Account.objects.select_for_update()
@@ -304,7 +307,7 @@ def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> A
     )
 
 
-def _register(app: Application, *, actor, user_ids: Mapping[int, str]) -> RegistrationResult:
+def _register(app: Application, *, actor: User, user_ids: Mapping[int, str]) -> RegistrationResult:
     """Write the lines into the management file (A5.4, A6.3): grants for registrations, ends for
     cancellations; the rules are checked again first."""
     lines = list(app.lines.select_related("person", "system").prefetch_related("permissions"))
@@ -373,12 +376,12 @@ class Form1Workflow(Workflow[Application]):
     )
     detail_url = "applications:detail"
 
-    def check_submit(self, app: Application, *, actor) -> None:
+    def check_submit(self, app: Application, *, actor: User) -> None:
         _check_rules(app, list(app.lines.select_related("person", "system")))  # A5.3, A7, A10
         if app.organization_id not in scope_for(actor).officer_unit_ids:
             raise PermissionDenied(_("Only the security officer can submit."), clause="A5.2")
 
-    def before_submit(self, app: Application, *, actor) -> list[str]:
+    def before_submit(self, app: Application, *, actor: User) -> list[str]:
         app.applicant = actor.person
         return ["applicant"]
 
@@ -392,7 +395,9 @@ class Form1Workflow(Workflow[Application]):
             % {"n": len(people), "system": app.system.name},
         )
 
-    def decide(self, app: Application, *, actor, now: dt.datetime, **options: Any) -> RegistrationResult:
+    def decide(
+        self, app: Application, *, actor: User, now: dt.datetime, **options: Any
+    ) -> RegistrationResult:
         return _register(app, actor=actor, user_ids=options.get("user_ids") or {})
 
     def decided_audit(self, app: Application, result: RegistrationResult) -> dict[str, Any]:
@@ -425,7 +430,7 @@ class Form1Workflow(Workflow[Application]):
             body=_("Reason: %(reason)s") % {"reason": app.rejection_reason},
         )
 
-    def after_decide(self, app: Application, *, actor, result: RegistrationResult) -> None:
+    def after_decide(self, app: Application, *, actor: User, result: RegistrationResult) -> None:
         if app.route == Route.TWO_FACTOR:  # A6.4: biometric enrolment follows
             from kengen.terminals.services import enrolment_open
 
@@ -437,17 +442,17 @@ class Form1Workflow(Workflow[Application]):
 FORM1 = Form1Workflow()
 
 
-def application_submit(*, actor, application: Application) -> Application:
+def application_submit(*, actor: User, application: Application) -> Application:
     """Send the draft to the administrator. The rules are checked now and again at registration."""
     return workflow_submit(FORM1, actor=actor, application=application)
 
 
-def application_withdraw(*, actor, application: Application) -> Application:
+def application_withdraw(*, actor: User, application: Application) -> Application:
     return workflow_withdraw(FORM1, actor=actor, application=application)
 
 
 def application_register(
-    *, actor, application: Application, user_ids: Mapping[int, str] | None = None
+    *, actor: User, application: Application, user_ids: Mapping[int, str] | None = None
 ) -> RegistrationResult:
     """Register the application in the management file (A5.4, A6.3), all lines or none, and
     notify the security officer. ``user_ids`` maps line id → user ID for people who have none yet
@@ -458,5 +463,5 @@ def application_register(
     return result
 
 
-def application_reject(*, actor, application: Application, reason: str) -> Application:
+def application_reject(*, actor: User, application: Application, reason: str) -> Application:
     return workflow_reject(FORM1, actor=actor, application=application, reason=reason)

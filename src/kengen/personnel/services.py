@@ -22,6 +22,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
 from kengen.eligibility.models import EligibilityEntry
 from kengen.organizations.choices import OrganizationEndReason
 from kengen.organizations.models import Organization
@@ -95,7 +96,7 @@ def _refuse_stale_table2(ended: Sequence[Organization], on: dt.date) -> None:
 
 @transaction.atomic
 def organization_end(
-    *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
+    *, actor: Actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
 ) -> Organization:
     """End a unit on ``on`` (the first day it no longer exists)."""
     require_configurator(actor)
@@ -130,7 +131,7 @@ class ReorganizationResult:
 @transaction.atomic
 def organization_reorganize(
     *,
-    actor,
+    actor: Actor,
     on: dt.date,
     ending: Sequence[Organization],
     creating: Sequence[OrganizationSpec],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kengen.audit.choices import AuditAction
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 
 
 class AuditEventQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action != "view":
             return self.none()  # nobody edits the audit log
         if scope.sees_everything or scope.is_core_admin:

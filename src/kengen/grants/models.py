@@ -7,6 +7,7 @@ so the file as of any past date is a query (``selectors.management_file``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -14,11 +15,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet, active_on_q
+from kengen.core.scope import ScopeLike
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.people.models import Person, PersonQuerySet
 
 
-def _account_scope_q(scope, on: dt.date | None, prefix: str = "") -> Q | None:
+def _account_scope_q(scope: ScopeLike, on: dt.date | None, prefix: str = "") -> Q | None:
     """Which accounts a scope reaches; ``None`` means all of them."""
     if scope.sees_everything:
         return None
@@ -35,7 +37,7 @@ def _account_scope_q(scope, on: dt.date | None, prefix: str = "") -> Q | None:
 
 
 class AccountQuerySet(EffectiveQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action != "view":
             return self.none()  # changes go through services that check the acting role
         q = _account_scope_q(scope, on)
@@ -105,7 +107,7 @@ class Account(EffectiveDated):
 
 
 class GrantQuerySet(EffectiveQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action != "view":
             return self.none()
         q = _account_scope_q(scope, on, prefix="account__")

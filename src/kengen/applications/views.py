@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,7 @@ from kengen.applications.services import (
     requires_network_registration,
 )
 from kengen.core.access import get_visible
+from kengen.core.bounds import MAX_ID, model_max_length, text_problem
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end
@@ -187,11 +189,14 @@ def application_action(request, pk: int, action: str):
         application_withdraw(actor=request.user, application=app)
         messages.success(request, _("Withdrawn."))
     elif action == "register":
-        user_ids = {
-            int(k.split("_")[-1]): v
-            for k, v in request.POST.items()
-            if k.startswith("user_id_") and v.strip()
-        }
+        user_ids = {}
+        for k, v in request.POST.items():
+            if k.startswith("user_id_") and v.strip():
+                line_id = k.removeprefix("user_id_")
+                # A hand-made POST (any role, e.g. the auditor) gets a 400, never a 500.
+                if not line_id.isdigit() or int(line_id) > MAX_ID or text_problem(v):
+                    raise BadRequest(_("Unexpected field %(name)s.") % {"name": k[:40]})
+                user_ids[int(line_id)] = v.strip()
         result = application_register(actor=request.user, application=app, user_ids=user_ids)
         messages.success(
             request,
@@ -204,6 +209,10 @@ def application_action(request, pk: int, action: str):
     elif action == "reject":
         form = RejectForm(request.POST)
         reason = form.data.get("reason", "")
+        if text_problem(reason, multiline=True) or len(reason) > model_max_length(
+            Application, "rejection_reason"
+        ):
+            raise BadRequest(_("The reason is too long or contains control characters."))
         application_reject(actor=request.user, application=app, reason=reason)
         messages.success(request, _("Rejected. The security officer has been notified."))
     else:

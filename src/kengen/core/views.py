@@ -158,3 +158,11 @@ def dashboard(request):
             "fiscal_year_last_day": fiscal_year_end(today) - dt.timedelta(days=1),
         },
     )
+
+
+def bad_request(request, exception=None):
+    """``handler400``: the page with what was wrong (e.g. an as-of date before the Meiji era)."""
+    from django.core.exceptions import BadRequest
+
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -277,3 +277,29 @@ LOGGING = {
 # The municipality profile whose tables are loaded by `kengen demo` / `kengen profile_load`.
 KENGEN_PROFILE = os.environ.get("KENGEN_PROFILE", "kitami")
 KENGEN_MUNICIPALITY_NAME = _("Kitami City")
+
+
+# === Security review fixes (issue 10, branch "sec") =============================================
+# Kept in one block so that it merges cleanly with the deployment settings above.
+
+# Invalid bearer credentials are counted per credential (its first 12 characters, as a digest) and
+# per source address; a valid one is accepted from any address (kengen.users.services.bearer_sign_in).
+KENGEN_SIGN_IN_THROTTLE.update(
+    {
+        "api_token": {
+            "threshold": _env_int("KENGEN_THROTTLE_API_TOKEN_THRESHOLD", 5),
+            "base_delay": 30,
+            "max_delay": 15 * 60,
+        },
+        "system_key": {
+            "threshold": _env_int("KENGEN_THROTTLE_SYSTEM_KEY_THRESHOLD", 5),
+            "base_delay": 30,
+            "max_delay": 15 * 60,
+        },
+        "syskey_ip": {
+            "threshold": _env_int("KENGEN_THROTTLE_SYSTEM_KEY_IP_THRESHOLD", 20),
+            "base_delay": 30,
+            "max_delay": 15 * 60,
+        },
+    }
+)

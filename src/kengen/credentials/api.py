@@ -18,8 +18,6 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
-from kengen.audit.choices import AuditAction
-from kengen.audit.services import audit_record
 from kengen.core.access import get_visible
 from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDateTime, Code, Count, Id, InSchema, fits
@@ -29,6 +27,7 @@ from kengen.credentials.passwords import MAX_LENGTH
 from kengen.credentials.pdf import render_form2
 from kengen.credentials.selectors import POLICY_FIELDS, credential_rows, policy_for
 from kengen.credentials.services import (
+    API_KEY_PREFIX,
     Throttled,
     credential_policy_set,
     maintenance_password_set,
@@ -46,23 +45,29 @@ from kengen.credentials.services import (
 )
 from kengen.grants.models import Account
 from kengen.systems.models import System
+from kengen.users.choices import ThrottleKind
+from kengen.users.services import SignInThrottled, bearer_sign_in
 
 
 class SystemKeyAuth(HttpBearer):
-    """A system's own key (``kgs_…``), created by its administrator in the UI."""
+    """A system's own key (``kgs_…``), created by its administrator in the UI.
+
+    Invalid keys are throttled per key prefix and per source address, and their refusals are
+    aggregated in the audit log (``kengen.users.services.bearer_sign_in``); 429 while refused."""
 
     def authenticate(self, request, token: str):
-        key = system_api_key_authenticate(token)
-        if key is None:
-            audit_record(
-                actor=None,
-                actor_label="system-api-key",
-                action=AuditAction.LOGIN_FAILED,
-                target_label=f"system API key {token[:8]}…"
-                if token.startswith("kgs_")
-                else "system API key (malformed)",
-                ip_address=request.META.get("REMOTE_ADDR"),
-            )
+        key, wait = bearer_sign_in(
+            token,
+            ip=request.META.get("REMOTE_ADDR"),
+            authenticate=system_api_key_authenticate,
+            kind=ThrottleKind.SYSTEM_KEY,
+            ip_kind=ThrottleKind.SYSTEM_KEY_IP,
+            prefix=API_KEY_PREFIX,
+            actor_label="system-api-key",
+            what="system API key",
+        )
+        if wait:
+            raise SignInThrottled(wait)
         return key
 
 

@@ -590,11 +590,21 @@ def second_factor_device_remove(*, user: User, kind: str, device_id: int, ip: st
 
 @transaction.atomic
 def second_factor_reset(*, actor: User | None, user: User) -> int:
-    """Remove all of a user's second factors (lost phone and recovery codes) and end their sessions;
-    at their next sign-in they must enrol again. For administrators, from the command line."""
+    """Remove all of a user's second factors (lost phone and recovery codes), revoke their API
+    tokens and end their sessions; at their next sign-in they must enrol again. For administrators,
+    from the command line.
+
+    The tokens go too: they were created in sessions that passed the factor now presumed lost (a
+    stolen phone may come with a signed-in laptop), and a token skips the second factor."""
     removed = 0
     for model in (TOTPDevice, WebAuthnCredential, RecoveryCodeDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
-    audit_record(actor=actor, action=AuditAction.MFA_RESET, target=user, new={"devices": removed})
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action=AuditAction.MFA_RESET,
+        target=user,
+        new={"devices": removed, "bearer_credentials_revoked": revoked},
+    )
     user_sessions_end(user=user, reason=SessionEndReason.SECOND_FACTOR_RESET, actor=actor)
     return removed

@@ -179,7 +179,9 @@ def test_the_admin_sign_in_is_throttled_too(world, client, frozen):
     assert "_auth_user_id" not in client.session
 
 
-def test_invalid_api_tokens_are_throttled_per_address_but_valid_ones_still_work(world, client, settings, frozen):
+def test_invalid_api_tokens_are_throttled_per_address_but_valid_ones_still_work(
+    world, client, settings, frozen
+):
     """Security review (issue 10): a city hall is behind NAT; invalid tokens from one client must
     not lock out every other API client behind the same address."""
     settings.KENGEN_SIGN_IN_THROTTLE = {
@@ -224,6 +226,8 @@ def test_repeated_invalid_tokens_write_aggregated_audit_rows(world, client, sett
         client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer kgn_same-wrong-token")
 
     failed = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor_label="api-token")
-    throttled = AuditEvent.objects.filter(action=AuditAction.LOGIN_THROTTLED, new__kind=ThrottleKind.API_TOKEN)
+    throttled = AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_THROTTLED, new__kind=ThrottleKind.API_TOKEN
+    )
     assert failed.count() == 1 and failed.get().target_label == "API token kgn_same…"
     assert throttled.count() == 1 and throttled.get().new["failures"] == 5

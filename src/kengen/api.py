@@ -8,6 +8,7 @@ to HTTP in one place (``_domain_error``).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -52,6 +53,9 @@ api = NinjaAPI(
     "rules as the web UI.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    # Swagger UI from django-ninja's own static files (settings: "ninja" is installed), never a
+    # CDN; off with KENGEN_API_DOCS=0. The schema itself stays at /api/v1/openapi.json.
+    docs_url="/docs" if settings.KENGEN_API_DOCS else None,
 )
 
 _STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, RuleViolation: 422}

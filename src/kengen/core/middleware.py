@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
@@ -55,3 +56,20 @@ class DomainExceptionMiddleware:
             text = f"{text} [{exception.clause}]"
         messages.error(request, text)
         return redirect(_same_site_referer(request) or "/")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API response and every download (exports, PDFs):
+    they carry personal data and sometimes one-time secrets (a maintenance password, a viewing
+    password), which no browser or proxy cache may keep. Pages that show a one-time secret are
+    ``never_cache`` themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        sensitive = request.path.startswith("/api/") or response.has_header("Content-Disposition")
+        if sensitive and "no-store" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, no_store=True, no_cache=True, max_age=0, private=True)
+        return response

@@ -161,8 +161,12 @@ def dashboard(request):
 
 
 def bad_request(request, exception=None):
-    """``handler400``: the page with what was wrong (e.g. an as-of date before the Meiji era)."""
+    """``handler400``: for a ``BadRequest`` raised by Kengen (e.g. an as-of date before the Meiji
+    era), the page with what was wrong; anything else (a disallowed host, a suspicious request)
+    gets Django's plain 400, which needs nothing from the request."""
     from django.core.exceptions import BadRequest
+    from django.views.defaults import bad_request as plain_bad_request
 
-    message = str(exception) if isinstance(exception, BadRequest) else ""
-    return render(request, "400.html", {"message": message}, status=400)
+    if type(exception) is not BadRequest or not hasattr(request, "user"):
+        return plain_bad_request(request, exception)
+    return render(request, "400.html", {"message": str(exception)}, status=400)

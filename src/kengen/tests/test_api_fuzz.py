@@ -41,6 +41,21 @@ def _schema():
 schema = _schema()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django closes "old" connections at each request's start and end; inside the test's
+    transaction that would close it (PostgreSQL). Django's own test client switches this off for
+    its requests; schemathesis calls the WSGI application directly, so this does the same."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(world):
     world.core()

@@ -49,7 +49,9 @@ def test_an_invalid_system_key_retried_is_refused_with_429_and_audited_once_per_
     assert refused["Retry-After"] == "30"
 
     failed = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor_label="system-api-key")
-    throttled = AuditEvent.objects.filter(action=AuditAction.LOGIN_THROTTLED, new__kind=ThrottleKind.SYSTEM_KEY)
+    throttled = AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_THROTTLED, new__kind=ThrottleKind.SYSTEM_KEY
+    )
     assert failed.count() == 1  # not 53
     assert throttled.count() == 1 and throttled.get().new["failures"] == 3
 
@@ -68,4 +70,6 @@ def test_many_invalid_keys_from_one_address_are_throttled_but_the_valid_key_stil
     assert _verify(client, "kgs_9-guess").status_code == 429
     # the system behind the same address is authenticated (409: this system holds its own passwords)
     assert _verify(client, good).status_code not in (401, 429)
-    assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor_label="system-api-key").count() == 4
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor_label="system-api-key").count() == 4
+    )

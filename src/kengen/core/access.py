@@ -32,15 +32,21 @@ def get_visible(
         return obj
     hidden = model._default_manager.filter(**lookup).first()
     if hidden is not None:
-        from kengen.audit.choices import AuditAction
-        from kengen.audit.services import audit_record
-
-        audit_record(
-            actor=user if getattr(user, "pk", None) else None,
-            action=AuditAction.ACCESS_DENIED,
-            target=hidden,
-            target_label=f"{model._meta.label_lower}:{hidden.pk}",  # no content of what was hidden
-            new={"action": action},
-            ip_address=ip_address,
-        )
+        audit_refusal(user, hidden, action=action, ip_address=ip_address)
     raise NotFound(_("Not found."))
+
+
+def audit_refusal(user: Any, obj: Any, *, action: str, ip_address: str | None = None) -> None:
+    """Record that ``user`` was refused ``action`` on ``obj`` (answered 404 or 403), without any
+    content of ``obj``. Every refusal is audited, also those a view decides itself."""
+    from kengen.audit.choices import AuditAction
+    from kengen.audit.services import audit_record
+
+    audit_record(
+        actor=user if getattr(user, "pk", None) else None,
+        action=AuditAction.ACCESS_DENIED,
+        target=obj,
+        target_label=f"{obj._meta.label_lower}:{obj.pk}",  # no content of what was hidden
+        new={"action": action},
+        ip_address=ip_address,
+    )

@@ -18,6 +18,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
 from kengen.core.access import get_visible
 from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDateTime, Code, Count, Id, InSchema, fits
@@ -107,6 +109,15 @@ class PasswordVerifyOut(Schema):
 def _system_for(request, code: Code) -> System | JsonResponse:
     key = request.auth
     if key.system.code != code:
+        # Refused (403) and audited: a key used against another system's endpoint.
+        audit_record(
+            actor=None,
+            actor_label="system-api-key",
+            action=AuditAction.ACCESS_DENIED,
+            target=key,
+            target_label=f"system API key {key.prefix}… used for {code[:64]}",
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
         return JsonResponse(
             {
                 "error": "PermissionDenied",

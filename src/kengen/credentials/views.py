@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from kengen.core.access import get_visible
+from kengen.core.access import audit_refusal, get_visible
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.views import paginate
@@ -314,7 +314,8 @@ def policy_edit(request, pk: int):
     policy = policy_for(system)
     form = PolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in POLICY_FIELDS})
     if request.method == "POST":
-        if not can_change:
+        if not can_change:  # refused and audited (403), like the service would
+            audit_refusal(request.user, system, action="set_policy", ip_address=client_ip(request))
             return HttpResponse(status=403)
         if form.is_valid():
             try:
@@ -337,7 +338,8 @@ def policy_edit(request, pk: int):
 @login_required
 def api_keys(request, pk: int):
     system = get_visible(System, request.user, pk=pk).account_system
-    if system.id not in scope_for(request.user).administered_system_ids:
+    if system.id not in scope_for(request.user).administered_system_ids:  # 404, audited
+        audit_refusal(request.user, system, action="api_keys", ip_address=client_ip(request))
         return HttpResponse(status=404)
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -355,3 +355,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                     _path.chmod(0o600)
             except PermissionError:  # not ours to change: leave it to the operator
                 pass
+
+# Email: with KENGEN_EMAIL_HOST set, mail goes to that SMTP server (unless KENGEN_EMAIL_BACKEND says
+# otherwise); the console backend, which prints every message to the process's output (and so to
+# its logs), stays only for a deployment without a mail server (development, the demo).
+if os.environ.get("KENGEN_EMAIL_HOST") and not os.environ.get("KENGEN_EMAIL_BACKEND"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# The key that, with each reveal link's token, seals a temporary password until its one-time
+# reveal (credentials.passwords.seal_temporary). Set it apart from KENGEN_SECRET_KEY and outside
+# the data directory; unset, a key derived from the secret key is used.
+KENGEN_CREDENTIAL_KEY = os.environ.get("KENGEN_CREDENTIAL_KEY", "")

@@ -53,10 +53,12 @@ from kengen.credentials.passwords import (
     character_classes,
     check_strength,
     generate_password,
+    generate_temporary,
     hash_password,
     needs_rehash,
     new_token,
-    temporary_from_token,
+    open_temporary,
+    seal_temporary,
     token_digest,
     verify_password,
 )
@@ -276,6 +278,8 @@ def _set_password(
     cred.reminded_for = None
     cred.due_recorded_for = None
     cred.save()
+    # Issue 10: a new password makes any sealed temporary copy of an earlier one worthless: erase.
+    RevealLink.objects.filter(credential=cred).exclude(sealed="").update(sealed="")
 
 
 def _generate_for(cred: Credential, policy: CredentialPolicy) -> str:
@@ -449,9 +453,11 @@ def temporary_password_issue(
                 clause="A8.3",
                 field="account",
             )
+        # Issue 10: the value is random (no longer derived from the token), and kept until its
+        # reveal only sealed under token + server key (RevealLink.sealed, erased once used).
+        token = new_token()
         for _attempt in range(50):
-            token = new_token()
-            value = temporary_from_token(token, policy.min_length)
+            value = generate_temporary(policy.min_length)
             if character_classes(value) >= policy.min_character_classes and not _reused(cred, policy, value):
                 break
     else:
@@ -461,12 +467,13 @@ def temporary_password_issue(
     link = None
     if officer is not None:
         RevealLink.objects.filter(credential=cred, used_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
+            expires_at=now, sealed=""
         )
         link = RevealLink.objects.create(
             credential=cred,
             recipient=officer,
             digest=token_digest(token),
+            sealed=seal_temporary(value, token),
             created_at=now,
             expires_at=cred.temporary_expires_at,
             issued_by=_user(actor),
@@ -511,7 +518,9 @@ def temporary_password_issue(
                 "until": wareki_datetime(timezone.localtime(cred.temporary_expires_at)),
             },
             target=account,
-            link=reverse("credentials:reveal", args=[token]),
+            # Issue 10: the token travels in the fragment, which browsers never send: it reaches no
+            # access log; a tiny script posts it in the body (credentials/reveal.js).
+            link=f"{reverse('credentials:reveal')}#{token}",
         )
         notification_send(
             recipients=[person],
@@ -586,11 +595,15 @@ def temporary_password_reveal(
             .select_related("account__system")
             .get(pk=link.credential_id)
         )
-        value = temporary_from_token(token, link.length)
-        if not cred.is_temporary or not verify_password(value, cred.verifier):
+        try:
+            value = open_temporary(link.sealed, token)  # issue 10: sealed copy, erased below
+        except ValueError:
+            value = ""
+        if not value or not cred.is_temporary or not verify_password(value, cred.verifier):
             raise Conflict(_("This temporary password has already been changed or replaced."), clause="A8.3")
         link.used_at = now
-        link.save(update_fields=["used_at"])
+        link.sealed = ""
+        link.save(update_fields=["used_at", "sealed"])
         _event(cred.account, CredentialEventKind.TEMPORARY_REVEALED, actor=actor, now=now)
         audit_record(
             actor=actor,
@@ -692,6 +705,7 @@ def _expire_temporary_if_due(
             new=_snapshot(cred.account),
         )
         _lock(cred, LockReason.TEMPORARY_EXPIRED, now=now, actor=actor, actor_label=actor_label)
+        RevealLink.objects.filter(credential=cred).exclude(sealed="").update(sealed="")  # issue 10
         return True
     return False
 

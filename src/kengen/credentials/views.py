@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from kengen.core.access import audit_refusal, get_visible
-from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.exceptions import Conflict, NotFound, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.views import paginate
 from kengen.credentials.choices import (
@@ -232,11 +232,23 @@ def account_action(request, pk: int, action: str):
 
 @never_cache
 @login_required
-def reveal(request, token: str):
-    """GET asks for confirmation (so a link preview cannot use up the link); POST shows it once."""
+def reveal(request):
+    """The one-time reveal (A8.3). The token never travels in a URL that reaches a log (issue 10):
+    the notification's link carries it in the fragment, ``credentials/reveal.js`` posts it.
+
+    GET: the page that picks the token up. POST ``token``: the confirmation (so a link preview or
+    a mail scanner cannot use up the link). POST ``token`` + ``confirm``: the value, once."""
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    # These two pages keep the site's "same-origin" referrer policy: with "no-referrer" browsers
+    # send "Origin: null" with the form's POST and the CSRF check refuses it (and their URL
+    # carries no token any more).
+    if not token:
+        return render(request, "credentials/reveal_start.html", {})
+    if len(token) > 100 or not token.isascii():
+        raise NotFound(_("Not found."))
     link = reveal_link_for(actor=request.user, token=token, ip_address=client_ip(request))
     account = link.credential.account
-    if request.method == "POST":
+    if request.POST.get("confirm"):
         value = temporary_password_reveal(actor=request.user, token=token, ip_address=client_ip(request))
         assert account.person is not None  # reveal links are made only for system users' own IDs (A8.3)
         return _secret_page(
@@ -252,9 +264,9 @@ def reveal(request, token: str):
             back="/",
             details=[(_("System"), account.system.name), (_("User ID"), account.user_id)],
         )
-    response = render(request, "credentials/reveal_confirm.html", {"link": link, "account": account})
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(
+        request, "credentials/reveal_confirm.html", {"link": link, "account": account, "token": token}
+    )
 
 
 # --- my passwords -----------------------------------------------------------------------------

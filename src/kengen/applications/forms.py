@@ -68,12 +68,6 @@ class ApplicationForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for rejection"), max_length=TEXT_AREA_MAX, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 class NetworkRegistrationForm(forms.Form):
     filed_on = EraDateField(label=_("Filed on"))
     reference = forms.CharField(label=_("Reference (number of the registration application)"), max_length=100)

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import NotFound
+from kengen.core.signals import access_refused
 
 M = TypeVar("M", bound=models.Model)
 
@@ -25,7 +26,7 @@ def get_visible(
     """The object matching ``lookup`` if ``user`` may ``action`` it, else ``NotFound``.
 
     Whether the object exists outside the user's scope is never revealed (A4: a security officer
-    asking for another organization's person gets 404), but the attempt is written to the audit log.
+    asking for another organization's person gets 404), but the attempt is written to the audit log (``core.signals.access_refused``, recorded by audit).
     """
     obj = model.objects.restrict(user, action, on=on).filter(**lookup).first()  # type: ignore[attr-defined]
     if obj is not None:
@@ -38,15 +39,13 @@ def get_visible(
 
 def audit_refusal(user: Any, obj: Any, *, action: str, ip_address: str | None = None) -> None:
     """Record that ``user`` was refused ``action`` on ``obj`` (answered 404 or 403), without any
-    content of ``obj``. Every refusal is audited, also those a view decides itself."""
-    from kengen.audit.choices import AuditAction
-    from kengen.audit.services import audit_record
-
-    audit_record(
+    content of ``obj`` (``core.signals.access_refused``, recorded by audit). Every refusal is
+    recorded, also those a view decides itself."""
+    access_refused.send(
+        sender=type(obj),
         actor=user if getattr(user, "pk", None) else None,
-        action=AuditAction.ACCESS_DENIED,
         target=obj,
         target_label=f"{obj._meta.label_lower}:{obj.pk}",  # no content of what was hidden
-        new={"action": action},
+        details={"action": action},
         ip_address=ip_address,
     )

@@ -5,23 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
+from kengen.core.refusals import refusal_text
+from kengen.core.signals import access_refused
 
 
 def audit_authorization_failure(request, exception: PermissionDenied) -> None:
-    """Record a refused action (the service's own transaction was rolled back)."""
-    from kengen.audit.choices import AuditAction
-    from kengen.audit.services import audit_record
-
+    """Record a refused action (the service's own transaction was rolled back): the audit app
+    receives ``access_refused`` and writes the event."""
     user = getattr(request, "auth", None) or getattr(request, "user", None)
-    audit_record(
+    access_refused.send(
+        sender=DomainExceptionMiddleware,
         actor=user if getattr(user, "pk", None) else None,
-        action=AuditAction.ACCESS_DENIED,
+        target=None,
         target_label=f"{request.method} {request.path}"[:300],
-        new={"clause": exception.clause, "reason": str(exception.message)},
+        details={"clause": exception.clause, "reason": str(exception.message)},
         ip_address=request.META.get("REMOTE_ADDR"),
     )
 
@@ -34,11 +36,22 @@ def _same_site_referer(request) -> str | None:
 
 
 class DomainExceptionMiddleware:
+    """The UI's one refusal handler (see ``core.refusals``): ``NotFound`` → 404,
+    ``PermissionDenied`` → 403 (audited), ``Conflict``/``RuleViolation`` → the message with its
+    clause, back to the page the user came from."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        back = getattr(view_func, "refusal_back", None)
+        if back is not None:
+            url_name, names = back
+            request.refusal_back = reverse(url_name, kwargs={name: view_kwargs[name] for name in names})
+        return None
 
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
@@ -51,11 +64,8 @@ class DomainExceptionMiddleware:
             audit_authorization_failure(request, exception)
             raise DjangoPermissionDenied(str(exception.message))  # rendered by 403.html
         # Conflict and RuleViolation: tell the user, go back to where they were.
-        text = str(exception.message)
-        if exception.clause:
-            text = f"{text} [{exception.clause}]"
-        messages.error(request, text)
-        return redirect(_same_site_referer(request) or "/")
+        messages.error(request, refusal_text(exception))
+        return redirect(_same_site_referer(request) or getattr(request, "refusal_back", None) or "/")
 
 
 class NoStoreMiddleware:

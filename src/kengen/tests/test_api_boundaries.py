@@ -10,9 +10,9 @@ import pytest
 
 from kengen.applications.models import Application
 from kengen.applications.services import LineSpec, application_create, application_submit
-from kengen.core.testing import START, user_for
 from kengen.roles.services import role_designate
 from kengen.systems.models import SystemPermission
+from kengen.testing import START, user_for
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

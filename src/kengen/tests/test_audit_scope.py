@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START, login, user_for
 from kengen.credentials.models import SystemApiKey
 from kengen.credentials.services import system_api_key_create
 from kengen.roles.services import role_designate
+from kengen.testing import START, login, user_for
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

@@ -28,7 +28,7 @@ def test_no_page_violates_the_content_security_policy(world, live_server):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    from kengen.core.testing import TEST_PASSWORD
+    from kengen.testing import TEST_PASSWORD
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -79,10 +79,10 @@ def test_the_reveal_link_works_in_a_browser_without_the_token_reaching_the_serve
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    from kengen.core.testing import login
     from kengen.credentials.services import temporary_password_issue
     from kengen.credentials.tests.helpers import hold_in_kengen, personal_account, reveal_token
     from kengen.notifications.models import Notification
+    from kengen.testing import login
 
     core, tax = world.core()
     hold_in_kengen(world, core)

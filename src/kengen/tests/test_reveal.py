@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import login
 from kengen.credentials.models import RevealLink
 from kengen.credentials.passwords import open_temporary
 from kengen.credentials.services import temporary_password_issue
 from kengen.credentials.tests.helpers import hold_in_kengen, personal_account, reveal_token
 from kengen.notifications.models import Notification
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ import textwrap
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import login
+from kengen.testing import login
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _pages(world):
     return [
-        reverse("core:dashboard"),
+        reverse("dashboard:home"),
         reverse("people:list"),
         reverse("people:detail", args=[world.people["jinji_clerk"].pk]),
         reverse("organizations:tree"),

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kengen.core.forms import EraDateField
-from kengen.core.testing import login
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +84,8 @@ def _submitted_application(world):
 
 @pytest.mark.parametrize("data", [{"user_id_x": "a"}, {"user_id_99999999999999999999999": "a"}, {}])
 def test_the_auditor_posting_to_register_gets_a_4xx_and_nothing_changes(world, client, data):
-    from kengen.core.testing import START
     from kengen.roles.services import role_designate
+    from kengen.testing import START
 
     app = _submitted_application(world)
     auditor = world.users["kazei_clerk"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD, login, totp_code, totp_device_for
+from kengen.testing import TEST_PASSWORD, login, totp_code, totp_device_for
 from kengen.users.models import ApiToken, UserSession
 from kengen.users.services import api_token_create
 
@@ -48,7 +48,7 @@ def test_passing_the_second_factor_rotates_the_session_key(world, client):
         assert passed.status_code == 302
         after = client.cookies["sessionid"].value
         assert after != before
-        assert client.get(reverse("core:dashboard")).status_code == 200  # the new key is signed in
+        assert client.get(reverse("dashboard:home")).status_code == 200  # the new key is signed in
         # the tracked session follows the new key; the old key is gone from the store
         assert UserSession.objects.filter(user=user, session_key=after).exists()
         assert not UserSession.objects.filter(session_key=before).exists()

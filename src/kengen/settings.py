@@ -369,6 +369,9 @@ LOGGING = {
     },
 }
 
+# Where `kengen backup` writes when no path is given (docs/operations.md, "Backup and restore").
+KENGEN_BACKUP_DIR = Path(os.environ.get("KENGEN_BACKUP_DIR", "").strip() or DATA_DIR / "backups")
+
 # The municipality profile whose tables are loaded by `kengen demo` / `kengen profile_load`.
 KENGEN_PROFILE = os.environ.get("KENGEN_PROFILE", "kitami")
 KENGEN_MUNICIPALITY_NAME = _("Kitami City")

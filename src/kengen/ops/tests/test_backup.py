@@ -93,7 +93,7 @@ def test_the_commands_report_the_anchor_and_the_verified_chain(world, tmp_path, 
 
 def test_a_restore_into_a_database_with_data_needs_replace(world, tmp_path):
     path = _backup(tmp_path)
-    with pytest.raises(BackupError, match="already holds data: pass --replace"):
+    with pytest.raises(BackupError, match=r"already holds data: pass --replace"):
         backup_restore(path=path)
 
 
@@ -101,7 +101,9 @@ def test_a_backup_with_tampered_audit_rows_is_refused(world, tmp_path):
     _mark_event()
     path = _backup(tmp_path)
     _tamper(path, fix_manifest=False)
-    with pytest.raises(CommandError, match="restore FAILED: .* has changed since the backup was made") as exc:
+    with pytest.raises(
+        CommandError, match=r"restore FAILED: .* has changed since the backup was made"
+    ) as exc:
         call_command("restore", str(path), "--replace")
     assert exc.value.returncode == 1
     assert AuditEvent.objects.filter(target_label=MARK).exists()  # nothing was touched
@@ -147,7 +149,7 @@ def test_a_backup_of_the_other_database_kind_is_refused(world, tmp_path):
     manifest = json.loads(manifest_path(path).read_text())
     manifest["format"] = "sqlite" if ON_POSTGRES else "postgresql-custom"
     manifest_path(path).write_text(json.dumps(manifest))
-    with pytest.raises(BackupError, match="backup; the configured database is"):
+    with pytest.raises(BackupError, match=r"backup; the configured database is"):
         backup_restore(path=path, replace=True)
 
 
@@ -167,7 +169,9 @@ def test_sqlite_garbage_with_a_matching_manifest_is_refused(db, tmp_path):
     _tamper_manifest_to_match = json.loads(manifest_path(path).read_text())
     import hashlib
 
-    _tamper_manifest_to_match.update(size=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    _tamper_manifest_to_match.update(
+        size=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest()
+    )
     manifest_path(path).write_text(json.dumps(_tamper_manifest_to_match))
     with pytest.raises(BackupError, match="not a readable SQLite database"):
         backup_restore(path=path, replace=True)

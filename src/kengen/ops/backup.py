@@ -165,10 +165,14 @@ def _postgresql_backup(path: Path, compress: int | None) -> str:
     params.pop("cursor_factory", None)
     params.pop("context", None)
     # One snapshot for the anchor and the dump: the anchor names exactly the last event dumped.
+    params["autocommit"] = True  # the transaction below is begun explicitly, with its isolation level
     with psycopg.connect(**params) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         row = conn.execute("SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1").fetchone()
-        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        exported = conn.execute("SELECT pg_export_snapshot()").fetchone()
+        if exported is None:
+            raise BackupError("PostgreSQL exported no snapshot")
+        snapshot = exported[0]
         command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
         if compress is not None:
             command.append(f"--compress={compress}")
@@ -218,7 +222,8 @@ def _default_database(**changes) -> Iterator[None]:
 def _verify(anchors: list[str]) -> int:
     """``audit_verify`` against each anchor; the number of events, or BackupError."""
     checked = 0
-    for anchor in anchors or [None]:
+    candidates: list[str | None] = [*anchors] or [None]  # None: the chain alone
+    for anchor in candidates:
         result = audit_verify(anchor=anchor)
         if not result.ok:
             raise BackupError(

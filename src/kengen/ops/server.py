@@ -41,14 +41,14 @@ def redact_path(path: str) -> str:
 class AccessLogger(Logger):
     """gunicorn's logger with Kengen's access line instead of the Apache combined format."""
 
-    def access(self, resp, req, environ, request_time) -> None:
+    def access(self, resp, req, wsgi_env, request_time) -> None:
         status = getattr(resp, "status", None)
         if isinstance(status, str):
             status = status.split(None, 1)[0]
         duration_ms = round(request_time.total_seconds() * 1000, 1)
-        path = redact_path(environ.get("PATH_INFO", ""))
-        method = environ.get("REQUEST_METHOD", "")
-        client = environ.get("REMOTE_ADDR", "")  # the client, once TrustedProxyMiddleware ran
+        path = redact_path(wsgi_env.get("PATH_INFO", ""))
+        method = wsgi_env.get("REQUEST_METHOD", "")
+        client = wsgi_env.get("REMOTE_ADDR", "")  # the client, once TrustedProxyMiddleware ran
         size = getattr(resp, "sent", None)
         logging.getLogger("kengen.access").info(
             '%s "%s %s" %s %s %.1fms',

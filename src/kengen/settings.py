@@ -184,6 +184,11 @@ WSGI_APPLICATION = "kengen.wsgi.application"
 
 _default_sqlite = f"sqlite:///{DATA_DIR / 'kengen.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Keep each server thread's PostgreSQL connection for a while instead of opening one per
+    # request (a new connection costs more than a typical page's queries); checked before reuse.
+    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("KENGEN_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; the busy timeout makes writers queue
     # instead of failing with "database is locked"; IMMEDIATE takes the write lock at BEGIN

@@ -7,7 +7,7 @@ server core (granian's Rust one) buys nothing measurable.
 
 Workers: ``KENGEN_WORKERS`` processes (default 2 × cores + 1) each with ``KENGEN_THREADS`` threads
 (default 4, gthread worker), ``KENGEN_TIMEOUT`` seconds (default 60) before a stuck worker is
-restarted; workers are recycled after ~1,000 requests. The access log goes through the
+restarted; workers are recycled after ~20,000 requests. The access log goes through the
 ``kengen.access`` logger (text or JSON, like every other log line): method, path without the query
 string, status, bytes, duration, client address — one-time tokens in paths are redacted.
 """
@@ -82,9 +82,29 @@ def _env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def _json_logconfig(level: str) -> dict[str, Any]:
+    """gunicorn's own lines (start, workers, errors) as JSON too, like Kengen's."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "kengen.ops.logging.JsonFormatter"}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {"gunicorn.error": {"level": level, "handlers": ["error_console"], "propagate": False}},
+        "root": {"level": level, "handlers": []},
+    }
+
+
 def server_options(bind: str) -> dict[str, Any]:
     """gunicorn's settings for Kengen, from the environment."""
     workers = _env_int("KENGEN_WORKERS", default_workers())
+    level = os.environ.get("KENGEN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    json_logs = os.environ.get("KENGEN_LOG_FORMAT", "").strip().lower() == "json"
     return {
         "bind": [bind],
         "workers": workers,
@@ -93,12 +113,15 @@ def server_options(bind: str) -> dict[str, Any]:
         "timeout": _env_int("KENGEN_TIMEOUT", 60),
         "graceful_timeout": 30,
         "keepalive": 5,
-        "max_requests": 1000,
-        "max_requests_jitter": 100,
+        # Recycle a worker now and then (a slow leak cannot grow for ever), but rarely: a new
+        # worker pays Kengen's start-up again.
+        "max_requests": 20000,
+        "max_requests_jitter": 2000,
         "limit_request_line": 8190,
         "logger_class": "kengen.ops.server.AccessLogger",
         "errorlog": "-",
-        "loglevel": os.environ.get("KENGEN_LOG_LEVEL", "INFO").lower(),
+        "loglevel": level.lower(),
+        "logconfig_dict": _json_logconfig(level) if json_logs else {},
         "proc_name": "kengen",
         # The reverse proxy's headers are handled by kengen.ops.proxy (KENGEN_TRUSTED_PROXIES);
         # gunicorn itself believes nobody.
@@ -118,8 +141,11 @@ class KengenServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from django.urls import get_resolver
+
         from kengen.wsgi import application
 
+        get_resolver().url_patterns  # import every view now, not on a user's first request  # noqa: B018
         return application
 
 

@@ -54,6 +54,15 @@ def test_workers_are_sized_to_the_cores_and_can_be_set(monkeypatch):
     assert (options["workers"], options["timeout"]) == (3, 30)
 
 
+def test_json_logs_make_gunicorns_own_lines_json_too(monkeypatch):
+    monkeypatch.setenv("KENGEN_LOG_FORMAT", "json")
+    config = server.server_options("127.0.0.1:8000")["logconfig_dict"]
+    assert config["formatters"]["json"] == {"()": "kengen.ops.logging.JsonFormatter"}
+    assert config["loggers"]["gunicorn.error"]["handlers"] == ["error_console"]
+    monkeypatch.setenv("KENGEN_LOG_FORMAT", "text")
+    assert server.server_options("127.0.0.1:8000")["logconfig_dict"] == {}
+
+
 def test_a_bad_worker_count_is_refused_with_its_name(monkeypatch):
     monkeypatch.setenv("KENGEN_WORKERS", "many")
     with pytest.raises(SystemExit, match="KENGEN_WORKERS must be a positive whole number"):

@@ -163,13 +163,17 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[94], cuts[98]
 
 
-def report(label: str, clients: int, result: Result, elapsed: float) -> None:
+def report(label: str, clients: int, result: Result, elapsed: float, cpu: tuple[float, float] | None) -> None:
     everything = [v for values in result.latencies.values() for v in values]
     p50, p95, p99 = percentiles(everything)
     errors = sum(result.errors.values())
+    per_request = ""
+    if cpu is not None and everything:
+        app, db = (seconds * 1000 / len(everything) for seconds in cpu)
+        per_request = f"{app + db:.0f} ({app:.0f} + {db:.0f})"
     print(
         f"| {label} | {clients} | {len(everything)} | {len(everything) / elapsed:.0f} | "
-        f"{p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} | {errors} |",
+        f"{p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} | {errors} | {per_request} |",
         flush=True,
     )
     if len(result.latencies) > 1:
@@ -177,9 +181,51 @@ def report(label: str, clients: int, result: Result, elapsed: float) -> None:
             q50, q95, q99 = percentiles(values)
             print(
                 f"|   {page} | | {len(values)} | {len(values) / elapsed:.0f} | {q50 * 1000:.0f} | "
-                f"{q95 * 1000:.0f} | {q99 * 1000:.0f} | {result.errors.get(page, 0)} |",
+                f"{q95 * 1000:.0f} | {q99 * 1000:.0f} | {result.errors.get(page, 0)} | |",
                 flush=True,
             )
+
+
+# --- CPU accounting (Linux /proc) --------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
+
+
+def server_pids(master: int) -> list[int]:
+    """The server's master and its worker processes."""
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[1]) == master:
+            pids.append(int(entry.name))
+    return pids
+
+
+def database_backend_pids() -> list[int]:
+    """PostgreSQL backends connected to this database (the server's; this script's excluded)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    usage = {}
+    for pid in pids:
+        if fields := _stat(pid):
+            usage[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return usage
 
 
 # --- server ----------------------------------------------------------------------------------
@@ -204,6 +250,7 @@ def start_server() -> tuple[str, subprocess.Popen]:
     env.setdefault("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
     env.setdefault("KENGEN_SECURE_COOKIES", "0")  # plain HTTP on loopback: the explicit opt-out
     env.setdefault("KENGEN_BASE_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("KENGEN_DB_CONN_MAX_AGE", "600")  # stable backends, for the CPU accounting
     log = Path(env.get("KENGEN_DATA_DIR", ".")) / "bench-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
@@ -253,15 +300,31 @@ def main() -> None:
     try:
         sessions = [sign_in(base, username, args.password, devices[username]) for username in USERS]
         print(f"signed in {len(sessions)} users; {duration:.0f} s per run on {base}\n")
-        print("| scenario / page | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
+        print(
+            "| scenario / page | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
+            "| server CPU ms/request (gunicorn + PostgreSQL) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for scenario in args.scenario:
-            asyncio.run(run_load(base, sessions, SCENARIOS[scenario], 4, 3.0))  # warm up
+            asyncio.run(run_load(base, sessions, SCENARIOS[scenario], max(args.clients), 3.0))  # warm up
             for clients in args.clients:
+                # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
+                # request costs, whatever else the machine is doing
+                app_pids = server_pids(process.pid) if process else []
+                db_pids = database_backend_pids()
+                before = cpu_seconds(app_pids + db_pids)
                 result, elapsed = asyncio.run(
                     run_load(base, sessions, SCENARIOS[scenario], clients, duration)
                 )
-                report(scenario, clients, result, elapsed)
+                after = cpu_seconds(app_pids + db_pids)
+
+                def used(pids: list[int], before=before, after=after) -> float:
+                    return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
+
+                cpu = (used(app_pids), used(db_pids)) if process else None
+                report(scenario, clients, result, elapsed, cpu)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         if process is not None:
             process.terminate()

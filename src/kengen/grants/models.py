@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet, active_on_q
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
+from kengen.people.models import Person, PersonQuerySet
 
 
 def _account_scope_q(scope, on: dt.date | None, prefix: str = "") -> Q | None:
@@ -27,8 +28,6 @@ def _account_scope_q(scope, on: dt.date | None, prefix: str = "") -> Q | None:
     if scope.administered_system_ids:
         q |= Q(**{f"{prefix}system_id__in": scope.administered_system_ids})
     if scope.officer_org_ids:
-        from kengen.people.models import Person, PersonQuerySet
-
         members = Person.objects.filter(PersonQuerySet.officer_members_q(scope, on))
         q |= Q(**{f"{prefix}person__in": members})
         q |= Q(**{f"{prefix}holder_organization_id__in": scope.officer_org_ids})

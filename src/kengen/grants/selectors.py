@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kengen.contractors.models import Contractor
+from kengen.core.era import wareki
 from kengen.core.exports import Table
 from kengen.core.models import active_on_q, last_day
 from kengen.grants.models import Grant
 from kengen.organizations.selectors import OrgTree
+from kengen.people.choices import PersonKind
+from kengen.people.models import Assignment, Person
+from kengen.roles.selectors import scope_for
+from kengen.systems.choices import SystemKind
+from kengen.systems.models import System
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,6 @@ def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, p
 
 def management_file(*, user, flt: FileFilter) -> list[FileRow]:
     """The rows of the management file as of ``flt.as_of``, each with its holder's unit."""
-    from kengen.people.models import Assignment
 
     grants = list(
         grants_as_of(
@@ -100,8 +106,6 @@ def management_file(*, user, flt: FileFilter) -> list[FileRow]:
 
 
 def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
-    from kengen.core.era import wareki
-
     headers = [
         _("System"),
         _("Business system"),
@@ -153,9 +157,6 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
 def direct_grant_systems(user, on: dt.date) -> list:
     """The systems ``user`` may grant directly on ``on`` (A5.5): the core package and the
     intermediate server, when the user administers them that day."""
-    from kengen.roles.selectors import scope_for
-    from kengen.systems.choices import SystemKind
-    from kengen.systems.models import System
 
     ids = scope_for(user).administered_system_ids
     return list(
@@ -167,8 +168,6 @@ def direct_grant_systems(user, on: dt.date) -> list:
 
 def administered_account_systems(user, on: dt.date) -> list:
     """The systems (not business systems: IDs live on the core package) ``user`` administers."""
-    from kengen.roles.selectors import scope_for
-    from kengen.systems.models import System
 
     ids = scope_for(user).administered_system_ids
     return list(
@@ -179,9 +178,6 @@ def administered_account_systems(user, on: dt.date) -> list:
 def maintenance_people(user):
     """Maintenance staff ``user`` may register IDs for (A5.9): the personnel of the contractors an
     administrator sees, plus anyone already visible to them."""
-    from kengen.contractors.models import Contractor
-    from kengen.people.choices import PersonKind
-    from kengen.people.models import Person
 
     visible = Person.objects.restrict(user, "view").values("pk")
     contractors = Contractor.objects.restrict(user, "view").values("pk")
@@ -197,7 +193,6 @@ def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
     in force on or after ``on`` unless ``include_ended``."""
     from kengen.grants.choices import AccountKind
     from kengen.grants.models import Account
-    from kengen.roles.selectors import scope_for
 
     scope = scope_for(user)
     qs = Account.objects.restrict(user, "view").filter(kind=AccountKind.MAINTENANCE)

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD
 from kengen.ops.proxy import forwarded_client
+from kengen.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def _sign_in_through_proxy(client: Client, *, remote_addr: str = PROXY, forwarde
 def test_sign_in_post_through_a_tls_proxy_passes_the_csrf_check(world, behind_proxy):
     response = _sign_in_through_proxy(Client(enforce_csrf_checks=True))
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:dashboard")
+    assert response["Location"] == reverse("dashboard:home")
 
 
 def test_the_trusted_origin_alone_lets_the_sign_in_through_a_proxy_not_yet_trusted(world, behind_proxy):

@@ -187,9 +187,11 @@ WSGI_APPLICATION = "kengen.wsgi.application"
 _default_sqlite = f"sqlite:///{DATA_DIR / 'kengen.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    # Keep each server thread's PostgreSQL connection for a while instead of opening one per
-    # request (a new connection costs more than a typical page's queries); checked before reuse.
-    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("KENGEN_DB_CONN_MAX_AGE", 60)
+    # `kengen serve --production` keeps each server thread's PostgreSQL connection for a while
+    # (KENGEN_DB_CONN_MAX_AGE defaults to 60 there) instead of opening one per request, which
+    # costs more than a typical page's queries; checked before reuse. Elsewhere (commands, tests,
+    # the development server) a connection ends with its request.
+    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("KENGEN_DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; the busy timeout makes writers queue

@@ -24,6 +24,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
+#: Seconds a server thread keeps its PostgreSQL connection (KENGEN_DB_CONN_MAX_AGE overrides).
+PRODUCTION_CONN_MAX_AGE = 60
 #: A path segment that looks like a secret: long, URL-safe, and with a digit or a capital letter
 #: (Kengen's own URL words are lower-case letters and hyphens).
 _TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[A-Za-z0-9_-]{20,}(?:/|$))(?=[^/]*[0-9A-Z])[A-Za-z0-9_-]+")
@@ -152,6 +154,7 @@ class KengenServer(BaseApplication):
 def serve_production(bind: str) -> None:
     """Check the configuration, collect static files, then run gunicorn (does not return)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kengen.settings")
+    os.environ.setdefault("KENGEN_DB_CONN_MAX_AGE", str(PRODUCTION_CONN_MAX_AGE))
     import django
 
     django.setup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.checks import Error
 
 from kengen.ops import server
 from kengen.ops.tests.conftest import clean_env
@@ -61,6 +63,24 @@ def test_json_logs_make_gunicorns_own_lines_json_too(monkeypatch):
     assert config["loggers"]["gunicorn.error"]["handlers"] == ["error_console"]
     monkeypatch.setenv("KENGEN_LOG_FORMAT", "text")
     assert server.server_options("127.0.0.1:8000")["logconfig_dict"] == {}
+
+
+def test_the_production_server_keeps_database_connections(monkeypatch, capsys):
+    environ = {k: v for k, v in os.environ.items() if k != "KENGEN_DB_CONN_MAX_AGE"}
+    monkeypatch.setattr(server.os, "environ", environ)
+    monkeypatch.setattr("kengen.ops.checks.deployment_errors", lambda: [Error("stop here", id="kengen.E999")])
+    with pytest.raises(SystemExit):
+        server.serve_production("127.0.0.1:9")
+    assert environ["KENGEN_DB_CONN_MAX_AGE"] == "60"  # read by the settings the workers load
+    assert "kengen.E999: stop here" in capsys.readouterr().err
+
+
+def test_other_commands_use_a_connection_per_request_on_postgresql(settings_under):
+    url = "postgresql://kengen@127.0.0.1:5432/kengen"
+    assert settings_under(["DATABASES"], DATABASE_URL=url)["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+    values = settings_under(["DATABASES"], DATABASE_URL=url, KENGEN_DB_CONN_MAX_AGE="60")
+    assert values["DATABASES"]["default"]["CONN_MAX_AGE"] == 60
+    assert values["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
 
 
 def test_a_bad_worker_count_is_refused_with_its_name(monkeypatch):

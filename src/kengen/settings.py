@@ -413,7 +413,7 @@ KENGEN_SIGN_IN_THROTTLE.update(
 )
 
 # Response headers. HSTS: sent by SecurityMiddleware on HTTPS requests only (behind a TLS proxy,
-# once SECURE_PROXY_SSL_HEADER says so); KENGEN_HSTS_SECONDS=0 turns it off.
+# once a proxy listed in KENGEN_TRUSTED_PROXIES says so); KENGEN_HSTS_SECONDS=0 turns it off.
 SECURE_HSTS_SECONDS = _env_int("KENGEN_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("KENGEN_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
 # Content-Security-Policy (django-csp): only this origin's scripts, styles, fonts and images; no

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.applications.choices import LineAction
 from kengen.applications.models import Application
@@ -19,6 +19,7 @@ from kengen.applications.services import (
 from kengen.core.access import get_visible
 from kengen.core.api_schemas import Period, period
 from kengen.core.exceptions import RuleViolation
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.grants.choices import Purpose
 from kengen.organizations.models import Organization
 from kengen.people.models import Person
@@ -130,12 +131,12 @@ def _get(request, app_id: int) -> Application:
 
 
 @router.get("", response=list[ApplicationOut], summary="Form 1 applications the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination)
 def list_applications(request, status: str | None = None):
     qs = Application.objects.restrict(request.auth).select_related("system")
     if status:
         qs = qs.filter(status=status)
-    return [_out(a) for a in qs]
+    return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [_out(a) for a in page])
 
 
 @router.post("", response={201: ApplicationOut}, summary="Draft a Form 1 (security officers, A5.2)")

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page as DjangoPage
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
-from kengen.core.exports import Table, export_response
+from kengen.core.exports import Table, export_response, streaming_export_response
 from kengen.core.forms import client_ip
 from kengen.core.models import active_on_q
+from kengen.core.paging import Listing, Page
 from kengen.grants.models import Grant
 from kengen.people.choices import EmploymentType
 from kengen.people.models import Person
@@ -27,7 +30,7 @@ EXPORT_FORMATS = ("xlsx", "csv")
 def paginate(request, items, per_page: int = PER_PAGE) -> dict:
     """``page_obj`` and an elided ``page_range`` for ``includes/pagination.html``."""
     paginator = Paginator(items, per_page)
-    page: Page = paginator.get_page(request.GET.get("page"))
+    page: DjangoPage = paginator.get_page(request.GET.get("page"))
     return {
         "page_obj": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
@@ -46,22 +49,70 @@ def export_format(request) -> tuple[str, str] | None:
 
 
 def audited_export(
-    request, table: Table, *, fmt: str, encoding: str, filename: str, label: str, details: dict
+    request,
+    table: Table,
+    *,
+    fmt: str,
+    encoding: str,
+    filename: str,
+    label: str,
+    details: dict,
+    count: Callable[[], int] | None = None,
 ):
-    """Send ``table`` as a file and record who exported what (the export itself is an event)."""
-    table.rows = list(table.rows)
+    """Send ``table`` as a file and record who exported what (the export itself is an event).
+
+    With ``count`` (the number of rows, counted in the database), ``table.rows`` may be a stream:
+    the file is then streamed with bounded memory instead of being built in memory first."""
+    if count is None:
+        table.rows = list(table.rows)
+        rows = len(table.rows)
+    else:
+        rows = count()
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,
         target_label=label,
         new={
             **details,
-            "rows": len(table.rows),
+            "rows": rows,
             "format": fmt if fmt == "xlsx" else f"csv/{encoding}",
         },
         ip_address=client_ip(request),
     )
+    if count is not None:
+        return streaming_export_response(table, fmt, filename, encoding=encoding)
     return export_response(table, fmt, filename, encoding=encoding)
+
+
+def keyset_paginate(request, listing: Listing | None, per_page: int = PER_PAGE) -> dict:
+    """``page`` (a :class:`~kengen.core.paging.Page`), ``count``/``count_exact`` and the links of
+    ``includes/keyset_pagination.html`` for a listing paged in the database.
+
+    ``?cursor=`` (the links this builds) costs the same on every page; ``?page=N`` is still
+    understood (an offset) and ``?cursor=last`` jumps to the end."""
+    if listing is None:
+        return {"page": Page([], 1, False, False), "count": 0, "count_exact": True, "pages": 1}
+    count, exact = listing.count()
+    pages = max(1, -(-count // per_page)) if exact else None
+    cursor = request.GET.get("cursor", "")
+    if cursor == "last":
+        page = listing.page(limit=per_page, last=True)
+        page.number = pages or 0
+    elif cursor:
+        page = listing.page(listing.cursor(cursor), limit=per_page)
+    else:
+        try:
+            number = max(1, int(request.GET.get("page", "1")))
+        except ValueError:
+            number = 1
+        if pages is not None:
+            number = min(number, pages)
+        page = (
+            listing.page(limit=per_page)
+            if number == 1
+            else listing.offset_page((number - 1) * per_page, per_page)
+        )
+    return {"page": page, "count": count, "count_exact": exact, "pages": pages}
 
 
 def fiscal_year_end(date: dt.date) -> dt.date:

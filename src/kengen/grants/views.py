@@ -14,7 +14,7 @@ from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
 from kengen.core.templatetags.kengen import wareki
-from kengen.core.views import audited_export, export_format, paginate
+from kengen.core.views import audited_export, export_format, keyset_paginate, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, GrantBasis
 from kengen.grants.forms import (
@@ -33,7 +33,7 @@ from kengen.grants.selectors import (
     direct_grant_systems,
     maintenance_accounts,
     maintenance_people,
-    management_file,
+    management_file_listing,
     management_file_table,
     open_grants,
 )
@@ -51,6 +51,7 @@ from kengen.roles.selectors import scope_for
 from kengen.systems.models import System, SystemPermission
 
 FILE_PER_PAGE = 100
+PRINT_PER_PAGE = 500  # the print view is paged too: a 1M-row file is not one web page
 
 
 @login_required
@@ -95,13 +96,13 @@ def management_file_view(request):
                 organization_id=form.cleaned_data["organization"],
                 person_id=person.pk if person else None,
             )
-    rows = management_file(user=user, flt=flt) if not form.errors else []
+    listing = management_file_listing(user=user, flt=flt) if not form.errors else None
     if export := export_format(request):
         fmt, encoding = export
-        table = management_file_table(rows, date)
+        rows = listing.iterate() if listing is not None else iter(())
         return audited_export(
             request,
-            table,
+            management_file_table(rows, date),
             fmt=fmt,
             encoding=encoding,
             filename=f"management-file-{date.isoformat()}",
@@ -114,6 +115,7 @@ def management_file_view(request):
                     "person": flt.person_id,
                 },
             },
+            count=(lambda: listing.count(cap=None)[0]) if listing is not None else (lambda: 0),
         )
     printing = request.GET.get("print") == "1"
     filter_labels = [s.name for s in systems if s.id == flt.system_id]
@@ -125,13 +127,12 @@ def management_file_view(request):
         "form": form,
         "date": date,
         "person": person,
-        "rows": rows,
         "printing": printing,
         "filter_labels": filter_labels,
         "title": _("Management file (as of %(date)s)") % {"date": wareki(date)},
+        **keyset_paginate(request, listing, PRINT_PER_PAGE if printing else FILE_PER_PAGE),
     }
-    if not printing:
-        context.update(paginate(request, rows, FILE_PER_PAGE))
+    context["rows"] = context["page"].items
     return render(request, "grants/file.html", context)
 
 

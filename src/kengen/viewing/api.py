@@ -7,10 +7,11 @@ import datetime as dt
 
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
 from kengen.core.exceptions import NotFound
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.organizations.models import Organization
@@ -109,12 +110,12 @@ def _get(request, lending_id: int) -> ViewingLending:
 
 
 @router.get("/lendings", response=list[LendingOut], summary="The lending record (A11.3)")
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination)
 def list_lendings(request, status: str | None = None):
     qs = ViewingLending.objects.restrict(request.auth).select_related("account")
     if status:
         qs = qs.filter(status=status)
-    return [_out(le) for le in qs]
+    return Listing(qs, ["-requested_at", "-pk"], to_out=lambda page: [_out(le) for le in page])
 
 
 @router.post("/lendings", response={201: LendingOut}, summary="Ask to view another unit's terminals (A11.1)")

@@ -92,7 +92,7 @@ def test_excel_export_opens_and_contains_the_rows_and_is_audited(file_world, cli
     response = client.get(reverse("grants:file"), {"on": "2024-04-01", "format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     flat = {v for row in values for v in row}
     assert "JINJI001" in flat and "KAZEI001" in flat
@@ -111,7 +111,7 @@ def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
     response = client.get(reverse("grants:file"), {"format": "csv", "encoding": "cp932"})
     assert response.status_code == 200
     assert "Shift_JIS" in response["Content-Type"]
-    text = response.content.decode("cp932")
+    text = response.getvalue().decode("cp932")
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 2
     assert "KAZEI001" in text and "伊藤" in text
@@ -121,7 +121,7 @@ def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
 def test_utf8_csv_has_a_bom(file_world, client):
     login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"format": "csv"})
-    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.getvalue().startswith(b"\xef\xbb\xbf")
 
 
 def test_print_view_is_titled_with_the_era_date(file_world, client):

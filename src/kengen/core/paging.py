@@ -199,9 +199,7 @@ class Listing:
 
     @property
     def signature(self) -> str:
-        return hashlib.sha256(
-            f"{self.queryset.model._meta.label}|{self.keys}".encode()
-        ).hexdigest()[:16]
+        return hashlib.sha256(f"{self.queryset.model._meta.label}|{self.keys}".encode()).hexdigest()[:16]
 
     def _out(self, objs: list) -> list:
         return self.to_out(objs) if self.to_out else objs

@@ -124,6 +124,11 @@ class Account(EffectiveDated):
                 name="account_holder_matches_kind",
             ),
         ]
+        indexes = [
+            # The management file's order within a system (user ID, then id), and the keyset walk
+            # from a cursor: one range scan per page.
+            models.Index(fields=["system", "user_id", "id"], name="account_system_user_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.name}: {self.user_id}"

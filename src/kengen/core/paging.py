@@ -205,6 +205,8 @@ class Listing:
         return self.to_out(objs) if self.to_out else objs
 
     def _values(self, obj: Any) -> tuple:
+        if isinstance(obj, dict):
+            return tuple(obj[name] for name in self._annotations)
         return tuple(getattr(obj, name) for name in self._annotations)
 
     def cursor(self, token: str | None) -> Cursor | None:
@@ -212,10 +214,15 @@ class Listing:
 
     # --- keyset -----------------------------------------------------------------------------
 
-    def _fetch(self, after: tuple | None, n: int, backwards: bool) -> list:
-        """Up to ``n`` rows after ``after`` (or from the start), walking backwards if asked."""
+    def _fetch(
+        self, after: tuple | None, n: int, backwards: bool, values: Sequence[str] | None = None
+    ) -> list:
+        """Up to ``n`` rows after ``after`` (or from the start), walking backwards if asked;
+        with ``values``, plain dicts of those fields (and the keys) instead of model instances."""
         keys = [k.reversed() for k in self.keys] if backwards else self.keys
         base = self.queryset.annotate(**self._annotations)
+        if values is not None:
+            base = base.values(*values, *self._annotations)
         if not self.partitions:
             qs = base if after is None else base.filter(keyset_q(keys, after))
             return list(qs.order_by(*[k.order_by() for k in keys])[:n])
@@ -285,14 +292,15 @@ class Listing:
         n = qs[: cap + 1].count()
         return (n, True) if n <= cap else (cap, False)
 
-    def iterate(self, chunk: int = 2000) -> Iterator:
-        """Every row in order, ``chunk`` rows per query (memory stays bounded)."""
+    def iterate(self, chunk: int = 2000, *, values: Sequence[str] | None = None) -> Iterator:
+        """Every row in order, ``chunk`` rows per query (memory stays bounded). With ``values``:
+        dicts of those fields, not passed through ``to_out`` (exports: no model instances)."""
         after = None
         while True:
-            rows = self._fetch(after, chunk, False)
+            rows = self._fetch(after, chunk, False, values)
             if not rows:
                 return
-            yield from self._out(rows)
+            yield from (rows if values is not None else self._out(rows))
             if len(rows) < chunk:
                 return
             after = self._values(rows[-1])

@@ -155,11 +155,8 @@ def management_file(*, user, flt: FileFilter) -> list[FileRow]:
     return list(management_file_listing(user=user, flt=flt).iterate())
 
 
-def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
-    """The file as a table to export; ``rows`` may be a list or a stream (then so is the table)."""
-    from kengen.core.era import wareki
-
-    headers = [
+def _file_headers() -> list[str]:
+    return [
         _("System"),
         _("Business system"),
         _("User ID"),
@@ -175,6 +172,11 @@ def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
         _("Basis"),
         _("Basis reference"),
     ]
+
+
+def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
+    """The file as a table to export; ``rows`` may be a list or a stream (then so is the table)."""
+    from kengen.core.era import wareki
 
     def row(r: FileRow):
         g = r.grant
@@ -199,8 +201,105 @@ def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
 
     return Table(
         title=_("Management file as of %(date)s") % {"date": wareki(as_of)},
-        headers=headers,
+        headers=_file_headers(),
         rows=[row(r) for r in rows] if isinstance(rows, list) else (row(r) for r in rows),
+    )
+
+
+_EXPORT_VALUES = (
+    "account__system_id",
+    "account__system__name",
+    "permission__system_id",
+    "permission__system__name",
+    "account__user_id",
+    "account__kind",
+    "account__person_id",
+    "account__person__staff_number",
+    "account__person__family_name",
+    "account__person__given_name",
+    "account__person__family_name_kana",
+    "account__person__given_name_kana",
+    "account__holder_organization_id",
+    "permission__name",
+    "purpose",
+    "purpose_note",
+    "valid_from",
+    "valid_to",
+    "basis",
+    "basis_reference",
+)
+
+
+def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) -> Table:
+    """The same table as :func:`management_file_table` for a whole listing, streamed: plain values
+    (no model instances), labels and era dates looked up once, units per chunk of rows."""
+    from kengen.core.era import wareki
+    from kengen.grants.choices import AccountKind, GrantBasis, Purpose
+    from kengen.people.models import Assignment
+
+    kinds = {k: str(v) for k, v in AccountKind.choices}
+    purposes = {k: str(v) for k, v in Purpose.choices}
+    bases = {k: str(v) for k, v in GrantBasis.choices}
+    eras: dict = {}
+
+    def era(d):
+        if d not in eras:
+            eras[d] = wareki(d)
+        return eras[d]
+
+    def rows():
+        tree = OrgTree(as_of)
+        stream = listing.iterate(chunk, values=_EXPORT_VALUES)
+        while True:
+            batch = [r for _, r in zip(range(chunk), stream, strict=False)]
+            if not batch:
+                return
+            units: dict[int, list[str]] = {}
+            people = {r["account__person_id"] for r in batch if r["account__person_id"]}
+            for person_id, org_id in (
+                Assignment.objects.filter(active_on_q(as_of), person_id__in=people)
+                .order_by("-is_primary", "valid_from")
+                .values_list("person_id", "organization_id")
+            ):
+                if org_id in tree.by_id:
+                    units.setdefault(person_id, []).append(tree.full_name(org_id))
+            for r in batch:
+                pid = r["account__person_id"]
+                holder = r["account__holder_organization_id"]
+                if pid:
+                    org = "、".join(units.get(pid, []))
+                elif holder in tree.by_id:
+                    org = tree.full_name(holder)
+                else:
+                    org = ""
+                note = r["purpose_note"]
+                yield [
+                    r["account__system__name"],
+                    r["permission__system__name"]
+                    if r["permission__system_id"] != r["account__system_id"]
+                    else "",
+                    r["account__user_id"],
+                    kinds.get(r["account__kind"], r["account__kind"]),
+                    r["account__person__staff_number"] or "" if pid else "",
+                    f"{r['account__person__family_name']} {r['account__person__given_name']}" if pid else "",
+                    f"{r['account__person__family_name_kana']} {r['account__person__given_name_kana']}"
+                    if pid
+                    else "",
+                    org,
+                    r["permission__name"],
+                    purposes.get(r["purpose"], r["purpose"]) + (f" ({note})" if note else ""),
+                    era(r["valid_from"]),
+                    era(last_day(r["valid_to"])),
+                    bases.get(r["basis"], r["basis"]),
+                    r["basis_reference"],
+                ]
+            if len(batch) < chunk:
+                return
+
+    return Table(
+        title=_("Management file as of %(date)s") % {"date": wareki(as_of)},
+        headers=_file_headers(),
+        rows=rows(),
     )
 
 

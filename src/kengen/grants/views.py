@@ -33,6 +33,7 @@ from kengen.grants.selectors import (
     direct_grant_systems,
     maintenance_accounts,
     maintenance_people,
+    management_file_export,
     management_file_listing,
     management_file_table,
     open_grants,
@@ -99,10 +100,9 @@ def management_file_view(request):
     listing = management_file_listing(user=user, flt=flt) if not form.errors else None
     if export := export_format(request):
         fmt, encoding = export
-        rows = listing.iterate() if listing is not None else iter(())
         return audited_export(
             request,
-            management_file_table(rows, date),
+            management_file_export(listing, date) if listing is not None else management_file_table([], date),
             fmt=fmt,
             encoding=encoding,
             filename=f"management-file-{date.isoformat()}",

@@ -20,13 +20,13 @@ START = dt.date(2024, 4, 1)
 
 
 def next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
 
 
 def bulk_write(model: type[models.Model], rows: Iterable[dict]) -> int:
     """Insert ``rows`` (dicts of field attnames, ``id`` included) into ``model``'s table."""
     fields = list(model._meta.concrete_fields)
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]
     table = model._meta.db_table
     now = timezone.now()
 
@@ -221,9 +221,9 @@ def generate(
         .order_by("sort_order", "id")[:3]
     )
     perms: dict[int, list[int]] = {}
-    for s in roots:
-        perms[s.id] = list(
-            SystemPermission.objects.filter(models.Q(system=s) | models.Q(system__parent=s))
+    for system in roots:
+        perms[system.id] = list(
+            SystemPermission.objects.filter(models.Q(system=system) | models.Q(system__parent=system))
             .order_by("id")
             .values_list("id", flat=True)
         )
@@ -233,18 +233,18 @@ def generate(
     account_of: list[tuple[int, int]] = []  # (account id, system id)
     aid = first_account
     for pid in person_ids:
-        for s in roots:
+        for system in roots:
             account_rows.append(
                 dict(
                     id=aid,
                     valid_from=START,
-                    system_id=s.id,
+                    system_id=system.id,
                     kind="personal",
-                    user_id=f"{s.code[:4]}{pid:08d}",
+                    user_id=f"{system.code[:4]}{pid:08d}",
                     person_id=pid,
                 )
             )
-            account_of.append((aid, s.id))
+            account_of.append((aid, system.id))
             aid += 1
     accounts_n = bulk_write(Account, account_rows)
     del account_rows

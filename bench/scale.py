@@ -18,6 +18,7 @@ Not a test: it asserts nothing. Figures go to docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import os
@@ -27,10 +28,10 @@ import sys
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kengen.settings")
-os.environ.setdefault("KENGEN_DATA_DIR", "/tmp/kg-bench-scale")
+os.environ.setdefault("KENGEN_DATA_DIR", "/tmp/kg-bench-scale")  # noqa: S108 (a benchmark's scratch)
 os.environ.setdefault("KENGEN_DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -66,11 +67,12 @@ def ms(seconds: float) -> str:
 
 def generate_audit(n: int) -> list[bytes]:
     """``n`` events continuing the chain, written with COPY; returns their canonical bytes."""
+    from django.utils import timezone
+
     from kengen.audit.keys import key_ring
     from kengen.audit.models import AuditChainHead, AuditEvent
     from kengen.audit.services import CANON_FIELDS, _canon_fields, _json_texts, _occurred
     from kengen.profiles.scale import bulk_write
-    from django.utils import timezone
 
     ring = key_ring()
     head = AuditChainHead.objects.get(id=1)
@@ -161,18 +163,16 @@ def setup(people: int, events: int) -> list[bytes]:
 
 def users():
     from kengen.people.models import Assignment
-    from kengen.roles.services import role_designate
     from kengen.profiles.scale import START
+    from kengen.roles.services import role_designate
     from kengen.users.models import User
     from kengen.users.services import api_token_create
 
     auditor = User.objects.filter(username="bench-auditor").first() or User.objects.create_user(
         "bench-auditor"
     )
-    try:
+    with contextlib.suppress(Exception):  # already designated on a re-run
         role_designate(actor=None, user=auditor, role="auditor", valid_from=START)
-    except Exception:  # noqa: BLE001, S110 (already designated on a re-run)
-        pass
     head = (
         Assignment.objects.filter(post__is_head=True, organization__code__startswith="SC")
         .order_by("organization__code")
@@ -219,7 +219,7 @@ def page_figures(name: str, user, token: str, as_of) -> None:
             for x in ctx.captured_queries
             if '"grants_grant"' in x["sql"] and "LIMIT" in x["sql"]
         ]
-        api, response = best(lambda q=q: client.get(q, **auth))
+        api, _ = best(lambda q=q: client.get(q, **auth))
         raw, _ = best(lambda sqls=sqls: replay(sqls))
         line(
             f"{name}: API {label} ({count:,}{'' if exact else '+'} rows)",

@@ -65,8 +65,8 @@ def ms(seconds: float) -> str:
 # --- data -----------------------------------------------------------------------------------------
 
 
-def generate_audit(n: int) -> list[bytes]:
-    """``n`` events continuing the chain, written with COPY; returns their canonical bytes."""
+def generate_audit(n: int) -> None:
+    """``n`` events continuing the chain, signed with the current key, written with COPY."""
     from django.utils import timezone
 
     from kengen.audit.keys import key_ring
@@ -80,7 +80,6 @@ def generate_audit(n: int) -> list[bytes]:
     value = {"grant": 1, "valid_from": "2024-04-01", "basis": "initial_load"}
     (new_text,) = _json_texts(value)
     first_id = (AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-    messages: list[bytes] = []
     now = timezone.now()
 
     def rows():
@@ -107,7 +106,6 @@ def generate_audit(n: int) -> list[bytes]:
                 )
             )
             digest = hmac.new(ring.signing_key, msg, hashlib.sha256).hexdigest()
-            messages.append(msg)
             yield dict(
                 id=first_id + i,
                 seq=seq,
@@ -133,10 +131,9 @@ def generate_audit(n: int) -> list[bytes]:
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("ANALYZE audit_auditevent")
-    return messages
 
 
-def setup(people: int, events: int) -> list[bytes]:
+def setup(people: int, events: int) -> None:
     from kengen.profiles.scale import generate
     from kengen.profiles.services import profile_load
 
@@ -153,9 +150,8 @@ def setup(people: int, events: int) -> list[bytes]:
         f"{time.perf_counter() - t:.1f} s",
     )
     t = time.perf_counter()
-    messages = generate_audit(events)
+    generate_audit(events)
     line(f"generate {events:,} audit events (HMAC-chained, COPY)", f"{time.perf_counter() - t:.1f} s")
-    return messages
 
 
 # --- measurements ----------------------------------------------------------------------------------
@@ -240,35 +236,46 @@ def page_figures(name: str, user, token: str, as_of) -> None:
         line(f"{name}: UI  {label}", ms(ui_t), f"raw SQL of that page {ms(raw)} ({ui_t / raw:.1f}×)")
 
 
-def export_in_child(user, fmt: str, as_of) -> tuple[float, float, int]:
-    """Run the export view in a forked process: seconds, peak RSS in MB, bytes."""
-    from django.db import connections
+def export_in_child(fmt: str, as_of) -> tuple[float, float, int]:
+    """Run the export view in a fresh interpreter (``--export FMT``): seconds, peak RSS MB, bytes."""
+    import subprocess
 
-    connections.close_all()  # the child opens its own connection; never share the socket
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(r)
-        from django.contrib.messages.storage.fallback import FallbackStorage
+    out = subprocess.run(  # noqa: S603 (this script, with its own arguments)
+        [sys.executable, __file__, "--export", fmt, "--on", as_of.isoformat()],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2])
 
-        from kengen.grants.views import management_file_view
 
-        request = RequestFactory().get("/grants/", {"on": as_of.isoformat(), "format": fmt})
-        request.user = user
-        request.session = {}
-        request._messages = FallbackStorage(request)
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t = time.perf_counter()
-        response = management_file_view(request)
-        size = sum(len(chunk) for chunk in response.streaming_content)
-        took = time.perf_counter() - t
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        os.write(w, f"{took} {peak / 1024} {size} {base / 1024}".encode())
-        os._exit(0)
-    os.close(w)
-    data = os.read(r, 200).decode().split()
-    os.waitpid(pid, 0)
-    return float(data[0]), float(data[1]), int(data[2])
+def export_here(fmt: str, on: str) -> None:
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from kengen.grants.views import management_file_view
+    from kengen.users.models import User
+
+    request = RequestFactory().get("/grants/", {"on": on, "format": fmt})
+    request.user = User.objects.get(username="bench-auditor")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    t = time.perf_counter()
+    response = management_file_view(request)
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    took = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{took} {peak} {size}")
+
+
+def canonical_messages() -> list[bytes]:
+    """Every event's canonical bytes, read once (not timed): what ``audit verify`` HMACs."""
+    from kengen.audit.services import _message, _rows
+
+    out = []
+    for row in _rows(1, None):
+        seq, prev, _stored, key_id, canon, built = row[:6]
+        out.append(built.encode() if built is not None else _message(seq, prev, key_id, canon, row[6:]))
+    return out
 
 
 def raw_read(as_of) -> float:
@@ -303,21 +310,26 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="keep the data a previous run generated")
     parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--export", help=argparse.SUPPRESS)
+    parser.add_argument("--on", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.export:
+        export_here(args.export, args.on)
+        return 0
+    from kengen.grants.models import Grant
     from kengen.profiles.scale import START
 
     as_of = START
-    messages = setup(args.people, args.events)
+    if not (args.reuse and Grant.objects.exists()):
+        setup(args.people, args.events)
     for name, user, token in users():
         page_figures(name, user, token, as_of)
     if not args.skip_exports:
-        from kengen.users.models import User
-
-        auditor = User.objects.get(username="bench-auditor")
         raw = raw_read(as_of)
         for fmt in ("csv", "xlsx"):
-            took, peak, size = export_in_child(auditor, fmt, as_of)
+            took, peak, size = export_in_child(fmt, as_of)
             line(
                 f"auditor: full {fmt.upper()} export ({size / 1e6:.0f} MB)",
                 f"{took:.1f} s",
@@ -326,11 +338,14 @@ def main() -> int:
     from kengen.audit.keys import key_ring
     from kengen.audit.services import audit_verify
 
-    key = key_ring().signing_key
+    ring = key_ring()
+    messages = canonical_messages()
+    key = ring.signing_key
     t = time.perf_counter()
     for m in messages:
         hmac.new(key, m, hashlib.sha256).hexdigest()
     raw_hmac = time.perf_counter() - t
+    del messages
     runs = []
     for _ in range(3):
         t = time.perf_counter()
@@ -340,7 +355,8 @@ def main() -> int:
     line(
         f"audit verify, {result.checked:,} events (ok={result.ok})",
         f"{v:.2f} s",
-        f"raw HMAC over the same bytes, one core {raw_hmac:.2f} s ({v / raw_hmac:.1f}×); median {statistics.median(runs):.2f} s",
+        f"raw HMAC over the same bytes, one core {raw_hmac:.2f} s ({v / raw_hmac:.1f}×); "
+        f"median {statistics.median(runs):.2f} s",
     )
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}; cores {os.cpu_count()}")
     return 0

@@ -216,11 +216,46 @@ def parse_anchor(anchor: str) -> tuple[int, str]:
     return int(seq), digest
 
 
+_LEGACY = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "application_ref",
+    "{old}",
+    "{new}",
+    "{ip}",
+)
+# Canonical form 2, built by PostgreSQL itself (C, not Python): the same text as _canon_fields.
+_PG_PARTS = (
+    "seq::text",
+    "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00'",
+    "coalesce(actor_id::text, '')",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "application_ref",
+    "coalesce(old::text, '')",
+    "coalesce(new::text, '')",
+    "coalesce(host(ip_address), '')",
+    "prev_hash",
+    "key_id::text",
+)
+_PG_MESSAGE = " || chr(30) || ".join(f"(length({p}) || ':' || {p})" for p in _PG_PARTS)
 _COLUMNS = {
-    "postgresql": "seq, occurred_at, actor_id, actor_label, action, target_type, target_id, target_label, "
-    "application_ref, old::text, new::text, host(ip_address), prev_hash, hash, key_id, canon",
-    "sqlite": "seq, occurred_at, actor_id, actor_label, action, target_type, target_id, target_label, "
-    "application_ref, old, new, ip_address, prev_hash, hash, key_id, canon",
+    "postgresql": "seq, prev_hash, hash, key_id, canon, "
+    f"CASE WHEN canon = {CANON_FIELDS} THEN {_PG_MESSAGE} END, "
+    + ", ".join(
+        f"CASE WHEN canon <> {CANON_FIELDS} THEN {c.format(old='old::text', new='new::text', ip='host(ip_address)')} END"
+        for c in _LEGACY
+    ),
+    "sqlite": "seq, prev_hash, hash, key_id, canon, NULL, "
+    + ", ".join(c.format(old="old", new="new", ip="ip_address") for c in _LEGACY),
 }
 
 
@@ -264,6 +299,45 @@ def _rows(first: int, last: int | None, fetch: int = 20_000) -> Iterator[tuple]:
                         return
 
 
+def _message(seq: int, prev: str, key_id: int, canon: int, legacy: tuple) -> bytes:
+    """The canonical bytes of a row whose message the database did not build (SQLite, form 1)."""
+    occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip = legacy
+    if canon == CANON_FIELDS:
+        return _canon_fields(
+            (
+                str(seq),
+                _occurred(occurred),
+                "" if actor_id is None else str(actor_id),
+                actor_label,
+                action,
+                tt,
+                tid,
+                tl,
+                ref,
+                old or "",
+                new or "",
+                ip or "",
+                prev,
+                str(key_id),
+            )
+        )
+    return _canon_json(
+        seq,
+        _occurred(occurred),
+        actor_id,
+        actor_label,
+        action,
+        tt,
+        tid,
+        tl,
+        ref,
+        None if old is None else json.loads(old),
+        None if new is None else json.loads(new),
+        ip,
+        prev,
+    )
+
+
 def _verify_range(first: int, last: int | None, keys: dict[int, bytes], prev_hash: str | None) -> _Range:
     """Check rows ``first``…``last``: sequence, links, HMACs. ``prev_hash`` None: the link into
     ``first`` is checked by whoever merges the ranges."""
@@ -271,24 +345,7 @@ def _verify_range(first: int, last: int | None, keys: dict[int, bytes], prev_has
     expected = first
     new_hmac, digest, compare = hmac.new, hashlib.sha256, hmac.compare_digest
     for row in _rows(first, last):
-        (
-            seq,
-            occurred,
-            actor_id,
-            actor_label,
-            action,
-            tt,
-            tid,
-            tl,
-            ref,
-            old,
-            new,
-            ip,
-            prev,
-            stored,
-            key_id,
-            canon,
-        ) = row
+        seq, prev, stored, key_id, canon, built = row[:6]
         if last is not None and seq > last:
             r.next_seq = seq
             break
@@ -308,42 +365,7 @@ def _verify_range(first: int, last: int | None, keys: dict[int, bytes], prev_has
             r.broken_seq = seq
             r.reason = f"event #{seq} was signed with audit key {key_id}, which is not in the key ring"
             return r
-        occurred_text = _occurred(occurred)
-        if canon == CANON_FIELDS:
-            message = _canon_fields(
-                (
-                    str(seq),
-                    occurred_text,
-                    "" if actor_id is None else str(actor_id),
-                    actor_label,
-                    action,
-                    tt,
-                    tid,
-                    tl,
-                    ref,
-                    old or "",
-                    new or "",
-                    ip or "",
-                    prev,
-                    str(key_id),
-                )
-            )
-        else:
-            message = _canon_json(
-                seq,
-                occurred_text,
-                actor_id,
-                actor_label,
-                action,
-                tt,
-                tid,
-                tl,
-                ref,
-                None if old is None else json.loads(old),
-                None if new is None else json.loads(new),
-                ip,
-                prev,
-            )
+        message = built.encode() if built is not None else _message(seq, prev, key_id, canon, row[6:])
         if not compare(new_hmac(key, message, digest).hexdigest(), stored):
             r.broken_seq = seq
             r.reason = f"event #{seq} was altered (its content does not match its hash)"

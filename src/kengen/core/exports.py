@@ -119,8 +119,10 @@ def iter_csv(table: Table, *, encoding: str = "utf-8-sig", batch: int = 1000) ->
     writer.writerow([escape_cell(h) for h in table.headers])
     yield flush(first=True)
     n = 0
+    risky = frozenset(FORMULA_PREFIXES)  # all one character: test the first one only
     for row in table.rows:
-        writer.writerow([escape_cell(_text(v)) for v in row])
+        cells = [v if type(v) is str else _text(v) for v in row]
+        writer.writerow([("'" + c) if c[:1] in risky else c for c in cells])
         n += 1
         if n % batch == 0:
             yield flush()
@@ -128,20 +130,12 @@ def iter_csv(table: Table, *, encoding: str = "utf-8-sig", batch: int = 1000) ->
         yield flush()
 
 
-def _xlsx_value(v: Any) -> Any:
-    if isinstance(v, dt.datetime) and v.tzinfo is not None:
-        v = v.replace(tzinfo=None)  # Excel has no time zones; callers pass local time
-    return escape_cell(v) if not isinstance(v, bool) else int(v)
+def write_xlsx(table: Table, out: Any, *, sample: int = 200) -> int:
+    """The table as .xlsx into ``out`` (a binary file), streamed row by row with
+    :mod:`kengen.core.xlsx` (openpyxl spends minutes on a million rows); memory stays flat.
+    Column widths come from the headers and the first ``sample`` rows. Returns the row count."""
+    from kengen.core.xlsx import write_sheet
 
-
-def write_xlsx(table: Table, out: Any, *, sample: int = 200) -> None:
-    """The table as .xlsx into ``out`` (a path or binary file) with openpyxl's write-only mode:
-    rows go straight to a temporary file, so memory stays flat at a million rows. Column widths
-    come from the headers and the first ``sample`` rows (they must be set before any row)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(table.title[:31] or "Sheet1")
     rows = iter(table.rows)
     head: list[Sequence[Any]] = []
     for row in rows:
@@ -153,21 +147,19 @@ def write_xlsx(table: Table, out: Any, *, sample: int = 200) -> None:
         for i, v in enumerate(row):
             if i < len(widths):
                 widths[i] = max(widths[i], len(_text(v)))
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, w * 2 + 2))
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for h in table.headers:
-        cell = WriteOnlyCell(ws, value=escape_cell(h))
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    for row in head:
-        ws.append([_xlsx_value(v) for v in row])
-    for row in rows:
-        ws.append([_xlsx_value(v) for v in row])
-    wb.save(out)
+
+    def all_rows():
+        yield from head
+        yield from rows
+
+    return write_sheet(
+        out,
+        title=table.title,
+        headers=[str(h) for h in table.headers],
+        rows=all_rows(),
+        widths=[min(60, max(8, w * 2 + 2)) for w in widths],
+        escape=escape_cell,
+    )
 
 
 def export_response(table: Table, fmt: str, filename: str, *, encoding: str = "utf-8-sig"):

@@ -205,8 +205,8 @@ class Listing:
         return self.to_out(objs) if self.to_out else objs
 
     def _values(self, obj: Any) -> tuple:
-        if isinstance(obj, dict):
-            return tuple(obj[name] for name in self._annotations)
+        if isinstance(obj, tuple):  # a values row: the keys come last
+            return obj[-len(self._annotations) :]
         return tuple(getattr(obj, name) for name in self._annotations)
 
     def cursor(self, token: str | None) -> Cursor | None:
@@ -218,11 +218,11 @@ class Listing:
         self, after: tuple | None, n: int, backwards: bool, values: Sequence[str] | None = None
     ) -> list:
         """Up to ``n`` rows after ``after`` (or from the start), walking backwards if asked;
-        with ``values``, plain dicts of those fields (and the keys) instead of model instances."""
+        with ``values``, tuples of those fields (then the keys) instead of model instances."""
         keys = [k.reversed() for k in self.keys] if backwards else self.keys
         base = self.queryset.annotate(**self._annotations)
         if values is not None:
-            base = base.values(*values, *self._annotations)
+            base = base.values_list(*values, *self._annotations)
         if not self.partitions:
             qs = base if after is None else base.filter(keyset_q(keys, after))
             return list(qs.order_by(*[k.order_by() for k in keys])[:n])
@@ -294,7 +294,7 @@ class Listing:
 
     def iterate(self, chunk: int = 2000, *, values: Sequence[str] | None = None) -> Iterator:
         """Every row in order, ``chunk`` rows per query (memory stays bounded). With ``values``:
-        dicts of those fields, not passed through ``to_out`` (exports: no model instances)."""
+        tuples of those fields, not passed through ``to_out`` (exports: no model instances)."""
         after = None
         while True:
             rows = self._fetch(after, chunk, False, values)

@@ -255,7 +255,7 @@ def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) 
             if not batch:
                 return
             units: dict[int, list[str]] = {}
-            people = {r["account__person_id"] for r in batch if r["account__person_id"]}
+            people = {r[6] for r in batch if r[6]}  # account__person_id
             for person_id, org_id in (
                 Assignment.objects.filter(active_on_q(as_of), person_id__in=people)
                 .order_by("-is_primary", "valid_from")
@@ -264,34 +264,49 @@ def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) 
                 if org_id in tree.by_id:
                     units.setdefault(person_id, []).append(tree.full_name(org_id))
             for r in batch:
-                pid = r["account__person_id"]
-                holder = r["account__holder_organization_id"]
+                (
+                    system_id,
+                    system_name,
+                    perm_system_id,
+                    perm_system_name,
+                    user_id,
+                    kind,
+                    pid,
+                    staff_number,
+                    family,
+                    given,
+                    family_kana,
+                    given_kana,
+                    holder,
+                    permission,
+                    purpose,
+                    note,
+                    valid_from,
+                    valid_to,
+                    basis,
+                    reference,
+                ) = r[:20]
                 if pid:
                     org = "、".join(units.get(pid, []))
                 elif holder in tree.by_id:
                     org = tree.full_name(holder)
                 else:
                     org = ""
-                note = r["purpose_note"]
                 yield [
-                    r["account__system__name"],
-                    r["permission__system__name"]
-                    if r["permission__system_id"] != r["account__system_id"]
-                    else "",
-                    r["account__user_id"],
-                    kinds.get(r["account__kind"], r["account__kind"]),
-                    r["account__person__staff_number"] or "" if pid else "",
-                    f"{r['account__person__family_name']} {r['account__person__given_name']}" if pid else "",
-                    f"{r['account__person__family_name_kana']} {r['account__person__given_name_kana']}"
-                    if pid
-                    else "",
+                    system_name,
+                    perm_system_name if perm_system_id != system_id else "",
+                    user_id,
+                    kinds.get(kind, kind),
+                    (staff_number or "") if pid else "",
+                    f"{family} {given}" if pid else "",
+                    f"{family_kana} {given_kana}" if pid else "",
                     org,
-                    r["permission__name"],
-                    purposes.get(r["purpose"], r["purpose"]) + (f" ({note})" if note else ""),
-                    era(r["valid_from"]),
-                    era(last_day(r["valid_to"])),
-                    bases.get(r["basis"], r["basis"]),
-                    r["basis_reference"],
+                    permission,
+                    purposes.get(purpose, purpose) + (f" ({note})" if note else ""),
+                    era(valid_from),
+                    era(last_day(valid_to)),
+                    bases.get(basis, basis),
+                    reference,
                 ]
             if len(batch) < chunk:
                 return

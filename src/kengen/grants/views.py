@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -133,7 +134,44 @@ def management_file_view(request):
         **keyset_paginate(request, listing, PRINT_PER_PAGE if printing else FILE_PER_PAGE),
     }
     context["rows"] = context["page"].items
+    context["lines"] = _file_lines(context["rows"])
     return render(request, "grants/file.html", context)
+
+
+def _file_lines(rows) -> list[dict]:
+    """What each row of the page shows, worked out in Python: the template then only prints
+    (a page of 100 rows cost 2 ms a row through template tags and ``get_FOO_display``)."""
+    from kengen.core.templatetags.kengen import period
+    from kengen.grants.choices import Purpose
+
+    kinds = {k: str(v) for k, v in AccountKind.choices}
+    purposes = {k: str(v) for k, v in Purpose.choices}
+    bases = {k: str(v) for k, v in GrantBasis.choices}
+    person_url = reverse("people:detail", args=[0])[:-2]  # ".../0/" → prefix, the id appended below
+    lines = []
+    for r in rows:
+        g = r.grant
+        a = g.account
+        p = a.person
+        lines.append(
+            {
+                "system": a.system.name,
+                "business_system": g.permission.system.name if g.permission.system_id != a.system_id else "",
+                "user_id": a.user_id,
+                "kind": kinds.get(a.kind, a.kind) if a.kind != AccountKind.PERSONAL else "",
+                "name": p.full_name if p else "",
+                "staff_number": p.staff_number if p else "",
+                "person_url": f"{person_url}{a.person_id}/" if p else "",
+                "organization": r.organization,
+                "permission": g.permission.name,
+                "purpose": purposes.get(g.purpose, g.purpose),
+                "purpose_note": g.purpose_note,
+                "period": period(g),
+                "basis": bases.get(g.basis, g.basis),
+                "basis_reference": g.basis_reference,
+            }
+        )
+    return lines
 
 
 # --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -413,8 +414,11 @@ def audit_verify(anchor: str | None = None, *, workers: int | None = None) -> Ve
     head = AuditChainHead.objects.filter(id=1).first()
     last_seq, last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
     if workers is None:
-        workers = os.cpu_count() or 1 if last_seq >= PARALLEL_FROM else 1
-    parallel = workers > 1 and not connection.in_atomic_block
+        workers = (os.cpu_count() or 1) if last_seq >= PARALLEL_FROM else 1
+    # Worker processes are forked: only from a single-threaded process (the ``kengen audit verify``
+    # command), never from a threaded web server, and never inside a transaction (they would not
+    # see its rows). Otherwise the same ranges are checked one after another here.
+    parallel = workers > 1 and not connection.in_atomic_block and threading.active_count() == 1
     ranges = _ranges(max(last_seq, 1), max(1, workers))  # in one process inside a transaction
     if parallel:
         import multiprocessing

@@ -26,6 +26,7 @@ from typing import Any
 from django.core import signing
 from django.db.models import F, Model, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import RuleViolation
 
@@ -164,7 +165,7 @@ class Cursor:
                 raise ValueError("cursor of another list")
             return cls(tuple(_decode(v) for v in payload["v"]), bool(payload["b"]), max(1, int(payload["p"])))
         except (signing.BadSignature, ValueError, KeyError, TypeError) as exc:
-            raise RuleViolation("This page link is not valid for this list.", field="cursor") from exc
+            raise RuleViolation(_("This page link is not valid for this list."), field="cursor") from exc
 
 
 @dataclass

@@ -33,6 +33,7 @@ def officer_member_ids(scope, on: dt.date | None):
     members = (
         Assignment.objects.filter(organization_id__in=scope.officer_org_ids)
         .filter(when)
+        .order_by()  # no default ordering: DISTINCT over person ids alone, no join
         .values_list("person_id", flat=True)
         .distinct()
     )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kengen.core.exports import Table
@@ -52,6 +52,7 @@ def people_in_units_q(units, date: dt.date, prefix: str = "") -> Q:
 
     members = (
         Assignment.objects.filter(active_on_q(date), organization_id__in=units)
+        .order_by()  # no default ordering: DISTINCT over person ids alone, no join
         .values_list("person_id", flat=True)
         .distinct()
     )
@@ -134,7 +135,7 @@ def management_file_listing(*, user, flt: FileFilter) -> Listing:
     if flt.person_id:
         accounts = accounts.filter(person_id=flt.person_id)
     systems = (
-        System.objects.filter(Exists(accounts.filter(system_id=OuterRef("pk"))))
+        System.objects.filter(id__in=accounts.values("system_id"))
         .order_by("sort_order", "id")
         .values_list("sort_order", "id")
     )

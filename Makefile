@@ -30,6 +30,7 @@ test: env
 lint: env
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports
 	$(UV) run mypy src/kengen
 
 fmt: env

@@ -11,8 +11,8 @@ def pytest_configure(config):
 
 @pytest.fixture
 def world(db):
-    """A small municipality built through the services (see kengen.core.testing.World)."""
-    from kengen.core.testing import build_world
+    """A small municipality built through the services (see kengen.testing.World)."""
+    from kengen.testing import build_world
 
     return build_world()
 

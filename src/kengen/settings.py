@@ -77,10 +77,12 @@ INSTALLED_APPS = [
     "kengen.notifications",
     "kengen.applications",
     "kengen.terminals",
+    "kengen.personnel",
     "kengen.jobs",
     "kengen.credentials",
     "kengen.viewing",
     "kengen.acknowledgements",
+    "kengen.dashboard",
     "kengen.profiles",
 ]
 
@@ -142,7 +144,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "users:login"
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "users:login"
 
 # Argon2id with parameters pinned here, never the library's or Django's moving defaults.

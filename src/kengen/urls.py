@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("kengen.users.urls")),
     path("login/passkey/", include("kengen.users.webauthn")),  # namespace otp_webauthn
     path("acknowledgements/", include("kengen.acknowledgements.urls")),
-    path("", include("kengen.core.urls")),
+    path("", include("kengen.dashboard.urls")),
     path("organizations/", include("kengen.organizations.urls")),
     path("people/", include("kengen.people.urls")),
     path("systems/", include("kengen.systems.urls")),

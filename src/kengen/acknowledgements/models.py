@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.people.models import Person, PersonQuerySet
 
 
 class AcknowledgementQuerySet(RestrictedQuerySet):
     def restrict_to_scope(self, scope, action, on: dt.date | None = None):
         """Auditors (and the superuser): everyone's. Security officers: those of the people assigned
         to their units (A4). Everyone: their own. Nobody changes them."""
-        from kengen.people.models import Person, PersonQuerySet
 
         if action != "view":
             return self.none()

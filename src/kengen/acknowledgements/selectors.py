@@ -14,6 +14,10 @@ from kengen.acknowledgements import texts
 from kengen.acknowledgements.choices import AcknowledgementStatus
 from kengen.acknowledgements.models import Acknowledgement
 from kengen.core.exceptions import NotFound, PermissionDenied
+from kengen.core.models import active_on_q
+from kengen.organizations.selectors import OrgTree
+from kengen.people.models import Assignment
+from kengen.roles.selectors import scope_for
 
 
 def interval() -> dt.timedelta:
@@ -75,7 +79,6 @@ class StatusRow:
 def reachable_units(user: Any) -> set[int] | None:
     """Units whose people ``user`` may list, by the roles held today: all (``None``) for auditors
     and the superuser, their own units and those below for security officers (A4); nobody else."""
-    from kengen.roles.selectors import scope_for
 
     scope = scope_for(user)
     if scope.sees_everything:
@@ -90,9 +93,6 @@ def acknowledgement_status_rows(
 ) -> list[StatusRow]:
     """Everyone assigned on ``on`` to the unit (and below) or, without a unit, to every unit the
     user reaches, with their latest acknowledgement. A unit outside the user's reach is "not found"."""
-    from kengen.core.models import active_on_q
-    from kengen.organizations.selectors import OrgTree
-    from kengen.people.models import Assignment
 
     date = on or timezone.localdate()
     now = timezone.now()

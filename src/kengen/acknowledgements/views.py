@@ -24,9 +24,10 @@ from kengen.acknowledgements.selectors import (
 )
 from kengen.acknowledgements.services import acknowledgement_record
 from kengen.acknowledgements.texts import current_text
+from kengen.audit.exports import audited_export
 from kengen.core.exports import Table
 from kengen.core.forms import as_of_date, client_ip, with_date
-from kengen.core.views import audited_export, export_format
+from kengen.core.views import export_format
 
 
 def _safe_next(request) -> str:
@@ -51,7 +52,7 @@ def acknowledge(request):
             user=request.user, text_version=form.cleaned_data["text_version"], ip_address=client_ip(request)
         )
         messages.success(request, _("Thank you. Your acknowledgement of the duties is recorded."))
-        return HttpResponseRedirect(next_url or resolve_url("core:dashboard"))
+        return HttpResponseRedirect(next_url or resolve_url("dashboard:home"))
     history = (
         Acknowledgement.objects.filter(person_id=request.user.person_id).order_by("-acknowledged_at")[:10]
         if request.user.person_id

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and sign-in failure events."""
+"""Sign-in, sign-out and sign-in failure events, and the refusals core signals (``access_refused``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.core.signals import access_refused
 
 
 def client_ip(request) -> str | None:
@@ -36,4 +37,16 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         action=AuditAction.LOGIN_FAILED,
         target_label=username,
         ip_address=client_ip(request),
+    )
+
+
+@receiver(access_refused, dispatch_uid="kengen-audit-access-refused")
+def _access_refused(sender, actor, target, target_label, details, ip_address, **kwargs):
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCESS_DENIED,
+        target=target,
+        target_label=target_label,
+        new=details,
+        ip_address=ip_address,
     )

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kengen.audit.exports import audited_export
 from kengen.audit.forms import AuditFilterForm
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
 from kengen.core.exceptions import PermissionDenied
 from kengen.core.exports import Table
-from kengen.core.views import audited_export, export_format, paginate
+from kengen.core.views import export_format, paginate
 from kengen.roles.selectors import scope_for
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import NotFound
+from kengen.core.signals import access_refused
 
 M = TypeVar("M", bound=models.Model)
 
@@ -25,22 +26,19 @@ def get_visible(
     """The object matching ``lookup`` if ``user`` may ``action`` it, else ``NotFound``.
 
     Whether the object exists outside the user's scope is never revealed (A4: a security officer
-    asking for another organization's person gets 404), but the attempt is written to the audit log.
+    asking for another organization's person gets 404), but the attempt is written to the audit log (``core.signals.access_refused``, recorded by audit).
     """
     obj = model.objects.restrict(user, action, on=on).filter(**lookup).first()  # type: ignore[attr-defined]
     if obj is not None:
         return obj
     hidden = model._default_manager.filter(**lookup).first()
     if hidden is not None:
-        from kengen.audit.choices import AuditAction
-        from kengen.audit.services import audit_record
-
-        audit_record(
+        access_refused.send(
+            sender=model,
             actor=user if getattr(user, "pk", None) else None,
-            action=AuditAction.ACCESS_DENIED,
             target=hidden,
             target_label=f"{model._meta.label_lower}:{hidden.pk}",  # no content of what was hidden
-            new={"action": action},
+            details={"action": action},
             ip_address=ip_address,
         )
     raise NotFound(_("Not found."))

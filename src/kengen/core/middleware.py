@@ -8,19 +8,19 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
+from kengen.core.signals import access_refused
 
 
 def audit_authorization_failure(request, exception: PermissionDenied) -> None:
-    """Record a refused action (the service's own transaction was rolled back)."""
-    from kengen.audit.choices import AuditAction
-    from kengen.audit.services import audit_record
-
+    """Record a refused action (the service's own transaction was rolled back): the audit app
+    receives ``access_refused`` and writes the event."""
     user = getattr(request, "auth", None) or getattr(request, "user", None)
-    audit_record(
+    access_refused.send(
+        sender=DomainExceptionMiddleware,
         actor=user if getattr(user, "pk", None) else None,
-        action=AuditAction.ACCESS_DENIED,
+        target=None,
         target_label=f"{request.method} {request.path}"[:300],
-        new={"clause": exception.clause, "reason": str(exception.message)},
+        details={"clause": exception.clause, "reason": str(exception.message)},
         ip_address=request.META.get("REMOTE_ADDR"),
     )
 

@@ -9,14 +9,13 @@ inclusive last day (``valid_to - 1 day``), as Japanese forms do (「令和8年3�
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from kengen.roles.selectors import Scope
+from kengen.core.scope import ScopeLike, scope_of
 
 
 def active_on_q(date: dt.date, prefix: str = "") -> Q:
@@ -58,13 +57,11 @@ class RestrictedQuerySet(models.QuerySet):
         ``on`` is the date being looked at (e.g. the management file as of a past date): a
         security officer reaches the people assigned to their units today *or* on that date.
         """
-        from kengen.roles.selectors import scope_for
-
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        return self.restrict_to_scope(scope_for(user), action, on)
+        return self.restrict_to_scope(scope_of(user), action, on)
 
-    def restrict_to_scope(self, scope: Scope, action: str, on: dt.date | None = None) -> Self:
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         return self.none()
 
 

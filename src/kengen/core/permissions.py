@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import PermissionDenied
+from kengen.core.scope import scope_of
 
 
 def require_configurator(actor: Any) -> None:
@@ -15,7 +16,5 @@ def require_configurator(actor: Any) -> None:
     changes them."""
     if actor is None:
         return
-    from kengen.roles.selectors import scope_for
-
-    if not scope_for(actor).is_configurator:
+    if not scope_of(actor).is_configurator:
         raise PermissionDenied(_("Only a configuration administrator can change this."), clause="A14")

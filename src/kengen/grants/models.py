@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet, active_on_q
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
+from kengen.people.models import Assignment
 
 #: Above this many people a reached set is passed to the database as a subquery, not a list.
 MAX_LISTED_PEOPLE = 5000
@@ -24,8 +25,6 @@ def officer_member_ids(scope, on: dt.date | None):
     """The people assigned to the officer's units today or on ``on`` (A4), looked up once per scope
     and date: a list the planner can match with an index (``person_id IN (…)``), not a correlated
     ``EXISTS`` OR-ed with the other ways in. Very large sets stay a subquery (a semi-join)."""
-    from kengen.people.models import Assignment
-
     cache = scope.__dict__.setdefault("_kengen_member_ids", {})
     if on in cache:
         return cache[on]

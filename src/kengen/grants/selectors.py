@@ -9,11 +9,19 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kengen.contractors.models import Contractor
+from kengen.core.era import wareki
 from kengen.core.exports import Table
 from kengen.core.models import active_on_q, last_day
 from kengen.core.paging import Listing
-from kengen.grants.models import MAX_LISTED_PEOPLE, Grant
+from kengen.grants.choices import AccountKind, GrantBasis, Purpose
+from kengen.grants.models import MAX_LISTED_PEOPLE, Account, Grant
 from kengen.organizations.selectors import OrgTree
+from kengen.people.choices import PersonKind
+from kengen.people.models import Assignment, Person
+from kengen.roles.selectors import scope_for
+from kengen.systems.choices import SystemKind
+from kengen.systems.models import System
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,6 @@ def people_in_units_q(units, date: dt.date, prefix: str = "") -> Q:
 
     The people are looked up first (one indexed query on assignments) and passed as a list, so
     the planner sees ``person_id IN (…)`` it can serve with an index, not a correlated subquery."""
-    from kengen.people.models import Assignment
 
     members = (
         Assignment.objects.filter(active_on_q(date), organization_id__in=units)
@@ -93,7 +100,6 @@ def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, p
 
 def _file_rows(grants: list[Grant], as_of: dt.date, tree: OrgTree) -> list[FileRow]:
     """Each grant with its holder's unit(s) as of the date: one query for the page's people."""
-    from kengen.people.models import Assignment
 
     person_ids = {g.account.person_id for g in grants if g.account.person_id}
     units: dict[int, list[str]] = {}
@@ -121,8 +127,6 @@ def management_file_listing(*, user, flt: FileFilter) -> Listing:
     Partitioned by the user ID's system (the order starts with the system's ``sort_order``, which
     no index on grants can serve): each page is one indexed walk of ``(system, user_id)`` per
     system it touches, so page 900 costs what page 1 costs."""
-    from kengen.grants.models import Account
-    from kengen.systems.models import System
 
     grants = grants_as_of(
         user=user,
@@ -177,7 +181,6 @@ def _file_headers() -> list[str]:
 
 def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
     """The file as a table to export; ``rows`` may be a list or a stream (then so is the table)."""
-    from kengen.core.era import wareki
 
     def row(r: FileRow):
         g = r.grant
@@ -234,9 +237,6 @@ _EXPORT_VALUES = (
 def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) -> Table:
     """The same table as :func:`management_file_table` for a whole listing, streamed: plain values
     (no model instances), labels and era dates looked up once, units per chunk of rows."""
-    from kengen.core.era import wareki
-    from kengen.grants.choices import AccountKind, GrantBasis, Purpose
-    from kengen.people.models import Assignment
 
     kinds = {k: str(v) for k, v in AccountKind.choices}
     purposes = {k: str(v) for k, v in Purpose.choices}
@@ -325,9 +325,6 @@ def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) 
 def direct_grant_systems(user, on: dt.date) -> list:
     """The systems ``user`` may grant directly on ``on`` (A5.5): the core package and the
     intermediate server, when the user administers them that day."""
-    from kengen.roles.selectors import scope_for
-    from kengen.systems.choices import SystemKind
-    from kengen.systems.models import System
 
     ids = scope_for(user).administered_system_ids
     return list(
@@ -339,8 +336,6 @@ def direct_grant_systems(user, on: dt.date) -> list:
 
 def administered_account_systems(user, on: dt.date) -> list:
     """The systems (not business systems: IDs live on the core package) ``user`` administers."""
-    from kengen.roles.selectors import scope_for
-    from kengen.systems.models import System
 
     ids = scope_for(user).administered_system_ids
     return list(
@@ -351,9 +346,6 @@ def administered_account_systems(user, on: dt.date) -> list:
 def maintenance_people(user):
     """Maintenance staff ``user`` may register IDs for (A5.9): the personnel of the contractors an
     administrator sees, plus anyone already visible to them."""
-    from kengen.contractors.models import Contractor
-    from kengen.people.choices import PersonKind
-    from kengen.people.models import Person
 
     visible = Person.objects.restrict(user, "view").values("pk")
     contractors = Contractor.objects.restrict(user, "view").values("pk")
@@ -368,8 +360,6 @@ def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
     """Maintenance staff IDs on the systems ``user`` administers (everything for an auditor),
     in force on or after ``on`` unless ``include_ended``."""
     from kengen.grants.choices import AccountKind
-    from kengen.grants.models import Account
-    from kengen.roles.selectors import scope_for
 
     scope = scope_for(user)
     qs = Account.objects.restrict(user, "view").filter(kind=AccountKind.MAINTENANCE)

@@ -16,8 +16,9 @@ from kengen.core.models import last_day, overlapping_q
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
+from kengen.notifications.services import notification_send
 from kengen.people.choices import PersonKind
-from kengen.roles.selectors import scope_for, security_officers_for
+from kengen.roles.selectors import scope_for, security_officers_of_person
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 
@@ -183,11 +184,7 @@ def check_purpose(*, person, purpose: str, approved_by, approved_on: dt.date | N
             field="purpose_approved_by",
         )
     if person is not None and person.kind == PersonKind.STAFF:
-        officers = set()
-        for a in person.assignments_on(approved_on):
-            officers.update(
-                security_officers_for(a.organization_id, approved_on).values_list("id", flat=True)
-            )
+        officers = {o.id for o in security_officers_of_person(person, approved_on)}
         if approved_by.id not in officers:
             raise RuleViolation(
                 _(
@@ -347,11 +344,8 @@ def grant_end(
 
 def _notify_officers_of(person, *, on: dt.date, clause: str, subject: str, body: str, target=None) -> None:
     """Tell the security officer(s) of the units ``person`` belongs to on ``on`` (A5.6, A5.8)."""
-    from kengen.notifications.services import notification_send
 
-    officers = []
-    for a in person.assignments_on(on):
-        officers += list(security_officers_for(a.organization_id, on))
+    officers = security_officers_of_person(person, on)
     notification_send(recipients=officers, clause=clause, subject=subject, body=body, target=target)
 
 

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
 from kengen.core.templatetags.kengen import wareki
-from kengen.core.views import audited_export, export_format, keyset_paginate, paginate
+from kengen.core.views import export_format, keyset_paginate, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, GrantBasis
 from kengen.grants.forms import (

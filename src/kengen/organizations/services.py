@@ -1,9 +1,16 @@
-"""Changing the organization tree: create, end, reorganize. History is never overwritten."""
+"""Changing the organization tree. History is never overwritten.
+
+``organization_create`` is a service of its own. Ending units and reorganizations reach people,
+systems and 別表第2 as well, so they live one floor up, in ``kengen.personnel.services``
+(``organization_end``, ``organization_reorganize``); the steps below are what they call here.
+Steps run inside the caller's transaction, check only what this app knows (codes, kinds, parents,
+children) and leave the audit event to the caller, which records the whole process.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,7 +20,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
-from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
+from kengen.organizations.choices import OrganizationKind
 from kengen.organizations.models import Organization
 
 
@@ -31,7 +38,8 @@ class OrganizationSpec:
     sort_order: int = 0
 
 
-def _check_code_free(code: str, valid_from: dt.date, *, ignoring: Sequence[int] = ()) -> None:
+def unit_code_check_free(code: str, valid_from: dt.date, *, ignoring: Sequence[int] = ()) -> None:
+    """Refuse a code already used by a unit in force on or after ``valid_from`` (AS)."""
     clash = Organization.objects.overlapping(valid_from, None).filter(code=code).exclude(id__in=ignoring)
     if clash.exists():
         raise RuleViolation(
@@ -42,7 +50,8 @@ def _check_code_free(code: str, valid_from: dt.date, *, ignoring: Sequence[int] 
         )
 
 
-def _create(spec: OrganizationSpec, valid_from: dt.date, parent: Organization | None) -> Organization:
+def unit_open(spec: OrganizationSpec, valid_from: dt.date, parent: Organization | None) -> Organization:
+    """Step: start one unit under ``parent`` (checked afresh and held) on ``valid_from``."""
     if spec.kind not in OrganizationKind.values:
         raise RuleViolation(_("Unknown organization kind %(kind)s.") % {"kind": spec.kind}, field="kind")
     if not spec.name.strip():
@@ -69,7 +78,8 @@ def _create(spec: OrganizationSpec, valid_from: dt.date, parent: Organization | 
     )
 
 
-def _snapshot(org: Organization) -> dict:
+def organization_snapshot(org: Organization) -> dict:
+    """What the audit log keeps of a unit."""
     return {
         "code": org.code,
         "name": org.name,
@@ -92,13 +102,16 @@ def organization_create(*, actor, spec: OrganizationSpec, valid_from: dt.date) -
             raise RuleViolation(
                 _("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent"
             )
-    _check_code_free(spec.code, valid_from)
-    org = _create(spec, valid_from, parent)
-    audit_record(actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=_snapshot(org))
+    unit_code_check_free(spec.code, valid_from)
+    org = unit_open(spec, valid_from, parent)
+    audit_record(
+        actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=organization_snapshot(org)
+    )
     return org
 
 
-def _end(org: Organization, on: dt.date, reason: str) -> None:
+def unit_close(org: Organization, on: dt.date, reason: str) -> None:
+    """Step: end ``org`` (locked by the caller) on ``on`` with ``reason``."""
     if org.valid_to is not None and org.valid_to <= on:
         raise Conflict(_("%(name)s already ended on %(date)s.") % {"name": org.name, "date": org.valid_to})
     if on < org.valid_from:
@@ -108,11 +121,8 @@ def _end(org: Organization, on: dt.date, reason: str) -> None:
     org.save(update_fields=["valid_to", "end_reason"])
 
 
-def _refuse_if_still_used(
-    orgs: Sequence[Organization], on: dt.date, moving: Mapping[int, Organization]
-) -> None:
-    from kengen.people.models import Assignment
-
+def units_refuse_children_left(orgs: Sequence[Organization], on: dt.date) -> None:
+    """Step: refuse to end units that still have units under them from ``on`` (AS)."""
     ending_ids = {o.id for o in orgs}
     children = (
         Organization.objects.overlapping(on, None).filter(parent_id__in=ending_ids).exclude(id__in=ending_ids)
@@ -123,171 +133,3 @@ def _refuse_if_still_used(
             _("Units still under the ending unit must end or move first: %(names)s") % {"names": names},
             clause="AS",
         )
-    stranded = (
-        Assignment.objects.overlapping(on, None)
-        .filter(organization_id__in=ending_ids)
-        .exclude(organization_id__in=moving.keys())
-        .select_related("person")
-    )
-    if stranded.exists():
-        names = "、".join(a.person.full_name for a in stranded[:10])
-        raise RuleViolation(
-            _("People are still assigned to the ending unit; say where they move: %(names)s")
-            % {"names": names},
-            clause="AS",
-        )
-
-
-def _refuse_orphaned_systems(ended: Sequence[Organization], on: dt.date) -> None:
-    """A3: a system whose owning division ends must pass to exactly one successor, or it would
-    have no administrator from ``on``."""
-    from kengen.systems.models import System
-
-    for system in System.objects.as_of(on).filter(parent__isnull=True, owner__in=list(ended)):
-        if system.owner_on(on) is None:
-            raise RuleViolation(
-                _(
-                    "%(system)s is owned by %(unit)s, which ends: move the unit to one successor so that the "
-                    "system keeps an administrator."
-                )
-                % {"system": system.name, "unit": system.owner.name},
-                clause="A3.1",
-            )
-
-
-def _refuse_stale_table2(ended: Sequence[Organization], on: dt.date) -> None:
-    """A5.5/AS: a 別表第2 line naming a unit that ends would silently change meaning (a 「限る」
-    line would cover nobody, a 「除く」 line would cover the excluded unit's successor). The table
-    is amended first: end the line on the same date, reorganize, then add the successor's line."""
-    from django.db.models import Q
-
-    from kengen.eligibility.models import EligibilityEntry
-
-    ids = [o.id for o in ended]
-    stale = EligibilityEntry.objects.overlapping(on, None).filter(
-        Q(organization_id__in=ids) | Q(units__in=ids)
-    )
-    if stale.exists():
-        lines = "、".join(sorted({e.listed_as for e in stale}))
-        raise RuleViolation(
-            _(
-                "Table 2 still names units that end on %(date)s: %(lines)s. End those lines on that date first, "
-                "then add the successors' lines after the reorganization."
-            )
-            % {"date": on.isoformat(), "lines": lines},
-            clause="AS",
-        )
-
-
-@transaction.atomic
-def organization_end(
-    *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
-) -> Organization:
-    """End a unit on ``on`` (the first day it no longer exists)."""
-    require_configurator(actor)
-    org = Organization.objects.select_for_update().get(pk=organization.pk)
-    _refuse_if_still_used([org], on, {})
-    from kengen.systems.models import System
-
-    _refuse_stale_table2([org], on)
-    if System.objects.overlapping(on, None).filter(owner=org).exists():
-        raise RuleViolation(
-            _("%(unit)s owns systems; reorganize it into a successor instead of abolishing it.")
-            % {"unit": org.name},
-            clause="A3.1",
-        )
-    old = _snapshot(org)
-    _end(org, on, reason)
-    audit_record(actor=actor, action=AuditAction.ORGANIZATION_ENDED, target=org, old=old, new=_snapshot(org))
-    return org
-
-
-@dataclass(frozen=True)
-class ReorganizationResult:
-    ended: list[Organization]
-    created: list[Organization]
-    moved_assignments: int
-
-
-@transaction.atomic
-def organization_reorganize(
-    *,
-    actor,
-    on: dt.date,
-    ending: Sequence[Organization],
-    creating: Sequence[OrganizationSpec],
-    moves: Mapping[str, str],
-) -> ReorganizationResult:
-    """End ``ending`` and start ``creating`` on ``on``, all or nothing.
-
-    ``moves`` maps the code of each ending unit to the code of the new unit its people move to;
-    their assignments end the day before and start again in the new unit on ``on``, same post.
-    Grants are held by people, not units, so they are untouched; who sees them follows the
-    new assignments from ``on``.
-    """
-    require_configurator(actor)
-    from kengen.people.services import assignment_move
-
-    ended = list(Organization.objects.select_for_update().filter(pk__in=[o.pk for o in ending]))
-    if len(ended) != len(ending):
-        raise Conflict(_("Some of the units to end no longer exist."))
-    ending_codes = {o.code for o in ended}
-    unknown = set(moves) - ending_codes
-    if unknown:
-        raise RuleViolation(
-            _("Moves name units that are not ending: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
-        )
-    for org in ended:
-        _end(org, on, OrganizationEndReason.REORGANIZED)
-    reused = [o.id for o in ended]
-    created: dict[str, Organization] = {}
-    for spec in creating:
-        parent = spec.parent
-        if isinstance(parent, str):
-            parent = created.get(parent) or Organization.objects.as_of(on).filter(code=parent).first()
-            if parent is None:
-                raise RuleViolation(
-                    _("No unit with code %(code)s on that date.") % {"code": spec.parent}, field="parent"
-                )
-        _check_code_free(spec.code, on, ignoring=reused)
-        org = _create(spec, on, parent)
-        org.predecessors.add(*[o for o in ended if moves.get(o.code) == spec.code or o.code == spec.code])
-        created[spec.code] = org
-    target_by_old: dict[int, Organization] = {}
-    for old in ended:
-        target_code = moves.get(old.code)
-        if target_code is None:
-            continue
-        target = created.get(target_code) or Organization.objects.as_of(on).filter(code=target_code).first()
-        if target is None:
-            raise RuleViolation(_("No unit with code %(code)s on that date.") % {"code": target_code})
-        target_by_old[old.id] = target
-    _refuse_if_still_used(ended, on, target_by_old)
-    _refuse_orphaned_systems(ended, on)
-    _refuse_stale_table2(ended, on)
-    moved = 0
-    from kengen.people.models import Assignment
-
-    for old_id, target in target_by_old.items():
-        # Also those starting after ``on``: the stranded check above counted them as moving.
-        staying = Assignment.objects.select_for_update().overlapping(on, None)
-        for a in staying.filter(organization_id=old_id):
-            assignment_move(actor=actor, assignment=a, organization=target, on=on)
-            moved += 1
-    audit_record(
-        actor=actor,
-        action=AuditAction.ORGANIZATION_REORGANIZED,
-        target_label=_("Reorganization of %(date)s") % {"date": on.isoformat()},
-        new={
-            "on": on,
-            "ended": [o.code for o in ended],
-            "created": list(created),
-            "moves": dict(moves),
-            "moved_assignments": moved,
-        },
-    )
-    for org in ended:
-        audit_record(actor=actor, action=AuditAction.ORGANIZATION_ENDED, target=org, new=_snapshot(org))
-    for org in created.values():
-        audit_record(actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=_snapshot(org))
-    return ReorganizationResult(list(ended), list(created.values()), moved)

@@ -30,13 +30,13 @@ class PersonQuerySet(RestrictedQuerySet):
         if scope.officer_org_ids:
             q |= self.officer_members_q(scope, on)
         if scope.administered_system_ids:
-            from kengen.grants.models import Account
-
-            q |= Exists(
-                Account.objects.filter(person=OuterRef("pk")).filter(
-                    Q(system_id__in=scope.administered_system_ids)
-                    | Q(system__parent_id__in=scope.administered_system_ids)
-                )
+            # Through the reverse relation ``accounts`` (grants.Account.person): the people app
+            # sits below grants and does not import it.
+            q |= Q(
+                pk__in=Person.objects.filter(
+                    Q(accounts__system_id__in=scope.administered_system_ids)
+                    | Q(accounts__system__parent_id__in=scope.administered_system_ids)
+                ).values("pk")
             )
         return self.filter(q)
 

@@ -12,6 +12,7 @@ from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import overlapping_q
 from kengen.core.permissions import require_configurator
+from kengen.organizations.models import Organization
 from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
 
@@ -138,7 +139,6 @@ def assignment_start(
 ) -> Assignment:
     """Assign a person to a unit and post from ``valid_from``."""
     require_configurator(actor)
-    from kengen.organizations.models import Organization
 
     # Read the unit afresh (and hold it): a caller's copy may predate the unit's end.
     organization = Organization.objects.select_for_update().get(pk=organization.pk)

@@ -14,7 +14,9 @@ from typing import Any
 from django.utils import timezone
 
 from kengen.core.models import active_on_q
-from kengen.organizations.selectors import OrgTree
+from kengen.organizations.models import Organization
+from kengen.organizations.selectors import OrgTree, successor_on
+from kengen.people.models import Assignment, Person
 from kengen.roles.choices import Role
 from kengen.roles.models import DesignatedRole
 from kengen.systems.choices import SystemKind
@@ -83,7 +85,6 @@ _CENTRAL_ROLE_OF_KIND: dict[str, Role] = {
 
 def headed_org_ids(person_id: int, date: dt.date) -> set[int]:
     """Units the person heads on ``date`` (an assignment there with a head post)."""
-    from kengen.people.models import Assignment
 
     return set(
         Assignment.objects.filter(active_on_q(date), person_id=person_id, post__is_head=True).values_list(
@@ -93,8 +94,6 @@ def headed_org_ids(person_id: int, date: dt.date) -> set[int]:
 
 
 def _predecessor_ids(org_ids: set[int]) -> set[int]:
-    from kengen.organizations.models import Organization
-
     found: set[int] = set()
     frontier = set(org_ids)
     links = Organization.predecessors.through
@@ -117,7 +116,6 @@ def _owner_of(system: System, date: dt.date):
     """``system.owner_on(date)`` without a query while the owner (fetched with the system) exists."""
     if system.owner.is_active_on(date):
         return system.owner
-    from kengen.organizations.selectors import successor_on
 
     return successor_on(system.owner, date)
 
@@ -175,8 +173,6 @@ def heads_of(org_id: int, date: dt.date):
     """People heading the unit on ``date`` (usually one; more during a handover)."""
     from django.db.models import Exists, OuterRef
 
-    from kengen.people.models import Assignment, Person
-
     # One assignment must be all three at once: in this unit, a head post, in force on the date.
     # (Chained filters on ``assignments__`` would each match a different assignment, so a former
     # head still employed elsewhere would keep the unit's roles.)
@@ -188,11 +184,40 @@ def heads_of(org_id: int, date: dt.date):
 
 def security_officers_for(org_id: int, date: dt.date):
     """The security officer(s) responsible for a unit on ``date`` (A4)."""
-    from kengen.people.models import Person
 
     tree = OrgTree(date)
     unit = tree.security_unit_of(org_id)
     return heads_of(unit.id, date) if unit else Person.objects.none()
+
+
+def _assignments_primary_first(person, date: dt.date) -> list:
+    return sorted(person.assignments_on(date), key=lambda a: (not a.is_primary, a.valid_from))
+
+
+def security_officers_of_person(person, date: dt.date) -> list:
+    """The security officers of ``person`` on ``date`` (A4): those of every unit the person is
+    assigned to that day, the primary assignment's first, each once. The one helper for "who is
+    this person's security officer" (approvals of purpose, A10; notices, A5.6/A5.8/A6.4)."""
+    officers: list = []
+    seen: set[int] = set()
+    for a in _assignments_primary_first(person, date):
+        for officer in security_officers_for(a.organization_id, date):
+            if officer.pk not in seen:
+                seen.add(officer.pk)
+                officers.append(officer)
+    return officers
+
+
+def security_officer_of_person(person, date: dt.date):
+    """The one security officer who acts for ``person`` on ``date`` (A4), or ``None``: the officer
+    of their primary unit (then of their other units), someone other than the person themself when
+    there is one (a head's own temporary password goes to another officer if the unit has one)."""
+    for a in _assignments_primary_first(person, date):
+        officers = security_officers_for(a.organization_id, date)
+        officer = officers.exclude(pk=person.pk).first() or officers.first()
+        if officer is not None:
+            return officer
+    return None
 
 
 def administrators_of(system: System, date: dt.date):
@@ -200,15 +225,12 @@ def administrators_of(system: System, date: dt.date):
     root = system.account_system
     owner = root.owner_on(date)
     if owner is None:
-        from kengen.people.models import Person
-
         return Person.objects.none()
     return heads_of(owner.id, date)
 
 
 def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
     """Every post-derived role and who holds it on ``date``, for the roles page."""
-    from kengen.people.models import Assignment
 
     tree = OrgTree(date)
     heads: dict[int, list] = {}
@@ -237,7 +259,6 @@ def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
 
 def heads_by_org(date: dt.date) -> dict[int, list]:
     """Unit id → the people heading it on ``date`` (one query; for the organization tree)."""
-    from kengen.people.models import Assignment
 
     heads: dict[int, list] = {}
     for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related(

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet, RestrictedQuerySet
+from kengen.organizations.models import Organization
+from kengen.organizations.selectors import successor_on
 from kengen.systems.choices import SystemKind
 
 
@@ -74,8 +76,6 @@ class System(EffectiveDated):
     def owner_on(self, date):
         """The owning division on ``date``: ownership follows the division through
         reorganizations (A3), so the administrator is never lost and the past stays true."""
-        from kengen.organizations.models import Organization
-        from kengen.organizations.selectors import successor_on
 
         owner = Organization.objects.get(pk=self.account_system.owner_id)  # never a stale copy
         if owner.is_active_on(date):

@@ -9,13 +9,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.people.models import Person, PersonQuerySet
+from kengen.roles.choices import Role
 
 
 class EnrolmentQuerySet(RestrictedQuerySet):
     def restrict_to_scope(self, scope, action, on=None):
-        from kengen.people.models import Person, PersonQuerySet
-        from kengen.roles.choices import Role
-
         if Role.TWO_FACTOR_ADMIN in scope.central_roles:
             return self
         if action != "view":

@@ -14,17 +14,10 @@ from kengen.audit.services import audit_record
 from kengen.core.era import wareki_datetime
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
 from kengen.notifications.services import notification_send
-from kengen.roles.selectors import security_officers_for
+from kengen.roles.selectors import security_officers_of_person
 from kengen.terminals.models import BiometricEnrolment
 
 REMIND_EVERY = dt.timedelta(days=7)
-
-
-def _officers_of(person, today: dt.date):
-    officers = []
-    for a in person.assignments_on(today):
-        officers += list(security_officers_for(a.organization_id, today))
-    return officers
 
 
 @transaction.atomic
@@ -91,7 +84,7 @@ def enrolment_schedule(
     )
     local = timezone.localtime(appointment_at)
     notification_send(
-        recipients=[e.person, *_officers_of(e.person, timezone.localdate())],
+        recipients=[e.person, *security_officers_of_person(e.person, timezone.localdate())],
         clause="A6.4",
         subject=_("Biometric enrolment: %(when)s at %(place)s")
         % {"when": wareki_datetime(local), "place": e.place},
@@ -148,7 +141,10 @@ def enrolment_remind_due(*, now: dt.datetime | None = None) -> int:
                 else _("(place and time to be designated)")
             )
             notification_send(
-                recipients=[locked.person, *_officers_of(locked.person, timezone.localdate(now))],
+                recipients=[
+                    locked.person,
+                    *security_officers_of_person(locked.person, timezone.localdate(now)),
+                ],
                 clause="A6.4",
                 subject=_("Reminder: biometric enrolment is still pending"),
                 body=_("%(name)s has not yet enrolled biometric data for terminal use %(where)s.")

@@ -19,6 +19,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from kengen.people.models import Appointment
 from kengen.users.backends import THROTTLED_ATTR
 from kengen.users.choices import SessionEndReason
 
@@ -94,8 +95,6 @@ def _appointment_saved(sender, instance, created, **kwargs):
 
 def connect() -> None:
     from django.conf import settings
-
-    from kengen.people.models import Appointment
 
     user_logged_in.connect(_logged_in, dispatch_uid="kengen.users.logged_in")
     user_logged_out.connect(_logged_out, dispatch_uid="kengen.users.logged_out")

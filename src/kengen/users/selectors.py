@@ -14,6 +14,9 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from kengen.people.choices import PersonKind
+from kengen.people.models import Appointment, Person
+from kengen.roles.selectors import scope_for
 from kengen.users.choices import SecondFactorState
 
 
@@ -23,9 +26,6 @@ def user_in_force(user: Any, *, on: dt.date | None = None) -> bool:
     it takes effect. Maintenance staff have no appointment (their access follows their contractor's
     grants) and users without a person (e.g. the deployment's own administrator) are not dated."""
     from django.db.models import Exists, OuterRef, Q
-
-    from kengen.people.choices import PersonKind
-    from kengen.people.models import Appointment, Person
 
     if user is None or not getattr(user, "is_active", False):
         return False
@@ -42,7 +42,6 @@ def mfa_required(user: Any, *, on: dt.date | None = None) -> bool:
     """Must ``user`` pass a second factor? Yes for anyone holding a role in Kengen on ``on``:
     security officers and administrators (derived from posts), auditors, configurators,
     superusers and staff of the admin site — everyone whose reach goes beyond their own record."""
-    from kengen.roles.selectors import scope_for
 
     if user is None or not getattr(user, "is_authenticated", False):
         return False

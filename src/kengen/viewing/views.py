@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.exports import Table
 from kengen.core.forms import client_ip
-from kengen.core.views import audited_export, export_format, paginate
+from kengen.core.views import export_format, paginate
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.organizations.models import Organization

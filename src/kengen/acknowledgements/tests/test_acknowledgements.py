@@ -21,9 +21,9 @@ from kengen.acknowledgements.services import acknowledgement_record
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
-from kengen.core.testing import START, TEST_PASSWORD, login, totp_device_for, user_for
 from kengen.roles.choices import Role
 from kengen.roles.services import role_designate
+from kengen.testing import START, TEST_PASSWORD, login, totp_device_for, user_for
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def bearer(user) -> dict:
 def test_at_first_sign_in_every_page_leads_to_the_duties_until_acknowledged(world, client):
     sign_in(client, "jinji-clerk")
 
-    for url in (reverse("core:dashboard"), reverse("people:list"), reverse("users:me")):
+    for url in (reverse("dashboard:home"), reverse("people:list"), reverse("users:me")):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("acknowledgements:acknowledge"))
@@ -81,7 +81,7 @@ def test_acknowledging_is_recorded_with_the_text_version_and_audited(world, clie
     assert ack.ip_address == "127.0.0.1"
     event = AuditEvent.objects.get(action=AuditAction.ACKNOWLEDGEMENT_RECORDED)
     assert event.actor == user and event.new["text_version"] == texts.CURRENT_VERSION
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard:home")).status_code == 200
 
 
 @pytest.mark.clause("A9.2")
@@ -111,16 +111,16 @@ def test_a_year_later_the_next_sign_in_leads_to_the_duties_again(world):
     user = world.users["jinji_clerk"]
     client = Client()
     login(client, user)
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard:home")).status_code == 200
 
     with time_machine.travel(timezone.now() + dt.timedelta(days=366)):
         client = Client()
         sign_in(client, "jinji-clerk")
-        assert client.get(reverse("core:dashboard"))["Location"].startswith(
+        assert client.get(reverse("dashboard:home"))["Location"].startswith(
             reverse("acknowledgements:acknowledge")
         )
         acknowledge(client)
-        assert client.get(reverse("core:dashboard")).status_code == 200
+        assert client.get(reverse("dashboard:home")).status_code == 200
     assert Acknowledgement.objects.filter(user=user).count() == 2
 
 
@@ -233,7 +233,7 @@ def test_an_auditor_lists_every_unit_and_a_clerk_lists_none(acknowledged):
 
 @pytest.mark.clause("A9.2")
 def test_people_without_a_kengen_sign_in_are_shown_as_such(acknowledged):
-    from kengen.core.testing import staff
+    from kengen.testing import staff
 
     staff(acknowledged.jinji, family="中村", given="三郎")
 
@@ -244,7 +244,7 @@ def test_people_without_a_kengen_sign_in_are_shown_as_such(acknowledged):
 
 @pytest.mark.clause("A9.2")
 def test_the_list_page_filters_and_exports(acknowledged, client):
-    from kengen.core.testing import staff
+    from kengen.testing import staff
 
     newcomer = staff(acknowledged.jinji, family="山本", given="四郎")
     user_for(newcomer, username="yamamoto")

@@ -9,9 +9,9 @@ from django.db import connection
 
 from kengen.applications.choices import ApplicationStatus
 from kengen.applications.models import Application
-from kengen.core.testing import START, staff
 from kengen.grants.models import Grant
 from kengen.people.choices import EmploymentType
+from kengen.testing import START, staff
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

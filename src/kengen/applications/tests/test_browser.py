@@ -58,7 +58,7 @@ def _totp(secret: str) -> str:
 @pytest.mark.clause("A9.2")
 def test_officer_signs_in_sets_up_mfa_acknowledges_and_submits_a_form1(world, browser_page):
     from kengen.applications.models import Application
-    from kengen.core.testing import TEST_PASSWORD
+    from kengen.testing import TEST_PASSWORD
 
     _core, tax = world.core()
     page = browser_page

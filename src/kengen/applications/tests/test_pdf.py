@@ -19,9 +19,9 @@ from kengen.applications.services import (
     application_reject,
     application_submit,
 )
-from kengen.core.testing import staff
 from kengen.grants.choices import Purpose
 from kengen.systems.choices import SystemKind
+from kengen.testing import staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("F1")]
 

@@ -17,13 +17,13 @@ from kengen.applications.services import (
 )
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
-from kengen.core.testing import START, staff
 from kengen.grants.choices import EndReason, GrantBasis, Purpose
 from kengen.grants.models import Grant
 from kengen.notifications.models import Notification
 from kengen.people.choices import EmploymentType
 from kengen.systems.choices import SystemKind
 from kengen.terminals.models import BiometricEnrolment
+from kengen.testing import START, staff
 
 pytestmark = pytest.mark.django_db
 FROM = dt.date(2024, 5, 1)

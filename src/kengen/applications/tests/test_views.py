@@ -6,17 +6,17 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from kengen import testing
 from kengen.applications.choices import ApplicationStatus
 from kengen.applications.models import Application
 from kengen.applications.services import LineSpec, application_create, application_submit
-from kengen.core import testing
-from kengen.core.testing import START, staff
 from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.notifications.models import Notification
 from kengen.people.choices import EmploymentType
 from kengen.systems.choices import SystemKind
 from kengen.terminals.services import enrolment_open
+from kengen.testing import START, staff
 
 pytestmark = pytest.mark.django_db
 FROM = dt.date(2024, 5, 1)
@@ -28,7 +28,7 @@ def tax(world):
 
 
 def _login(client, world, key):
-    """Sign in as a finished sign-in: ``kengen.core.testing.login`` (A9 acknowledged, second factor
+    """Sign in as a finished sign-in: ``kengen.testing.login`` (A9 acknowledged, second factor
     passed) where it exists, else a plain session."""
     user = world.users[key]
     sign_in = getattr(testing, "login", None)
@@ -308,14 +308,14 @@ def test_dashboard_counts_applications_waiting_for_the_administrator_and_the_off
     _submitted(world, tax)
     _draft(world, tax)
     _login(client, world, "joho_head")
-    counts = client.get(reverse("core:dashboard")).context["counts"]
+    counts = client.get(reverse("dashboard:home")).context["counts"]
     assert counts["applications_to_register"] == 1
     _login(client, world, "shokuin_head")
-    counts = client.get(reverse("core:dashboard")).context["counts"]
+    counts = client.get(reverse("dashboard:home")).context["counts"]
     assert counts["my_drafts"] == 1
     assert counts["applications_to_register"] is None  # administers nothing
     _login(client, world, "shiminzei_head")
-    counts = client.get(reverse("core:dashboard")).context["counts"]
+    counts = client.get(reverse("dashboard:home")).context["counts"]
     assert counts["my_drafts"] == 0
 
 
@@ -331,11 +331,11 @@ def test_dashboard_counts_pending_enrolments_by_role(client, world):
     enrolment_open(actor=None, person=world.people["jinji_clerk"])
     enrolment_open(actor=None, person=world.people["kazei_clerk"])
     _login(client, world, "joho_head")  # the two-factor administrator
-    assert client.get(reverse("core:dashboard")).context["counts"]["pending_enrolments"] == 2
+    assert client.get(reverse("dashboard:home")).context["counts"]["pending_enrolments"] == 2
     _login(client, world, "shokuin_head")  # their people only
-    assert client.get(reverse("core:dashboard")).context["counts"]["pending_enrolments"] == 1
+    assert client.get(reverse("dashboard:home")).context["counts"]["pending_enrolments"] == 1
     _login(client, world, "jinji_clerk")
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("dashboard:home"))
     assert response.context["counts"]["my_pending_enrolment"] == 1
     assert reverse("terminals:list") in response.content.decode()
 
@@ -345,7 +345,7 @@ def test_menu_shows_the_unread_count_and_the_maintenance_link_for_administrators
     _login(client, world, "joho_head")
     client.post(reverse("applications:action", args=[app.pk, "register"]))
     _login(client, world, "shokuin_head")  # notified of the registration (A5.4)
-    body = client.get(reverse("core:dashboard")).content.decode()
+    body = client.get(reverse("dashboard:home")).content.decode()
     assert (
         Notification.objects.filter(recipient=world.people["shokuin_head"], read_at__isnull=True).count() == 1
     )
@@ -353,4 +353,4 @@ def test_menu_shows_the_unread_count_and_the_maintenance_link_for_administrators
     assert reverse("terminals:list") in body
     assert reverse("grants:maintenance") not in body  # administers no system
     _login(client, world, "joho_head")
-    assert reverse("grants:maintenance") in client.get(reverse("core:dashboard")).content.decode()
+    assert reverse("grants:maintenance") in client.get(reverse("dashboard:home")).content.decode()

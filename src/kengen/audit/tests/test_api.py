@@ -1,8 +1,8 @@
 import pytest
 
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START, user_for
 from kengen.roles.services import role_designate
+from kengen.testing import START, user_for
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

@@ -19,13 +19,13 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead, AuditEvent
 from kengen.audit.services import REDACTED, _canonical, audit_anchor, audit_record, audit_verify
 from kengen.core.exceptions import RuleViolation
-from kengen.core.testing import START, TEST_PASSWORD, login, staff, user_for
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 from kengen.people.choices import EmploymentType
 from kengen.people.models import Person
 from kengen.people.services import person_create
 from kengen.roles.services import role_designate
+from kengen.testing import START, TEST_PASSWORD, login, staff, user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_record
-from kengen.core.testing import login, user_for
+from kengen.testing import login, user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from kengen.core.exceptions import RuleViolation
 from kengen.core.paging import Key, Listing
-from kengen.core.testing import START, user_for
 from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.grants.selectors import FileFilter, management_file, management_file_listing
 from kengen.grants.services import account_create, grant_create
 from kengen.roles.services import role_designate
+from kengen.testing import START, user_for
 
 pytestmark = pytest.mark.django_db
 

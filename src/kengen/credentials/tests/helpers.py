@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kengen.core.testing import START
 from kengen.credentials.choices import CredentialMode
 from kengen.credentials.services import (
     credential_policy_set,
@@ -12,6 +11,7 @@ from kengen.credentials.services import (
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 from kengen.notifications.models import Notification
+from kengen.testing import START
 
 STRONG = "kitchen lantern orbit 7 meadow"
 STRONG_2 = "violet harbour crossing 19 north"

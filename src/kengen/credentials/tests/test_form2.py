@@ -10,7 +10,6 @@ from pypdf import PdfReader
 from kengen.audit.models import AuditEvent
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
-from kengen.core.testing import staff, user_for
 from kengen.core.views import fiscal_year_end
 from kengen.credentials.choices import ApplicantKind, CredentialEventKind, PasswordApplicationStatus
 from kengen.credentials.models import Credential, CredentialEvent
@@ -25,6 +24,7 @@ from kengen.credentials.services import (
 from kengen.credentials.tests.helpers import hold_in_kengen, personal_account
 from kengen.notifications.models import Notification
 from kengen.people.choices import EmploymentType
+from kengen.testing import staff, user_for
 
 pytestmark = pytest.mark.django_db
 

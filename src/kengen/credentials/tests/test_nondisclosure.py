@@ -21,7 +21,6 @@ from kengen.applications.pdf import render_form1
 from kengen.applications.services import LineSpec, application_create, application_submit
 from kengen.audit.models import AuditEvent
 from kengen.contractors.services import contractor_create
-from kengen.core.testing import START, login
 from kengen.credentials.models import PasswordApplication, VerifyThrottle
 from kengen.credentials.pdf import render_form2
 from kengen.credentials.services import (
@@ -36,6 +35,7 @@ from kengen.notifications.services import notification_deliver
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.people.services import person_create
+from kengen.testing import START, login
 from kengen.users.services import api_token_create
 from kengen.viewing.services import viewing_id_create, viewing_request
 

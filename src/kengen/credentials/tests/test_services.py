@@ -9,7 +9,6 @@ from django.utils import timezone
 from kengen.audit.models import AuditEvent
 from kengen.contractors.services import contractor_create
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
-from kengen.core.testing import START
 from kengen.credentials.choices import (
     CredentialEventKind,
     CredentialMode,
@@ -55,6 +54,7 @@ from kengen.jobs.services import run_due
 from kengen.notifications.models import Notification
 from kengen.people.choices import PersonKind
 from kengen.people.services import person_create
+from kengen.testing import START
 
 pytestmark = pytest.mark.django_db
 

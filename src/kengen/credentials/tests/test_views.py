@@ -4,7 +4,6 @@ self-service change, policies, API keys and Form 2 pages."""
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import login
 from kengen.credentials.choices import VerifyResult
 from kengen.credentials.models import (
     Credential,
@@ -15,6 +14,7 @@ from kengen.credentials.models import (
 )
 from kengen.credentials.services import password_verify, temporary_password_issue
 from kengen.credentials.tests.helpers import STRONG, issue_and_reveal, personal_account, reveal_token
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 
@@ -176,5 +176,5 @@ def test_form2_pages(world, client):
 
 def test_base_menu_links_to_my_passwords(core, client):
     login(client, core.users["jinji_clerk"])
-    body = client.get(reverse("core:dashboard")).content.decode()
+    body = client.get(reverse("dashboard:home")).content.decode()
     assert reverse("credentials:mine") in body

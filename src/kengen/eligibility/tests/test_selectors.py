@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from kengen.core.exceptions import RuleViolation
-from kengen.core.testing import START, org, staff
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.selectors import (
     direct_grant_eligibility,
@@ -18,9 +17,11 @@ from kengen.eligibility.selectors import (
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
-from kengen.organizations.services import OrganizationSpec, organization_reorganize
+from kengen.organizations.services import OrganizationSpec
 from kengen.people.choices import EmploymentType
 from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.personnel.services import organization_reorganize
+from kengen.testing import START, org, staff
 
 pytestmark = pytest.mark.django_db
 

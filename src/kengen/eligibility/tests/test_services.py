@@ -10,11 +10,11 @@ import pytest
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, RuleViolation
-from kengen.core.testing import START, org, user_for
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.roles.services import role_designate
+from kengen.testing import START, org, user_for
 
 pytestmark = pytest.mark.django_db
 

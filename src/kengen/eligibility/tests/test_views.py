@@ -3,8 +3,8 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START, login
 from kengen.eligibility.services import eligibility_entry_create
+from kengen.testing import START, login
 
 pytestmark = pytest.mark.django_db
 

@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
-from kengen.core.testing import START, user_for
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
 from kengen.roles.services import role_designate
+from kengen.testing import START, user_for
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

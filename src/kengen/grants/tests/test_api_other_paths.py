@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 
 from kengen.contractors.services import contractor_create
-from kengen.core.testing import START
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
@@ -14,6 +13,7 @@ from kengen.grants.services import grant_direct, maintenance_account_register
 from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.services import assignment_move, person_create
+from kengen.testing import START
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

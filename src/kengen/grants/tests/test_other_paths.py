@@ -7,7 +7,6 @@ import pytest
 from kengen.audit.models import AuditEvent
 from kengen.contractors.services import contractor_create
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
-from kengen.core.testing import START, staff
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
@@ -21,6 +20,7 @@ from kengen.grants.services import (
 from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.services import assignment_move, person_create
+from kengen.testing import START, staff
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2024, 5, 1)

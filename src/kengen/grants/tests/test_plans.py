@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kengen.core.testing import user_for
 from kengen.grants.selectors import FileFilter, management_file_listing
 from kengen.profiles.scale import START, generate
+from kengen.testing import user_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from kengen.core.testing import START, World, user_for
 from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.grants.selectors import FileFilter, grants_as_of, management_file, management_file_table
@@ -18,6 +17,7 @@ from kengen.people.services import assignment_end, assignment_start
 from kengen.roles.services import role_designate
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
+from kengen.testing import START, World, user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.contractors.services import contractor_create
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
-from kengen.core.testing import START, staff, user_for
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
@@ -28,6 +27,7 @@ from kengen.people.choices import (
 from kengen.people.services import appointment_end, assignment_end, assignment_start, person_create
 from kengen.roles.services import role_designate
 from kengen.systems.choices import SystemKind
+from kengen.testing import START, staff, user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START, login
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
+from kengen.testing import START, login
 
 pytestmark = pytest.mark.django_db
 

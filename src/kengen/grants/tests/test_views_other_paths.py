@@ -6,9 +6,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from kengen import testing
 from kengen.contractors.services import contractor_create
-from kengen.core import testing
-from kengen.core.testing import START
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
@@ -16,6 +15,7 @@ from kengen.grants.services import grant_direct, maintenance_account_register
 from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.services import assignment_move, person_create
+from kengen.testing import START
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2024, 5, 1)
@@ -33,7 +33,7 @@ def _perm(tax, code="inquiry"):
 
 
 def _login(client, world, key):
-    """Sign in as a finished sign-in: ``kengen.core.testing.login`` (A9 acknowledged, second factor
+    """Sign in as a finished sign-in: ``kengen.testing.login`` (A9 acknowledged, second factor
     passed) where it exists, else a plain session."""
     user = world.users[key]
     sign_in = getattr(testing, "login", None)

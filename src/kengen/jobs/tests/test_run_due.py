@@ -8,7 +8,6 @@ import time_machine
 from django.core.management import call_command
 
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import START, staff
 from kengen.grants.choices import EndReason, GrantBasis
 from kengen.grants.services import account_create, grant_create
 from kengen.jobs.services import run_due
@@ -16,6 +15,7 @@ from kengen.notifications.models import Notification
 from kengen.people.choices import AppointmentEndReason, EmploymentType
 from kengen.people.services import appointment_end
 from kengen.terminals.services import enrolment_open
+from kengen.testing import START, staff
 
 pytestmark = pytest.mark.django_db
 JST = dt.timezone(dt.timedelta(hours=9))

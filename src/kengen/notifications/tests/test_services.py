@@ -7,10 +7,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kengen.core.exceptions import Conflict
-from kengen.core.testing import login
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver, notification_mark_read, notification_send
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 

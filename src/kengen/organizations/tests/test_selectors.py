@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from kengen.core.testing import START, org
 from kengen.organizations.selectors import OrgTree, organization_full_name
-from kengen.organizations.services import organization_end
+from kengen.personnel.services import organization_end
+from kengen.testing import START, org
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import login
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +47,8 @@ def test_unit_detail_lists_only_the_members_the_officer_is_responsible_for(world
 
 
 def test_unit_detail_shows_table2_status(world, client):
-    from kengen.core.testing import START
     from kengen.eligibility.services import eligibility_entry_create
+    from kengen.testing import START
 
     eligibility_entry_create(
         actor=None, organization=world.shokuin, valid_from=START, scope="only", units=[world.jinji]

@@ -2,7 +2,7 @@ import pytest
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import login
+from kengen.testing import login
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,6 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.contractors.services import contractor_create
 from kengen.core.exceptions import Conflict, RuleViolation
-from kengen.core.testing import START, org, staff
-from kengen.organizations.services import organization_end
 from kengen.people.choices import (
     AppointmentEndReason,
     AssignmentEndReason,
@@ -29,6 +27,8 @@ from kengen.people.services import (
     assignment_start,
     person_create,
 )
+from kengen.personnel.services import organization_end
+from kengen.testing import START, org, staff
 
 pytestmark = pytest.mark.django_db
 

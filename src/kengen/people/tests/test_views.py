@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import login
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 

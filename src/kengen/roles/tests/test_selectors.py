@@ -10,14 +10,21 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.access import get_visible
 from kengen.core.exceptions import NotFound
-from kengen.core.testing import START, staff, user_for
 from kengen.people.choices import AssignmentEndReason
 from kengen.people.models import Person
 from kengen.people.services import assignment_end, assignment_start
 from kengen.roles.choices import Role
-from kengen.roles.selectors import administrators_of, role_holders, scope_for, security_officers_for
+from kengen.roles.selectors import (
+    administrators_of,
+    role_holders,
+    scope_for,
+    security_officer_of_person,
+    security_officers_for,
+    security_officers_of_person,
+)
 from kengen.roles.services import role_designate
 from kengen.systems.choices import SystemKind
+from kengen.testing import START, staff, user_for
 from kengen.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -299,9 +306,10 @@ def test_officer_of_a_successor_unit_reaches_the_predecessor_units_past_members(
     """After 職員課 becomes 人事課, its officer still reads who was in 職員課 on a past date."""
     import datetime as dt
 
-    from kengen.organizations.services import OrganizationSpec, organization_reorganize
+    from kengen.organizations.services import OrganizationSpec
     from kengen.people.models import Person
     from kengen.people.services import assignment_end
+    from kengen.personnel.services import organization_reorganize
 
     on = dt.date(2025, 4, 1)
     left = world.people["jinji_clerk"]
@@ -325,3 +333,32 @@ def test_officer_of_a_successor_unit_reaches_the_predecessor_units_past_members(
     visible = Person.objects.restrict(officer, on=dt.date(2024, 10, 1))
     assert left in visible
     assert world.people["kazei_clerk"] not in visible
+
+
+@pytest.mark.clause("A4")
+def test_officers_of_a_person_cover_every_unit_they_are_assigned_to_primary_first_each_once(world):
+    clerk = world.people["kazei_clerk"]  # 課税係 under 市民税課
+    assignment_start(
+        actor=None, person=clerk, organization=world.jinji, post=world.clerk, valid_from=D, is_primary=False
+    )
+    assignment_start(
+        actor=None, person=clerk, organization=world.shokuin, post=world.clerk, valid_from=D, is_primary=False
+    )
+
+    assert security_officers_of_person(clerk, BEFORE_D) == [world.people["shiminzei_head"]]
+    assert security_officers_of_person(clerk, D) == [
+        world.people["shiminzei_head"],
+        world.people["shokuin_head"],
+    ]
+    assert security_officer_of_person(clerk, D) == world.people["shiminzei_head"]
+
+
+@pytest.mark.clause("A4")
+def test_the_officer_acting_for_a_head_is_another_officer_of_the_unit_when_there_is_one(world):
+    head = world.people["shokuin_head"]
+    assert security_officer_of_person(head, D) == head  # the only one: the head themself
+    second = staff(world.shokuin, post_=world.head, valid_from=D, family="副")
+
+    assert security_officer_of_person(head, D) == second
+    assert set(security_officers_of_person(head, D)) == {head, second}
+    assert security_officer_of_person(world.people["jinji_clerk"], START - dt.timedelta(days=1)) is None

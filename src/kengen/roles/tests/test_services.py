@@ -10,9 +10,9 @@ import pytest
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
-from kengen.core.testing import START, user_for
 from kengen.roles.models import DesignatedRole
 from kengen.roles.services import role_designate
+from kengen.testing import START, user_for
 
 pytestmark = pytest.mark.django_db
 

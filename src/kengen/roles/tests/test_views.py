@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import login
+from kengen.testing import login
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, RuleViolation
-from kengen.core.testing import START
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 from kengen.systems.services import system_create, system_permission_create
+from kengen.testing import START
 
 pytestmark = pytest.mark.django_db
 

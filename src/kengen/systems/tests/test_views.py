@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import START, login
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
+from kengen.testing import START, login
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kengen.core import testing
+from kengen import testing
 from kengen.notifications.models import Notification
 from kengen.systems.choices import SystemKind
 from kengen.terminals.models import BiometricEnrolment
@@ -28,7 +28,7 @@ def enrolment(world):
 
 
 def _login(client, world, key):
-    """Sign in as a finished sign-in: ``kengen.core.testing.login`` (A9 acknowledged, second factor
+    """Sign in as a finished sign-in: ``kengen.testing.login`` (A9 acknowledged, second factor
     passed) where it exists, else a plain session."""
     user = world.users[key]
     sign_in = getattr(testing, "login", None)

@@ -15,9 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import RuleViolation
-from kengen.core.testing import START, TEST_PASSWORD, login, totp_code, totp_device_for, user_for
 from kengen.roles.choices import Role
 from kengen.roles.services import role_designate
+from kengen.testing import START, TEST_PASSWORD, login, totp_code, totp_device_for, user_for
 from kengen.users.choices import SecondFactorState
 from kengen.users.models import RecoveryCode, RecoveryCodeDevice, UserSession
 from kengen.users.selectors import mfa_required, second_factor_state
@@ -60,7 +60,7 @@ def test_an_officer_signing_in_without_a_second_factor_must_set_one_up_before_an
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("users:security"))
-    for url in (reverse("core:dashboard"), reverse("people:list"), reverse("users:tokens")):
+    for url in (reverse("dashboard:home"), reverse("people:list"), reverse("users:tokens")):
         page = client.get(url)
         assert page.status_code == 302 and page["Location"].startswith(reverse("users:security")), url
     assert client.get(reverse("users:security")).status_code == 200
@@ -71,7 +71,7 @@ def test_an_officer_signing_in_without_a_second_factor_must_set_one_up_before_an
 def test_a_clerk_without_a_second_factor_is_not_asked_for_one(world, client):
     response = sign_in(client, "jinji-clerk")
 
-    assert response["Location"] == reverse("core:dashboard")
+    assert response["Location"] == reverse("dashboard:home")
     assert second_factor_state(world.users["jinji_clerk"]) == SecondFactorState.DONE
 
 
@@ -121,7 +121,7 @@ def test_a_wrong_code_does_not_confirm_the_app_and_the_right_one_does_and_shows_
     assert AuditEvent.objects.filter(action=AuditAction.MFA_DEVICE_ADDED, target_id=str(user.pk)).exists()
     assert AuditEvent.objects.filter(action=AuditAction.MFA_RECOVERY_CODES_ISSUED).get().new == {"count": 10}
     # the session has passed the second factor: on to the A9 acknowledgement, not back to enrolment
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(
+    assert client.get(reverse("dashboard:home"))["Location"].startswith(
         reverse("acknowledgements:acknowledge")
     )
     # the key and the codes are nowhere in the audit log, and the codes are stored only as digests
@@ -140,17 +140,17 @@ def test_next_sign_in_asks_for_the_code_and_a_wrong_one_is_refused_and_audited(w
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
         response = sign_in(client, "shokuin-head")
         assert response["Location"].startswith(reverse("users:mfa_verify"))
-        assert client.get(reverse("core:dashboard"))["Location"].startswith(reverse("users:mfa_verify"))
+        assert client.get(reverse("dashboard:home"))["Location"].startswith(reverse("users:mfa_verify"))
         wrong = f"{(int(totp_code(device)) + 500_000) % 1_000_000:06d}"
         refused = client.post(reverse("users:mfa_verify"), {"code": wrong})
         assert refused.status_code == 200 and refused.context["form"].errors
         assert AuditEvent.objects.filter(action=AuditAction.MFA_FAILED, actor=user).exists()
-        assert client.get(reverse("core:dashboard")).status_code == 302
+        assert client.get(reverse("dashboard:home")).status_code == 302
 
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=3), tick=False):
         passed = client.post(reverse("users:mfa_verify"), {"code": totp_code(device), "next": "/people/"})
         assert passed.status_code == 302 and passed["Location"] == "/people/"
-        assert client.get(reverse("core:dashboard")).status_code == 200
+        assert client.get(reverse("dashboard:home")).status_code == 200
     assert (
         AuditEvent.objects.filter(action=AuditAction.MFA_VERIFIED, actor=user).get().new["device_type"]
         == "totp"
@@ -198,7 +198,7 @@ def test_a_recovery_code_works_once(world, client):
     sign_in(client, "shokuin-head")
     used = client.post(reverse("users:mfa_verify"), {"code": codes[0].upper().replace("-", " ")})
     assert used.status_code == 302
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard:home")).status_code == 200
     event = AuditEvent.objects.filter(action=AuditAction.MFA_VERIFIED, actor=user).latest("seq")
     assert event.new["device_type"] == "recovery_code"
     client.post(reverse("users:logout"))
@@ -269,14 +269,14 @@ def test_resetting_a_lost_second_factor_removes_everything_and_ends_the_sessions
     user = world.users["shokuin_head"]
     login(client, user)
     recovery_codes_issue(user=user)
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard:home")).status_code == 200
 
     call_command("mfa_reset", "shokuin-head")
 
     assert not TOTPDevice.objects.filter(user=user).exists()
     assert not RecoveryCodeDevice.objects.filter(user=user).exists()
     assert not UserSession.objects.filter(user=user).exists()
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(reverse("users:login"))
+    assert client.get(reverse("dashboard:home"))["Location"].startswith(reverse("users:login"))
     assert AuditEvent.objects.filter(action=AuditAction.MFA_RESET, target_id=str(user.pk)).exists()
     assert sign_in(client, "shokuin-head")["Location"].startswith(reverse("users:security"))
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, NotFound
-from kengen.core.testing import TEST_PASSWORD, user_for
+from kengen.testing import TEST_PASSWORD, user_for
 from kengen.users.hashers import PinnedArgon2idHasher
 from kengen.users.models import ApiToken, User
 from kengen.users.services import (

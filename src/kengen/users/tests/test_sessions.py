@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD, login
 from kengen.people.choices import AppointmentEndReason
 from kengen.people.services import appointment_end
+from kengen.testing import TEST_PASSWORD, login
 from kengen.users.choices import SessionEndReason
 from kengen.users.models import UserSession
 from kengen.users.services import user_sessions_sweep, user_set_active
@@ -28,7 +28,7 @@ TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
 def dashboard(client):
-    return client.get(reverse("core:dashboard"))
+    return client.get(reverse("dashboard:home"))
 
 
 def is_signed_out(response) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD
+from kengen.testing import TEST_PASSWORD
 from kengen.users.choices import ThrottleKind
 from kengen.users.models import SignInThrottle
 from kengen.users.services import api_token_create, sign_in_failure_record, sign_in_refused_for, username_key

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD, login
+from kengen.testing import TEST_PASSWORD, login
 from kengen.users.models import ApiToken
 from kengen.users.services import api_token_authenticate
 
@@ -23,7 +23,7 @@ def test_login_page_is_in_japanese_by_default(client):
 def test_signing_in_leads_to_the_dashboard_and_is_audited(world, client):
     response = client.post(reverse("users:login"), {"username": "jinji-clerk", "password": TEST_PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:dashboard")
+    assert response["Location"] == reverse("dashboard:home")
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN_SUCCEEDED).exists()
 
 
@@ -40,7 +40,7 @@ def test_sign_out_is_a_post(world, client):
     assert client.get(reverse("users:logout")).status_code == 405
     response = client.post(reverse("users:logout"))
     assert response.status_code == 302
-    assert client.get(reverse("core:dashboard")).status_code == 302
+    assert client.get(reverse("dashboard:home")).status_code == 302
 
 
 def test_tokens_page_requires_sign_in(client):

@@ -19,7 +19,7 @@ from kengen.acknowledgements import texts
 from kengen.acknowledgements.services import acknowledgement_record
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import TEST_PASSWORD, login
+from kengen.testing import TEST_PASSWORD, login
 from kengen.users.models import RecoveryCodeDevice
 from kengen.users.tests.soft_authenticator import SoftAuthenticator, unb64url
 
@@ -88,7 +88,7 @@ def test_registering_a_passkey_enrols_the_officer_and_recovery_codes_follow(worl
     assert codes.status_code == 200 and len(codes.context["codes"]) == 10
     assert RecoveryCodeDevice.objects.get(user=user).remaining == 10
     # registration also verified this session
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(
+    assert client.get(reverse("dashboard:home"))["Location"].startswith(
         reverse("acknowledgements:acknowledge")
     )
     # a second registration (after the A9 acknowledgement) excludes the first passkey
@@ -131,8 +131,8 @@ def test_signing_in_with_a_passkey_passes_the_second_factor(world, client):
     response = post_json(client, "auth_complete", key.authenticate(options))
 
     assert response.status_code == 200, response.content
-    assert response.json()["redirect_url"] == reverse("core:dashboard")
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(
+    assert response.json()["redirect_url"] == reverse("dashboard:home")
+    assert client.get(reverse("dashboard:home"))["Location"].startswith(
         reverse("acknowledgements:acknowledge")
     )
     assert WebAuthnCredential.objects.get(user=user).sign_count == 1
@@ -152,7 +152,7 @@ def test_a_bad_passkey_signature_is_refused_and_audited(world, client):
     response = post_json(client, "auth_complete", key.authenticate(options, tamper=True))
 
     assert response.status_code == 422
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(reverse("users:mfa_verify"))
+    assert client.get(reverse("dashboard:home"))["Location"].startswith(reverse("users:mfa_verify"))
     assert AuditEvent.objects.filter(action=AuditAction.MFA_FAILED, actor=user).get().new == {
         "method": "webauthn"
     }
@@ -172,7 +172,7 @@ def test_someone_elses_passkey_does_not_pass_my_second_factor(world, client, set
     response = post_json(client, "auth_complete", theirs.authenticate(options))
 
     assert response.status_code == 403
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(reverse("users:mfa_verify"))
+    assert client.get(reverse("dashboard:home"))["Location"].startswith(reverse("users:mfa_verify"))
 
 
 def test_a_passkey_cannot_replace_the_password(world, client):

@@ -1,8 +1,8 @@
 import pytest
 from django.utils import translation
 
-from kengen.core.testing import START
 from kengen.credentials.tests.helpers import hold_in_kengen
+from kengen.testing import START
 from kengen.viewing.services import viewing_id_create
 
 

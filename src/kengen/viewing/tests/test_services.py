@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
-from kengen.core.testing import START
 from kengen.credentials.choices import VerifyResult
 from kengen.credentials.models import Credential
 from kengen.credentials.passwords import verify_password
 from kengen.credentials.services import credential_policy_set, password_verify
 from kengen.notifications.models import Notification
+from kengen.testing import START
 from kengen.viewing.choices import LendingStatus
 from kengen.viewing.models import ViewingLending
 from kengen.viewing.services import (

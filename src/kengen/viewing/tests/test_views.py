@@ -8,9 +8,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from kengen.audit.models import AuditEvent
-from kengen.core.testing import login
 from kengen.credentials.choices import VerifyResult
 from kengen.credentials.services import password_verify
+from kengen.testing import login
 from kengen.viewing.choices import LendingStatus
 from kengen.viewing.models import ViewingLending
 from kengen.viewing.services import viewing_lend, viewing_request, viewing_return

@@ -11,23 +11,19 @@ import pytest
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.core.exceptions import Conflict, RuleViolation
-from kengen.core.testing import START, org, staff, user_for
 from kengen.grants.choices import GrantBasis
 from kengen.grants.selectors import FileFilter, management_file
 from kengen.grants.services import account_create, grant_create
 from kengen.organizations.choices import OrganizationEndReason
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
-from kengen.organizations.services import (
-    OrganizationSpec,
-    organization_create,
-    organization_end,
-    organization_reorganize,
-)
+from kengen.organizations.services import OrganizationSpec, organization_create
 from kengen.people.choices import AssignmentEndReason, EmploymentType
 from kengen.people.models import Assignment
 from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.personnel.services import organization_end, organization_reorganize
 from kengen.roles.services import role_designate
+from kengen.testing import START, org, staff, user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@
 ``{% person_actions person as actions %}``.
 
 Kept out of the person view so the people app does not depend on the grants and applications
-apps' rules; every action is checked again by its view and service.
+apps' rules, and kept here, in the higher of the two apps it reads (applications sits above grants),
+so that no template tag reaches up a layer. Every action is checked again by its view and service.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from django import template
 from django.db.models import Q
 from django.utils import timezone
 
+from kengen.applications.services import requires_network_registration
+from kengen.grants.models import Account
+from kengen.grants.selectors import direct_grant_systems
+from kengen.people.choices import PersonKind
+from kengen.people.models import Person
+from kengen.roles.selectors import scope_for
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def person_actions(context, person) -> dict:
-    from kengen.applications.services import requires_network_registration
-    from kengen.grants.models import Account
-    from kengen.grants.selectors import direct_grant_systems
-    from kengen.people.choices import PersonKind
-    from kengen.people.models import Person
-    from kengen.roles.selectors import scope_for
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

@@ -3,22 +3,22 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from kengen.core.testing import START, login
 from kengen.grants.choices import GrantBasis
 from kengen.grants.services import account_create, grant_create
+from kengen.testing import START, login
 
 pytestmark = pytest.mark.django_db
 
 
 def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("dashboard:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("users:login"))
 
 
 def test_dashboard_greets_the_officer_and_lists_their_roles(world, client):
     login(client, world.users["shokuin_head"])
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("dashboard:home"))
     body = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="ja">' in body
@@ -43,18 +43,18 @@ def test_dashboard_counts_only_what_the_officer_may_see(world, client):
             basis=GrantBasis.INITIAL_LOAD,
         )
     login(client, world.users["shokuin_head"])
-    counts = client.get(reverse("core:dashboard")).context["counts"]
+    counts = client.get(reverse("dashboard:home")).context["counts"]
     assert counts["people_in_my_units"] == 2  # the head and 人事係's clerk; not 市民税課
     assert counts["ending_soon"] == 0
     login(client, world.users["joho_head"])  # administers HR: sees both grants
-    assert client.get(reverse("core:dashboard")).context["counts"]["grants_on_my_systems"] == 2
+    assert client.get(reverse("dashboard:home")).context["counts"]["grants_on_my_systems"] == 2
 
 
 def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
     from django.utils import timezone
 
-    from kengen.core.testing import staff
     from kengen.core.views import fiscal_year_end
+    from kengen.testing import staff
 
     today = timezone.localdate()
     fy_start = dt.date(fiscal_year_end(today).year - 1, 4, 1)
@@ -70,26 +70,26 @@ def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
         basis=GrantBasis.INITIAL_LOAD,
     )
     login(client, world.users["shiminzei_head"])
-    assert client.get(reverse("core:dashboard")).context["counts"]["fiscal_year_ending"] == 1
+    assert client.get(reverse("dashboard:home")).context["counts"]["fiscal_year_ending"] == 1
 
 
 def test_language_switch_to_english(world, client):
     login(client, world.users["jinji_clerk"])
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
-    body = client.get(reverse("core:dashboard")).content.decode()
+    body = client.get(reverse("dashboard:home")).content.decode()
     assert '<html lang="en">' in body
     assert "Hello" in body
     assert "Management file" in body
     client.post("/i18n/setlang/", {"language": "ja", "next": "/"})
-    body = client.get(reverse("core:dashboard")).content.decode()
+    body = client.get(reverse("dashboard:home")).content.decode()
     assert '<html lang="ja">' in body
     assert "管理ファイル" in body
 
 
 def test_pages_carry_the_accessibility_landmarks(world, client):
     login(client, world.users["jinji_clerk"])
-    body = client.get(reverse("core:dashboard")).content.decode()
+    body = client.get(reverse("dashboard:home")).content.decode()
     assert 'href="#main"' in body  # skip link
     assert '<main id="main"' in body
     assert "<nav" in body and "<header" in body and "<footer" in body

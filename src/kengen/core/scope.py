@@ -1,0 +1,43 @@
+"""Where ``restrict`` and the configuration guard get a user's scope from, without core knowing who
+computes it.
+
+core is the ground floor: it imports no other Kengen app. The roles app derives scopes from posts
+(``roles.selectors.scope_for``) and registers that function here in its ``AppConfig.ready``; core
+only calls whatever is registered. Until something is registered, every scope lookup refuses
+(deny by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class ScopeLike(Protocol):
+    """What core needs to know of a scope (the full one is ``roles.selectors.Scope``)."""
+
+    user_id: int | None
+    person_id: int | None
+    date: dt.date
+    is_superuser: bool
+    is_auditor: bool
+    is_configurator: bool
+
+
+ScopeResolver = Callable[..., Any]
+
+_resolver: ScopeResolver | None = None
+
+
+def register_scope_resolver(resolver: ScopeResolver) -> None:
+    """Install the function that answers ``scope_of(user, on=…)`` (called once, by roles)."""
+    global _resolver
+    _resolver = resolver
+
+
+def scope_of(user: Any, on: dt.date | None = None) -> Any:
+    """The scope of ``user`` on ``on`` (today by default), from the registered resolver."""
+    if _resolver is None:
+        raise RuntimeError("No scope resolver is registered: is kengen.roles in INSTALLED_APPS?")
+    return _resolver(user) if on is None else _resolver(user, on=on)

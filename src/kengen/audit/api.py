@@ -1,11 +1,12 @@
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
 from kengen.core.exceptions import PermissionDenied
+from kengen.core.paging import KeysetPagination
 from kengen.roles.selectors import scope_for
 
 router = Router()
@@ -34,7 +35,7 @@ class VerifyOut(Schema):
 
 
 @router.get("/events", response=list[AuditEventOut], summary="Audit events the caller may see, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination)
 def list_events(
     request,
     action: str | None = None,

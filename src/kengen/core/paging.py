@@ -318,6 +318,18 @@ def _before(values: tuple, here: tuple, sort: list[tuple[bool, bool]]) -> bool:
     return False
 
 
+def order_of(queryset: QuerySet) -> list[str]:
+    """The queryset's own order (``order_by`` or the model's ``Meta.ordering``) made total by a
+    final ``pk``: a plain queryset returned by an API list keeps its order when paged by cursor."""
+    order = [
+        o for o in (queryset.query.order_by or queryset.model._meta.ordering or []) if isinstance(o, str)
+    ]
+    pk_names = {"pk", "-pk", "id", "-id", queryset.model._meta.pk.name, f"-{queryset.model._meta.pk.name}"}
+    if not order or order[-1] not in pk_names:
+        order.append("-pk" if order and order[-1].startswith("-") else "pk")
+    return order
+
+
 # --- the API: ``?limit=&offset=`` as before, ``?cursor=`` for pages that cost the same anywhere ---
 
 from ninja import Field, Schema  # noqa: E402
@@ -344,7 +356,7 @@ class KeysetPagination(PaginationBase):
         previous_cursor: str | None = None
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
-        listing = queryset if isinstance(queryset, Listing) else Listing(queryset, ["pk"])
+        listing = queryset if isinstance(queryset, Listing) else Listing(queryset, order_of(queryset))
         count, exact = listing.count()
         if pagination.cursor or not pagination.offset:
             page = listing.page(listing.cursor(pagination.cursor), limit=pagination.limit)

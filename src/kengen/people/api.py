@@ -2,11 +2,12 @@ import datetime as dt
 
 from django.db.models import Q
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
 from kengen.core.api_schemas import Period, on_or_today, period
 from kengen.core.models import active_on_q
+from kengen.core.paging import KeysetPagination
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
 
@@ -45,7 +46,7 @@ class PersonDetailOut(PersonOut):
 
 
 @router.get("", response=list[PersonOut], summary="People the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination)
 def list_people(request, q: str | None = None, organization: int | None = None, on: dt.date | None = None):
     date = on_or_today(on)
     qs = Person.objects.restrict(request.auth, "view", on=date)

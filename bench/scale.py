@@ -274,7 +274,7 @@ def canonical_messages() -> list[bytes]:
     out = []
     for row in _rows(1, None):
         seq, prev, _stored, key_id, canon, built = row[:6]
-        out.append(built.encode() if built is not None else _message(seq, prev, key_id, canon, row[6:]))
+        out.append(built if built is not None else _message(seq, prev, key_id, canon, row[6:]))
     return out
 
 

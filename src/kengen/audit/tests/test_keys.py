@@ -148,3 +148,47 @@ def test_verification_in_ranges_names_the_same_first_broken_link(world, workers,
     else:
         assert ranged.broken_seq == last // 2
         assert reason in ranged.reason
+
+
+# --- what verification reads: awkward text, and events in the first canonical form ----------------
+
+AWKWARD = "tab\there, line\nbreak, back\\slash, \\N, 髙﨑①, \x1e, quote\" and '"
+
+
+def test_events_with_awkward_text_and_legacy_events_verify(world, settings):
+    from kengen.audit.keys import derive
+    from kengen.audit.services import CANON_JSON, compute_hash
+
+    audit_record(
+        actor=world.users["joho_head"],
+        action=AuditAction.EXPORT,
+        target_label=AWKWARD,
+        application_ref=AWKWARD[:50],
+        old={"k": AWKWARD, "n": [1, 2.5, None, True]},
+        new={AWKWARD: {"nested": AWKWARD}},
+        ip_address="2001:db8::1",
+    )
+    head = AuditChainHead.objects.get()
+    legacy = AuditEvent(  # as written before key IDs and canonical form 2 existed
+        seq=head.last_seq + 1,
+        occurred_at=AuditEvent.objects.get(seq=head.last_seq).occurred_at,
+        actor=world.users["joho_head"],
+        actor_label=AWKWARD,
+        action=AuditAction.EXPORT,
+        target_label=AWKWARD,
+        old=None,
+        new={"rows": 3, "label": AWKWARD},
+        ip_address="192.0.2.7",
+        prev_hash=head.last_hash,
+        key_id=0,
+        canon=CANON_JSON,
+    )
+    legacy.hash = compute_hash(legacy, key=derive(settings.SECRET_KEY))
+    legacy.save(force_insert=True)
+    AuditChainHead.objects.update(last_seq=legacy.seq, last_hash=legacy.hash)
+    audit_record(actor=None, action=AuditAction.EXPORT, target_label="after the legacy event")
+
+    assert audit_verify().ok
+    assert audit_verify(workers=3).ok
+    _tamper("UPDATE audit_auditevent SET target_label = 'x' || target_label WHERE seq = %s", [legacy.seq])
+    assert audit_verify().broken_seq == legacy.seq

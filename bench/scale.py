@@ -71,16 +71,17 @@ def generate_audit(n: int) -> None:
 
     from kengen.audit.keys import key_ring
     from kengen.audit.models import AuditChainHead, AuditEvent
-    from kengen.audit.services import CANON_FIELDS, _canon_fields, _json_texts, _occurred
+    from kengen.audit.services import CANON_FIELDS, _canon_fields, _db_texts, _pg_time
     from kengen.profiles.scale import bulk_write
 
     ring = key_ring()
     head = AuditChainHead.objects.get(id=1)
     prev, seq0 = head.last_hash, head.last_seq
     value = {"grant": 1, "valid_from": "2024-04-01", "basis": "initial_load"}
-    (new_text,) = _json_texts(value)
+    _old, new_text, _ip = _db_texts(None, value, None)
     first_id = (AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     now = timezone.now()
+    stamp = _pg_time(now)
 
     def rows():
         nonlocal prev
@@ -90,17 +91,17 @@ def generate_audit(n: int) -> None:
             msg = _canon_fields(
                 (
                     str(seq),
-                    _occurred(occurred),
-                    "",
+                    stamp,
+                    None,
                     "bench",
                     "grant.created",
                     "grants.grant",
                     str(i),
                     f"grant {i}",
                     "R6-bench",
-                    "",
-                    new_text or "",
-                    "",
+                    None,
+                    new_text,
+                    None,
                     prev,
                     str(ring.signer),
                 )
@@ -269,13 +270,9 @@ def export_here(fmt: str, on: str) -> None:
 
 def canonical_messages() -> list[bytes]:
     """Every event's canonical bytes, read once (not timed): what ``audit verify`` HMACs."""
-    from kengen.audit.services import _message, _rows
+    from kengen.audit.services import _rows
 
-    out = []
-    for row in _rows(1, None):
-        seq, prev, _stored, key_id, canon, built = row[:6]
-        out.append(built if built is not None else _message(seq, prev, key_id, canon, row[6:]))
-    return out
+    return [message for _seq, _prev, _hash, _key, message in _rows(1, None)]
 
 
 def raw_read(as_of) -> float:

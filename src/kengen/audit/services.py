@@ -64,18 +64,37 @@ def _normalized_ip(value: str | None) -> str | None:
 
 
 #: Canonical forms: 1 = sorted JSON of the Python values (events written before version 2);
-#: 2 = length-prefixed fields with old/new as the database's own JSON text, cheap to rebuild from
-#: a raw row (no JSON parsing or dumping) and covering the key ID.
+#: 2 = the row's fields as the database renders them (old/new as its JSON text, the time as
+#: PostgreSQL's ISO UTC text), tab-separated with COPY's text escaping, key ID included. On
+#: PostgreSQL that is byte for byte what ``COPY … TO STDOUT`` sends, so verification hashes the
+#: bytes it receives without rebuilding anything.
 CANON_JSON, CANON_FIELDS = 1, 2
 CURRENT_CANON = CANON_FIELDS
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+)
 
 
-def _occurred(value: Any) -> str:
-    if isinstance(value, str):  # SQLite through a raw cursor: naive UTC text
+def _as_utc(value: Any) -> dt.datetime:
+    if isinstance(value, str):  # SQLite through a raw cursor, or COPY text: UTC
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return value.astimezone(dt.UTC)
+
+
+def _occurred(value: Any) -> str:
+    """Form 1's time: ISO 8601 with microseconds."""
+    return _as_utc(value).isoformat(timespec="microseconds")
+
+
+def _pg_time(value: Any) -> str:
+    """Form 2's time: PostgreSQL's ISO output of a timestamptz in UTC (2024-04-01 09:30:00.5+00)."""
+    t = _as_utc(value)
+    text = t.strftime("%Y-%m-%d %H:%M:%S")
+    if t.microsecond:
+        text += f".{t.microsecond:06d}".rstrip("0")
+    return text + "+00"
 
 
 def _canon_json(seq, occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip, prev) -> bytes:
@@ -84,29 +103,30 @@ def _canon_json(seq, occurred, actor_id, actor_label, action, tt, tid, tl, ref, 
 
 
 def _canon_fields(parts: tuple) -> bytes:
-    return "\x1e".join(f"{len(p)}:{p}" for p in parts).encode()
+    return "\t".join("\\N" if p is None else p.translate(_ESCAPES) for p in parts).encode()
 
 
-def _json_texts(*values: Any) -> list[str | None]:
-    """``values`` as the database will return them as text (what canonical form 2 covers)."""
-    field = AuditEvent._meta.get_field("old")
+def _db_texts(old: Any, new: Any, ip: str | None) -> tuple[str | None, str | None, str | None]:
+    """old/new as the database's JSON text and the address as it prints it (form 2 covers these)."""
     if connection.vendor == "postgresql":
-        dumped = [None if v is None else json.dumps(v) for v in values]
+        if old is None and new is None and ip is None:
+            return None, None, None
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT " + ", ".join("%s::jsonb::text" for _ in values),
-                dumped,
+                "SELECT %s::jsonb::text, %s::jsonb::text, host(%s::inet)",
+                [None if old is None else json.dumps(old), None if new is None else json.dumps(new), ip],
             )
-            return list(cursor.fetchone())
-    return [None if v is None else field.get_db_prep_save(v, connection) for v in values]
+            return cursor.fetchone()
+    field = AuditEvent._meta.get_field("old")
+    prep = [None if v is None else field.get_db_prep_save(v, connection) for v in (old, new)]
+    return prep[0], prep[1], ip
 
 
 def _canonical(event: AuditEvent) -> bytes:
-    occurred = _occurred(event.occurred_at)
     if getattr(event, "canon", CANON_JSON) == CANON_JSON:
         return _canon_json(
             event.seq,
-            occurred,
+            _occurred(event.occurred_at),
             event.actor_id,
             event.actor_label,
             event.action,
@@ -119,21 +139,21 @@ def _canonical(event: AuditEvent) -> bytes:
             event.ip_address,
             event.prev_hash,
         )
-    old, new = _json_texts(event.old, event.new)
+    old, new, ip = _db_texts(event.old, event.new, event.ip_address)
     return _canon_fields(
         (
             str(event.seq),
-            occurred,
-            "" if event.actor_id is None else str(event.actor_id),
+            _pg_time(event.occurred_at),
+            None if event.actor_id is None else str(event.actor_id),
             event.actor_label,
             event.action,
             event.target_type,
             event.target_id,
             event.target_label,
             event.application_ref,
-            old or "",
-            new or "",
-            event.ip_address or "",
+            old,
+            new,
+            ip,
             event.prev_hash,
             str(event.key_id),
         )
@@ -218,48 +238,19 @@ def parse_anchor(anchor: str) -> tuple[int, str]:
     return int(seq), digest
 
 
-_LEGACY = (
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "application_ref",
-    "{old}",
-    "{new}",
-    "{ip}",
+# The fields of canonical form 2, in order, as SQL: what COPY sends after the bookkeeping columns.
+_FIELDS = (
+    "seq, occurred_at, actor_id, actor_label, action, target_type, target_id, target_label, "
+    "application_ref, old, new, {ip}, prev_hash, key_id"
 )
-# Canonical form 2, built by PostgreSQL itself (C, not Python): the same text as _canon_fields.
-_PG_PARTS = (
-    "seq::text",
-    "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00'",
-    "coalesce(actor_id::text, '')",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "application_ref",
-    "coalesce(old::text, '')",
-    "coalesce(new::text, '')",
-    "coalesce(host(ip_address), '')",
-    "prev_hash",
-    "key_id::text",
+_COPY_SQL = (
+    "COPY (SELECT seq, prev_hash, hash, key_id, canon, " + _FIELDS.format(ip="host(ip_address)") + " "
+    "FROM audit_auditevent WHERE seq >= {first} ORDER BY seq{limit}) TO STDOUT"
 )
-# One concat() call (not 40 chained || operators, which copy the growing string each time).
-_PG_MESSAGE = "concat(" + ", chr(30), ".join(f"length({p}), ':', {p}" for p in _PG_PARTS) + ")"
-_COLUMNS = {
-    "postgresql": "seq, prev_hash, hash, key_id, canon, "
-    f"CASE WHEN canon = {CANON_FIELDS} THEN {_PG_MESSAGE} END, "
-    + ", ".join(
-        f"CASE WHEN canon <> {CANON_FIELDS} THEN {c.format(old='old::text', new='new::text', ip='host(ip_address)')} END"
-        for c in _LEGACY
-    ),
-    "sqlite": "seq, prev_hash, hash, key_id, canon, NULL, "
-    + ", ".join(c.format(old="old", new="new", ip="ip_address") for c in _LEGACY),
-}
+_SQLITE_SQL = (
+    "SELECT seq, prev_hash, hash, key_id, canon, " + _FIELDS.format(ip="ip_address") + " "
+    "FROM audit_auditevent WHERE seq >= %s ORDER BY seq"
+)
 
 
 @dataclass
@@ -276,93 +267,26 @@ class _Range:
     next_seq: int | None = None  # first seq past the range (None: none)
 
 
-_COPY_ESCAPE = re.compile(rb"\\(.)")
-_COPY_CHARS = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+_COPY_ESCAPE = re.compile(r"\\(.)")
+_COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
-def _copy_field(raw: bytes) -> bytes | None:
-    """One field of PostgreSQL's COPY text format: ``\\N`` is NULL, backslash escapes undone."""
-    if raw == b"\\N":
+def _unescape(raw: str) -> str | None:
+    """One field of COPY's text format: ``\\N`` is NULL, backslash escapes undone."""
+    if raw == "\\N":
         return None
-    if b"\\" not in raw:
+    if "\\" not in raw:
         return raw
     return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), raw)
 
 
-def _copy_rows(first: int, last: int | None) -> Iterator[tuple]:
-    """PostgreSQL: ``COPY (SELECT …) TO STDOUT`` in text format, split here. No per-row driver
-    objects: the canonical message (built by the server) arrives as the bytes the HMAC reads."""
-    from django.db import connection as conn
-
-    limit = "" if last is None else f" LIMIT {int(last) - int(first) + 2}"
-    sql = (
-        f"COPY (SELECT {_COLUMNS['postgresql']} FROM audit_auditevent "  # noqa: S608 (ints only)
-        f"WHERE seq >= {int(first)} ORDER BY seq{limit}) TO STDOUT"
-    )
-    with conn.connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
-        rest = b""
-        for block in copy:
-            lines = (rest + bytes(block)).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                f = line.split(b"\t")
-                built = _copy_field(f[5])
-                legacy: tuple = ()
-                if built is None:
-                    values = [_copy_field(v) for v in f[6:]]
-                    text = [None if v is None else v.decode() for v in values]
-                    text[1] = None if text[1] is None else int(text[1])  # actor_id
-                    legacy = tuple(text)
-                yield (int(f[0]), f[1].decode(), f[2].decode(), int(f[3]), int(f[4]), built, *legacy)
-
-
-def _rows(first: int, last: int | None, fetch: int = 20_000) -> Iterator[tuple]:
-    """Raw rows from ``first`` on, in order, without the ORM (``COPY`` on PostgreSQL), plus the
-    first row past ``last`` so a gap at the end of a range is named like anywhere else. Each row:
-    seq, prev_hash, hash, key_id, canon, the canonical bytes if the database built them, then the
-    columns to build them from otherwise."""
-    from django.db import connection as conn
-
-    conn.ensure_connection()
-    if conn.vendor == "postgresql":
-        yield from _copy_rows(first, last)
-        return
-    sql = f"SELECT {_COLUMNS['sqlite']} FROM audit_auditevent WHERE seq >= %s ORDER BY seq"  # noqa: S608
-    with conn.cursor() as cur:
-        cur.execute(sql, [first])
-        while batch := cur.fetchmany(fetch):
-            for row in batch:
-                yield row
-                if last is not None and row[0] > last:
-                    return
-
-
-def _message(seq: int, prev: str, key_id: int, canon: int, legacy: tuple) -> bytes:
-    """The canonical bytes of a row whose message the database did not build (SQLite, form 1)."""
-    occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip = legacy
-    if canon == CANON_FIELDS:
-        return _canon_fields(
-            (
-                str(seq),
-                _occurred(occurred),
-                "" if actor_id is None else str(actor_id),
-                actor_label,
-                action,
-                tt,
-                tid,
-                tl,
-                ref,
-                old or "",
-                new or "",
-                ip or "",
-                prev,
-                str(key_id),
-            )
-        )
+def _legacy(fields: list) -> bytes:
+    """Form 1 rebuilt from the 14 fields (text, or SQLite's typed values)."""
+    _seq, occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip, prev, _key = fields
     return _canon_json(
-        seq,
+        int(_seq),
         _occurred(occurred),
-        actor_id,
+        None if actor_id is None else int(actor_id),
         actor_label,
         action,
         tt,
@@ -376,14 +300,57 @@ def _message(seq: int, prev: str, key_id: int, canon: int, legacy: tuple) -> byt
     )
 
 
+def _rows(first: int, last: int | None, fetch: int = 20_000) -> Iterator[tuple]:
+    """``(seq, prev_hash, hash, key_id, canonical bytes)`` from ``first`` on, in order, without the
+    ORM, plus the first row past ``last`` so a gap at the end of a range is named like anywhere
+    else. PostgreSQL: ``COPY … TO STDOUT``, whose text of a form-2 row *is* its canonical form."""
+    from django.db import connection as conn
+
+    conn.ensure_connection()
+    if conn.vendor == "postgresql":
+        limit = "" if last is None else f" LIMIT {int(last) - int(first) + 2}"
+        with (
+            transaction.atomic(),
+            conn.connection.cursor() as cur,  # type: ignore[union-attr]
+        ):
+            # Form 2's time is PostgreSQL's ISO output in UTC, whatever the server's defaults.
+            cur.execute("SET LOCAL TimeZone = 'UTC'")
+            cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+            with cur.copy(_COPY_SQL.format(first=int(first), limit=limit)) as copy:
+                rest = b""
+                for block in copy:  # usually one row per block; split in case it is not
+                    lines = (rest + bytes(block)).split(b"\n")
+                    rest = lines.pop()
+                    for line in lines:
+                        seq, prev, stored, key_id, canon, canonical = line.split(b"\t", 5)
+                        if int(canon) != CANON_FIELDS:
+                            fields = [_unescape(f) for f in canonical.decode().split("\t")]
+                            canonical = _legacy(fields)
+                        yield int(seq), prev.decode(), stored.decode(), int(key_id), canonical
+        return
+    with conn.cursor() as cur:
+        cur.execute(_SQLITE_SQL, [first])
+        while batch := cur.fetchmany(fetch):
+            for row in batch:
+                seq, prev, stored, key_id, canon = row[:5]
+                fields = list(row[5:])
+                if canon == CANON_FIELDS:
+                    fields[1] = _pg_time(fields[1])
+                    message = _canon_fields(tuple(None if v is None else str(v) for v in fields))
+                else:
+                    message = _legacy(fields)
+                yield seq, prev, stored, key_id, message
+                if last is not None and seq > last:
+                    return
+
+
 def _verify_range(first: int, last: int | None, keys: dict[int, bytes], prev_hash: str | None) -> _Range:
     """Check rows ``first``…``last``: sequence, links, HMACs. ``prev_hash`` None: the link into
     ``first`` is checked by whoever merges the ranges."""
     r = _Range(first)
     expected = first
     new_hmac, digest, compare = hmac.new, hashlib.sha256, hmac.compare_digest
-    for row in _rows(first, last):
-        seq, prev, stored, key_id, canon, built = row[:6]
+    for seq, prev, stored, key_id, message in _rows(first, last):
         if last is not None and seq > last:
             r.next_seq = seq
             break
@@ -403,7 +370,6 @@ def _verify_range(first: int, last: int | None, keys: dict[int, bytes], prev_has
             r.broken_seq = seq
             r.reason = f"event #{seq} was signed with audit key {key_id}, which is not in the key ring"
             return r
-        message = built if built is not None else _message(seq, prev, key_id, canon, row[6:])
         if not compare(new_hmac(key, message, digest).hexdigest(), stored):
             r.broken_seq = seq
             r.reason = f"event #{seq} was altered (its content does not match its hash)"

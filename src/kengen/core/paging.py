@@ -235,9 +235,9 @@ class Listing:
             parts = [p for p in parts if not _before(p[0], here, sort)]
         rows: list = []
         inner = keys[width:]
-        for values, part_q in parts:
+        for part_values, part_q in parts:
             qs = base.filter(part_q)
-            if after is not None and tuple(values) == tuple(after[:width]):
+            if after is not None and tuple(part_values) == tuple(after[:width]):
                 qs = qs.filter(keyset_q(inner, after[width:]))
             rows.extend(qs.order_by(*[k.order_by() for k in inner])[: n - len(rows)])
             if len(rows) >= n:

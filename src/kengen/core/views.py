@@ -1,10 +1,9 @@
-"""Small helpers every app's views share (pagination, export format, the fiscal year).
+"""Small helpers every app's views share (pagination, export format).
 
-The home page lives in the ``dashboard`` app; ``audited_export`` in ``audit.exports``."""
+The home page lives in the ``dashboard`` app; ``audited_export`` in ``audit.exports``; the fiscal
+year in ``core.dates``."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.core.paginator import Page as DjangoPage
 from django.core.paginator import Paginator
@@ -65,8 +64,3 @@ def keyset_paginate(request, listing: Listing | None, per_page: int = PER_PAGE) 
             else listing.offset_page((number - 1) * per_page, per_page)
         )
     return {"page": page, "count": count, "count_exact": exact, "pages": pages}
-
-
-def fiscal_year_end(date: dt.date) -> dt.date:
-    """The exclusive end of the fiscal year (April–March) containing ``date``: 1 April next."""
-    return dt.date(date.year + 1 if date.month >= 4 else date.year, 4, 1)

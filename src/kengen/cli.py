@@ -12,6 +12,7 @@ kengen profile_load kitami   load only the regulation's tables (organizations, s
 kengen migrate               apply database migrations
 kengen audit verify [--anchor SEQ:HASH]   check the audit log's hash chain (exit 1 if broken)
 kengen audit anchor          print the chain head to keep outside the database
+kengen audit rotate-key      add a new audit key to KENGEN_AUDIT_KEYRING and sign new events with it
 kengen run-due               close expired grants, send reminders (cron / systemd timer)
 kengen <any manage.py command>
 """
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         serve_production(rest[0] if rest else os.environ.get("KENGEN_BIND", DEFAULT_BIND))
         return
     if args[0] == "audit" and len(args) > 1:
-        args = [f"audit_{args[1]}", *args[2:]]
+        args = [f"audit_{args[1].replace('-', '_')}", *args[2:]]
     args[0] = ALIASES.get(args[0], args[0])
     from django.core.management import execute_from_command_line
 

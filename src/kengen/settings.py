@@ -98,6 +98,14 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+# The audit chain's HMAC key, kept apart from the secret key and from the data directory (see
+# docs/operations.md, "Audit key"). Unset: the legacy key derived from the secret key (key id 0).
+KENGEN_AUDIT_KEY = os.environ.get("KENGEN_AUDIT_KEY", "")
+KENGEN_AUDIT_KEY_ID = int(os.environ.get("KENGEN_AUDIT_KEY_ID", "1") or "1")
+# A file of "ID HEXKEY" lines (mode 0600, outside KENGEN_DATA_DIR) written by `kengen audit
+# rotate-key`: every key that signed events, the highest ID signing new ones.
+KENGEN_AUDIT_KEYRING = os.environ.get("KENGEN_AUDIT_KEYRING", "")
+
 ALLOWED_HOSTS = _env_list("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
 #: False while the loopback default above is in use: the production checks want the real names.
 KENGEN_ALLOWED_HOSTS_SET = bool(os.environ.get("KENGEN_ALLOWED_HOSTS", "").strip())

@@ -85,6 +85,16 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.PositiveSmallIntegerField(
+        _("audit key"),
+        default=0,
+        help_text=_("Which key of the audit key ring signed this event (0: legacy)."),
+    )
+    canon = models.PositiveSmallIntegerField(
+        _("canonical form"),
+        default=1,
+        help_text=_("Version of the canonical form the hash was computed over."),
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -2,8 +2,9 @@
 
 - ``systems_router`` (mounted at ``/systems``): what a system whose passwords Kengen holds calls,
   authenticated with that system's own API key (``Authorization: Bearer kgs_…``):
-  ``POST /systems/{code}/verify`` and ``POST /systems/{code}/password``. Rate-limited per user ID
-  and per source address (429 with ``Retry-After``). Request bodies are never logged.
+  ``POST /systems/{code}/verify`` and ``POST /systems/{code}/password``. Failed attempts are
+  rate-limited per user ID and per system key (429 with ``Retry-After``); invalid keys per key
+  and per source address. Request bodies are never logged.
 - ``router`` (mounted at ``/credentials``): password states, policies, temporary and maintenance
   passwords, events for systems that hold their own passwords, and the holder's own change.
 - ``form2_router`` (mounted at ``/password-applications``): 別記様式2.
@@ -166,6 +167,7 @@ def verify(request, code: Code, body: VerifyIn):
             user_id=body.user_id,
             password=body.password,
             ip_address=request.META.get("REMOTE_ADDR"),
+            api_key=request.auth,
         )
     except Throttled as exc:
         return _throttled(exc)
@@ -190,6 +192,7 @@ def change_via_system(request, code: Code, body: ChangeIn):
             current=body.current_password,
             new=body.new_password,
             ip_address=request.META.get("REMOTE_ADDR"),
+            api_key=request.auth,
         )
     except Throttled as exc:
         return _throttled(exc)

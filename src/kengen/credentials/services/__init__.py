@@ -62,6 +62,7 @@ from kengen.credentials.services.verify import (
     VerifyOutcome,
     password_change_via_system,
     password_verify,
+    verify_failure_count,
     verify_throttle,
 )
 
@@ -103,5 +104,6 @@ __all__ = [
     "system_api_key_revoke",
     "temporary_password_issue",
     "temporary_password_reveal",
+    "verify_failure_count",
     "verify_throttle",
 ]

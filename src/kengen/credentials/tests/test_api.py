@@ -88,7 +88,7 @@ def test_a_weak_new_password_is_a_422_that_does_not_echo_it(core, client, key):
 
 
 def test_verify_is_rate_limited_with_retry_after(core, client, key, settings, time_machine):
-    settings.KENGEN_VERIFY_RATE_LIMITS = {"account": (2, 60), "address": (100, 60)}
+    settings.KENGEN_VERIFY_RATE_LIMITS = {"account": (2, 60), "key": (100, 60)}
     time_machine.move_to(timezone.now().replace(second=10, microsecond=0), tick=False)
     assert _verify(client, key, "JINJI001", "a").status_code == 200
     assert _verify(client, key, "JINJI001", "b").status_code == 200

@@ -298,7 +298,7 @@ def test_only_the_holder_changes_their_password(core):
 
 
 def test_the_verify_api_is_rate_limited_per_user_id(core, settings):
-    settings.KENGEN_VERIFY_RATE_LIMITS = {"account": (3, 60), "address": (100, 60)}
+    settings.KENGEN_VERIFY_RATE_LIMITS = {"account": (3, 60), "key": (100, 60)}
     now = timezone.now().replace(second=5)
     for _ in range(3):
         _verify(core, core.account, "nope nope nope", now=now, ip_address="192.0.2.1")
@@ -315,18 +315,39 @@ def test_the_verify_api_is_rate_limited_per_user_id(core, settings):
     ).result
 
 
-def test_the_verify_api_is_rate_limited_per_source_address(core, settings):
-    settings.KENGEN_VERIFY_RATE_LIMITS = {"account": (100, 60), "address": (2, 60)}
+def test_the_verify_api_is_rate_limited_per_system_key(core, settings):
+    # Was per source address (issue 9: one system's server is one address, so that capped a whole
+    # system): the same intent, failures from one caller across user IDs, now keyed by the key.
+    settings.KENGEN_VERIFY_RATE_LIMITS = {"account": (100, 60), "key": (2, 60)}
+    gateway = system_api_key_create(actor=core.users["joho_head"], system=core.core_system, name="gw").key
+    other_key = system_api_key_create(actor=core.users["joho_head"], system=core.core_system, name="gw2").key
     now = timezone.now().replace(second=5)
     for uid in ("A", "B"):
         password_verify(
-            system=core.core_system, user_id=uid, password="x", now=now, ip_address="198.51.100.7"
+            system=core.core_system,
+            user_id=uid,
+            password="x",
+            now=now,
+            ip_address="198.51.100.7",
+            api_key=gateway,
         )
     with pytest.raises(Throttled):
         password_verify(
-            system=core.core_system, user_id="C", password="x", now=now, ip_address="198.51.100.7"
+            system=core.core_system,
+            user_id="C",
+            password="x",
+            now=now,
+            ip_address="198.51.100.8",
+            api_key=gateway,
         )
-    password_verify(system=core.core_system, user_id="C", password="x", now=now, ip_address="198.51.100.8")
+    password_verify(
+        system=core.core_system,
+        user_id="C",
+        password="x",
+        now=now,
+        ip_address="198.51.100.7",
+        api_key=other_key,
+    )
 
 
 def test_verify_refuses_systems_that_hold_their_own_passwords(world):

@@ -219,8 +219,50 @@ LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "users:login"
 
 # Argon2id with parameters pinned here, never the library's or Django's moving defaults.
-# OWASP Password Storage Cheat Sheet, second recommended set: m=19 MiB, t=2, p=1.
-KENGEN_ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+# The floor is OWASP's Password Storage Cheat Sheet, second recommended set: m=19 MiB, t=2, p=1;
+# KENGEN_ARGON2_MEMORY_KIB / _TIME_COST / _PARALLELISM raise it (never lower: refused at start-up).
+# Verifiers made under other parameters still verify and are rehashed at the next successful
+# verification (docs/security.md, "How passwords are stored").
+KENGEN_ARGON2_MINIMUM = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}
+_ARGON2_VARIABLES = {
+    "memory_cost": ("KENGEN_ARGON2_MEMORY_KIB", "KiB of memory"),
+    "time_cost": ("KENGEN_ARGON2_TIME_COST", "passes"),
+    "parallelism": ("KENGEN_ARGON2_PARALLELISM", "lanes"),
+}
+#: Above these the parameters are surely a typo (4 GiB per hash, 100 passes, 64 lanes).
+_ARGON2_MAXIMUM = {"memory_cost": 4 * 1024 * 1024, "time_cost": 100, "parallelism": 64}
+
+
+def argon2_parameters(environ: dict[str, str] | os._Environ[str]) -> dict[str, int]:
+    """The Argon2id parameters from ``environ``; ImproperlyConfigured, naming the variable,
+    for a value below the OWASP minimum (or absurdly high, or not a whole number)."""
+    given = {  # spelt out so that the configuration-table test sees each variable
+        "memory_cost": environ.get("KENGEN_ARGON2_MEMORY_KIB", ""),
+        "time_cost": environ.get("KENGEN_ARGON2_TIME_COST", ""),
+        "parallelism": environ.get("KENGEN_ARGON2_PARALLELISM", ""),
+    }
+    params = {}
+    for name, (variable, unit) in _ARGON2_VARIABLES.items():
+        raw = given[name].strip()
+        floor = KENGEN_ARGON2_MINIMUM[name]
+        if not raw:
+            params[name] = floor
+            continue
+        if not raw.isdigit():
+            raise ImproperlyConfigured(f"{variable} must be a whole number of {unit}, not {raw!r}")
+        value = int(raw)
+        if value < floor:
+            raise ImproperlyConfigured(
+                f"{variable}={value} is below the OWASP minimum for Argon2id ({floor} {unit}; "
+                "m=19456 KiB, t=2, p=1): Kengen only raises these parameters"
+            )
+        if value > _ARGON2_MAXIMUM[name]:
+            raise ImproperlyConfigured(f"{variable}={value} is more than {_ARGON2_MAXIMUM[name]} {unit}")
+        params[name] = value
+    return params
+
+
+KENGEN_ARGON2 = argon2_parameters(os.environ)
 PASSWORD_HASHERS = ["kengen.users.hashers.PinnedArgon2idHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -149,8 +149,12 @@ def _current_permissions(account: Account, today: dt.date) -> tuple[tuple[str, s
     return tuple((g.permission.system.code, g.permission.code) for g in grants)
 
 
-def _verifying_account(root: System, user_id: str, today: dt.date) -> Account | None:
+def _verifying_account(
+    root: System, user_id: str, today: dt.date, *, with_credential: bool = False
+) -> Account | None:
     qs = Account.objects.filter(system=root, user_id=user_id.strip()).select_related("system", "person")
+    if with_credential:  # one query for the user ID and its credential (a LEFT JOIN), no lock
+        qs = qs.select_related("credential")
     return (
         qs.filter(active_on_q(today)).first()
         or qs.filter(valid_from__lte=today).order_by("-valid_from").first()
@@ -164,6 +168,15 @@ def _temporary_due(cred: Credential, now: dt.datetime) -> bool:
         and cred.temporary_expires_at is not None
         and cred.temporary_expires_at <= now
     )
+
+
+def _held_credential(account: Account | None) -> Credential | None:
+    if account is None:
+        return None
+    try:
+        return account.credential
+    except Credential.DoesNotExist:
+        return None
 
 
 @sensitive_variables("password")
@@ -195,8 +208,8 @@ def password_verify(
         )
     verify_throttle(system=root, user_id=user_id, now=now, api_key=api_key)
     label = f"system {root.code}"
-    account = _verifying_account(root, user_id, today)
-    cred = Credential.objects.filter(account=account).first() if account else None
+    account = _verifying_account(root, user_id, today, with_credential=True)
+    cred = _held_credential(account)
     if account is None or cred is None or (not cred.verifier and cred.locked_at is None):
         verify_password(password, "")  # the same work as a real check
         with transaction.atomic():

@@ -140,19 +140,19 @@ def verify_failure_count(
 
 
 def _current_permissions(account: Account, today: dt.date) -> tuple[tuple[str, str], ...]:
-    grants = (
+    rows = (
         Grant.objects.filter(account=account)
         .filter(active_on_q(today))
-        .select_related("permission__system")
         .order_by("permission__system__sort_order", "permission__sort_order")
+        .values_list("permission__system__code", "permission__code")
     )
-    return tuple((g.permission.system.code, g.permission.code) for g in grants)
+    return tuple((system, code) for system, code in rows)
 
 
 def _verifying_account(
     root: System, user_id: str, today: dt.date, *, with_credential: bool = False
 ) -> Account | None:
-    qs = Account.objects.filter(system=root, user_id=user_id.strip()).select_related("system", "person")
+    qs = Account.objects.filter(system=root, user_id=user_id.strip()).select_related("system")
     if with_credential:  # one query for the user ID and its credential (a LEFT JOIN), no lock
         qs = qs.select_related("credential")
     return (

@@ -364,8 +364,9 @@ class SystemApiKey(models.Model):
 
 
 class VerifyThrottle(models.Model):
-    """A rate-limit counter for the verify API (per user ID, per source address), kept in the
-    database so that every Kengen process shares it."""
+    """A failure counter for the verify API's rate limits (per user ID of a system, per system
+    key; a fixed window), kept in the database so that every Kengen process shares it. Only
+    failed attempts are counted (``credentials.services.verify``)."""
 
     key = models.CharField(max_length=200, unique=True)
     window_start = models.DateTimeField()

@@ -23,6 +23,7 @@ class ScopeLike(Protocol):
     is_superuser: bool
     is_auditor: bool
     is_configurator: bool
+    is_personnel: bool
 
 
 ScopeResolver = Callable[..., Any]

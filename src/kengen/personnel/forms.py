@@ -93,7 +93,9 @@ class PersonnelChangeForm(forms.Form):
             else:
                 self.fields[name].required = name in _REQUIRED[ChangeKind(kind)]
         if "organization" in self.fields:
-            self.fields["organization"].queryset = Organization.objects.filter(
+            units = self.fields["organization"]
+            assert isinstance(units, forms.ModelChoiceField)
+            units.queryset = Organization.objects.filter(
                 Q(valid_to__isnull=True) | Q(valid_to__gt=today - dt.timedelta(days=366))
             ).order_by("sort_order", "code")
         if kind == ChangeKind.MOVE:
@@ -108,7 +110,9 @@ class PersonnelChangeForm(forms.Form):
                 if person
                 else Assignment.objects.none()
             )
-            self.fields["assignment"].choices = [("", _("The primary assignment on the date"))] + [
+            choice = self.fields["assignment"]
+            assert isinstance(choice, forms.ChoiceField)
+            choice.choices = [("", _("The primary assignment on the date"))] + [
                 (a.pk, f"{a.organization.name} {a.post.name} ({wareki(a.valid_from)}〜)") for a in current
             ]
         if kind == ChangeKind.APPOINTMENT:

@@ -11,11 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from kengen.core.era import wareki
 from kengen.core.forms import EraDateField
 from kengen.core.models import exclusive_end, last_day
+from kengen.eligibility.choices import EntryScope
+from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
 from kengen.organizations.models import Organization, Post
+from kengen.organizations.services import OrganizationSpec
 from kengen.people.choices import AppointmentEndReason, EmploymentType
 from kengen.people.models import Assignment, Person
 from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.choices import ChangeKind
+from kengen.systems.choices import SystemKind
+from kengen.systems.models import System
 
 _PERSON_FIELDS = ("staff_number", "family_name", "given_name", "family_name_kana", "given_name_kana", "email")
 _FIELDS_OF_KIND = {
@@ -176,3 +181,180 @@ FIELD_OF_ERROR = {
     "assignment": "assignment",
     "reason": "reason",
 }
+
+
+# --- Configuration (A14): organizations, posts, systems, 別表第2 -------------------------------------
+
+
+def units_in_force(today: dt.date):
+    return Organization.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today)).order_by(
+        "sort_order", "code"
+    )
+
+
+class OrganizationForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kana = forms.CharField(label=_("Name (kana)"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganizationKind.choices)
+    parent = UnitChoiceField(label=_("Parent unit"), queryset=Organization.objects.none(), required=False)
+    is_security_unit = forms.BooleanField(
+        label=_("Has a security officer (its head is the information security officer)"), required=False
+    )
+    valid_from = EraDateField(label=_("From"))
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)
+        parent.queryset = units_in_force(today)
+
+
+class OrganizationEndForm(forms.Form):
+    last_day = EraDateField(label=_("Last day of the unit"))
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[(OrganizationEndReason.ABOLISHED, OrganizationEndReason.ABOLISHED.label)]
+    )
+
+
+class ReorganizeForm(forms.Form):
+    on = EraDateField(
+        label=_("Date of the reorganization"), help_text=_("The first day of the new organization.")
+    )
+    ending = forms.ModelMultipleChoiceField(label=_("Units that end"), queryset=Organization.objects.none())
+    creating = forms.CharField(
+        label=_("New units"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: code,name,kind,parent code,security (1 or 0). e.g. JINJIKYUYO,人事給与係,section,SHOKUIN,0"
+        ),
+    )
+    moves = forms.CharField(
+        label=_("Where their people move"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: old code=new code. e.g. JINJI=JINJIKYUYO"),
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        ending = self.fields["ending"]
+        assert isinstance(ending, forms.ModelMultipleChoiceField)
+        ending.queryset = units_in_force(today)
+
+    def clean_creating(self) -> list[OrganizationSpec]:
+        specs = []
+        for n, line in enumerate((self.cleaned_data.get("creating") or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            if len(parts) < 3:
+                raise forms.ValidationError(_("Line %(n)d: give at least code, name and kind.") % {"n": n})
+            code, name, kind = parts[:3]
+            if kind not in OrganizationKind.values:
+                raise forms.ValidationError(_("Line %(n)d: unknown kind %(kind)s.") % {"n": n, "kind": kind})
+            parent = parts[3] if len(parts) > 3 and parts[3] else None
+            security = len(parts) > 4 and parts[4] in {"1", "true", "yes", "○"}
+            specs.append(
+                OrganizationSpec(code=code, name=name, kind=kind, parent=parent, is_security_unit=security)
+            )
+        return specs
+
+    def clean_moves(self) -> dict[str, str]:
+        moves = {}
+        for n, line in enumerate((self.cleaned_data.get("moves") or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            if "=" not in line:
+                raise forms.ValidationError(_("Line %(n)d: write old code=new code.") % {"n": n})
+            old, new = (p.strip() for p in line.split("=", 1))
+            moves[old] = new
+        return moves
+
+
+class PostForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    kana = forms.CharField(label=_("Name (kana)"), max_length=100, required=False)
+    is_head = forms.BooleanField(label=_("Heads the unit (takes its roles)"), required=False)
+    rank = forms.IntegerField(label=_("Rank (lower is more senior)"), min_value=0, max_value=999, initial=100)
+
+
+class SystemForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SystemKind.choices)
+    owner = UnitChoiceField(label=_("Owning division"), queryset=Organization.objects.none())
+    parent = forms.ModelChoiceField(
+        label=_("Core package (for its business systems)"), queryset=System.objects.none(), required=False
+    )
+    valid_from = EraDateField(label=_("In service from"))
+    handles_specific_personal_info = forms.BooleanField(
+        label=_("Handles specific personal information"), required=False
+    )
+    user_id_pattern = forms.CharField(label=_("User ID pattern"), max_length=200, required=False)
+    user_id_example = forms.CharField(label=_("User ID example"), max_length=64, required=False)
+    permissions = forms.CharField(
+        label=_("Operation permissions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: code,name. e.g. inquiry,照会"),
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = units_in_force(today)
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)
+        parent.queryset = System.objects.filter(kind=SystemKind.CORE)
+
+    def clean_permissions(self) -> list[tuple[str, str]]:
+        out = []
+        for n, line in enumerate((self.cleaned_data.get("permissions") or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            if "," not in line:
+                raise forms.ValidationError(_("Line %(n)d: write code,name.") % {"n": n})
+            code, name = (p.strip() for p in line.split(",", 1))
+            out.append((code, name))
+        return out
+
+
+class SystemEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    user_id_pattern = forms.CharField(
+        label=_("User ID pattern"),
+        max_length=200,
+        required=False,
+        help_text=_("A regular expression the whole user ID must match, e.g. ^k[0-9]{6}$."),
+    )
+    user_id_example = forms.CharField(label=_("User ID example"), max_length=64, required=False)
+
+
+class PermissionForm(forms.Form):
+    code = forms.CharField(label=_("Permission code"), max_length=32)
+    name = forms.CharField(label=_("Permission name"), max_length=100)
+
+
+class Table2Form(forms.Form):
+    organization = UnitChoiceField(label=_("Organization"), queryset=Organization.objects.none())
+    scope = forms.ChoiceField(label=_("Qualifier"), choices=EntryScope.choices)
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units named by the qualifier"), queryset=Organization.objects.none(), required=False
+    )
+    valid_from = EraDateField(label=_("From"))
+    source = forms.CharField(label=_("Source (e.g. 令和6年3月8日内規第50号)"), max_length=100, required=False)
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("organization", "units"):
+            f = self.fields[name]
+            assert isinstance(f, forms.ModelChoiceField)
+            f.queryset = units_in_force(today)
+
+
+class EndDateForm(forms.Form):
+    last_day = EraDateField(label=_("Last day"))

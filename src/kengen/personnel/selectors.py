@@ -561,3 +561,115 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
                     )
                 )
     return result
+
+
+# --- Reorganizations (新設・廃止・統合・名称変更): the same kind of preview ----------------------------
+
+
+@dataclass
+class ReorganizationConsequences:
+    """What ending ``ending`` and starting ``creating`` on ``on`` does. ``blockers`` are what
+    ``organization_reorganize`` / ``organization_end`` would refuse."""
+
+    on: dt.date
+    moving: list[tuple[Assignment, str]] = field(default_factory=list)  # (assignment, new unit code)
+    stranded: list[Assignment] = field(default_factory=list)  # AS: nowhere to go
+    children_left: list[Organization] = field(default_factory=list)  # AS
+    systems_moving: list[tuple[System, str]] = field(default_factory=list)  # A3: owner passes to successor
+    systems_orphaned: list[System] = field(default_factory=list)  # A3.1: would have no administrator
+    stale_table2: list[EligibilityEntry] = field(default_factory=list)  # AS: lines naming an ending unit
+    roles_lost: list[RoleItem] = field(default_factory=list)
+    roles_gained: list[RoleItem] = field(default_factory=list)
+
+    @property
+    def blockers(self) -> bool:
+        return bool(self.stranded or self.children_left or self.systems_orphaned or self.stale_table2)
+
+    def as_dict(self) -> dict:
+        return {
+            "on": self.on.isoformat(),
+            "moving": [
+                {
+                    "person": a.person_id,
+                    "person_name": a.person.full_name,
+                    "from": a.organization.code,
+                    "to": to,
+                }
+                for a, to in self.moving
+            ],
+            "stranded": [
+                {"person": a.person_id, "person_name": a.person.full_name, "unit": a.organization.code}
+                for a in self.stranded
+            ],
+            "children_left": [o.code for o in self.children_left],
+            "systems_moving": [
+                {"system": s.code, "from": s.owner.code, "to": to} for s, to in self.systems_moving
+            ],
+            "systems_orphaned": [s.code for s in self.systems_orphaned],
+            "stale_table2": [{"id": e.pk, "listed_as": e.listed_as} for e in self.stale_table2],
+            "roles_lost": [r.as_dict() for r in self.roles_lost],
+            "roles_gained": [r.as_dict() for r in self.roles_gained],
+            "blockers": self.blockers,
+        }
+
+
+def reorganization_consequences(
+    *,
+    on: dt.date,
+    ending: Sequence[Organization],
+    creating_codes: dict[str, bool] | None = None,
+    moves: dict[str, str] | None = None,
+) -> ReorganizationConsequences:
+    """A read: who moves where, which systems pass to a successor (or would be orphaned), which
+    別表第2 lines still name an ending unit. ``creating_codes`` maps each new unit's code to whether
+    it is a security unit; ``moves`` maps an ending unit's code to its successor's code."""
+    creating_codes = creating_codes or {}
+    moves = moves or {}
+    result = ReorganizationConsequences(on=on)
+    ending_ids = {o.pk for o in ending}
+    by_id = {o.pk: o for o in ending}
+    result.children_left = list(
+        Organization.objects.filter(overlapping_q(on, None), parent_id__in=ending_ids).exclude(
+            id__in=ending_ids
+        )
+    )
+    for a in (
+        Assignment.objects.filter(overlapping_q(on, None), organization_id__in=ending_ids)
+        .select_related("person", "organization", "post")
+        .order_by("organization__code", "person__family_name_kana")
+    ):
+        target = moves.get(a.organization.code)
+        if target is None:
+            result.stranded.append(a)
+            continue
+        result.moving.append((a, target))
+        if a.post.is_head and a.is_active_on(on):
+            old = by_id[a.organization_id]
+            if old.is_security_unit:
+                result.roles_lost.append(
+                    RoleItem(a.person_id, a.person.full_name, Role.SECURITY_OFFICER, old.name, old.pk)
+                )
+            is_security = creating_codes.get(target)
+            if is_security is None:
+                existing = Organization.objects.filter(overlapping_q(on, None), code=target).first()
+                is_security = bool(existing and existing.is_security_unit)
+            if is_security:
+                result.roles_gained.append(
+                    RoleItem(a.person_id, a.person.full_name, Role.SECURITY_OFFICER, target)
+                )
+    for system in System.objects.filter(
+        overlapping_q(on, None), parent__isnull=True, owner_id__in=ending_ids
+    ).select_related("owner"):
+        successor = moves.get(system.owner.code) or (
+            system.owner.code if system.owner.code in creating_codes else None
+        )
+        if successor is None:
+            result.systems_orphaned.append(system)
+        else:
+            result.systems_moving.append((system, successor))
+    result.stale_table2 = list(
+        EligibilityEntry.objects.filter(overlapping_q(on, None))
+        .filter(Q(organization_id__in=ending_ids) | Q(units__in=ending_ids))
+        .distinct()
+    )
+    return result

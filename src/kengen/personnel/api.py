@@ -17,17 +17,24 @@ from ninja import Router, Schema, Status
 from kengen.core.access import get_visible
 from kengen.core.exceptions import NotFound, PermissionDenied
 from kengen.core.models import exclusive_end
+from kengen.eligibility.models import EligibilityEntry
+from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
+from kengen.organizations.services import OrganizationSpec, organization_create, post_create
 from kengen.people.models import Assignment, Person
 from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.models import ScheduledChange
-from kengen.personnel.selectors import Consequences, consequences_of
+from kengen.personnel.selectors import Consequences, consequences_of, reorganization_consequences
 from kengen.personnel.services import (
     AppliedChanges,
+    organization_end,
+    organization_reorganize,
     personnel_changes_submit,
     scheduled_change_cancel,
 )
 from kengen.roles.selectors import scope_for
+from kengen.systems.models import System
+from kengen.systems.services import system_create, system_permission_create, system_update
 
 router = Router()
 
@@ -278,3 +285,320 @@ def cancel_scheduled(request, scheduled_id: int):
         ScheduledChange, request.auth, pk=scheduled_id, ip_address=request.META.get("REMOTE_ADDR")
     )
     return Status(200, _scheduled_out(scheduled_change_cancel(actor=request.auth, scheduled=row)))
+
+
+# --- Configuration (A14): units, reorganizations, posts, systems, 別表第2 ----------------------------
+
+config_router = Router()
+
+
+def _require_configurator(user) -> None:
+    if not scope_for(user).is_configurator:
+        raise PermissionDenied(_("Only a configuration administrator can change this."), clause="A14")
+
+
+def _unit(pk: int | None, field: str = "organization") -> Organization | None:
+    if pk is None:
+        return None
+    org = Organization.objects.filter(pk=pk).first()
+    if org is None:
+        raise NotFound(_("No such unit."), field=field)
+    return org
+
+
+class UnitIn(Schema):
+    code: str
+    name: str
+    kind: str
+    parent: int | None = None
+    kana: str = ""
+    is_security_unit: bool = False
+    valid_from: dt.date
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class UnitEndIn(Schema):
+    on: dt.date  # the first day the unit no longer exists
+
+
+class NewUnitIn(Schema):
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None  # code of an existing unit or of one created in the same reorganization
+    is_security_unit: bool = False
+
+
+class ReorganizationIn(Schema):
+    on: dt.date
+    ending: list[int]
+    creating: list[NewUnitIn] = []
+    moves: dict[str, str] = {}
+
+
+class ReorganizationOut(Schema):
+    on: dt.date
+    moving: list[dict]
+    stranded: list[dict]
+    children_left: list[str]
+    systems_moving: list[dict]
+    systems_orphaned: list[str]
+    stale_table2: list[dict]
+    roles_lost: list[dict]
+    roles_gained: list[dict]
+    blockers: bool
+
+
+class PostIn(Schema):
+    code: str
+    name: str
+    is_head: bool = False
+    rank: int = 100
+    kana: str = ""
+
+
+class PostOut(Schema):
+    id: int
+    code: str
+    name: str
+    is_head: bool
+    rank: int
+
+
+class SystemIn(Schema):
+    code: str
+    name: str
+    kind: str
+    owner: int
+    parent: str | None = None  # code of the core package, for its business systems
+    valid_from: dt.date
+    handles_specific_personal_info: bool = False
+    user_id_pattern: str = ""
+    user_id_example: str = ""
+    permissions: list[tuple[str, str]] = []
+
+
+class SystemPatchIn(Schema):
+    name: str | None = None
+    user_id_pattern: str | None = None
+    user_id_example: str | None = None
+
+
+class SystemConfigOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    owner_id: int
+    user_id_pattern: str
+    user_id_example: str
+    permissions: list[str]
+
+
+class PermissionIn(Schema):
+    code: str
+    name: str
+
+
+class Table2In(Schema):
+    organization: int
+    scope: str = "all"
+    units: list[int] = []
+    valid_from: dt.date
+    source: str = ""
+
+
+class Table2Out(Schema):
+    id: int
+    listed_as: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+def _unit_out(o: Organization) -> UnitOut:
+    return UnitOut(
+        id=o.pk,
+        code=o.code,
+        name=o.name,
+        kind=o.kind,
+        parent_id=o.parent_id,
+        valid_from=o.valid_from,
+        valid_to=o.valid_to,
+    )
+
+
+def _system_out(s: System) -> SystemConfigOut:
+    return SystemConfigOut(
+        id=s.pk,
+        code=s.code,
+        name=s.name,
+        kind=s.kind,
+        owner_id=s.owner_id,
+        user_id_pattern=s.user_id_pattern,
+        user_id_example=s.user_id_example,
+        permissions=list(s.permissions.values_list("code", flat=True)),
+    )
+
+
+def _system(code: str) -> System:
+    system = System.objects.filter(code=code).first()
+    if system is None:
+        raise NotFound(_("No such system."), field="system")
+    return system
+
+
+@config_router.post("/organizations", response={201: UnitOut}, summary="Start a unit on a date")
+def create_unit(request, body: UnitIn):
+    _require_configurator(request.auth)
+    org = organization_create(
+        actor=request.auth,
+        spec=OrganizationSpec(
+            code=body.code.strip(),
+            name=body.name,
+            kind=body.kind,
+            parent=_unit(body.parent, "parent"),
+            kana=body.kana,
+            is_security_unit=body.is_security_unit,
+        ),
+        valid_from=body.valid_from,
+    )
+    return Status(201, _unit_out(org))
+
+
+@config_router.post(
+    "/organizations/{int:org_id}/end",
+    response={200: ReorganizationOut | UnitOut},
+    summary="End a unit (?preview=true: what still uses it)",
+)
+def end_unit(request, org_id: int, body: UnitEndIn, preview: bool = False):
+    _require_configurator(request.auth)
+    org = _unit(org_id)
+    assert org is not None
+    if preview:
+        return Status(
+            200, ReorganizationOut(**reorganization_consequences(on=body.on, ending=[org]).as_dict())
+        )
+    return Status(200, _unit_out(organization_end(actor=request.auth, organization=org, on=body.on)))
+
+
+@config_router.post(
+    "/reorganizations",
+    response={200: ReorganizationOut, 201: ReorganizationOut},
+    summary="Reorganize on a date (?preview=true: the consequences only)",
+)
+def reorganize(request, body: ReorganizationIn, preview: bool = False):
+    _require_configurator(request.auth)
+    ending = [o for pk in body.ending if (o := _unit(pk, "ending")) is not None]
+    creating = [
+        OrganizationSpec(
+            code=u.code, name=u.name, kind=u.kind, parent=u.parent, is_security_unit=u.is_security_unit
+        )
+        for u in body.creating
+    ]
+    consequences = reorganization_consequences(
+        on=body.on,
+        ending=ending,
+        creating_codes={u.code: u.is_security_unit for u in body.creating},
+        moves=body.moves,
+    )
+    if preview:
+        return Status(200, ReorganizationOut(**consequences.as_dict()))
+    organization_reorganize(
+        actor=request.auth, on=body.on, ending=ending, creating=creating, moves=body.moves
+    )
+    return Status(201, ReorganizationOut(**consequences.as_dict()))
+
+
+@config_router.post("/posts", response={201: PostOut}, summary="Add a post")
+def create_post(request, body: PostIn):
+    _require_configurator(request.auth)
+    post = post_create(actor=request.auth, **body.dict())
+    return Status(
+        201, PostOut(id=post.pk, code=post.code, name=post.name, is_head=post.is_head, rank=post.rank)
+    )
+
+
+@config_router.post(
+    "/systems", response={201: SystemConfigOut}, summary="Register a system with its permissions"
+)
+def create_system(request, body: SystemIn):
+    _require_configurator(request.auth)
+    owner = _unit(body.owner, "owner")
+    system = system_create(
+        actor=request.auth,
+        code=body.code.strip(),
+        name=body.name.strip(),
+        kind=body.kind,
+        owner=owner,
+        parent=_system(body.parent) if body.parent else None,
+        valid_from=body.valid_from,
+        handles_specific_personal_info=body.handles_specific_personal_info,
+        permissions=body.permissions,
+        user_id_pattern=body.user_id_pattern,
+        user_id_example=body.user_id_example,
+    )
+    return Status(201, _system_out(system))
+
+
+@config_router.patch(
+    "/systems/{code}", response=SystemConfigOut, summary="Rename a system or set its user-ID pattern"
+)
+def patch_system(request, code: str, body: SystemPatchIn):
+    _require_configurator(request.auth)
+    return _system_out(system_update(actor=request.auth, system=_system(code), **body.dict()))
+
+
+@config_router.post(
+    "/systems/{code}/permissions", response={201: SystemConfigOut}, summary="Add an operation permission"
+)
+def add_permission(request, code: str, body: PermissionIn):
+    _require_configurator(request.auth)
+    system = _system(code)
+    system_permission_create(
+        actor=request.auth,
+        system=system,
+        code=body.code.strip(),
+        name=body.name.strip(),
+        sort_order=system.permissions.count(),
+    )
+    return Status(201, _system_out(system))
+
+
+@config_router.post("/table-2", response={201: Table2Out}, summary="Add a 別表第2 line")
+def create_table2(request, body: Table2In):
+    _require_configurator(request.auth)
+    entry = eligibility_entry_create(
+        actor=request.auth,
+        organization=_unit(body.organization),
+        valid_from=body.valid_from,
+        scope=body.scope,
+        units=[u for pk in body.units if (u := _unit(pk, "units")) is not None],
+        source=body.source,
+    )
+    return Status(
+        201,
+        Table2Out(
+            id=entry.pk, listed_as=entry.listed_as, valid_from=entry.valid_from, valid_to=entry.valid_to
+        ),
+    )
+
+
+@config_router.post("/table-2/{int:entry_id}/end", response=Table2Out, summary="End a 別表第2 line on a date")
+def end_table2(request, entry_id: int, body: UnitEndIn):
+    _require_configurator(request.auth)
+    entry = EligibilityEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound(_("No such line."))
+    entry = eligibility_entry_end(actor=request.auth, entry=entry, on=body.on)
+    return Table2Out(
+        id=entry.pk, listed_as=entry.listed_as, valid_from=entry.valid_from, valid_to=entry.valid_to
+    )

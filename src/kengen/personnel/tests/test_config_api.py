@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from kengen.eligibility.services import eligibility_entry_create
 from kengen.organizations.models import Organization
 from kengen.roles.choices import DesignatedRoleKind
 from kengen.roles.services import role_designate

@@ -22,6 +22,26 @@ from kengen.personnel.choices import ChangeKind
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
 
+
+class EraTextInput(forms.TextInput):
+    """A text box for dates: 令和7年4月1日, R7.4.1 or 2025-04-01 (a native date picker takes no era
+    dates); a date already chosen is shown in the era."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"placeholder": "令和7年4月1日", "autocomplete": "off", "size": 16, **(attrs or {})}
+        )
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            return wareki(value)
+        return super().format_value(value)
+
+
+class WarekiDateField(EraDateField):
+    widget = EraTextInput
+
+
 _PERSON_FIELDS = ("staff_number", "family_name", "given_name", "family_name_kana", "given_name_kana", "email")
 _FIELDS_OF_KIND = {
     ChangeKind.HIRE: {
@@ -65,13 +85,13 @@ class PersonnelChangeForm(forms.Form):
     family_name_kana = forms.CharField(label=_("Family name (kana)"), max_length=100)
     given_name_kana = forms.CharField(label=_("Given name (kana)"), max_length=100)
     email = forms.EmailField(label=_("Email"), required=False)
-    valid_from = EraDateField(
+    valid_from = WarekiDateField(
         label=_("Effective date"),
         help_text=_(
             "The first day the change holds. A future date schedules it; a past date records it late."
         ),
     )
-    last_day = EraDateField(
+    last_day = WarekiDateField(
         label=_("Last day of employment"),
         help_text=_(
             "e.g. 令和7年3月31日 for a retirement at the end of the fiscal year. A future date schedules it."
@@ -79,7 +99,7 @@ class PersonnelChangeForm(forms.Form):
     )
     reason = forms.ChoiceField(label=_("Reason"), choices=AppointmentEndReason.choices)
     employment_type = forms.ChoiceField(label=_("Employment type"), choices=EmploymentType.choices)
-    appointment_last_day = EraDateField(
+    appointment_last_day = WarekiDateField(
         label=_("Last day of the appointment"),
         required=False,
         help_text=_("Required for fiscal-year and other fixed-term appointments (A7)."),
@@ -201,7 +221,7 @@ class OrganizationForm(forms.Form):
     is_security_unit = forms.BooleanField(
         label=_("Has a security officer (its head is the information security officer)"), required=False
     )
-    valid_from = EraDateField(label=_("From"))
+    valid_from = WarekiDateField(label=_("From"))
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,14 +231,14 @@ class OrganizationForm(forms.Form):
 
 
 class OrganizationEndForm(forms.Form):
-    last_day = EraDateField(label=_("Last day of the unit"))
+    last_day = WarekiDateField(label=_("Last day of the unit"))
     reason = forms.ChoiceField(
         label=_("Reason"), choices=[(OrganizationEndReason.ABOLISHED, OrganizationEndReason.ABOLISHED.label)]
     )
 
 
 class ReorganizeForm(forms.Form):
-    on = EraDateField(
+    on = WarekiDateField(
         label=_("Date of the reorganization"), help_text=_("The first day of the new organization.")
     )
     ending = forms.ModelMultipleChoiceField(label=_("Units that end"), queryset=Organization.objects.none())
@@ -289,7 +309,7 @@ class SystemForm(forms.Form):
     parent = forms.ModelChoiceField(
         label=_("Core package (for its business systems)"), queryset=System.objects.none(), required=False
     )
-    valid_from = EraDateField(label=_("In service from"))
+    valid_from = WarekiDateField(label=_("In service from"))
     handles_specific_personal_info = forms.BooleanField(
         label=_("Handles specific personal information"), required=False
     )
@@ -345,7 +365,7 @@ class Table2Form(forms.Form):
     units = forms.ModelMultipleChoiceField(
         label=_("Units named by the qualifier"), queryset=Organization.objects.none(), required=False
     )
-    valid_from = EraDateField(label=_("From"))
+    valid_from = WarekiDateField(label=_("From"))
     source = forms.CharField(label=_("Source (e.g. 令和6年3月8日内規第50号)"), max_length=100, required=False)
 
     def __init__(self, *args, today: dt.date, **kwargs):
@@ -357,4 +377,4 @@ class Table2Form(forms.Form):
 
 
 class EndDateForm(forms.Form):
-    last_day = EraDateField(label=_("Last day"))
+    last_day = WarekiDateField(label=_("Last day"))

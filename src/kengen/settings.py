@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kengen.eligibility",
     "kengen.grants",
     "kengen.notifications",
+    "kengen.workflow",
     "kengen.applications",
     "kengen.terminals",
     "kengen.personnel",

@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
+from kengen.core.dates import fiscal_year_end
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.services import OrganizationSpec, organization_create
 from kengen.people.choices import EmploymentType
@@ -68,7 +69,7 @@ def staff(
         staff_number=f"T{n:06d}",
     )
     if employment_type in EmploymentType.fixed_term() and appointment_to is None:
-        appointment_to = dt.date(valid_from.year + (1 if valid_from.month >= 4 else 0), 4, 1)
+        appointment_to = fiscal_year_end(valid_from)
     appointment_start(
         actor=None,
         person=person,

@@ -1,13 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kengen.workflow.choices import WorkflowStatus
 
-class ApplicationStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    REGISTERED = "registered", _("Registered")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+#: Form 1 goes through the shared workflow's statuses; registration is its positive decision.
+ApplicationStatus = WorkflowStatus
 
 
 class LineAction(models.TextChoices):

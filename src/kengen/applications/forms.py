@@ -65,10 +65,6 @@ class ApplicationForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
 class NetworkRegistrationForm(forms.Form):
     filed_on = EraDateField(label=_("Filed on"))
     reference = forms.CharField(label=_("Reference (number of the registration application)"), max_length=100)

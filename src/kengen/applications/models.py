@@ -10,33 +10,23 @@ from django.utils.translation import gettext_lazy as _
 from kengen.applications.choices import ApplicationStatus, LineAction, Route
 from kengen.core.models import RestrictedQuerySet
 from kengen.grants.choices import Purpose
+from kengen.workflow.models import WorkflowApplication, WorkflowQuerySet
 
 
-class ApplicationQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
-        """Officers: their units' applications (A4). Administrators: those addressed to them
-        once submitted. Auditors: all, read-only."""
-        if action == "decide":  # register / reject: the administrator of the system
-            if not scope.administered_system_ids:
-                return self.none()
-            return self.filter(system_id__in=scope.administered_system_ids).exclude(
-                status=ApplicationStatus.DRAFT
-            )
-        if action == "change":  # edit, submit, withdraw: the applying unit's security officer
-            return self.filter(organization_id__in=scope.officer_unit_ids)
-        if scope.sees_everything:
-            return self
-        q = Q(organization_id__in=scope.officer_unit_ids)
-        if scope.administered_system_ids:
-            q |= Q(system_id__in=scope.administered_system_ids) & ~Q(status=ApplicationStatus.DRAFT)
-        return self.filter(q)
+class ApplicationQuerySet(WorkflowQuerySet):
+    def applicant_q(self, scope, action: str) -> Q:
+        """The applying unit's security officers (A4) edit, submit, withdraw and read; the
+        administrators of the system register or reject once submitted; auditors read."""
+        return Q(organization_id__in=scope.officer_unit_ids)
 
 
-class Application(models.Model):
+class Application(WorkflowApplication):
     """One Form 1: a security officer's application to one system's administrator to register or
     cancel operation permissions (A5.2) or terminal permissions (A6.2) for people of their unit."""
 
-    number = models.CharField(_("application number"), max_length=20, unique=True)
+    number_prefix = ""
+    decided_status = ApplicationStatus.REGISTERED
+
     organization = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.PROTECT,
@@ -51,13 +41,6 @@ class Application(models.Model):
         help_text=_("The system (for the core package: COKAS-R/ADⅡ) whose administrator receives it."),
     )
     route = models.CharField(_("addressed to"), max_length=20, choices=Route.choices)
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=ApplicationStatus.choices,
-        default=ApplicationStatus.DRAFT,
-        db_index=True,
-    )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.DUTIES)
     purpose_note = models.CharField(_("purpose details"), max_length=300, blank=True)
     purpose_approved_by = models.ForeignKey(
@@ -69,7 +52,6 @@ class Application(models.Model):
         verbose_name=_("purpose approved by"),
     )
     purpose_approved_on = models.DateField(_("purpose approved on"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
     applicant = models.ForeignKey(
         "people.Person",
         on_delete=models.PROTECT,
@@ -78,33 +60,14 @@ class Application(models.Model):
         related_name="applications_made",
         verbose_name=_("applicant (security officer)"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "people.Person",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="applications_decided",
-        verbose_name=_("registered / rejected by"),
-    )
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(WorkflowApplication.Meta):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(status=ApplicationStatus.REJECTED) | ~Q(rejection_reason=""),
-                name="application_rejection_has_reason",
-            ),
+            *WorkflowApplication.Meta.constraints,
             models.CheckConstraint(
                 condition=~Q(purpose=Purpose.OTHER)
                 | Q(purpose_approved_by__isnull=False, purpose_approved_on__isnull=False),

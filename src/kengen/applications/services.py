@@ -11,19 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kengen.applications.choices import ApplicationStatus, LineAction, Route
+from kengen.applications.choices import LineAction, Route
 from kengen.applications.models import Application, ApplicationLine, NetworkUserRegistration
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.era import wareki
-from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
+from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
@@ -34,12 +33,22 @@ from kengen.grants.services import (
     grant_create,
     grant_end,
 )
-from kengen.notifications.services import notification_send
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
-from kengen.roles.selectors import administrators_of, scope_for, security_officers_for
+from kengen.roles.selectors import scope_for, security_officers_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
+from kengen.workflow.services import (
+    AuditActions,
+    Notice,
+    Workflow,
+    workflow_audit,
+    workflow_decide,
+    workflow_number,
+    workflow_reject,
+    workflow_submit,
+    workflow_withdraw,
+)
 
 ROUTE_OF_KIND: dict[str, Route] = {
     SystemKind.CORE: Route.CORE,
@@ -77,14 +86,6 @@ def _officer_unit(actor, organization) -> None:
             % {"unit": organization.name},
             clause="A5.1",
         )
-
-
-def _next_number(today: dt.date) -> str:
-    fy = today.year if today.month >= 4 else today.year - 1
-    prefix = f"{fy}-"
-    last = Application.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
-    seq = int(last.split("-")[1]) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
 
 
 def _check_people_in_reach(actor, people: Sequence[Person], on: dt.date) -> None:
@@ -228,7 +229,7 @@ def application_create(
             field="purpose_approved_by",
         )
     app = Application.objects.create(
-        number=_next_number(today),
+        number=workflow_number(Application, today=today),
         organization=organization,
         system=account_system,
         route=ROUTE_OF_KIND[account_system.kind],
@@ -251,11 +252,11 @@ def application_create(
             valid_to=spec.valid_to,
         )
         line.permissions.set(spec.permissions)
-    audit_record(
+    workflow_audit(
+        FORM1,
+        FORM1.audit.created,
         actor=actor,
-        action=AuditAction.APPLICATION_CREATED,
-        target=app,
-        application_ref=app.number,
+        application=app,
         new={
             "system": account_system.code,
             "route": app.route,
@@ -264,21 +265,6 @@ def application_create(
         },
     )
     return app
-
-
-def _lock(app: Application, user, action: str) -> Application:
-    locked = Application.objects.restrict(user, action).select_for_update().filter(pk=app.pk).first()
-    if locked is None:
-        raise NotFound(_("Not found."))
-    return locked
-
-
-def _expect(app: Application, *statuses: str) -> None:
-    if app.status not in statuses:
-        raise Conflict(
-            _("Application %(number)s is %(status)s; this cannot be done now.")
-            % {"number": app.number, "status": app.get_status_display()}
-        )
 
 
 def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
@@ -295,75 +281,6 @@ def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
                 approved_on=app.purpose_approved_on,
                 note=app.purpose_note,
             )
-
-
-@transaction.atomic
-def application_submit(*, actor, application: Application) -> Application:
-    """Send the draft to the administrator. The rules are checked now and again at registration."""
-    app = _lock(application, actor, "change")
-    _expect(app, ApplicationStatus.DRAFT)
-    lines = list(app.lines.select_related("person", "system"))
-    _check_rules(app, lines)
-    scope = scope_for(actor)
-    if app.organization_id not in scope.officer_unit_ids:
-        raise PermissionDenied(_("Only the security officer can submit."), clause="A5.2")
-    app.status = ApplicationStatus.SUBMITTED
-    app.submitted_at = timezone.now()
-    app.applicant = actor.person
-    app.save(update_fields=["status", "submitted_at", "applicant"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.APPLICATION_SUBMITTED,
-        target=app,
-        application_ref=app.number,
-        old={"status": ApplicationStatus.DRAFT},
-        new={"status": app.status},
-    )
-    notification_send(
-        recipients=administrators_of(app.system, timezone.localdate()),
-        clause="A5.2" if app.route != Route.TWO_FACTOR else "A6.2",
-        subject=_("Application %(number)s from %(unit)s")
-        % {"number": app.number, "unit": app.organization.name},
-        body=_("A Form 1 application (%(n)d people) for %(system)s is waiting for registration.")
-        % {"n": len({li.person_id for li in lines}), "system": app.system.name},
-        target=app,
-        link=reverse("applications:detail", args=[app.pk]),
-    )
-    return app
-
-
-@transaction.atomic
-def application_withdraw(*, actor, application: Application) -> Application:
-    app = _lock(application, actor, "change")
-    _expect(app, ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
-    old = app.status
-    app.status = ApplicationStatus.WITHDRAWN
-    app.decided_at = timezone.now()
-    app.save(update_fields=["status", "decided_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.APPLICATION_WITHDRAWN,
-        target=app,
-        application_ref=app.number,
-        old={"status": old},
-        new={"status": app.status},
-    )
-    return app
-
-
-def _notify_officers(app: Application, subject: str, body: str, clause: str) -> None:
-    today = timezone.localdate()
-    officers = list(security_officers_for(app.organization_id, today))
-    if app.applicant_id and app.applicant not in officers:
-        officers.append(app.applicant)
-    notification_send(
-        recipients=officers,
-        clause=clause,
-        subject=subject,
-        body=body,
-        target=app,
-        link=reverse("applications:detail", args=[app.pk]),
-    )
 
 
 def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
@@ -387,16 +304,9 @@ def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> A
     )
 
 
-@transaction.atomic
-def application_register(
-    *, actor, application: Application, user_ids: Mapping[int, str] | None = None
-) -> RegistrationResult:
-    """Register the application in the management file (A5.4, A6.3), all lines or none, and
-    notify the security officer. ``user_ids`` maps line id → user ID for people who have none yet
-    (default: their staff number)."""
-    app = _lock(application, actor, "decide")
-    _expect(app, ApplicationStatus.SUBMITTED)
-    user_ids = user_ids or {}
+def _register(app: Application, *, actor, user_ids: Mapping[int, str]) -> RegistrationResult:
+    """Write the lines into the management file (A5.4, A6.3): grants for registrations, ends for
+    cancellations; the rules are checked again first."""
     lines = list(app.lines.select_related("person", "system").prefetch_related("permissions"))
     _check_rules(app, lines)
     result = RegistrationResult(application=app)
@@ -446,67 +356,107 @@ def application_register(
                         application_ref=app.number,
                     )
                 )
-    app.status = ApplicationStatus.REGISTERED
-    app.decided_at = timezone.now()
-    app.decided_by = actor.person
-    app.save(update_fields=["status", "decided_at", "decided_by"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.APPLICATION_REGISTERED,
-        target=app,
-        application_ref=app.number,
-        old={"status": ApplicationStatus.SUBMITTED},
-        new={
-            "status": app.status,
-            "grants": [g.pk for g in result.grants],
-            "ended": [g.pk for g in result.ended],
-        },
-    )
-    clause = "A6.3" if app.route == Route.TWO_FACTOR else "A5.4"
-    _notify_officers(
-        app,
-        _("Application %(number)s has been registered") % {"number": app.number},
-        _("%(system)s: %(added)d permissions registered and %(ended)d cancelled, on %(date)s.")
-        % {
-            "system": app.system.name,
-            "added": len(result.grants),
-            "ended": len(result.ended),
-            "date": wareki(timezone.localdate()),
-        },
-        clause,
-    )
-    if app.route == Route.TWO_FACTOR:
-        from kengen.terminals.services import enrolment_open
-
-        for line in lines:
-            if line.action == LineAction.REGISTER:
-                enrolment_open(actor=actor, person=line.person, application=app)
     return result
 
 
-@transaction.atomic
+class Form1Workflow(Workflow[Application]):
+    """Form 1 on the shared workflow: submitted by the unit's security officer to the system's
+    administrator, who registers it in the management file or rejects it (A5.2–A5.4, A6.2–A6.3)."""
+
+    model = Application
+    audit = AuditActions(
+        created=AuditAction.APPLICATION_CREATED,
+        submitted=AuditAction.APPLICATION_SUBMITTED,
+        withdrawn=AuditAction.APPLICATION_WITHDRAWN,
+        decided=AuditAction.APPLICATION_REGISTERED,
+        rejected=AuditAction.APPLICATION_REJECTED,
+    )
+    detail_url = "applications:detail"
+
+    def check_submit(self, app: Application, *, actor) -> None:
+        _check_rules(app, list(app.lines.select_related("person", "system")))  # A5.3, A7, A10
+        if app.organization_id not in scope_for(actor).officer_unit_ids:
+            raise PermissionDenied(_("Only the security officer can submit."), clause="A5.2")
+
+    def before_submit(self, app: Application, *, actor) -> list[str]:
+        app.applicant = actor.person
+        return ["applicant"]
+
+    def submitted_notice(self, app: Application) -> Notice:
+        people = set(app.lines.values_list("person_id", flat=True))
+        return Notice(
+            clause="A5.2" if app.route != Route.TWO_FACTOR else "A6.2",
+            subject=_("Application %(number)s from %(unit)s")
+            % {"number": app.number, "unit": app.organization.name},
+            body=_("A Form 1 application (%(n)d people) for %(system)s is waiting for registration.")
+            % {"n": len(people), "system": app.system.name},
+        )
+
+    def decide(self, app: Application, *, actor, now: dt.datetime, **options: Any) -> RegistrationResult:
+        return _register(app, actor=actor, user_ids=options.get("user_ids") or {})
+
+    def decided_audit(self, app: Application, result: RegistrationResult) -> dict[str, Any]:
+        return {"grants": [g.pk for g in result.grants], "ended": [g.pk for g in result.ended]}
+
+    def applicant_side(self, app: Application, on: dt.date) -> list[Person]:
+        """The unit's security officers (A5.4), and the officer who applied."""
+        officers = list(security_officers_for(app.organization_id, on))
+        if app.applicant_id and app.applicant not in officers:
+            officers.append(app.applicant)
+        return officers
+
+    def decided_notice(self, app: Application, result: RegistrationResult, now: dt.datetime) -> Notice:
+        return Notice(
+            clause="A6.3" if app.route == Route.TWO_FACTOR else "A5.4",
+            subject=_("Application %(number)s has been registered") % {"number": app.number},
+            body=_("%(system)s: %(added)d permissions registered and %(ended)d cancelled, on %(date)s.")
+            % {
+                "system": app.system.name,
+                "added": len(result.grants),
+                "ended": len(result.ended),
+                "date": wareki(timezone.localdate()),
+            },
+        )
+
+    def rejected_notice(self, app: Application) -> Notice:
+        return Notice(
+            clause="A5.4",
+            subject=_("Application %(number)s was rejected") % {"number": app.number},
+            body=_("Reason: %(reason)s") % {"reason": app.rejection_reason},
+        )
+
+    def after_decide(self, app: Application, *, actor, result: RegistrationResult) -> None:
+        if app.route == Route.TWO_FACTOR:  # A6.4: biometric enrolment follows
+            from kengen.terminals.services import enrolment_open
+
+            for line in app.lines.select_related("person"):
+                if line.action == LineAction.REGISTER:
+                    enrolment_open(actor=actor, person=line.person, application=app)
+
+
+FORM1 = Form1Workflow()
+
+
+def application_submit(*, actor, application: Application) -> Application:
+    """Send the draft to the administrator. The rules are checked now and again at registration."""
+    return workflow_submit(FORM1, actor=actor, application=application)
+
+
+def application_withdraw(*, actor, application: Application) -> Application:
+    return workflow_withdraw(FORM1, actor=actor, application=application)
+
+
+def application_register(
+    *, actor, application: Application, user_ids: Mapping[int, str] | None = None
+) -> RegistrationResult:
+    """Register the application in the management file (A5.4, A6.3), all lines or none, and
+    notify the security officer. ``user_ids`` maps line id → user ID for people who have none yet
+    (default: their staff number)."""
+    result: RegistrationResult = workflow_decide(
+        FORM1, actor=actor, application=application, user_ids=user_ids
+    ).result  # built by Form1Workflow.decide around the locked, now registered application
+    return result
+
+
 def application_reject(*, actor, application: Application, reason: str) -> Application:
-    app = _lock(application, actor, "decide")
-    _expect(app, ApplicationStatus.SUBMITTED)
-    if not reason.strip():
-        raise RuleViolation(_("Say why the application is rejected."), field="reason")
-    app.status = ApplicationStatus.REJECTED
-    app.rejection_reason = reason.strip()
-    app.decided_at = timezone.now()
-    app.decided_by = actor.person
-    app.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.APPLICATION_REJECTED,
-        target=app,
-        application_ref=app.number,
-        old={"status": ApplicationStatus.SUBMITTED},
-        new={"status": app.status, "reason": app.rejection_reason},
-    )
-    _notify_officers(
-        app,
-        _("Application %(number)s was rejected") % {"number": app.number},
-        _("Reason: %(reason)s") % {"reason": app.rejection_reason},
-        "A5.4",
-    )
-    return app
+    return workflow_reject(FORM1, actor=actor, application=application, reason=reason)

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
-from kengen.applications.choices import ApplicationStatus, LineAction
-from kengen.applications.forms import ApplicationForm, NetworkRegistrationForm, RejectForm
+from kengen.applications.choices import LineAction
+from kengen.applications.forms import ApplicationForm, NetworkRegistrationForm
 from kengen.applications.models import Application
 from kengen.applications.pdf import render_form1
 from kengen.applications.services import (
+    FORM1,
     LineSpec,
     application_create,
     application_register,
-    application_reject,
-    application_submit,
-    application_withdraw,
     network_registration_record,
     requires_network_registration,
 )
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end
-from kengen.core.views import paginate
+from kengen.core.refusals import refusals_on
 from kengen.grants.forms import permission_choices
 from kengen.grants.models import Account
 from kengen.organizations.models import Organization
@@ -36,35 +32,26 @@ from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.models import System, SystemPermission
+from kengen.workflow.views import (
+    action_view,
+    pdf_views,
+    workflow_detail_context,
+    workflow_list_context,
+)
 
 
 @login_required
 def application_list(request):
-    scope = scope_for(request.user)
     apps = Application.objects.restrict(request.user).select_related("organization", "system", "applicant")
-    status = request.GET.get("status", "")
-    if status in ApplicationStatus.values:
-        apps = apps.filter(status=status)
-    to_register = (
-        Application.objects.restrict(request.user, "decide")
-        .filter(status=ApplicationStatus.SUBMITTED)
-        .count()
-        if scope.administered_system_ids
-        else 0
-    )
     systems = (
-        System.objects.as_of(timezone.localdate()).filter(parent__isnull=True) if scope.is_officer else []
+        System.objects.as_of(timezone.localdate()).filter(parent__isnull=True)
+        if scope_for(request.user).is_officer
+        else []
     )
     return render(
         request,
         "applications/list.html",
-        {
-            "status": status,
-            "statuses": ApplicationStatus.choices,
-            "to_register": to_register,
-            "systems": systems,
-            **paginate(request, apps),
-        },
+        {"systems": systems, **workflow_list_context(request, Application, apps)},
     )
 
 
@@ -109,7 +96,7 @@ def application_new(request):
             for pid in d["people"]
             for perms_ in by_system.values()
         ]
-        try:
+        with refusals_on(form):
             app = application_create(
                 actor=request.user,
                 organization=Organization.objects.get(pk=d["organization"]),
@@ -121,9 +108,6 @@ def application_new(request):
                 purpose_approved_on=timezone.localdate() if d["purpose"] == "other" else None,
                 reason=d["reason"],
             )
-        except (RuleViolation, Conflict) as exc:  # keep what was typed; say what is wrong
-            form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-        else:
             messages.success(
                 request,
                 _("Application %(number)s was saved as a draft. Check it and submit it.")
@@ -137,8 +121,8 @@ def application_new(request):
 def application_detail(request, pk: int):
     app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
     lines = list(app.lines.select_related("person", "system").prefetch_related("permissions"))
-    can_change = Application.objects.restrict(request.user, "change").filter(pk=app.pk).exists()
-    can_decide = Application.objects.restrict(request.user, "decide").filter(pk=app.pk).exists()
+    context = workflow_detail_context(request, app)
+    can_decide = context["can_decide"]
     today = timezone.localdate()
     needs_network_registration = []
     needs_user_id = []
@@ -162,13 +146,10 @@ def application_detail(request, pk: int):
         request,
         "applications/detail.html",
         {
-            "app": app,
+            **context,
             "lines": lines,
-            "can_change": can_change,
-            "can_decide": can_decide,
             "needs_network_registration": needs_network_registration,
             "needs_user_id": needs_user_id,
-            "reject_form": RejectForm(),
             "unit_name": tree.full_name(app.organization_id)
             if app.organization_id in tree.by_id
             else app.organization.name,
@@ -176,54 +157,23 @@ def application_detail(request, pk: int):
     )
 
 
-@login_required
-@require_POST
-def application_action(request, pk: int, action: str):
-    app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
-    if action == "submit":
-        application_submit(actor=request.user, application=app)
-        messages.success(request, _("Submitted to the administrator."))
-    elif action == "withdraw":
-        application_withdraw(actor=request.user, application=app)
-        messages.success(request, _("Withdrawn."))
-    elif action == "register":
-        user_ids = {
-            int(k.split("_")[-1]): v
-            for k, v in request.POST.items()
-            if k.startswith("user_id_") and v.strip()
-        }
-        result = application_register(actor=request.user, application=app, user_ids=user_ids)
-        messages.success(
-            request,
-            _(
-                "Registered in the management file: %(n)d permissions added, %(m)d ended. "
-                "The security officer has been notified."
-            )
-            % {"n": len(result.grants), "m": len(result.ended)},
-        )
-    elif action == "reject":
-        form = RejectForm(request.POST)
-        reason = form.data.get("reason", "")
-        application_reject(actor=request.user, application=app, reason=reason)
-        messages.success(request, _("Rejected. The security officer has been notified."))
-    else:
-        return HttpResponse(status=404)
-    return redirect("applications:detail", app.pk)
+def _register(request, app: Application) -> str:
+    user_ids = {
+        int(k.split("_")[-1]): v for k, v in request.POST.items() if k.startswith("user_id_") and v.strip()
+    }
+    result = application_register(actor=request.user, application=app, user_ids=user_ids)
+    return _(
+        "Registered in the management file: %(n)d permissions added, %(m)d ended. "
+        "The security officer has been notified."
+    ) % {"n": len(result.grants), "m": len(result.ended)}
 
 
-@login_required
-def application_pdf(request, pk: int):
-    app = get_visible(Application, request.user, pk=pk, ip_address=client_ip(request))
-    response = HttpResponse(render_form1(app), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="form1-{app.number}.pdf"'
-    return response
-
-
-@login_required
-def blank_pdf(request):
-    response = HttpResponse(render_form1(None), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="form1-blank.pdf"'
-    return response
+application_action = action_view(
+    FORM1,
+    decide=("register", _register),
+    rejected_message=gettext_lazy("Rejected. The security officer has been notified."),
+)
+application_pdf, blank_pdf = pdf_views(Application, render_form1, "form1")
 
 
 @login_required

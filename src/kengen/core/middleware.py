@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
+from kengen.core.refusals import refusal_text
 from kengen.core.signals import access_refused
 
 
@@ -33,11 +35,22 @@ def _same_site_referer(request) -> str | None:
 
 
 class DomainExceptionMiddleware:
+    """The UI's one refusal handler (see ``core.refusals``): ``NotFound`` → 404,
+    ``PermissionDenied`` → 403 (audited), ``Conflict``/``RuleViolation`` → the message with its
+    clause, back to the page the user came from."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        back = getattr(view_func, "refusal_back", None)
+        if back is not None:
+            url_name, names = back
+            request.refusal_back = reverse(url_name, kwargs={name: view_kwargs[name] for name in names})
+        return None
 
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
@@ -50,8 +63,5 @@ class DomainExceptionMiddleware:
             audit_authorization_failure(request, exception)
             raise DjangoPermissionDenied(str(exception.message))  # rendered by 403.html
         # Conflict and RuleViolation: tell the user, go back to where they were.
-        text = str(exception.message)
-        if exception.clause:
-            text = f"{text} [{exception.clause}]"
-        messages.error(request, text)
-        return redirect(_same_site_referer(request) or "/")
+        messages.error(request, refusal_text(exception))
+        return redirect(_same_site_referer(request) or getattr(request, "refusal_back", None) or "/")

@@ -1,10 +1,9 @@
-"""Small helpers every app's views share (pagination, export format, the fiscal year).
+"""Small helpers every app's views share (pagination, export format).
 
-The home page lives in the ``dashboard`` app; ``audited_export`` in ``audit.exports``."""
+The home page lives in the ``dashboard`` app; ``audited_export`` in ``audit.exports``; the fiscal
+year in ``core.dates``."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.core.paginator import Page, Paginator
 
@@ -31,8 +30,3 @@ def export_format(request) -> tuple[str, str] | None:
         "cp932" if request.GET.get("encoding", "").lower() in {"cp932", "sjis", "shift_jis"} else "utf-8-sig"
     )
     return fmt, encoding
-
-
-def fiscal_year_end(date: dt.date) -> dt.date:
-    """The exclusive end of the fiscal year (April–March) containing ``date``: 1 April next."""
-    return dt.date(date.year + 1 if date.month >= 4 else date.year, 4, 1)

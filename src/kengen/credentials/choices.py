@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kengen.workflow.choices import WorkflowStatus
+
 
 class CredentialMode(models.TextChoices):
     """Where the passwords of a system's user IDs are kept (A2.6: the management file)."""
@@ -57,12 +59,8 @@ class VerifyResult(models.TextChoices):
     LOCKED = "locked", _("Locked")
 
 
-class PasswordApplicationStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+#: Form 2 goes through the shared workflow's statuses; completion is its positive decision.
+PasswordApplicationStatus = WorkflowStatus
 
 
 class PasswordApplicationKind(models.TextChoices):

@@ -103,7 +103,3 @@ class PasswordApplicationForm(forms.Form):
     def __init__(self, *args, accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = accounts
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -26,6 +26,7 @@ from kengen.credentials.choices import (
     PasswordApplicationKind,
     PasswordApplicationStatus,
 )
+from kengen.workflow.models import WorkflowApplication, WorkflowQuerySet
 
 #: Defaults for a system without a policy row; a deployment may override any of them with
 #: ``settings.KENGEN_CREDENTIAL_DEFAULTS``.
@@ -373,40 +374,32 @@ class VerifyThrottle(models.Model):
         return f"{self.key}: {self.count}"
 
 
-class PasswordApplicationQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+class PasswordApplicationQuerySet(WorkflowQuerySet):
+    def applicant_q(self, scope, action: str) -> Q:
         """The applicant (the user, or the officer of a fiscal-year appointee) edits and submits;
         the system's administrator completes or rejects once submitted; the user, the officers
         of their unit and auditors read."""
-        if action == "decide":
-            if not scope.administered_system_ids:
-                return self.none()
-            return self.filter(system_id__in=scope.administered_system_ids).exclude(
-                status=PasswordApplicationStatus.DRAFT
-            )
         if action == "change":
             q = Q(created_by_id=scope.user_id, applicant_kind=ApplicantKind.SELF)
             if scope.officer_org_ids:
                 q |= Q(applicant_kind=ApplicantKind.OFFICER, organization_id__in=scope.officer_org_ids)
-            return self.filter(q)
-        if scope.sees_everything:
-            return self
+            return q
         q = Q(created_by_id=scope.user_id)
         if scope.person_id:
             q |= Q(person_id=scope.person_id)
         if scope.officer_org_ids:
             q |= Q(organization_id__in=scope.officer_org_ids)
-        if scope.administered_system_ids:
-            q |= Q(system_id__in=scope.administered_system_ids) & ~Q(status=PasswordApplicationStatus.DRAFT)
-        return self.filter(q)
+        return q
 
 
-class PasswordApplication(models.Model):
+class PasswordApplication(WorkflowApplication):
     """別記様式2 システム使用者のパスワード申請書 (A8.1, F2): registering or changing the password of
     a user ID on a system that holds its own passwords, applied for to its administrator by the
     user — or, for a fiscal-year appointee, by the security officer. It never holds a password."""
 
-    number = models.CharField(_("application number"), max_length=20, unique=True)
+    number_prefix = "P"
+    decided_status = PasswordApplicationStatus.COMPLETED
+
     system = models.ForeignKey(
         "systems.System",
         on_delete=models.PROTECT,
@@ -441,42 +434,12 @@ class PasswordApplication(models.Model):
     applicant = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant")
     )
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=PasswordApplicationStatus.choices,
-        default=PasswordApplicationStatus.DRAFT,
-        db_index=True,
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "people.Person",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("completed / rejected by"),
-    )
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
     objects = PasswordApplicationQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(WorkflowApplication.Meta):
         verbose_name = _("password application (Form 2)")
         verbose_name_plural = _("password applications (Form 2)")
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status=PasswordApplicationStatus.REJECTED) | ~Q(rejection_reason=""),
-                name="password_application_rejection_has_reason",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.system}"

@@ -16,17 +16,17 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.forms import client_ip
+from kengen.core.refusals import refusals_on
 from kengen.core.views import paginate
 from kengen.credentials.choices import (
     CredentialStatus,
-    PasswordApplicationStatus,
     RecordedEvent,
 )
 from kengen.credentials.forms import (
@@ -35,22 +35,21 @@ from kengen.credentials.forms import (
     PasswordChangeForm,
     PolicyForm,
     RecordEventForm,
-    RejectForm,
 )
 from kengen.credentials.models import CredentialEvent, PasswordApplication, SystemApiKey
 from kengen.credentials.pdf import render_form2
 from kengen.credentials.selectors import POLICY_FIELDS, credential_rows, own_accounts, policy_for
 from kengen.credentials.services import (
+    FORM2,
     TEMPORARY_PASSWORD_SYSTEMS,
+    credential_policy_editable_by,
     credential_policy_set,
     maintenance_password_set,
     password_application_complete,
     password_application_create,
-    password_application_reject,
-    password_application_submit,
-    password_application_withdraw,
     password_change,
     password_event_record,
+    require_credential_policy_editor,
     requires_officer,
     reveal_link_for,
     system_api_key_create,
@@ -64,6 +63,12 @@ from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
+from kengen.workflow.views import (
+    action_view,
+    pdf_views,
+    workflow_detail_context,
+    workflow_list_context,
+)
 
 STATUS_BADGES = {
     CredentialStatus.NONE: "neutral",
@@ -279,7 +284,7 @@ def my_password_change(request, pk: int):
     policy = policy_for(account.system)
     form = PasswordChangeForm(request.POST or None, min_length=policy.min_length)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form, fields=True):
             password_change(
                 actor=request.user,
                 account=account,
@@ -287,10 +292,6 @@ def my_password_change(request, pk: int):
                 new=form.cleaned_data["new_password"],
                 ip_address=client_ip(request),
             )
-        except (RuleViolation, Conflict) as exc:
-            field = exc.field if exc.field in form.fields else None
-            form.add_error(field, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-        else:
             messages.success(
                 request,
                 _("The password of %(uid)s on %(system)s was changed.")
@@ -309,19 +310,14 @@ def my_password_change(request, pk: int):
 @login_required
 def policy_edit(request, pk: int):
     system = get_visible(System, request.user, pk=pk).account_system
-    scope = scope_for(request.user)
-    can_change = system.id in scope.administered_system_ids or scope.is_configurator
+    can_change = credential_policy_editable_by(request.user, system)
     policy = policy_for(system)
     form = PolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in POLICY_FIELDS})
     if request.method == "POST":
-        if not can_change:
-            return HttpResponse(status=403)
+        require_credential_policy_editor(request.user, system)  # 403 before the form is read
         if form.is_valid():
-            try:
+            with refusals_on(form, fields=True):
                 credential_policy_set(actor=request.user, system=system, **form.cleaned_data)
-            except RuleViolation as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
                 messages.success(
                     request, _("The password policy of %(system)s was saved.") % {"system": system.name}
                 )
@@ -376,29 +372,13 @@ def api_key_revoke(request, pk: int):
 
 @login_required
 def form2_list(request):
-    scope = scope_for(request.user)
     apps = PasswordApplication.objects.restrict(request.user).select_related(
         "system", "account", "person", "organization"
-    )
-    status = request.GET.get("status", "")
-    if status in PasswordApplicationStatus.values:
-        apps = apps.filter(status=status)
-    to_complete = (
-        PasswordApplication.objects.restrict(request.user, "decide")
-        .filter(status=PasswordApplicationStatus.SUBMITTED)
-        .count()
-        if scope.administered_system_ids
-        else 0
     )
     return render(
         request,
         "credentials/form2_list.html",
-        {
-            "status": status,
-            "statuses": PasswordApplicationStatus.choices,
-            "to_complete": to_complete,
-            **paginate(request, apps),
-        },
+        workflow_list_context(request, PasswordApplication, apps),
     )
 
 
@@ -436,16 +416,13 @@ def form2_new(request):
     )
     if request.method == "POST" and form.is_valid():
         account = get_visible(Account, request.user, pk=form.cleaned_data["account"])
-        try:
+        with refusals_on(form):
             app = password_application_create(
                 actor=request.user,
                 account=account,
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
             )
-        except (RuleViolation, Conflict) as exc:
-            form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-        else:
             messages.success(
                 request,
                 _("Application %(number)s was saved as a draft. Check it and submit it.")
@@ -458,53 +435,17 @@ def form2_new(request):
 @login_required
 def form2_detail(request, pk: int):
     app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    can_change = PasswordApplication.objects.restrict(request.user, "change").filter(pk=app.pk).exists()
-    can_decide = PasswordApplication.objects.restrict(request.user, "decide").filter(pk=app.pk).exists()
-    return render(
-        request,
-        "credentials/form2_detail.html",
-        {
-            "app": app,
-            "can_change": can_change,
-            "can_decide": can_decide,
-            "reject_form": RejectForm(),
-        },
-    )
+    return render(request, "credentials/form2_detail.html", workflow_detail_context(request, app))
 
 
-@login_required
-@require_POST
-def form2_action(request, pk: int, action: str):
-    app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    if action == "submit":
-        password_application_submit(actor=request.user, application=app)
-        messages.success(request, _("Submitted to the administrator."))
-    elif action == "withdraw":
-        password_application_withdraw(actor=request.user, application=app)
-        messages.success(request, _("Withdrawn."))
-    elif action == "complete":
-        password_application_complete(actor=request.user, application=app)
-        messages.success(request, _("Recorded as completed. The applicant has been notified."))
-    elif action == "reject":
-        password_application_reject(
-            actor=request.user, application=app, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, _("Rejected. The applicant has been notified."))
-    else:
-        return HttpResponse(status=404)
-    return redirect("credentials:form2_detail", app.pk)
+def _complete(request, app: PasswordApplication) -> str:
+    password_application_complete(actor=request.user, application=app)
+    return _("Recorded as completed. The applicant has been notified.")
 
 
-@login_required
-def form2_pdf(request, pk: int):
-    app = get_visible(PasswordApplication, request.user, pk=pk, ip_address=client_ip(request))
-    response = HttpResponse(render_form2(app), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="form2-{app.number}.pdf"'
-    return response
-
-
-@login_required
-def form2_blank_pdf(request):
-    response = HttpResponse(render_form2(None), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="form2-blank.pdf"'
-    return response
+form2_action = action_view(
+    FORM2,
+    decide=("complete", _complete),
+    rejected_message=gettext_lazy("Rejected. The applicant has been notified."),
+)
+form2_pdf, form2_blank_pdf = pdf_views(PasswordApplication, render_form2, "form2")

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from kengen.applications.choices import ApplicationStatus
 from kengen.applications.models import Application
+from kengen.core.dates import fiscal_year_end
 from kengen.core.models import active_on_q
-from kengen.core.views import fiscal_year_end
 from kengen.grants.models import Grant
 from kengen.people.choices import EmploymentType
 from kengen.people.models import Person

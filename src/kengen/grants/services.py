@@ -23,7 +23,7 @@ from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission, user_id_problem
 
 
-def _require_administrator(actor, system: System, basis: str | None = None) -> None:
+def require_file_administrator(actor, system: System, basis: str | None = None) -> None:
     """The actor must administer the system on the day (A3), or be a configuration administrator
     loading the existing file. ``actor=None`` is Kengen itself (scheduled jobs, profile loading)."""
     if actor is None:
@@ -73,7 +73,7 @@ def account_create(
 ) -> Account:
     """Register a user ID on a system (A5.4, A5.6). The core package's business systems share the
     core package's user IDs, so IDs are always registered on the account system."""
-    _require_administrator(actor, system, basis)
+    require_file_administrator(actor, system, basis)
     if system.kind == SystemKind.CORE_BUSINESS:
         raise RuleViolation(
             _("User IDs for %(system)s are registered on %(core)s.")
@@ -241,7 +241,7 @@ def grant_create(
     # ``of``: PostgreSQL cannot lock the nullable side of the outer join to ``person``.
     locked = Account.objects.select_for_update(of=("self",))
     account = locked.select_related("system", "person").get(pk=account.pk)
-    _require_administrator(actor, account.system, basis)
+    require_file_administrator(actor, account.system, basis)
     if basis not in GrantBasis.values:
         raise RuleViolation(_("Unknown basis %(b)s.") % {"b": basis}, field="basis")
     if permission.system.account_system.id != account.system_id:
@@ -319,7 +319,7 @@ def grant_end(
         .select_related("account__system", "permission__system")
         .get(pk=grant.pk)
     )
-    _require_administrator(actor, g.account.system)
+    require_file_administrator(actor, g.account.system)
     if reason not in EndReason.values:
         raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
     if g.ended_at is not None or (g.valid_to is not None and g.valid_to <= on):
@@ -504,7 +504,7 @@ def grant_delete_for_breach(
     account = (
         Account.objects.select_for_update(of=("self",)).select_related("system", "person").get(pk=account.pk)
     )
-    _require_administrator(actor, account.system)
+    require_file_administrator(actor, account.system)
     if not reason.strip():
         raise RuleViolation(
             _("State the breach of Art. 69(1) that justifies the deletion."), clause="A5.7", field="reason"
@@ -591,7 +591,7 @@ def maintenance_account_register(
 ) -> list[Grant]:
     """A5.9: register a maintenance staff member's user ID and permissions; they always end."""
     root = system.account_system
-    _require_administrator(actor, root)
+    require_file_administrator(actor, root)
     if person.kind != PersonKind.MAINTENANCE:
         raise RuleViolation(
             _("%(name)s is not maintenance staff.") % {"name": person.full_name},
@@ -631,7 +631,7 @@ def maintenance_account_register(
 def account_end(*, actor, account: Account, on: dt.date, reason: str) -> Account:
     """End a user ID and every permission it still holds (A5.9 deletion of maintenance IDs, …)."""
     account = Account.objects.select_for_update(of=("self",)).select_related("system").get(pk=account.pk)
-    _require_administrator(actor, account.system)
+    require_file_administrator(actor, account.system)
     if reason not in EndReason.values:
         raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
     if account.valid_to is not None and account.valid_to <= on:

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
+from kengen.core.exceptions import PermissionDenied
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
+from kengen.core.refusals import refusals_on
 from kengen.core.templatetags.kengen import wareki
 from kengen.core.views import export_format, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
@@ -44,6 +45,7 @@ from kengen.grants.services import (
     grant_direct,
     grant_revoke_for_transfer,
     maintenance_account_register,
+    require_file_administrator,
 )
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
@@ -154,13 +156,6 @@ _FIELD = {
 }
 
 
-def _refusal(form, exc: RuleViolation | Conflict) -> None:
-    """Show a service's refusal next to the form, with its clause, keeping what was typed."""
-    text = f"{exc.message} [{exc.clause}]" if exc.clause else str(exc.message)
-    field = _FIELD.get(exc.field or "")
-    form.add_error(field if field in form.fields else None, text)
-
-
 def _int(value) -> int:
     try:
         return int(value)
@@ -207,7 +202,7 @@ def direct_grant(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
-        try:
+        with refusals_on(form, fields=_FIELD):
             grants = grant_direct(
                 actor=request.user,
                 person=person,
@@ -218,9 +213,6 @@ def direct_grant(request):
                 purpose=d["purpose"],
                 purpose_note=d["purpose_note"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _(
@@ -261,13 +253,10 @@ def revoke_transfer(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         system = _pick(systems, d["system"])
-        try:
+        with refusals_on(form, fields=_FIELD):
             ended = grant_revoke_for_transfer(
                 actor=request.user, person=person, on=d["on"], reason=d["reason"], system=system
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _(
@@ -303,12 +292,7 @@ def revoke_transfer(request):
 def _account_for_admin(request, pk: int) -> Account:
     """The account if the user may see it (else 404) and administers its system (else 403)."""
     account = get_visible(Account, request.user, pk=pk, ip_address=client_ip(request))
-    if account.system.account_system.id not in scope_for(request.user).administered_system_ids:
-        raise PermissionDenied(
-            _("Only the administrator of %(system)s can change its entries in the management file.")
-            % {"system": account.system.account_system.name},
-            clause="A3.1",
-        )
+    require_file_administrator(request.user, account.system)  # the services' own rule (A3.1)
     return account
 
 
@@ -346,13 +330,10 @@ def breach_deletion(request, pk: int):
         elif request.POST.get("confirm") != "1":
             confirming = True
         else:
-            try:
+            with refusals_on(form, fields=_FIELD):
                 ended = grant_delete_for_breach(
                     actor=request.user, account=account, reason=d["reason"], on=d["on"], grants=chosen
                 )
-            except (RuleViolation, Conflict) as exc:
-                _refusal(form, exc)
-            else:
                 messages.success(
                     request,
                     _(
@@ -377,9 +358,16 @@ def breach_deletion(request, pk: int):
     )
 
 
-def _require_administrator(user):
+def _require_administrator(user, *, registering: bool = False):
+    """The maintenance pages (A5.9): administrators (and, to read, auditors); to register, the
+    administrator of a system that keeps user IDs today."""
     scope = scope_for(user)
-    if not (scope.administered_system_ids or scope.sees_everything):
+    allowed = (
+        administered_account_systems(user, timezone.localdate())
+        if registering
+        else scope.administered_system_ids or scope.sees_everything
+    )
+    if not allowed:
         raise PermissionDenied(
             _("Only system administrators register maintenance staff user IDs (Art. 5(9))."), clause="A5.9"
         )
@@ -427,13 +415,9 @@ def maintenance_list(request):
 @login_required
 def maintenance_new(request):
     """A5.9: register a maintenance staff member's user ID and permissions on one system."""
-    _require_administrator(request.user)
+    _require_administrator(request.user, registering=True)
     today = timezone.localdate()
     systems = administered_account_systems(request.user, today)
-    if not systems:
-        raise PermissionDenied(
-            _("Only system administrators register maintenance staff user IDs (Art. 5(9))."), clause="A5.9"
-        )
     system = _pick(systems, request.GET.get("system") or request.POST.get("system"))
     people = maintenance_people(request.user).order_by("family_name_kana", "given_name_kana")
     form = MaintenanceAccountForm(
@@ -448,7 +432,7 @@ def maintenance_new(request):
         d = form.cleaned_data
         person = people.get(pk=d["person"])
         perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
-        try:
+        with refusals_on(form, fields=_FIELD):
             grants = maintenance_account_register(
                 actor=request.user,
                 person=person,
@@ -459,9 +443,6 @@ def maintenance_new(request):
                 valid_to=exclusive_end(d["last_day"]),
                 note=d["note"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _("User ID %(uid)s of %(name)s was registered on %(system)s with %(n)d permissions.")
@@ -487,16 +468,13 @@ def account_end_view(request, pk: int):
     today = timezone.localdate()
     form = AccountEndForm(request.POST or None, initial={"on": today})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form, fields=_FIELD):
             account_end(
                 actor=request.user,
                 account=account,
                 on=form.cleaned_data["on"],
                 reason=form.cleaned_data["reason"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _("User ID %(uid)s and its permissions end on %(date)s.")

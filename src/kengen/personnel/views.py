@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
 from kengen.core.era import wareki
-from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
+from kengen.core.exceptions import PermissionDenied
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end, overlapping_q
+from kengen.core.refusals import back_on_refusal, refusals_on
 from kengen.core.views import paginate
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
@@ -66,12 +67,6 @@ def _require_personnel(user) -> None:
         )
 
 
-def _refusal(form, exc: RuleViolation | Conflict) -> None:
-    text = f"{exc.message} [{exc.clause}]" if exc.clause else str(exc.message)
-    field = FIELD_OF_ERROR.get(exc.field or "")
-    form.add_error(field if field in form.fields else None, text)
-
-
 @login_required
 def change(request, kind: str, pk: int | None = None):
     """Enter → preview (the consequences on the date) → confirm."""
@@ -98,16 +93,9 @@ def change(request, kind: str, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         on = form.effective_on
         changes = form.to_change()
-        try:
+        with refusals_on(form, fields=FIELD_OF_ERROR):
             consequences = consequences_of(changes, on=on)
-            if action == "confirm":
-                result = personnel_changes_submit(
-                    actor=request.user,
-                    changes=changes,
-                    on=on,
-                    expected=request.POST.get("fingerprint") or None,
-                )
-            elif action == "preview":
+            if action == "preview":
                 return render(
                     request,
                     "personnel/preview.html",
@@ -119,24 +107,26 @@ def change(request, kind: str, pk: int | None = None):
                         "change": changes,
                     },
                 )
-            else:
-                return render(request, "personnel/change.html", context)
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
-            if isinstance(result, AppliedChanges):
+            if action == "confirm":
+                result = personnel_changes_submit(
+                    actor=request.user,
+                    changes=changes,
+                    on=on,
+                    expected=request.POST.get("fingerprint") or None,
+                )
+                if isinstance(result, AppliedChanges):
+                    messages.success(
+                        request,
+                        _("Recorded: %(change)s, from %(date)s.")
+                        % {"change": changes.describe(), "date": wareki(on)},
+                    )
+                    return redirect("people:detail", result.people[0].pk)
                 messages.success(
                     request,
-                    _("Recorded: %(change)s, from %(date)s.")
+                    _("Scheduled for %(date)s: %(change)s. It takes effect on that date unless cancelled.")
                     % {"change": changes.describe(), "date": wareki(on)},
                 )
-                return redirect("people:detail", result.people[0].pk)
-            messages.success(
-                request,
-                _("Scheduled for %(date)s: %(change)s. It takes effect on that date unless cancelled.")
-                % {"change": changes.describe(), "date": wareki(on)},
-            )
-            return redirect("personnel:scheduled")
+                return redirect("personnel:scheduled")
     return render(request, "personnel/change.html", context)
 
 
@@ -169,6 +159,7 @@ def scheduled_list(request):
 
 @login_required
 @require_POST
+@back_on_refusal("personnel:scheduled")
 def scheduled_cancel(request, pk: int):
     _require_personnel(request.user)
     row = get_visible(ScheduledChange, request.user, pk=pk, ip_address=client_ip(request))
@@ -183,11 +174,6 @@ def scheduled_cancel(request, pk: int):
 def _require_configurator(user) -> None:
     if not scope_for(user).is_configurator:
         raise PermissionDenied(_("Only a configuration administrator can change this."), clause="A14")
-
-
-def _config_refusal(form, exc: RuleViolation | Conflict) -> None:
-    text = f"{exc.message} [{exc.clause}]" if exc.clause else str(exc.message)
-    form.add_error(exc.field if exc.field in form.fields else None, text)
 
 
 def _form_page(request, form, *, title: str, lead: str, submit: str, back: str, extra=None):
@@ -226,7 +212,7 @@ def organization_new(request):
     form = OrganizationForm(request.POST or None, today=today, initial={"valid_from": today})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_on(form, fields=True):
             org = organization_create(
                 actor=request.user,
                 spec=OrganizationSpec(
@@ -239,9 +225,6 @@ def organization_new(request):
                 ),
                 valid_from=d["valid_from"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _config_refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _("%(name)s starts on %(date)s.") % {"name": org.name, "date": wareki(org.valid_from)},
@@ -268,13 +251,10 @@ def organization_end_view(request, pk: int):
         assert on is not None
         extra["reorg"] = reorganization_consequences(on=on, ending=[org])
         if request.POST.get("action") == "confirm" and not extra["reorg"].blockers:
-            try:
+            with refusals_on(form, fields=True):
                 organization_end(
                     actor=request.user, organization=org, on=on, reason=form.cleaned_data["reason"]
                 )
-            except (RuleViolation, Conflict) as exc:
-                _config_refusal(form, exc)
-            else:
                 messages.success(
                     request,
                     _("%(name)s ends after %(date)s.")
@@ -311,13 +291,10 @@ def reorganize(request):
             moves=moves,
         )
         if request.POST.get("action") == "confirm" and not extra["reorg"].blockers:
-            try:
+            with refusals_on(form, fields=True):
                 result = organization_reorganize(
                     actor=request.user, on=d["on"], ending=ending, creating=creating, moves=moves
                 )
-            except (RuleViolation, Conflict) as exc:
-                _config_refusal(form, exc)
-            else:
                 messages.success(
                     request,
                     _(
@@ -350,11 +327,8 @@ def post_new(request):
     _require_configurator(request.user)
     form = PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form, fields=True):
             post_create(actor=request.user, **form.cleaned_data)
-        except (RuleViolation, Conflict) as exc:
-            _config_refusal(form, exc)
-        else:
             messages.success(request, _("Post %(name)s added.") % {"name": form.cleaned_data["name"]})
             return redirect("configuration:index")
     return _form_page(
@@ -369,7 +343,7 @@ def system_new(request):
     form = SystemForm(request.POST or None, today=today, initial={"valid_from": today})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_on(form, fields=True):
             system = system_create(
                 actor=request.user,
                 code=d["code"].strip(),
@@ -383,9 +357,6 @@ def system_new(request):
                 user_id_pattern=d["user_id_pattern"].strip(),
                 user_id_example=d["user_id_example"].strip(),
             )
-        except (RuleViolation, Conflict) as exc:
-            _config_refusal(form, exc)
-        else:
             messages.success(request, _("%(name)s registered.") % {"name": system.name})
             return redirect("configuration:system", system.pk)
     return _form_page(
@@ -407,12 +378,13 @@ def system_edit(request, pk: int):
     )
     perm_form = PermissionForm(request.POST if request.POST.get("action") == "permission" else None)
     if request.method == "POST":
-        try:
-            if form.is_bound and form.is_valid():
+        if form.is_bound and form.is_valid():
+            with refusals_on(form, fields=True):
                 system_update(actor=request.user, system=system, **form.cleaned_data)
                 messages.success(request, _("Saved."))
                 return redirect("configuration:system", system.pk)
-            if perm_form.is_bound and perm_form.is_valid():
+        if perm_form.is_bound and perm_form.is_valid():
+            with refusals_on(perm_form, fields=True):
                 system_permission_create(
                     actor=request.user,
                     system=system,
@@ -422,8 +394,6 @@ def system_edit(request, pk: int):
                 )
                 messages.success(request, _("Permission added."))
                 return redirect("configuration:system", system.pk)
-        except (RuleViolation, Conflict) as exc:
-            _config_refusal(form if form.is_bound else perm_form, exc)
     return render(
         request,
         "personnel/config_system.html",
@@ -438,7 +408,7 @@ def table2_new(request):
     form = Table2Form(request.POST or None, today=today, initial={"valid_from": today})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_on(form, fields=True):
             entry = eligibility_entry_create(
                 actor=request.user,
                 organization=d["organization"],
@@ -447,9 +417,6 @@ def table2_new(request):
                 units=list(d["units"]),
                 source=d["source"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _config_refusal(form, exc)
-        else:
             messages.success(request, _("Table 2 line added: %(line)s") % {"line": entry.listed_as})
             return redirect("configuration:index")
     return _form_page(
@@ -470,11 +437,8 @@ def table2_end(request, pk: int):
     if request.method == "POST" and form.is_valid():
         on = exclusive_end(form.cleaned_data["last_day"])
         assert on is not None
-        try:
+        with refusals_on(form, fields=True):
             eligibility_entry_end(actor=request.user, entry=entry, on=on)
-        except (RuleViolation, Conflict) as exc:
-            _config_refusal(form, exc)
-        else:
             messages.success(request, _("Table 2 line %(line)s ends.") % {"line": entry.listed_as})
             return redirect("configuration:index")
     return _form_page(

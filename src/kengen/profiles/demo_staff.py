@@ -44,12 +44,6 @@ class StaffPlan:
         return self.employment_type in (FY_FULL_TIME, FY_PART_TIME)
 
 
-def fiscal_year_of(date: dt.date) -> tuple[dt.date, dt.date]:
-    """The Japanese fiscal year containing ``date``: ``[April 1, next April 1)``."""
-    start_year = date.year if date.month >= 4 else date.year - 1
-    return dt.date(start_year, 4, 1), dt.date(start_year + 1, 4, 1)
-
-
 def _hire_years(post_rank: int, last_year: int) -> tuple[int, int]:
     """Plausible hiring years for a head post of ``post_rank`` (lower = more senior)."""
     if post_rank <= 15:

@@ -22,6 +22,7 @@ from kengen.applications.services import network_registration_record
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.contractors.services import contractor_create
+from kengen.core.dates import fiscal_year_period
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.eligibility.services import eligibility_entry_create
@@ -31,7 +32,7 @@ from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create
 from kengen.people.models import Person
 from kengen.people.services import appointment_start, assignment_start, person_create
-from kengen.profiles.demo_staff import StaffPlan, fiscal_year_of, plan_staff
+from kengen.profiles.demo_staff import StaffPlan, plan_staff
 from kengen.profiles.registry import get_profile
 from kengen.profiles.schema import Profile, UnitDef
 from kengen.profiles.selectors import profile_load_event
@@ -430,7 +431,7 @@ def profile_load(
     summary.table2_entries = _load_table2(profile, orgs)
 
     if demo_staff:
-        fiscal_year = fiscal_year_of(today)
+        fiscal_year = fiscal_year_period(today)
         staff = _load_people(profile, posts, orgs, fiscal_year)
         summary.people = len(staff)
         summary.fiscal_year_appointees = sum(1 for s in staff if s.plan.is_fiscal_year)

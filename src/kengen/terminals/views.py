@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
+from kengen.core.exceptions import PermissionDenied
 from kengen.core.forms import client_ip
 from kengen.core.models import active_on_q
+from kengen.core.refusals import refusals_on
 from kengen.core.views import paginate
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Assignment
@@ -119,11 +120,6 @@ def enrolment_detail(request, pk: int):
     return _render_detail(request, e, can_change)
 
 
-def _refusal(form, exc) -> None:
-    text = f"{exc.message} [{exc.clause}]" if exc.clause else str(exc.message)
-    form.add_error(exc.field if exc.field in form.fields else None, text)
-
-
 @login_required
 @require_POST
 def enrolment_schedule_view(request, pk: int):
@@ -131,16 +127,13 @@ def enrolment_schedule_view(request, pk: int):
     _require_change(can_change)
     form = ScheduleForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_on(form, fields=True):
             enrolment_schedule(
                 actor=request.user,
                 enrolment_id=e.pk,
                 place=form.cleaned_data["place"],
                 appointment_at=form.cleaned_data["appointment_at"],
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request,
                 _("The place and time were sent to %(name)s and their security officer.")
@@ -157,13 +150,10 @@ def enrolment_complete_view(request, pk: int):
     _require_change(can_change)
     form = CompleteForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_on(form, fields=True):
             enrolment_complete(
                 actor=request.user, enrolment_id=e.pk, completed_at=form.cleaned_data["completed_at"] or None
             )
-        except (RuleViolation, Conflict) as exc:
-            _refusal(form, exc)
-        else:
             messages.success(
                 request, _("The enrolment of %(name)s was recorded.") % {"name": e.person.full_name}
             )

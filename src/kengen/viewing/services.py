@@ -23,10 +23,9 @@ from django.views.decorators.debug import sensitive_variables
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
-from kengen.credentials.choices import CredentialEventKind, LockReason
-from kengen.credentials.passwords import generate_password, hash_password
+from kengen.credentials.choices import LockReason
 from kengen.credentials.selectors import policy_for
-from kengen.credentials.services import _event, _generate_for, _lock_credential, _snapshot, password_deadline
+from kengen.credentials.services import credential_create_locked, credential_rotate
 from kengen.grants.choices import AccountKind, GrantBasis
 from kengen.grants.models import Account
 from kengen.grants.services import account_create, grant_create
@@ -91,10 +90,7 @@ def viewing_id_create(
             basis=GrantBasis.VIEWING,
             basis_reference=(reference.strip() or "A11.4")[:100],
         )
-    cred = _lock_credential(account)
-    cred.locked_at = timezone.now()
-    cred.lock_reason = LockReason.NOT_LENT
-    cred.save(update_fields=["locked_at", "lock_reason", "updated_at"])
+    credential_create_locked(account=account, reason=LockReason.NOT_LENT)
     return account
 
 
@@ -272,35 +268,20 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
                     clause="A11.3",
                     field="account",
                 )
-            cred = _lock_credential(account)
-            password = _generate_for(cred, policy)
-            cred.verifier = hash_password(password)
-            cred.is_temporary = False
-            cred.temporary_expires_at = None
-            cred.changed_at = now
-            cred.expires_at = min(
-                now + dt.timedelta(days=policy.temporary_validity_days),
-                password_deadline(account, policy, now),
-            )
-            cred.failed_attempts = 0
-            cred.locked_at = None
-            cred.lock_reason = ""
-            cred.save()
             lending.status = LendingStatus.LENT
             lending.account = account
             lending.lent_at = now
             lending.lent_by = actor.person
             with transaction.atomic():
                 lending.save(update_fields=["status", "account", "lent_at", "lent_by"])
-            _event(
-                account,
-                CredentialEventKind.ROTATED,
+            issued = credential_rotate(
                 actor=actor,
-                now=now,
-                deadline=cred.expires_at,
+                account=account,
                 reference=f"lending {lending.pk}",
                 note=_("lent to %(name)s") % {"name": lending.viewer_name},
+                now=now,
             )
+            password = issued.value
             audit_record(
                 actor=actor,
                 action=AuditAction.VIEWING_LENT,
@@ -313,7 +294,7 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
                     "viewer_unit": lending.viewer_unit_name,
                     "purpose": lending.purpose,
                     "lent_at": now,
-                    "password_expires_at": cred.expires_at,
+                    "password_expires_at": issued.credential.expires_at,
                 },
             )
             notification_send(
@@ -346,33 +327,18 @@ def viewing_return(*, actor, lending: ViewingLending, now: dt.datetime | None = 
     _expect(lending, LendingStatus.LENT)
     assert lending.account_id is not None  # viewing_lent_has_id_and_time
     account = Account.objects.select_related("system").get(pk=lending.account_id)
-    cred = _lock_credential(account)
-    cred.verifier = hash_password(generate_password())  # never shown to anyone
-    cred.is_temporary = False
-    cred.temporary_expires_at = None
-    cred.changed_at = now
-    cred.expires_at = None
-    cred.failed_attempts = 0
-    cred.locked_at = now
-    cred.lock_reason = LockReason.NOT_LENT
-    cred.save()
     lending.status = LendingStatus.RETURNED
     lending.returned_at = now
     lending.returned_by = actor.person
     lending.save(update_fields=["status", "returned_at", "returned_by"])
-    _event(
-        account,
-        CredentialEventKind.ROTATED,
+    credential_rotate(  # one nobody has seen, locked until the next lending (A11.4)
         actor=actor,
-        now=now,
+        account=account,
+        lock_reason=LockReason.NOT_LENT,
         reference=f"lending {lending.pk}",
         note=_("returned by %(name)s") % {"name": lending.viewer_name},
-    )
-    audit_record(
-        actor=actor,
-        action=AuditAction.PASSWORD_ROTATED,
-        target=account,
-        new={**_snapshot(account), "reason": "viewing ID returned", "lending": lending.pk},
+        audit={"reason": "viewing ID returned", "lending": lending.pk},
+        now=now,
     )
     audit_record(
         actor=actor,

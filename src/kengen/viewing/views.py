@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.exports import Table
 from kengen.core.forms import client_ip
+from kengen.core.refusals import back_on_refusal, refusals_on
 from kengen.core.views import export_format, paginate
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
@@ -107,13 +107,10 @@ def request_new(request):
             if viewer is None:
                 form.add_error("viewer_staff_number", _("No staff member has that number."))
         if not form.errors:
-            try:
+            with refusals_on(form):
                 lending = viewing_request(
                     actor=request.user, holder_organization=holder, purpose=d["purpose"], viewer=viewer
                 )
-            except RuleViolation as exc:
-                form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-            else:
                 messages.success(
                     request,
                     _("Your request was sent to the security officer of %(unit)s.") % {"unit": holder.name},
@@ -163,6 +160,7 @@ def lending_detail(request, pk: int):
 @never_cache
 @login_required
 @require_POST
+@back_on_refusal("viewing:detail", "pk")
 def lending_action(request, pk: int, action: str):
     lending = get_visible(ViewingLending, request.user, pk=pk, ip_address=client_ip(request))
     if action == "lend":
@@ -171,11 +169,7 @@ def lending_action(request, pk: int, action: str):
             messages.error(request, _("Choose a viewing user ID that is not lent out."))
             return redirect("viewing:detail", lending.pk)
         account = Account.objects.get(pk=form.cleaned_data["account"])
-        try:
-            lent = viewing_lend(actor=request.user, lending=lending, account=account)
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return redirect("viewing:detail", lending.pk)
+        lent = viewing_lend(actor=request.user, lending=lending, account=account)
         response = render(
             request,
             "credentials/secret.html",
@@ -247,7 +241,7 @@ def viewing_ids(request):
         )
         if request.method == "POST" and form.is_valid():
             d = form.cleaned_data
-            try:
+            with refusals_on(form):
                 account = viewing_id_create(
                     actor=request.user,
                     system=System.objects.get(pk=d["system"]),
@@ -257,9 +251,6 @@ def viewing_ids(request):
                     valid_from=d["valid_from"],
                     reference=d["reference"],
                 )
-            except (RuleViolation, Conflict) as exc:
-                form.add_error(None, f"{exc.message} [{exc.clause}]" if exc.clause else exc.message)
-            else:
                 messages.success(request, _("Viewing ID %(uid)s was registered.") % {"uid": account.user_id})
                 return redirect("viewing:ids")
     return render(request, "viewing/ids.html", {"rows": rows, "form": form})

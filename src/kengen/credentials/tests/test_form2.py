@@ -8,9 +8,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kengen.audit.models import AuditEvent
+from kengen.core.dates import fiscal_year_end
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
-from kengen.core.views import fiscal_year_end
 from kengen.credentials.choices import ApplicantKind, CredentialEventKind, PasswordApplicationStatus
 from kengen.credentials.models import Credential, CredentialEvent
 from kengen.credentials.pdf import NO_PASSWORD_NOTE, TITLE, render_form2

@@ -53,7 +53,7 @@ def test_dashboard_counts_only_what_the_officer_may_see(world, client):
 def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
     from django.utils import timezone
 
-    from kengen.core.views import fiscal_year_end
+    from kengen.core.dates import fiscal_year_end
     from kengen.testing import staff
 
     today = timezone.localdate()

@@ -19,6 +19,7 @@ from django.utils import translation
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
+from kengen.core.dates import fiscal_year_period as fiscal_year_of
 from kengen.core.exceptions import Conflict
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.selectors import direct_grant_eligibility, render_entry, table2_as_of
@@ -28,7 +29,7 @@ from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import EmploymentType, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
 from kengen.profiles import kitami
-from kengen.profiles.demo_staff import fiscal_year_of, plan_staff
+from kengen.profiles.demo_staff import plan_staff
 from kengen.profiles.selectors import profile_load_event
 from kengen.profiles.services import profile_load
 from kengen.roles.choices import Role

@@ -1,0 +1,85 @@
+"""System API keys: what a system presents to the verify API. Only a digest is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.services import audit_record
+from kengen.core.exceptions import Conflict
+from kengen.credentials.models import SystemApiKey
+from kengen.credentials.passwords import (
+    new_token,
+    token_digest,
+)
+from kengen.credentials.services._common import (
+    _require_administrator,
+    _user,
+)
+from kengen.systems.models import System
+
+API_KEY_PREFIX = "kgs_"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: SystemApiKey
+    raw: str = field(repr=False)
+
+
+@sensitive_variables("raw")
+@transaction.atomic
+def system_api_key_create(*, actor, system: System, name: str) -> IssuedKey:
+    """A key for ``system`` to call the verify API; created by its administrator, shown once."""
+    root = system.account_system
+    _require_administrator(actor, root, "A3.1")
+    raw = API_KEY_PREFIX + new_token()
+    key = SystemApiKey.objects.create(
+        system=root,
+        name=name.strip()[:100] or root.code,
+        prefix=raw[:12],
+        digest=token_digest(raw),
+        created_by=_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.SYSTEM_API_KEY_CREATED,
+        target=key,
+        new={"system": root.code, "name": key.name, "prefix": key.prefix},
+    )
+    return IssuedKey(key=key, raw=raw)
+
+
+@transaction.atomic
+def system_api_key_revoke(*, actor, key: SystemApiKey) -> SystemApiKey:
+    key = SystemApiKey.objects.select_for_update().select_related("system").get(pk=key.pk)
+    _require_administrator(actor, key.system, "A3.1")
+    if key.revoked_at is not None:
+        raise Conflict(_("This key is already revoked."))
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.SYSTEM_API_KEY_REVOKED,
+        target=key,
+        new={"system": key.system.code, "prefix": key.prefix},
+    )
+    return key
+
+
+def system_api_key_authenticate(raw: str) -> SystemApiKey | None:
+    if not raw or not raw.startswith(API_KEY_PREFIX):
+        return None
+    key = SystemApiKey.objects.select_related("system").filter(digest=token_digest(raw)).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
+        SystemApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key

@@ -40,6 +40,7 @@ from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import AppointmentEndReason, EmploymentType
 from kengen.people.models import Assignment, Person
+from kengen.people.selectors import network_registration_window_start
 from kengen.personnel.changes import PersonnelChange
 from kengen.personnel.choices import ChangeKind
 from kengen.roles.choices import Role
@@ -47,11 +48,6 @@ from kengen.roles.selectors import security_officers_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
 from kengen.users.models import User
-
-# A5.3: a network user registration counts for an appointment when it was filed no earlier than
-# this many days before the appointment starts (HR files it in March for an April appointment);
-# one filed for an earlier appointment does not count for the next.
-NETWORK_REGISTRATION_LEAD_DAYS = 31
 
 _CENTRAL_ROLE_OF_KIND: dict[str, Role] = {
     SystemKind.CORE: Role.CORE_ADMIN,
@@ -545,7 +541,7 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
             and state_after.employment_type in EmploymentType.fiscal_year()
         ):
             counted = person.network_registrations.filter(
-                filed_on__gte=on - dt.timedelta(days=NETWORK_REGISTRATION_LEAD_DAYS)
+                filed_on__gte=network_registration_window_start(on)
             ).exists()
             if not counted:
                 result.network_registrations.append(

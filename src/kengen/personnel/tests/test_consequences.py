@@ -330,3 +330,23 @@ def test_only_the_personnel_officer_applies_personnel_changes(world, who):
 
 def test_grants_fixture_holds_one_direct_and_one_form1_grant(world, grants):
     assert grants["direct"].basis == GrantBasis.DIRECT and grants["form1"].basis == GrantBasis.APPLICATION
+
+
+@pytest.mark.clause("A5.3")
+def test_form1_refuses_a_renewed_appointee_whose_registration_was_for_the_previous_appointment(world, hr):
+    from kengen.applications.services import check_network_registration
+
+    fy = staff(world.kazei, employment_type=EmploymentType.FY_PART_TIME, valid_from=START)
+    NetworkUserRegistration.objects.create(person=fy, filed_on=START, reference="R6-1")
+    check_network_registration(fy, dt.date(2024, 6, 1))  # counts for the first appointment
+    renewal = PersonnelChange(
+        kind=ChangeKind.APPOINTMENT,
+        person=fy,
+        employment_type=EmploymentType.FY_PART_TIME,
+        appointment_to=dt.date(2026, 4, 1),
+    )
+    personnel_changes_apply(actor=hr, changes=renewal, on=dt.date(2025, 4, 1))
+    with pytest.raises(RuleViolation) as exc:
+        check_network_registration(fy, dt.date(2025, 5, 1))
+    assert exc.value.clause == "A5.3"
+    assert Notification.objects.filter(clause="A5.3", subject__contains=fy.family_name).exists()

@@ -280,3 +280,91 @@ LOGGING = {
 # The municipality profile whose tables are loaded by `kengen demo` / `kengen profile_load`.
 KENGEN_PROFILE = os.environ.get("KENGEN_PROFILE", "kitami")
 KENGEN_MUNICIPALITY_NAME = _("Kitami City")
+
+
+# === Security review fixes (issue 10, branch "sec") =============================================
+# Kept in one block so that it merges cleanly with the deployment settings above.
+
+# Invalid bearer credentials are counted per credential (its first 12 characters, as a digest) and
+# per source address; a valid one is accepted from any address (kengen.users.services.bearer_sign_in).
+KENGEN_SIGN_IN_THROTTLE.update(
+    {
+        "api_token": {
+            "threshold": _env_int("KENGEN_THROTTLE_API_TOKEN_THRESHOLD", 5),
+            "base_delay": 30,
+            "max_delay": 15 * 60,
+        },
+        "system_key": {
+            "threshold": _env_int("KENGEN_THROTTLE_SYSTEM_KEY_THRESHOLD", 5),
+            "base_delay": 30,
+            "max_delay": 15 * 60,
+        },
+        "syskey_ip": {
+            "threshold": _env_int("KENGEN_THROTTLE_SYSTEM_KEY_IP_THRESHOLD", 20),
+            "base_delay": 30,
+            "max_delay": 15 * 60,
+        },
+    }
+)
+
+# Response headers. HSTS: sent by SecurityMiddleware on HTTPS requests only (behind a TLS proxy,
+# once SECURE_PROXY_SSL_HEADER says so); KENGEN_HSTS_SECONDS=0 turns it off.
+SECURE_HSTS_SECONDS = _env_int("KENGEN_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("KENGEN_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+# Content-Security-Policy (django-csp): only this origin's scripts, styles, fonts and images; no
+# inline script or style anywhere (htmx is configured not to inject its indicator styles; JSON
+# data blocks such as the passkey configuration are not executed and need no exception).
+# Swagger UI at /api/v1/docs is served from django-ninja's own pinned static files ("ninja" below),
+# never from a CDN; KENGEN_API_DOCS=0 turns the page off.
+INSTALLED_APPS += ["ninja", "csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+# No browser or proxy cache keeps API responses or downloads (exports, PDFs).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "kengen.core.middleware.NoStoreMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+KENGEN_API_DOCS = os.environ.get("KENGEN_API_DOCS", "1") == "1"
+
+import contextlib  # noqa: E402
+
+# The embedded SQLite database holds personal data and password verifiers: created readable by
+# this account only (0600; SQLite gives its -wal/-shm files the same mode), and tightened if an
+# older installation left it readable by others.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _db_path = Path(DATABASES["default"]["NAME"])
+    if str(_db_path) not in ("", ":memory:") and not str(_db_path).startswith("file:"):
+        _db_path.parent.mkdir(parents=True, exist_ok=True)
+        for _path in (_db_path, Path(f"{_db_path}-wal"), Path(f"{_db_path}-shm")):
+            if _path == _db_path and not _path.exists():
+                with contextlib.suppress(FileExistsError):  # another process created it first
+                    os.close(os.open(_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            try:
+                if _path.exists() and _path.stat().st_mode & 0o077:
+                    _path.chmod(0o600)
+            except PermissionError:  # not ours to change: leave it to the operator
+                pass
+
+# Email: with KENGEN_EMAIL_HOST set, mail goes to that SMTP server (unless KENGEN_EMAIL_BACKEND says
+# otherwise); the console backend, which prints every message to the process's output (and so to
+# its logs), stays only for a deployment without a mail server (development, the demo).
+if os.environ.get("KENGEN_EMAIL_HOST") and not os.environ.get("KENGEN_EMAIL_BACKEND"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# The key that, with each reveal link's token, seals a temporary password until its one-time
+# reveal (credentials.passwords.seal_temporary). Set it apart from KENGEN_SECRET_KEY and outside
+# the data directory; unset, a key derived from the secret key is used.
+KENGEN_CREDENTIAL_KEY = os.environ.get("KENGEN_CREDENTIAL_KEY", "")

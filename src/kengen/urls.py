@@ -27,3 +27,5 @@ urlpatterns = [
     path("", include("kengen.credentials.urls")),  # /me/passwords/ and /credentials/
     path("viewing/", include("kengen.viewing.urls")),
 ]
+
+handler400 = "kengen.core.views.bad_request"

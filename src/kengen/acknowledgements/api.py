@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.acknowledgements.models import Acknowledgement
 from kengen.acknowledgements.selectors import (
@@ -14,6 +14,8 @@ from kengen.acknowledgements.selectors import (
 )
 from kengen.acknowledgements.services import acknowledgement_record
 from kengen.acknowledgements.texts import current_text
+from kengen.core.api_schemas import Pagination
+from kengen.core.bounds import ApiDate, ApiDateTime, Code, Id, InSchema
 
 router = Router()
 
@@ -64,15 +66,15 @@ class StatusRowOut(Schema):
     due_again_at: dt.datetime | None
 
 
-class AcknowledgeIn(Schema):
-    text_version: str
+class AcknowledgeIn(InSchema):
+    text_version: Code
 
 
 @router.get(
     "", response=list[AcknowledgementOut], summary="Acknowledgements the caller may see, newest first"
 )
-@paginate(LimitOffsetPagination)
-def list_acknowledgements(request, person: int | None = None, since: dt.datetime | None = None):
+@paginate(Pagination)
+def list_acknowledgements(request, person: Id | None = None, since: ApiDateTime | None = None):
     qs = Acknowledgement.objects.restrict(request.auth, "view").order_by("-acknowledged_at", "-id")
     if person:
         qs = qs.filter(person_id=person)
@@ -126,7 +128,7 @@ def me(request):
     response=list[StatusRowOut],
     summary="Per unit: who has acknowledged and who is due (security officers: their units; auditors: all)",
 )
-def status(request, organization: int | None = None, on: dt.date | None = None, status: str | None = None):
+def status(request, organization: Id | None = None, on: ApiDate | None = None, status: Code | None = None):
     rows = acknowledgement_status_rows(
         user=request.auth, organization_id=organization, on=on or timezone.localdate(), status=status
     )

@@ -1,11 +1,12 @@
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from kengen.applications.choices import LineAction
-from kengen.applications.models import Application
+from kengen.applications.models import Application, NetworkUserRegistration
 from kengen.applications.pdf import render_form1
 from kengen.applications.services import (
     LineSpec,
@@ -17,7 +18,18 @@ from kengen.applications.services import (
     network_registration_record,
 )
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Period, period
+from kengen.core.api_schemas import Pagination, Period, period
+from kengen.core.bounds import (
+    MAX_APPLICATION_LINES,
+    MAX_LIST_ITEMS,
+    SINGLE_LINE,
+    TEXT_AREA,
+    ApiDate,
+    Code,
+    Id,
+    InSchema,
+    fits,
+)
 from kengen.core.exceptions import RuleViolation
 from kengen.grants.choices import Purpose
 from kengen.organizations.models import Organization
@@ -27,22 +39,22 @@ from kengen.systems.models import System, SystemPermission
 router = Router()
 
 
-class LineIn(Schema):
-    person_id: int
-    system: str  # system code (a business system for COKAS-R/ADⅡ)
-    permissions: list[str]  # permission codes of that system
+class LineIn(InSchema):
+    person_id: Id
+    system: Code  # system code (a business system for COKAS-R/ADⅡ)
+    permissions: list[Code] = Field(..., max_length=MAX_LIST_ITEMS)  # permission codes of that system
     action: LineAction = LineAction.REGISTER
-    valid_from: dt.date
-    valid_to: dt.date | None = None  # exclusive: the first day no longer valid
+    valid_from: ApiDate
+    valid_to: ApiDate | None = None  # exclusive: the first day no longer valid
 
 
-class ApplicationIn(Schema):
-    organization_id: int
-    system: str
-    lines: list[LineIn]
+class ApplicationIn(InSchema):
+    organization_id: Id
+    system: Code
+    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_APPLICATION_LINES)
     purpose: Purpose = Purpose.DUTIES
-    purpose_note: str = ""
-    reason: str = ""
+    purpose_note: Annotated[str, fits(Application, "purpose_note"), SINGLE_LINE] = ""
+    reason: Annotated[str, fits(Application, "reason"), TEXT_AREA] = ""
 
 
 class LineOut(Schema):
@@ -73,17 +85,17 @@ class ApplicationOut(Schema):
     lines: list[LineOut]
 
 
-class RegisterIn(Schema):
-    user_ids: dict[int, str] = {}
+class RegisterIn(InSchema):
+    user_ids: dict[Id, Code] = Field({}, max_length=MAX_APPLICATION_LINES)
 
 
-class RejectIn(Schema):
-    reason: str
+class RejectIn(InSchema):
+    reason: Annotated[str, fits(Application, "rejection_reason"), TEXT_AREA]
 
 
-class NetworkRegistrationIn(Schema):
-    filed_on: dt.date
-    reference: str
+class NetworkRegistrationIn(InSchema):
+    filed_on: ApiDate
+    reference: Annotated[str, fits(NetworkUserRegistration, "reference"), SINGLE_LINE]
 
 
 class NetworkRegistrationOut(Schema):
@@ -125,13 +137,13 @@ def _out(app: Application) -> ApplicationOut:
     )
 
 
-def _get(request, app_id: int) -> Application:
+def _get(request, app_id: Id) -> Application:
     return get_visible(Application, request.auth, pk=app_id, ip_address=request.META.get("REMOTE_ADDR"))
 
 
 @router.get("", response=list[ApplicationOut], summary="Form 1 applications the caller may see")
-@paginate(LimitOffsetPagination)
-def list_applications(request, status: str | None = None):
+@paginate(Pagination)
+def list_applications(request, status: Code | None = None):
     qs = Application.objects.restrict(request.auth).select_related("system")
     if status:
         qs = qs.filter(status=status)
@@ -178,24 +190,24 @@ def create_application(request, body: ApplicationIn):
 
 
 @router.get("/{int:app_id}", response=ApplicationOut)
-def get_application(request, app_id: int):
+def get_application(request, app_id: Id):
     return _out(_get(request, app_id))
 
 
 @router.post("/{int:app_id}/submit", response=ApplicationOut)
-def submit(request, app_id: int):
+def submit(request, app_id: Id):
     return _out(application_submit(actor=request.auth, application=_get(request, app_id)))
 
 
 @router.post("/{int:app_id}/withdraw", response=ApplicationOut)
-def withdraw(request, app_id: int):
+def withdraw(request, app_id: Id):
     return _out(application_withdraw(actor=request.auth, application=_get(request, app_id)))
 
 
 @router.post(
     "/{int:app_id}/register", response=ApplicationOut, summary="Register in the management file (A5.4)"
 )
-def register(request, app_id: int, body: RegisterIn):
+def register(request, app_id: Id, body: RegisterIn):
     result = application_register(
         actor=request.auth, application=_get(request, app_id), user_ids=body.user_ids
     )
@@ -203,12 +215,12 @@ def register(request, app_id: int, body: RegisterIn):
 
 
 @router.post("/{int:app_id}/reject", response=ApplicationOut)
-def reject(request, app_id: int, body: RejectIn):
+def reject(request, app_id: Id, body: RejectIn):
     return _out(application_reject(actor=request.auth, application=_get(request, app_id), reason=body.reason))
 
 
 @router.get("/{int:app_id}/form1.pdf", summary="別記様式1 as PDF")
-def form1_pdf(request, app_id: int):
+def form1_pdf(request, app_id: Id):
     response = HttpResponse(render_form1(_get(request, app_id)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="form1-{app_id}.pdf"'
     return response
@@ -219,7 +231,7 @@ def form1_pdf(request, app_id: int):
     response={201: NetworkRegistrationOut},
     summary="Record a network user registration application (A5.3)",
 )
-def record_network_registration(request, person_id: int, body: NetworkRegistrationIn):
+def record_network_registration(request, person_id: Id, body: NetworkRegistrationIn):
     person = get_visible(Person, request.auth, action="change", pk=person_id)
     reg = network_registration_record(
         actor=request.auth, person=person, filed_on=body.filed_on, reference=body.reference

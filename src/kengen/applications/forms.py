@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kengen.applications.choices import LineAction
+from kengen.core.bounds import TEXT_AREA_MAX
 from kengen.core.forms import EraDateField
 from kengen.grants.choices import Purpose
 
@@ -43,7 +44,9 @@ class ApplicationForm(forms.Form):
         max_length=300,
         help_text=_("Required for another purpose: what you approve it for."),
     )
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=TEXT_AREA_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
     organization = forms.TypedChoiceField(label=_("Applying unit"), coerce=int)
 
     def __init__(self, *args, people=(), permissions=(), units=(), **kwargs):

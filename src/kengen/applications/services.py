@@ -21,6 +21,7 @@ from kengen.applications.choices import LineAction, Route
 from kengen.applications.models import Application, ApplicationLine, NetworkUserRegistration
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.core.bounds import MAX_APPLICATION_LINES
 from kengen.core.era import wareki
 from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
@@ -222,6 +223,13 @@ def application_create(
     account_system = system.account_system
     if not lines:
         raise RuleViolation(_("An application needs at least one person."), clause="A5.2", field="lines")
+    if len(lines) > MAX_APPLICATION_LINES:
+        # One Form 1 stays a few printed pages; more people go on further applications.
+        raise RuleViolation(
+            _("One application has at most %(n)d lines; split it into several.")
+            % {"n": MAX_APPLICATION_LINES},
+            field="lines",
+        )
     _check_people_in_reach(actor, [line.person for line in lines], today)
     if purpose == Purpose.OTHER and not (
         purpose_approved_by and purpose_approved_on and purpose_note.strip()

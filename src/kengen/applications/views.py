@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from kengen.applications.services import (
     requires_network_registration,
 )
 from kengen.core.access import get_visible
+from kengen.core.bounds import MAX_ID, text_problem
 from kengen.core.forms import client_ip
 from kengen.core.models import exclusive_end
 from kengen.core.refusals import refusals_on
@@ -158,9 +160,14 @@ def application_detail(request, pk: int):
 
 
 def _register(request, app: Application) -> str:
-    user_ids = {
-        int(k.split("_")[-1]): v for k, v in request.POST.items() if k.startswith("user_id_") and v.strip()
-    }
+    user_ids = {}
+    for k, v in request.POST.items():
+        if k.startswith("user_id_") and v.strip():
+            line_id = k.removeprefix("user_id_")
+            # A hand-made POST (any role, e.g. the auditor) gets a 400, never a 500 (issue 10).
+            if not line_id.isdigit() or int(line_id) > MAX_ID or text_problem(v):
+                raise BadRequest(_("Unexpected field %(name)s.") % {"name": k[:40]})
+            user_ids[int(line_id)] = v.strip()
     result = application_register(actor=request.user, application=app, user_ids=user_ids)
     return _(
         "Registered in the management file: %(n)d permissions added, %(m)d ended. "

@@ -1,10 +1,12 @@
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
+from kengen.core.api_schemas import Pagination
+from kengen.core.bounds import ApiDateTime, Code
 from kengen.core.exceptions import PermissionDenied
 from kengen.roles.selectors import scope_for
 
@@ -34,14 +36,14 @@ class VerifyOut(Schema):
 
 
 @router.get("/events", response=list[AuditEventOut], summary="Audit events the caller may see, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_events(
     request,
-    action: str | None = None,
-    target_type: str | None = None,
-    target_id: str | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    action: Code | None = None,
+    target_type: Code | None = None,
+    target_id: Code | None = None,
+    since: ApiDateTime | None = None,
+    until: ApiDateTime | None = None,
 ):
     qs = AuditEvent.objects.restrict(request.auth, "view").order_by("-seq")
     if action:

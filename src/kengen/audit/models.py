@@ -5,19 +5,47 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from kengen.audit.choices import AuditAction
 from kengen.core.models import RestrictedQuerySet
 
 
+def _scoped_target_models():
+    """``(target_type, model)`` for every model whose rows are read through ``restrict``."""
+    from django.apps import apps
+
+    return [
+        (model._meta.label_lower, model)
+        for model in apps.get_models()
+        if model is not AuditEvent and isinstance(model._default_manager.all(), RestrictedQuerySet)
+    ]
+
+
 class AuditEventQuerySet(RestrictedQuerySet):
     def restrict_to_scope(self, scope, action, on=None):
+        """Auditors (and superusers) read the whole log; everyone reads what they did themselves.
+
+        The core administrator also reads the events about the objects it may see — the same
+        ``restrict`` as the objects themselves, so it never learns from the log about another
+        system's credentials, a Form 2 or a lending it would get a 404 for (security review,
+        issue 10). Events about sign-ins, sessions and tokens of other people stay the auditors'."""
         if action != "view":
             return self.none()  # nobody edits the audit log
-        if scope.sees_everything or scope.is_core_admin:
+        if scope.sees_everything:
             return self
-        return self.filter(Q(actor_id=scope.user_id))
+        q = Q(actor_id=scope.user_id)
+        if scope.is_core_admin:
+            for target_type, model in _scoped_target_models():
+                visible = (
+                    model._default_manager.all()
+                    .restrict_to_scope(scope, "view", on)
+                    .annotate(_target_id=Cast("pk", output_field=models.CharField()))
+                    .values("_target_id")
+                )
+                q |= Q(target_type=target_type, target_id__in=visible)
+        return self.filter(q)
 
 
 class AuditEvent(models.Model):

@@ -33,12 +33,19 @@ def get_visible(
         return obj
     hidden = model._default_manager.filter(**lookup).first()
     if hidden is not None:
-        access_refused.send(
-            sender=model,
-            actor=user if getattr(user, "pk", None) else None,
-            target=hidden,
-            target_label=f"{model._meta.label_lower}:{hidden.pk}",  # no content of what was hidden
-            details={"action": action},
-            ip_address=ip_address,
-        )
+        audit_refusal(user, hidden, action=action, ip_address=ip_address)
     raise NotFound(_("Not found."))
+
+
+def audit_refusal(user: Any, obj: Any, *, action: str, ip_address: str | None = None) -> None:
+    """Record that ``user`` was refused ``action`` on ``obj`` (answered 404 or 403), without any
+    content of ``obj`` (``core.signals.access_refused``, recorded by audit). Every refusal is
+    recorded, also those a view decides itself."""
+    access_refused.send(
+        sender=type(obj),
+        actor=user if getattr(user, "pk", None) else None,
+        target=obj,
+        target_label=f"{obj._meta.label_lower}:{obj.pk}",  # no content of what was hidden
+        details={"action": action},
+        ip_address=ip_address,
+    )

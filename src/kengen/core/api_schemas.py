@@ -3,8 +3,10 @@
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
 
+from kengen.core.bounds import MAX_OFFSET, MAX_PAGE_SIZE
 from kengen.core.era import wareki
 from kengen.core.models import last_day
 
@@ -28,3 +30,15 @@ def period(obj) -> Period:
 
 def on_or_today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
+
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=&offset=`` with bounds (``core.bounds``): a number too large for the database is a
+    422, never a 500, and no page is larger than ``MAX_PAGE_SIZE`` rows."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kengen.core.bounds import date_problem
 from kengen.core.era import parse_wareki
 
 
@@ -22,22 +23,27 @@ class DateInput(forms.DateInput):
 
 
 class EraDateField(forms.DateField):
-    """A date typed as 2024-04-01, 令和6年4月1日 or R6.4.1."""
+    """A date typed as 2024-04-01, 令和6年4月1日 or R6.4.1, within what Kengen can show
+    (``core.bounds``: from the Meiji era on)."""
 
     widget = DateInput
 
     def to_python(self, value):
         if isinstance(value, str) and value.strip():
             try:
-                return super().to_python(value)
+                date = super().to_python(value)
             except ValidationError:
                 try:
-                    return parse_wareki(value)
+                    date = parse_wareki(value)
                 except ValueError:
                     raise ValidationError(
                         _("Enter a date such as 2024-04-01 or 令和6年4月1日."), code="invalid"
                     ) from None
-        return super().to_python(value)
+        else:
+            date = super().to_python(value)
+        if date is not None and (problem := date_problem(date)):
+            raise ValidationError(problem, code="out_of_range")
+        return date
 
 
 class AsOfForm(forms.Form):
@@ -52,8 +58,13 @@ class AsOfForm(forms.Form):
 
 
 def as_of_date(request, param: str = "on") -> tuple[dt.date, AsOfForm]:
-    """The as-of date of a GET request, and the bound form that shows it (with any error)."""
+    """The as-of date of a GET request, and the bound form that shows it.
+
+    A date that is not one (``?on=garbage``) or that Kengen cannot show (before the Meiji era) is
+    a bad request (400), never a page silently showing another date or a 500."""
     form = AsOfForm({"on": request.GET.get(param, "")} if request.GET.get(param) else None)
+    if form.is_bound and not form.is_valid():
+        raise BadRequest(" ".join(str(e) for e in form.errors.get("on", [])))
     date = form.as_of()
     if not form.is_bound:
         form = AsOfForm(initial={"on": date})

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kengen.core.exceptions import DomainError, NotFound, PermissionDenied
@@ -65,3 +66,20 @@ class DomainExceptionMiddleware:
         # Conflict and RuleViolation: tell the user, go back to where they were.
         messages.error(request, refusal_text(exception))
         return redirect(_same_site_referer(request) or getattr(request, "refusal_back", None) or "/")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API response and every download (exports, PDFs):
+    they carry personal data and sometimes one-time secrets (a maintenance password, a viewing
+    password), which no browser or proxy cache may keep. Pages that show a one-time secret are
+    ``never_cache`` themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        sensitive = request.path.startswith("/api/") or response.has_header("Content-Disposition")
+        if sensitive and "no-store" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, no_store=True, no_cache=True, max_age=0, private=True)
+        return response

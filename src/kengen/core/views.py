@@ -30,3 +30,16 @@ def export_format(request) -> tuple[str, str] | None:
         "cp932" if request.GET.get("encoding", "").lower() in {"cp932", "sjis", "shift_jis"} else "utf-8-sig"
     )
     return fmt, encoding
+
+
+def bad_request(request, exception=None):
+    """``handler400``: for a ``BadRequest`` raised by Kengen (e.g. an as-of date before the Meiji
+    era), the page with what was wrong; anything else (a disallowed host, a suspicious request)
+    gets Django's plain 400, which needs nothing from the request."""
+    from django.core.exceptions import BadRequest
+    from django.shortcuts import render
+    from django.views.defaults import bad_request as plain_bad_request
+
+    if type(exception) is not BadRequest or not hasattr(request, "user"):
+        return plain_bad_request(request, exception)
+    return render(request, "400.html", {"message": str(exception)}, status=400)

@@ -9,25 +9,27 @@
 - ``form2_router`` (mounted at ``/password-applications``): 別記様式2.
 """
 
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.access import get_visible
+from kengen.core.api_schemas import Pagination
+from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDateTime, Code, Count, Id, InSchema, fits
 from kengen.credentials.choices import PasswordApplicationKind, RecordedEvent, VerifyResult
-from kengen.credentials.models import PasswordApplication
+from kengen.credentials.models import CredentialEvent, PasswordApplication
 from kengen.credentials.passwords import MAX_LENGTH
 from kengen.credentials.pdf import render_form2
 from kengen.credentials.selectors import POLICY_FIELDS, credential_rows, policy_for
 from kengen.credentials.services import (
+    API_KEY_PREFIX,
     Throttled,
     credential_policy_set,
     maintenance_password_set,
@@ -45,23 +47,29 @@ from kengen.credentials.services import (
 )
 from kengen.grants.models import Account
 from kengen.systems.models import System
+from kengen.users.choices import ThrottleKind
+from kengen.users.services import SignInThrottled, bearer_sign_in
 
 
 class SystemKeyAuth(HttpBearer):
-    """A system's own key (``kgs_…``), created by its administrator in the UI."""
+    """A system's own key (``kgs_…``), created by its administrator in the UI.
+
+    Invalid keys are throttled per key prefix and per source address, and their refusals are
+    aggregated in the audit log (``kengen.users.services.bearer_sign_in``); 429 while refused."""
 
     def authenticate(self, request, token: str):
-        key = system_api_key_authenticate(token)
-        if key is None:
-            audit_record(
-                actor=None,
-                actor_label="system-api-key",
-                action=AuditAction.LOGIN_FAILED,
-                target_label=f"system API key {token[:8]}…"
-                if token.startswith("kgs_")
-                else "system API key (malformed)",
-                ip_address=request.META.get("REMOTE_ADDR"),
-            )
+        key, wait = bearer_sign_in(
+            token,
+            ip=request.META.get("REMOTE_ADDR"),
+            authenticate=system_api_key_authenticate,
+            kind=ThrottleKind.SYSTEM_KEY,
+            ip_kind=ThrottleKind.SYSTEM_KEY_IP,
+            prefix=API_KEY_PREFIX,
+            actor_label="system-api-key",
+            what="system API key",
+        )
+        if wait:
+            raise SignInThrottled(wait)
         return key
 
 
@@ -74,13 +82,13 @@ def _secret():
     return Field(..., min_length=1, max_length=MAX_LENGTH)
 
 
-class VerifyIn(Schema):
-    user_id: str = Field(..., min_length=1, max_length=64)
+class VerifyIn(InSchema):
+    user_id: Code
     password: str = _secret()
 
 
-class ChangeIn(Schema):
-    user_id: str = Field(..., min_length=1, max_length=64)
+class ChangeIn(InSchema):
+    user_id: Code
     current_password: str = _secret()
     new_password: str = _secret()
 
@@ -90,7 +98,7 @@ class PermissionCode(Schema):
     code: str
 
 
-class VerifyOut(Schema):
+class PasswordVerifyOut(Schema):
     result: VerifyResult
     user_id: str | None
     permissions: list[PermissionCode]
@@ -98,9 +106,18 @@ class VerifyOut(Schema):
     message: str
 
 
-def _system_for(request, code: str) -> System | JsonResponse:
+def _system_for(request, code: Code) -> System | JsonResponse:
     key = request.auth
     if key.system.code != code:
+        # Refused (403) and audited: a key used against another system's endpoint.
+        audit_record(
+            actor=None,
+            actor_label="system-api-key",
+            action=AuditAction.ACCESS_DENIED,
+            target=key,
+            target_label=f"system API key {key.prefix}… used for {code[:64]}",
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
         return JsonResponse(
             {
                 "error": "PermissionDenied",
@@ -121,8 +138,8 @@ def _throttled(exc: Throttled) -> JsonResponse:
     return response
 
 
-def _verify_out(outcome) -> VerifyOut:
-    return VerifyOut(
+def _verify_out(outcome) -> PasswordVerifyOut:
+    return PasswordVerifyOut(
         result=outcome.result,
         user_id=outcome.account.user_id if outcome.account else None,
         permissions=[PermissionCode(system=s, code=c) for s, c in outcome.permissions],
@@ -133,10 +150,10 @@ def _verify_out(outcome) -> VerifyOut:
 
 @systems_router.post(
     "/{code}/verify",
-    response={200: VerifyOut},
+    response={200: PasswordVerifyOut},
     summary="Check a sign-in (systems whose passwords Kengen holds)",
 )
-def verify(request, code: str, body: VerifyIn):
+def verify(request, code: Code, body: VerifyIn):
     """Answers ``valid`` (with the user ID's permissions today), ``wrong``, ``expired``,
     ``must_change`` (a temporary password: call ``/password`` next) or ``locked``. Wrong passwords
     count towards the lock threshold; 429 with Retry-After when rate-limited."""
@@ -157,10 +174,10 @@ def verify(request, code: str, body: VerifyIn):
 
 @systems_router.post(
     "/{code}/password",
-    response={200: VerifyOut},
+    response={200: PasswordVerifyOut},
     summary="Change a password at sign-in (temporary or expired)",
 )
-def change_via_system(request, code: str, body: ChangeIn):
+def change_via_system(request, code: Code, body: ChangeIn):
     """The same rules as the self-service change (A8.4, A8.6, A8.7); a too-weak password is a 422
     that says why without repeating it."""
     system = _system_for(request, code)
@@ -206,15 +223,15 @@ class PolicyIO(Schema):
     lockout_threshold: int
 
 
-class PolicyPatch(Schema):
-    mode: str | None = None
-    min_length: int | None = None
-    max_age_days: int | None = None
-    reminder_days: int | None = None
-    history_count: int | None = None
-    temporary_validity_days: int | None = None
-    min_character_classes: int | None = None
-    lockout_threshold: int | None = None
+class PolicyPatch(InSchema):
+    mode: Code | None = None
+    min_length: Count | None = None
+    max_age_days: Count | None = None
+    reminder_days: Count | None = None
+    history_count: Count | None = None
+    temporary_validity_days: Count | None = None
+    min_character_classes: Count | None = None
+    lockout_threshold: Count | None = None
 
 
 class IssuedOut(Schema):
@@ -224,14 +241,14 @@ class IssuedOut(Schema):
     password: str | None = None
 
 
-class RecordIn(Schema):
+class RecordIn(InSchema):
     event: RecordedEvent
-    occurred_at: dt.datetime | None = None
-    reference: str = ""
-    note: str = ""
+    occurred_at: ApiDateTime | None = None
+    reference: Annotated[str, fits(CredentialEvent, "reference"), SINGLE_LINE] = ""
+    note: Annotated[str, fits(CredentialEvent, "note"), SINGLE_LINE] = ""
 
 
-class OwnChangeIn(Schema):
+class OwnChangeIn(InSchema):
     current_password: str = _secret()
     new_password: str = _secret()
 
@@ -253,13 +270,13 @@ def _credential_out(account: Account) -> CredentialOut:
     )
 
 
-def _account(request, account_id: int) -> Account:
+def _account(request, account_id: Id) -> Account:
     return get_visible(Account, request.auth, pk=account_id, ip_address=request.META.get("REMOTE_ADDR"))
 
 
 @router.get("", response=list[CredentialOut], summary="Password states of the user IDs the caller may see")
-@paginate(LimitOffsetPagination)
-def list_credentials(request, system: str | None = None):
+@paginate(Pagination)
+def list_credentials(request, system: Code | None = None):
     accounts = Account.objects.restrict(request.auth).as_of(timezone.localdate())
     if system:
         accounts = accounts.filter(system__code=system)
@@ -267,12 +284,12 @@ def list_credentials(request, system: str | None = None):
 
 
 @router.get("/accounts/{int:account_id}", response=CredentialOut)
-def get_credential(request, account_id: int):
+def get_credential(request, account_id: Id):
     return _credential_out(_account(request, account_id))
 
 
 @router.get("/policies/{code}", response=PolicyIO, summary="A system's password policy (defaults if none)")
-def get_policy(request, code: str):
+def get_policy(request, code: Code):
     system = get_visible(System, request.auth, code=code)
     policy = policy_for(system)
     return PolicyIO(**{name: getattr(policy, name) for name in POLICY_FIELDS})
@@ -281,7 +298,7 @@ def get_policy(request, code: str):
 @router.patch(
     "/policies/{code}", response=PolicyIO, summary="Change a system's password policy (its administrator)"
 )
-def set_policy(request, code: str, body: PolicyPatch):
+def set_policy(request, code: Code, body: PolicyPatch):
     system = get_visible(System, request.auth, code=code)
     values = {k: v for k, v in body.dict().items() if v is not None}
     policy = credential_policy_set(actor=request.auth, system=system, **values)
@@ -293,7 +310,7 @@ def set_policy(request, code: str, body: PolicyPatch):
     response={201: IssuedOut},
     summary="Issue a temporary password (A8.2; maintenance staff A8.8)",
 )
-def issue_temporary(request, account_id: int):
+def issue_temporary(request, account_id: Id):
     """For system users the value goes only to their security officer, through a one-time link
     in the officer's notification (A8.3); the response never carries it. For maintenance staff it
     is returned once, for the administrator to hand over."""
@@ -313,7 +330,7 @@ def issue_temporary(request, account_id: int):
     response={201: IssuedOut},
     summary="Set a maintenance staff password (A8.8); returned once",
 )
-def set_maintenance_password(request, account_id: int):
+def set_maintenance_password(request, account_id: Id):
     issued = maintenance_password_set(actor=request.auth, account=_account(request, account_id))
     return Status(
         201, IssuedOut(credential=_credential_out(issued.credential.account), password=issued.value)
@@ -325,7 +342,7 @@ def set_maintenance_password(request, account_id: int):
     response={201: CredentialOut},
     summary="Record a password event of a system that holds its own passwords",
 )
-def record_event(request, account_id: int, body: RecordIn):
+def record_event(request, account_id: Id, body: RecordIn):
     account = _account(request, account_id)
     password_event_record(
         actor=request.auth,
@@ -343,7 +360,7 @@ def record_event(request, account_id: int, body: RecordIn):
     response=CredentialOut,
     summary="Change your own password (current + new)",
 )
-def change_own(request, account_id: int, body: OwnChangeIn):
+def change_own(request, account_id: Id, body: OwnChangeIn):
     account = _account(request, account_id)
     password_change(
         actor=request.auth,
@@ -358,10 +375,10 @@ def change_own(request, account_id: int, body: OwnChangeIn):
 # --- 別記様式2 ----------------------------------------------------------------------------------
 
 
-class Form2In(Schema):
-    account_id: int
+class Form2In(InSchema):
+    account_id: Id
     kind: PasswordApplicationKind = PasswordApplicationKind.CHANGE
-    reason: str = ""
+    reason: Annotated[str, fits(PasswordApplication, "reason"), TEXT_AREA] = ""
 
 
 class Form2Out(Schema):
@@ -382,8 +399,8 @@ class Form2Out(Schema):
     rejection_reason: str
 
 
-class RejectIn(Schema):
-    reason: str
+class Form2RejectIn(InSchema):
+    reason: Annotated[str, fits(PasswordApplication, "rejection_reason"), TEXT_AREA]
 
 
 def _form2_out(app: PasswordApplication) -> Form2Out:
@@ -406,15 +423,15 @@ def _form2_out(app: PasswordApplication) -> Form2Out:
     )
 
 
-def _form2(request, app_id: int) -> PasswordApplication:
+def _form2(request, app_id: Id) -> PasswordApplication:
     return get_visible(
         PasswordApplication, request.auth, pk=app_id, ip_address=request.META.get("REMOTE_ADDR")
     )
 
 
 @form2_router.get("", response=list[Form2Out], summary="Form 2 applications the caller may see")
-@paginate(LimitOffsetPagination)
-def list_form2(request, status: str | None = None):
+@paginate(Pagination)
+def list_form2(request, status: Code | None = None):
     qs = PasswordApplication.objects.restrict(request.auth).select_related("system", "account")
     if status:
         qs = qs.filter(status=status)
@@ -429,29 +446,29 @@ def create_form2(request, body: Form2In):
 
 
 @form2_router.get("/{int:app_id}", response=Form2Out)
-def get_form2(request, app_id: int):
+def get_form2(request, app_id: Id):
     return _form2_out(_form2(request, app_id))
 
 
 @form2_router.post("/{int:app_id}/submit", response=Form2Out)
-def submit_form2(request, app_id: int):
+def submit_form2(request, app_id: Id):
     return _form2_out(password_application_submit(actor=request.auth, application=_form2(request, app_id)))
 
 
 @form2_router.post("/{int:app_id}/withdraw", response=Form2Out)
-def withdraw_form2(request, app_id: int):
+def withdraw_form2(request, app_id: Id):
     return _form2_out(password_application_withdraw(actor=request.auth, application=_form2(request, app_id)))
 
 
 @form2_router.post(
     "/{int:app_id}/complete", response=Form2Out, summary="Record completion (the administrator)"
 )
-def complete_form2(request, app_id: int):
+def complete_form2(request, app_id: Id):
     return _form2_out(password_application_complete(actor=request.auth, application=_form2(request, app_id)))
 
 
 @form2_router.post("/{int:app_id}/reject", response=Form2Out)
-def reject_form2(request, app_id: int, body: RejectIn):
+def reject_form2(request, app_id: Id, body: Form2RejectIn):
     return _form2_out(
         password_application_reject(
             actor=request.auth, application=_form2(request, app_id), reason=body.reason
@@ -460,7 +477,7 @@ def reject_form2(request, app_id: int, body: RejectIn):
 
 
 @form2_router.get("/{int:app_id}/form2.pdf", summary="別記様式2 as PDF (never contains a password)")
-def form2_pdf(request, app_id: int):
+def form2_pdf(request, app_id: Id):
     response = HttpResponse(render_form2(_form2(request, app_id)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="form2-{app_id}.pdf"'
     return response

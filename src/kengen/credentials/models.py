@@ -291,8 +291,10 @@ class RevealLinkQuerySet(RestrictedQuerySet):
 
 class RevealLink(models.Model):
     """A one-time link that shows a temporary password to the security officer it was sent to
-    (A8.3). Only the SHA-256 digest of its token is stored; the password is derived from the
-    token and never stored."""
+    (A8.3). Only the SHA-256 digest of its token is stored. Until the link is used, superseded or
+    expires, ``sealed`` holds the password encrypted under a key derived from the token and a
+    server key (``passwords.seal_temporary``): the token alone (in the notification) or the database
+    and the server key alone cannot open it; once the link is done, nothing can."""
 
     credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="reveal_links")
     recipient = models.ForeignKey(
@@ -303,6 +305,7 @@ class RevealLink(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("revealed at"), null=True, blank=True)
     length = models.PositiveSmallIntegerField(default=16, editable=False)
+    sealed = models.TextField(blank=True, default="", editable=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -8,13 +8,14 @@
   blocklist of common passwords (Django's 20,000 plus a Japanese list shipped here), words from
   the context (the user ID, the person's names in kanji, kana and romaji, the city, the system),
   repeated or sequential characters; composition rules only if a policy asks for them.
-- Generated passwords come from the operating system's CSPRNG (``secrets``) — or, for temporary
-  passwords, from the one-time reveal link's random token through HMAC-SHA256 under a server key,
-  so the temporary password itself is never stored (see ``temporary_from_token``).
+- Generated passwords come from the operating system's CSPRNG (``secrets``). A temporary password
+  for a system user is kept, until its one-time reveal, only sealed under a key derived from the
+  reveal link's token and a server key (see ``seal_temporary``).
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import hmac
@@ -89,24 +90,41 @@ def _reveal_key() -> bytes:
     return hashlib.sha256(b"kengen-temporary-password:" + base.encode()).digest()
 
 
-def temporary_from_token(token: str, length: int = GENERATED_LENGTH) -> str:
-    """The temporary password that belongs to a reveal link's token.
+def generate_temporary(length: int = GENERATED_LENGTH) -> str:
+    """A temporary password: random from the CSPRNG (``generate_password``), never derived."""
+    return generate_password(length)
 
-    The token is 256 random bits from ``secrets``; HMAC-SHA256 under a server-side key stretches
-    it into characters of ``ALPHABET`` (rejection sampling, so every character is uniform). Kengen
-    therefore stores neither the password nor anything it can be recovered from: only its Argon2id
-    verifier and the token's SHA-256 digest.
+
+def _seal_key(token: str) -> bytes:
+    return hmac.new(_reveal_key(), b"seal:" + token.encode(), hashlib.sha256).digest()
+
+
+def seal_temporary(value: str, token: str) -> str:
+    """``value`` encrypted (AES-256-GCM) under a key derived from the reveal link's token *and* the
+    server-side key, for the one-time reveal (A8.3; security review, issue 10).
+
+    Neither half alone opens it: the token (in the officer's notification, never in a URL that
+    reaches an access log) is useless without the sealed copy, which lives only in the database
+    and is erased when the link is used, superseded or expires; the server key and the database
+    without the token are useless too, because only the token's SHA-256 digest is stored.
     """
-    key = _reveal_key()
-    out: list[str] = []
-    counter = 0
-    limit = len(ALPHABET) * (256 // len(ALPHABET))
-    want = max(length, GENERATED_LENGTH)
-    while len(out) < want:
-        block = hmac.new(key, f"{token}:{counter}".encode(), hashlib.sha256).digest()
-        out.extend(ALPHABET[b % len(ALPHABET)] for b in block if b < limit)
-        counter += 1
-    return _grouped("".join(out[:want]))
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_seal_key(token)).encrypt(nonce, value.encode(), b"kengen-reveal")
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def open_temporary(sealed: str, token: str) -> str:
+    """The value ``seal_temporary`` sealed with ``token``; ``ValueError`` for any other token."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return AESGCM(_seal_key(token)).decrypt(raw[:12], raw[12:], b"kengen-reveal").decode()
+    except (InvalidTag, ValueError) as exc:
+        raise ValueError("this token does not open this sealed value") from exc
 
 
 def new_token() -> str:

@@ -9,7 +9,8 @@ urlpatterns = [
     path("credentials/", views.credential_list, name="list"),
     path("credentials/accounts/<int:pk>/", views.account_detail, name="account"),
     path("credentials/accounts/<int:pk>/<str:action>/", views.account_action, name="account_action"),
-    path("credentials/reveal/<str:token>/", views.reveal, name="reveal"),
+    # The token is never in the path (issue 10): it comes in the POST body (see views.reveal).
+    path("credentials/reveal/", views.reveal, name="reveal"),
     path("credentials/systems/<int:pk>/policy/", views.policy_edit, name="policy"),
     path("credentials/systems/<int:pk>/keys/", views.api_keys, name="keys"),
     path("credentials/keys/<int:pk>/revoke/", views.api_key_revoke, name="key_revoke"),

@@ -21,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from kengen.core.access import get_visible
+from kengen.core.access import audit_refusal, get_visible
+from kengen.core.exceptions import NotFound
 from kengen.core.forms import client_ip
 from kengen.core.refusals import refusals_on
 from kengen.core.views import paginate
@@ -237,11 +238,23 @@ def account_action(request, pk: int, action: str):
 
 @never_cache
 @login_required
-def reveal(request, token: str):
-    """GET asks for confirmation (so a link preview cannot use up the link); POST shows it once."""
+def reveal(request):
+    """The one-time reveal (A8.3). The token never travels in a URL that reaches a log (issue 10):
+    the notification's link carries it in the fragment, ``credentials/reveal.js`` posts it.
+
+    GET: the page that picks the token up. POST ``token``: the confirmation (so a link preview or
+    a mail scanner cannot use up the link). POST ``token`` + ``confirm``: the value, once."""
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    # These two pages keep the site's "same-origin" referrer policy: with "no-referrer" browsers
+    # send "Origin: null" with the form's POST and the CSRF check refuses it (and their URL
+    # carries no token any more).
+    if not token:
+        return render(request, "credentials/reveal_start.html", {})
+    if len(token) > 100 or not token.isascii():
+        raise NotFound(_("Not found."))
     link = reveal_link_for(actor=request.user, token=token, ip_address=client_ip(request))
     account = link.credential.account
-    if request.method == "POST":
+    if request.POST.get("confirm"):
         value = temporary_password_reveal(actor=request.user, token=token, ip_address=client_ip(request))
         assert account.person is not None  # reveal links are made only for system users' own IDs (A8.3)
         return _secret_page(
@@ -257,9 +270,9 @@ def reveal(request, token: str):
             back="/",
             details=[(_("System"), account.system.name), (_("User ID"), account.user_id)],
         )
-    response = render(request, "credentials/reveal_confirm.html", {"link": link, "account": account})
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(
+        request, "credentials/reveal_confirm.html", {"link": link, "account": account, "token": token}
+    )
 
 
 # --- my passwords -----------------------------------------------------------------------------
@@ -314,7 +327,7 @@ def policy_edit(request, pk: int):
     policy = policy_for(system)
     form = PolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in POLICY_FIELDS})
     if request.method == "POST":
-        require_credential_policy_editor(request.user, system)  # 403 before the form is read
+        require_credential_policy_editor(request.user, system)  # 403 (audited) before the form is read
         if form.is_valid():
             with refusals_on(form, fields=True):
                 credential_policy_set(actor=request.user, system=system, **form.cleaned_data)
@@ -333,7 +346,8 @@ def policy_edit(request, pk: int):
 @login_required
 def api_keys(request, pk: int):
     system = get_visible(System, request.user, pk=pk).account_system
-    if system.id not in scope_for(request.user).administered_system_ids:
+    if system.id not in scope_for(request.user).administered_system_ids:  # 404, audited
+        audit_refusal(request.user, system, action="api_keys", ip_address=client_ip(request))
         return HttpResponse(status=404)
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ from ninja import Router, Schema
 
 from kengen.core.access import get_visible
 from kengen.core.api_schemas import Period, on_or_today, period
+from kengen.core.bounds import ApiDate, Id
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.people.models import Person
@@ -11,7 +12,7 @@ from kengen.people.models import Person
 router = Router()
 
 
-class EntryOut(Schema):
+class Table2EntryOut(Schema):
     id: int
     listed_as: str
     organization_id: int
@@ -29,12 +30,12 @@ class EligibilityOut(Schema):
     entry_id: int | None
 
 
-@router.get("/table", response=list[EntryOut], summary="別表第2 as of a date")
-def table(request, on: dt.date | None = None):
+@router.get("/table", response=list[Table2EntryOut], summary="別表第2 as of a date")
+def table(request, on: ApiDate | None = None):
     date = on_or_today(on)
     qs = EligibilityEntry.objects.restrict(request.auth, "view").as_of(date).prefetch_related("units")
     return [
-        EntryOut(
+        Table2EntryOut(
             id=e.id,
             listed_as=e.listed_as,
             organization_id=e.organization_id,
@@ -52,7 +53,7 @@ def table(request, on: dt.date | None = None):
     response=EligibilityOut,
     summary="May the core / intermediate-server administrator grant this person directly (A5.5)?",
 )
-def person_eligibility(request, person_id: int, on: dt.date | None = None):
+def person_eligibility(request, person_id: Id, on: ApiDate | None = None):
     date = on_or_today(on)
     person = get_visible(
         Person, request.auth, pk=person_id, on=date, ip_address=request.META.get("REMOTE_ADDR")

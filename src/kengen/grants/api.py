@@ -1,11 +1,12 @@
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Period, on_or_today, period
+from kengen.core.api_schemas import Pagination, Period, on_or_today, period
+from kengen.core.bounds import MAX_LIST_ITEMS, SINGLE_LINE, ApiDate, Code, Id, InSchema, fits
 from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
 from kengen.grants.choices import Purpose
 from kengen.grants.models import Account, Grant
@@ -61,8 +62,8 @@ class GrantOut(Schema):
 
 
 @router.get("/accounts", response=list[AccountOut], summary="User IDs in force on a date")
-@paginate(LimitOffsetPagination)
-def list_accounts(request, on: dt.date | None = None, system: str | None = None, person: int | None = None):
+@paginate(Pagination)
+def list_accounts(request, on: ApiDate | None = None, system: Code | None = None, person: Id | None = None):
     date = on_or_today(on)
     qs = Account.objects.restrict(request.auth, "view", on=date).as_of(date).select_related("system")
     if system:
@@ -73,13 +74,13 @@ def list_accounts(request, on: dt.date | None = None, system: str | None = None,
 
 
 @router.get("/grants", response=list[GrantOut], summary="The management file as of a date")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_grants(
     request,
-    on: dt.date | None = None,
-    system: int | None = None,
-    organization: int | None = None,
-    person: int | None = None,
+    on: ApiDate | None = None,
+    system: Id | None = None,
+    organization: Id | None = None,
+    person: Id | None = None,
 ):
     rows = management_file(
         user=request.auth,
@@ -117,12 +118,12 @@ def list_grants(
 # --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------
 
 
-class PermissionRef(Schema):
-    system: str  # system code: a business system of COKAS-R/ADⅡ, or the system itself
-    permission: str  # permission code of that system
+class PermissionRef(InSchema):
+    system: Code  # system code: a business system of COKAS-R/ADⅡ, or the system itself
+    permission: Code  # permission code of that system
 
 
-class EntryOut(Schema):
+class GrantEntryOut(Schema):
     """One grant as written or ended by these endpoints."""
 
     id: int
@@ -136,52 +137,53 @@ class EntryOut(Schema):
     period: Period
 
 
-class DirectGrantIn(Schema):
-    person_id: int
-    permissions: list[PermissionRef]
-    valid_from: dt.date
-    valid_to: dt.date | None = None  # exclusive: the first day no longer valid
-    user_id: str | None = None  # default: the staff number (ignored if the person has an ID already)
+class DirectGrantIn(InSchema):
+    person_id: Id
+    permissions: list[PermissionRef] = Field(..., max_length=MAX_LIST_ITEMS)
+    valid_from: ApiDate
+    valid_to: ApiDate | None = None  # exclusive: the first day no longer valid
+    # default: the staff number (ignored if the person has an ID already)
+    user_id: Annotated[str, fits(Account, "user_id", min_length=1), SINGLE_LINE] | None = None
     purpose: Purpose = Purpose.DUTIES
-    purpose_note: str = ""
+    purpose_note: Annotated[str, fits(Grant, "purpose_note"), SINGLE_LINE] = ""
 
 
-class RevokeTransferIn(Schema):
-    person_id: int
-    system: str
-    on: dt.date  # the day of the transfer or retirement: the first day without the grants
+class RevokeTransferIn(InSchema):
+    person_id: Id
+    system: Code
+    on: ApiDate  # the day of the transfer or retirement: the first day without the grants
     reason: Literal["transfer", "retirement"] = "transfer"
 
 
-class BreachDeletionIn(Schema):
-    reason: str
-    on: dt.date | None = None  # first day no longer valid; default today
-    grant_ids: list[int] | None = None  # None: the whole user ID
+class BreachDeletionIn(InSchema):
+    reason: Annotated[str, fits(Grant, "end_note"), SINGLE_LINE]
+    on: ApiDate | None = None  # first day no longer valid; default today
+    grant_ids: list[Id] | None = Field(None, max_length=MAX_LIST_ITEMS)  # None: the whole user ID
 
 
 class BreachDeletionOut(Schema):
     account: AccountOut
-    ended: list[EntryOut]
+    ended: list[GrantEntryOut]
 
 
-class MaintenanceAccountIn(Schema):
-    person_id: int
-    system: str
-    user_id: str
-    permissions: list[PermissionRef]
-    valid_from: dt.date
-    valid_to: dt.date  # exclusive; required: maintenance permissions always end (A5.9)
-    note: str = ""
+class MaintenanceAccountIn(InSchema):
+    person_id: Id
+    system: Code
+    user_id: Annotated[str, fits(Account, "user_id"), SINGLE_LINE]
+    permissions: list[PermissionRef] = Field(..., max_length=MAX_LIST_ITEMS)
+    valid_from: ApiDate
+    valid_to: ApiDate  # exclusive; required: maintenance permissions always end (A5.9)
+    note: Annotated[str, fits(Grant, "basis_reference"), SINGLE_LINE] = ""
 
 
 class MaintenanceAccountOut(AccountOut):
     name: str
     contractor: str | None
-    grants: list[EntryOut]
+    grants: list[GrantEntryOut]
 
 
-class AccountEndIn(Schema):
-    on: dt.date  # first day no longer valid
+class AccountEndIn(InSchema):
+    on: ApiDate  # first day no longer valid
     reason: Literal["cancelled", "expired", "correction"] = "cancelled"
 
 
@@ -198,9 +200,9 @@ def _account_out(a: Account) -> AccountOut:
     )
 
 
-def _entry(g: Grant) -> EntryOut:
+def _entry(g: Grant) -> GrantEntryOut:
     a = g.account
-    return EntryOut(
+    return GrantEntryOut(
         id=g.id,
         account_id=a.id,
         user_id=a.user_id,
@@ -249,7 +251,7 @@ def _require_maintenance_reader(user) -> None:
 
 @router.post(
     "/grants/direct",
-    response={201: list[EntryOut]},
+    response={201: list[GrantEntryOut]},
     summary="Grant a Table 2 person directly (core / intermediate-server administrators, A5.5)",
 )
 def direct_grant(request, body: DirectGrantIn):
@@ -269,7 +271,7 @@ def direct_grant(request, body: DirectGrantIn):
 
 @router.post(
     "/grants/revoke-transfer",
-    response=list[EntryOut],
+    response=list[GrantEntryOut],
     summary="End a person's direct grants after a transfer or retirement (A5.5)",
 )
 def revoke_transfer(request, body: RevokeTransferIn):
@@ -286,7 +288,7 @@ def revoke_transfer(request, body: RevokeTransferIn):
     response=BreachDeletionOut,
     summary="Delete a user ID or permissions for a breach of Art. 69(1) (A5.7, A5.8)",
 )
-def breach_deletion(request, account_id: int, body: BreachDeletionIn):
+def breach_deletion(request, account_id: Id, body: BreachDeletionIn):
     account = get_visible(Account, request.auth, pk=account_id, ip_address=request.META.get("REMOTE_ADDR"))
     grants = None
     if body.grant_ids is not None:
@@ -307,8 +309,8 @@ def breach_deletion(request, account_id: int, body: BreachDeletionIn):
     response=list[MaintenanceAccountOut],
     summary="Maintenance staff user IDs on the systems the caller administers (A5.9)",
 )
-@paginate(LimitOffsetPagination)
-def list_maintenance_accounts(request, on: dt.date | None = None, include_ended: bool = False):
+@paginate(Pagination)
+def list_maintenance_accounts(request, on: ApiDate | None = None, include_ended: bool = False):
     _require_maintenance_reader(request.auth)
     date = on_or_today(on)
     accounts = maintenance_accounts(request.auth, on=date, include_ended=include_ended)
@@ -344,6 +346,6 @@ def register_maintenance_account(request, body: MaintenanceAccountIn):
     response=AccountOut,
     summary="End a user ID and all its permissions (deletion of a maintenance ID, A5.9)",
 )
-def end_account(request, account_id: int, body: AccountEndIn):
+def end_account(request, account_id: Id, body: AccountEndIn):
     account = get_visible(Account, request.auth, pk=account_id, ip_address=request.META.get("REMOTE_ADDR"))
     return _account_out(account_end(actor=request.auth, account=account, on=body.on, reason=body.reason))

@@ -1,8 +1,10 @@
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from kengen.core.api_schemas import Pagination
+from kengen.core.bounds import Id
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_mark_read
 
@@ -21,12 +23,12 @@ class NotificationOut(Schema):
 
 
 @router.get("", response=list[NotificationOut], summary="The caller's inbox, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def inbox(request, unread: bool = False):
     qs = Notification.objects.restrict(request.auth).filter(recipient_id=request.auth.person_id)
     return qs.filter(read_at__isnull=True) if unread else qs
 
 
 @router.post("/{int:notification_id}/read", response=NotificationOut)
-def mark_read(request, notification_id: int):
+def mark_read(request, notification_id: Id):
     return notification_mark_read(user=request.auth, notification_id=notification_id)

@@ -1,9 +1,8 @@
-import datetime as dt
-
 from ninja import Router, Schema
 
 from kengen.core.access import get_visible
 from kengen.core.api_schemas import Period, on_or_today, period
+from kengen.core.bounds import ApiDate, Code, Id
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
 
@@ -39,7 +38,7 @@ def _out(org: Organization, tree: OrgTree) -> OrganizationOut:
 
 
 @router.get("", response=list[OrganizationOut], summary="Units in force on a date (the tree, depth-first)")
-def list_organizations(request, on: dt.date | None = None, kind: str | None = None):
+def list_organizations(request, on: ApiDate | None = None, kind: Code | None = None):
     date = on_or_today(on)
     Organization.objects.restrict(request.auth, "view")  # deny-by-default check, same as the UI
     tree = OrgTree(date, Organization.objects.restrict(request.auth, "view").as_of(date))
@@ -47,6 +46,6 @@ def list_organizations(request, on: dt.date | None = None, kind: str | None = No
 
 
 @router.get("/{int:org_id}", response=OrganizationOut)
-def get_organization(request, org_id: int):
+def get_organization(request, org_id: Id):
     org = get_visible(Organization, request.auth, pk=org_id)
     return _out(org, OrgTree(org.valid_from))

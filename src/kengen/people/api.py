@@ -1,11 +1,10 @@
-import datetime as dt
-
 from django.db.models import Q
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Period, on_or_today, period
+from kengen.core.api_schemas import Pagination, Period, on_or_today, period
+from kengen.core.bounds import ApiDate, Code, Id
 from kengen.core.models import active_on_q
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
@@ -45,8 +44,8 @@ class PersonDetailOut(PersonOut):
 
 
 @router.get("", response=list[PersonOut], summary="People the caller may see")
-@paginate(LimitOffsetPagination)
-def list_people(request, q: str | None = None, organization: int | None = None, on: dt.date | None = None):
+@paginate(Pagination)
+def list_people(request, q: Code | None = None, organization: Id | None = None, on: ApiDate | None = None):
     date = on_or_today(on)
     qs = Person.objects.restrict(request.auth, "view", on=date)
     if q:
@@ -66,7 +65,7 @@ def list_people(request, q: str | None = None, organization: int | None = None, 
 
 
 @router.get("/{int:person_id}", response=PersonDetailOut)
-def get_person(request, person_id: int):
+def get_person(request, person_id: Id):
     person = get_visible(Person, request.auth, pk=person_id, ip_address=request.META.get("REMOTE_ADDR"))
     assignments = []
     for a in person.assignments.select_related("organization", "post").order_by("valid_from"):

@@ -9,12 +9,14 @@ a stale ``expected`` fingerprint), 404 for what the caller may not see, 403 with
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from kengen.core.access import get_visible
+from kengen.core.bounds import MAX_LIST_ITEMS, SINGLE_LINE, ApiDate, Code, Id, InSchema, at_most
 from kengen.core.exceptions import NotFound, PermissionDenied
 from kengen.core.models import exclusive_end
 from kengen.eligibility.models import EligibilityEntry
@@ -38,46 +40,51 @@ from kengen.systems.services import system_create, system_permission_create, sys
 
 router = Router()
 
-
-class NewPersonIn(Schema):
-    staff_number: str
-    family_name: str
-    given_name: str
-    family_name_kana: str
-    given_name_kana: str
-    email: str = ""
+Name = Annotated[str, at_most(100, min_length=1), SINGLE_LINE]
+Kana = Annotated[str, at_most(100, min_length=1), SINGLE_LINE]
 
 
-class ChangeIn(Schema):
+class NewPersonIn(InSchema):
+    staff_number: Code
+    family_name: Name
+    given_name: Name
+    family_name_kana: Kana
+    given_name_kana: Kana
+    email: Annotated[str, at_most(254), SINGLE_LINE] = ""
+
+
+class PersonnelChangeIn(InSchema):
     kind: Literal["hire", "appointment", "move", "end"]
-    person: int | None = None
+    person: Id | None = None
     new_person: NewPersonIn | None = None
-    employment_type: str = ""
-    appointment_last_day: dt.date | None = None  # inclusive, as HR lists give it
-    organization: int | None = None
-    post: str | None = None  # post code, e.g. "kacho"
-    assignment: int | None = None  # the assignment a move ends (default: the primary one)
-    reason: str = ""  # for "end": retired, resigned, term_ended …
+    employment_type: Annotated[str, at_most(20), SINGLE_LINE] = ""
+    appointment_last_day: ApiDate | None = None  # inclusive, as HR lists give it
+    organization: Id | None = None
+    post: Code | None = None  # post code, e.g. "kacho"
+    assignment: Id | None = None  # the assignment a move ends (default: the primary one)
+    reason: Annotated[str, at_most(20), SINGLE_LINE] = ""  # for "end": retired, resigned, term_ended …
 
 
-class ChangesIn(Schema):
-    on: dt.date
-    changes: list[ChangeIn]
-    expected: str | None = None  # the preview's fingerprint; refused with 409 if it changed
+class PersonnelChangesIn(InSchema):
+    on: ApiDate
+    changes: Annotated[list[PersonnelChangeIn], at_most(MAX_LIST_ITEMS, min_length=1)]
+    expected: Annotated[str, at_most(64), SINGLE_LINE] | None = (
+        None  # the preview's fingerprint; refused with 409 if it changed
+    )
 
 
-class PersonChangeIn(Schema):
+class PersonChangeIn(InSchema):
     """A change to one person (``PATCH /personnel/people/{id}``)."""
 
-    on: dt.date
+    on: ApiDate
     kind: Literal["appointment", "move", "end"]
-    employment_type: str = ""
-    appointment_last_day: dt.date | None = None
-    organization: int | None = None
-    post: str | None = None
-    assignment: int | None = None
-    reason: str = ""
-    expected: str | None = None
+    employment_type: Annotated[str, at_most(20), SINGLE_LINE] = ""
+    appointment_last_day: ApiDate | None = None
+    organization: Id | None = None
+    post: Code | None = None
+    assignment: Id | None = None
+    reason: Annotated[str, at_most(20), SINGLE_LINE] = ""
+    expected: Annotated[str, at_most(64), SINGLE_LINE] | None = None
 
 
 class RoleItemOut(Schema):
@@ -153,7 +160,7 @@ def _require_personnel(user) -> None:
         )
 
 
-def _change(request, body: ChangeIn | PersonChangeIn, person: Person | None) -> PersonnelChange:
+def _change(request, body: PersonnelChangeIn | PersonChangeIn, person: Person | None) -> PersonnelChange:
     org = None
     if body.organization is not None:
         org = Organization.objects.filter(pk=body.organization).first()
@@ -223,14 +230,14 @@ def _run(request, batch: list[PersonnelChange], on: dt.date, expected: str | Non
     response={200: ConsequencesOut, 201: ResultOut},
     summary="Preview (?preview=true) or apply/schedule personnel changes on an effective date",
 )
-def post_changes(request, body: ChangesIn, preview: bool = False):
+def post_changes(request, body: PersonnelChangesIn, preview: bool = False):
     _require_personnel(request.auth)
     batch = [_change(request, c, _person(request, c.person)) for c in body.changes]
     return _run(request, batch, body.on, body.expected, preview)
 
 
 @router.post("/changes/preview", response=ConsequencesOut, summary="The consequences of personnel changes")
-def preview_changes(request, body: ChangesIn):
+def preview_changes(request, body: PersonnelChangesIn):
     _require_personnel(request.auth)
     batch = [_change(request, c, _person(request, c.person)) for c in body.changes]
     return _out(consequences_of(batch, on=body.on))
@@ -241,7 +248,7 @@ def preview_changes(request, body: ChangesIn):
     response={200: ConsequencesOut, 201: ResultOut},
     summary="Transfer/promote, appoint or end one person on an effective date",
 )
-def patch_person(request, person_id: int, body: PersonChangeIn, preview: bool = False):
+def patch_person(request, person_id: Id, body: PersonChangeIn, preview: bool = False):
     _require_personnel(request.auth)
     person = _person(request, person_id)
     return _run(request, [_change(request, body, person)], body.on, body.expected, preview)
@@ -266,7 +273,7 @@ def _scheduled_out(row: ScheduledChange) -> ScheduledOut:
 @router.get(
     "/scheduled", response=list[ScheduledOut], summary="予定されている変更: scheduled personnel changes"
 )
-def list_scheduled(request, status: str = "scheduled"):
+def list_scheduled(request, status: Annotated[str, at_most(20), SINGLE_LINE] = "scheduled"):
     rows = (
         ScheduledChange.objects.restrict(request.auth, "view")
         .filter(status=status)
@@ -279,7 +286,7 @@ def list_scheduled(request, status: str = "scheduled"):
 @router.post(
     "/scheduled/{int:scheduled_id}/cancel", response={200: ScheduledOut}, summary="Cancel a scheduled change"
 )
-def cancel_scheduled(request, scheduled_id: int):
+def cancel_scheduled(request, scheduled_id: Id):
     _require_personnel(request.auth)
     row = get_visible(
         ScheduledChange, request.auth, pk=scheduled_id, ip_address=request.META.get("REMOTE_ADDR")
@@ -306,14 +313,14 @@ def _unit(pk: int | None, field: str = "organization") -> Organization | None:
     return org
 
 
-class UnitIn(Schema):
-    code: str
-    name: str
-    kind: str
-    parent: int | None = None
-    kana: str = ""
+class UnitIn(InSchema):
+    code: Code
+    name: Name
+    kind: Code
+    parent: Id | None = None
+    kana: Annotated[str, at_most(200), SINGLE_LINE] = ""
     is_security_unit: bool = False
-    valid_from: dt.date
+    valid_from: ApiDate
 
 
 class UnitOut(Schema):
@@ -326,23 +333,23 @@ class UnitOut(Schema):
     valid_to: dt.date | None
 
 
-class UnitEndIn(Schema):
-    on: dt.date  # the first day the unit no longer exists
+class UnitEndIn(InSchema):
+    on: ApiDate  # the first day the unit no longer exists
 
 
-class NewUnitIn(Schema):
-    code: str
-    name: str
-    kind: str
-    parent: str | None = None  # code of an existing unit or of one created in the same reorganization
+class NewUnitIn(InSchema):
+    code: Code
+    name: Name
+    kind: Code
+    parent: Code | None = None  # code of an existing unit or of one created in the same reorganization
     is_security_unit: bool = False
 
 
-class ReorganizationIn(Schema):
-    on: dt.date
-    ending: list[int]
-    creating: list[NewUnitIn] = []
-    moves: dict[str, str] = {}
+class ReorganizationIn(InSchema):
+    on: ApiDate
+    ending: Annotated[list[Id], at_most(MAX_LIST_ITEMS, min_length=1)]
+    creating: Annotated[list[NewUnitIn], at_most(MAX_LIST_ITEMS)] = []
+    moves: dict[Code, Code] = {}
 
 
 class ReorganizationOut(Schema):
@@ -358,12 +365,12 @@ class ReorganizationOut(Schema):
     blockers: bool
 
 
-class PostIn(Schema):
-    code: str
-    name: str
+class PostIn(InSchema):
+    code: Code
+    name: Name
     is_head: bool = False
-    rank: int = 100
-    kana: str = ""
+    rank: Annotated[int, Field(ge=0, le=999)] = 100
+    kana: Annotated[str, at_most(100), SINGLE_LINE] = ""
 
 
 class PostOut(Schema):
@@ -374,23 +381,23 @@ class PostOut(Schema):
     rank: int
 
 
-class SystemIn(Schema):
-    code: str
-    name: str
-    kind: str
-    owner: int
-    parent: str | None = None  # code of the core package, for its business systems
-    valid_from: dt.date
+class SystemIn(InSchema):
+    code: Code
+    name: Name
+    kind: Code
+    owner: Id
+    parent: Code | None = None  # code of the core package, for its business systems
+    valid_from: ApiDate
     handles_specific_personal_info: bool = False
-    user_id_pattern: str = ""
-    user_id_example: str = ""
-    permissions: list[tuple[str, str]] = []
+    user_id_pattern: Annotated[str, at_most(200), SINGLE_LINE] = ""
+    user_id_example: Annotated[str, at_most(64), SINGLE_LINE] = ""
+    permissions: Annotated[list[tuple[Code, Name]], at_most(MAX_LIST_ITEMS)] = []
 
 
-class SystemPatchIn(Schema):
-    name: str | None = None
-    user_id_pattern: str | None = None
-    user_id_example: str | None = None
+class SystemPatchIn(InSchema):
+    name: Name | None = None
+    user_id_pattern: Annotated[str, at_most(200), SINGLE_LINE] | None = None
+    user_id_example: Annotated[str, at_most(64), SINGLE_LINE] | None = None
 
 
 class SystemConfigOut(Schema):
@@ -404,17 +411,17 @@ class SystemConfigOut(Schema):
     permissions: list[str]
 
 
-class PermissionIn(Schema):
-    code: str
-    name: str
+class PermissionIn(InSchema):
+    code: Code
+    name: Name
 
 
-class Table2In(Schema):
-    organization: int
-    scope: str = "all"
-    units: list[int] = []
-    valid_from: dt.date
-    source: str = ""
+class Table2In(InSchema):
+    organization: Id
+    scope: Annotated[str, at_most(10), SINGLE_LINE] = "all"
+    units: Annotated[list[Id], at_most(MAX_LIST_ITEMS)] = []
+    valid_from: ApiDate
+    source: Annotated[str, at_most(100), SINGLE_LINE] = ""
 
 
 class Table2Out(Schema):
@@ -479,7 +486,7 @@ def create_unit(request, body: UnitIn):
     response={200: ReorganizationOut | UnitOut},
     summary="End a unit (?preview=true: what still uses it)",
 )
-def end_unit(request, org_id: int, body: UnitEndIn, preview: bool = False):
+def end_unit(request, org_id: Id, body: UnitEndIn, preview: bool = False):
     _require_configurator(request.auth)
     org = _unit(org_id)
     assert org is not None
@@ -552,7 +559,7 @@ def create_system(request, body: SystemIn):
 @config_router.patch(
     "/systems/{code}", response=SystemConfigOut, summary="Rename a system or set its user-ID pattern"
 )
-def patch_system(request, code: str, body: SystemPatchIn):
+def patch_system(request, code: Code, body: SystemPatchIn):
     _require_configurator(request.auth)
     return _system_out(system_update(actor=request.auth, system=_system(code), **body.dict()))
 
@@ -560,7 +567,7 @@ def patch_system(request, code: str, body: SystemPatchIn):
 @config_router.post(
     "/systems/{code}/permissions", response={201: SystemConfigOut}, summary="Add an operation permission"
 )
-def add_permission(request, code: str, body: PermissionIn):
+def add_permission(request, code: Code, body: PermissionIn):
     _require_configurator(request.auth)
     system = _system(code)
     system_permission_create(
@@ -593,7 +600,7 @@ def create_table2(request, body: Table2In):
 
 
 @config_router.post("/table-2/{int:entry_id}/end", response=Table2Out, summary="End a 別表第2 line on a date")
-def end_table2(request, entry_id: int, body: UnitEndIn):
+def end_table2(request, entry_id: Id, body: UnitEndIn):
     _require_configurator(request.auth)
     entry = EligibilityEntry.objects.filter(pk=entry_id).first()
     if entry is None:

@@ -3,6 +3,7 @@ import datetime as dt
 from ninja import Router, Schema
 
 from kengen.core.api_schemas import on_or_today
+from kengen.core.bounds import ApiDate
 from kengen.roles.selectors import scope_for
 
 router = Router()
@@ -25,7 +26,7 @@ class MeOut(Schema):
 
 
 @router.get("", response=MeOut, summary="Who the caller is and which roles they hold on a date")
-def me(request, on: dt.date | None = None):
+def me(request, on: ApiDate | None = None):
     user = request.auth
     scope = scope_for(user, on=on_or_today(on))
     return MeOut(

@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 
 from kengen.core.access import get_visible
+from kengen.core.bounds import Code
 from kengen.systems.models import System
 
 router = Router()
@@ -51,5 +52,5 @@ def list_systems(request):
 
 
 @router.get("/{code}", response=SystemOut)
-def get_system(request, code: str):
+def get_system(request, code: Code):
     return _out(get_visible(System, request.auth, code=code))

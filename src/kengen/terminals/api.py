@@ -1,13 +1,16 @@
 """Biometric enrolment (A6.4): list who is still to enrol; designate place and time; record it."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.db.models import F
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
+from kengen.core.api_schemas import Pagination
+from kengen.core.bounds import SINGLE_LINE, ApiDateTime, Id, InSchema, fits
 from kengen.core.exceptions import PermissionDenied
 from kengen.terminals.models import BiometricEnrolment
 from kengen.terminals.services import enrolment_complete, enrolment_schedule
@@ -28,13 +31,13 @@ class EnrolmentOut(Schema):
     pending: bool
 
 
-class ScheduleIn(Schema):
-    place: str
-    appointment_at: dt.datetime
+class ScheduleIn(InSchema):
+    place: Annotated[str, fits(BiometricEnrolment, "place"), SINGLE_LINE]
+    appointment_at: ApiDateTime
 
 
-class CompleteIn(Schema):
-    completed_at: dt.datetime | None = None  # default: now
+class CompleteIn(InSchema):
+    completed_at: ApiDateTime | None = None  # default: now
 
 
 def _out(e: BiometricEnrolment) -> EnrolmentOut:
@@ -57,7 +60,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-def _get_for_change(request, enrolment_id: int) -> BiometricEnrolment:
+def _get_for_change(request, enrolment_id: Id) -> BiometricEnrolment:
     """404 outside the caller's sight; 403 for those who see it but may not act (officers, the person)."""
     e = get_visible(
         BiometricEnrolment, request.auth, pk=enrolment_id, ip_address=request.META.get("REMOTE_ADDR")
@@ -70,7 +73,7 @@ def _get_for_change(request, enrolment_id: int) -> BiometricEnrolment:
 
 
 @router.get("", response=list[EnrolmentOut], summary="Biometric enrolments the caller may see, pending first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_enrolments(request, pending: bool | None = None):
     qs = (
         BiometricEnrolment.objects.restrict(request.auth)
@@ -90,7 +93,7 @@ def list_enrolments(request, pending: bool | None = None):
 
 
 @router.get("/{int:enrolment_id}", response=EnrolmentOut)
-def get_enrolment(request, enrolment_id: int):
+def get_enrolment(request, enrolment_id: Id):
     return _out(
         get_visible(
             BiometricEnrolment, request.auth, pk=enrolment_id, ip_address=request.META.get("REMOTE_ADDR")
@@ -103,7 +106,7 @@ def get_enrolment(request, enrolment_id: int):
     response=EnrolmentOut,
     summary="Designate the place and time of enrolment (two-factor administrator, A6.4)",
 )
-def schedule(request, enrolment_id: int, body: ScheduleIn):
+def schedule(request, enrolment_id: Id, body: ScheduleIn):
     e = _get_for_change(request, enrolment_id)
     return _out(
         enrolment_schedule(
@@ -120,7 +123,7 @@ def schedule(request, enrolment_id: int, body: ScheduleIn):
     response=EnrolmentOut,
     summary="Record that the person enrolled (never biometric data, A2.9/A6.4)",
 )
-def complete(request, enrolment_id: int, body: CompleteIn | None = None):
+def complete(request, enrolment_id: Id, body: CompleteIn | None = None):
     e = _get_for_change(request, enrolment_id)
     when = body.completed_at if body else None
     return _out(

@@ -8,6 +8,9 @@ class ThrottleKind(models.TextChoices):
     USERNAME = "username", _("Sign-in name")
     IP = "ip", _("Source address")
     API_IP = "api_ip", _("Source address (API token)")
+    API_TOKEN = "api_token", _("API token (first characters)")
+    SYSTEM_KEY = "system_key", _("System API key (first characters)")
+    SYSTEM_KEY_IP = "syskey_ip", _("Source address (system API key)")
 
 
 class SessionEndReason(models.TextChoices):

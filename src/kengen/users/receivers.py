@@ -34,6 +34,17 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def second_factor_login(request, device) -> None:
+    """Mark the session as having passed the second factor with ``device`` (django-otp) and give
+    it a new session key: the privilege of the session changed, so a key that may have been seen
+    before this step (fixation) must not carry it (security review, issue 10). The session's
+    data, its timeout clocks and its ``UserSession`` row (re-keyed by the middleware) are kept."""
+    from django_otp import login as otp_login
+
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 def _logged_in(sender, request, user, **kwargs):
     from kengen.users.services import sign_in_success_record, user_session_register
 

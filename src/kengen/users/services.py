@@ -7,9 +7,10 @@ import datetime as dt
 import hashlib
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -173,7 +174,7 @@ def _locked_row(kind: str, key: str) -> SignInThrottle:
     return row
 
 
-def _count_failure(kind: str, key: str, now: dt.datetime, *, label: str, ip: str | None) -> None:
+def _count_failure(kind: str, key: str, now: dt.datetime, *, label: str, ip: str | None) -> int:
     conf = _throttle_settings()
     limits = conf[kind]
     row = _locked_row(kind, key)
@@ -194,6 +195,7 @@ def _count_failure(kind: str, key: str, now: dt.datetime, *, label: str, ip: str
             ip_address=ip,
         )
     row.save()
+    return row.failures
 
 
 @transaction.atomic
@@ -207,36 +209,99 @@ def sign_in_failure_record(*, username: str | None, ip: str | None, api: bool = 
 
 
 def sign_in_success_record(*, username: str | None, ip: str | None, api: bool = False) -> None:
-    """A successful sign-in clears the counts of its name and its source address."""
-    keys = _keys(username=username, ip=ip, api=api)
-    if not keys:
+    """A successful sign-in clears the count of its *name* only.
+
+    The source address keeps its count (forgotten after ``forget_after`` without a failure):
+    otherwise an attacker could guess other people's passwords from an address and reset its
+    count by signing in to their own account between guesses (security review, issue 10)."""
+    if username is None or api:
         return
-    q = Q()
-    for kind, key in keys:
-        q |= Q(kind=kind, key=key)
-    SignInThrottle.objects.filter(q).delete()
+    SignInThrottle.objects.filter(kind=ThrottleKind.USERNAME, key=username_key(username)).delete()
 
 
 class SignInThrottled(Exception):
-    """Sign-ins from this source are refused for ``wait_seconds`` after repeated failures."""
+    """Sign-ins with this credential or from this source are refused for ``wait_seconds`` after
+    repeated failures."""
 
     def __init__(self, wait_seconds: int):
         super().__init__(f"refused for {wait_seconds} s")
         self.wait_seconds = wait_seconds
 
 
-def api_token_sign_in(raw: str, *, ip: str | None) -> tuple[User | None, int]:
-    """``(user, 0)`` for a valid bearer token; ``(None, 0)`` for an invalid one (counted against
-    the source address); ``(None, seconds)`` while that address is refused after failures."""
-    wait = _refused_for(_keys(username=None, ip=ip, api=True), timezone.now())
+T = TypeVar("T")
+
+
+def bearer_key(raw: str) -> str:
+    """What an invalid bearer credential is counted under: a digest of its first 12 characters
+    (``kgn_``/``kgs_`` and 8 random ones, the part the UI shows), so that one client retrying a
+    revoked token is one count, and the value itself is never stored."""
+    return hashlib.sha256(str(raw)[:12].encode()).hexdigest()
+
+
+def _bearer_label(raw: str, prefix: str, what: str) -> str:
+    return f"{what} {raw[:8]}…" if raw.startswith(prefix) else f"{what} (malformed)"
+
+
+def bearer_sign_in(
+    raw: str,
+    *,
+    ip: str | None,
+    authenticate: Callable[[str], T | None],
+    kind: str,
+    ip_kind: str,
+    prefix: str,
+    actor_label: str,
+    what: str,
+) -> tuple[T | None, int]:
+    """Authenticate a bearer credential (a person's API token or a system's key).
+
+    The credential is checked *first*: a valid one is accepted even from an address that other
+    clients behind the same NAT have been sending invalid ones from (city halls sign in from a
+    few addresses). An invalid one is counted per credential (``bearer_key``) and per source
+    address; past either threshold it is refused (``(None, seconds)``, answered 429) without being
+    counted or audited again, so a refusal never prolongs itself and a flood writes no rows.
+
+    Refusals are aggregated in the audit log: one ``auth.login_failed`` row for the first failure
+    of a credential prefix in the forget window, then one ``auth.login_throttled`` row with the
+    running count whenever a refusal starts — not one row per request."""
+    principal = authenticate(raw)
+    if principal is not None:
+        return principal, 0
+    now = timezone.now()
+    keys = [(kind, bearer_key(raw))] + ([(ip_kind, ip)] if ip else [])
+    wait = _refused_for(keys, now)
     if wait:
         return None, wait
-    user = api_token_authenticate(raw)
-    if user is None:
-        sign_in_failure_record(username=None, ip=ip, api=True)
-    elif ip and SignInThrottle.objects.filter(kind=ThrottleKind.API_IP, key=ip).exists():
-        sign_in_success_record(username=None, ip=ip, api=True)
-    return user, 0
+    label = _bearer_label(raw, prefix, what)
+    with transaction.atomic():
+        first = _count_failure(kind, bearer_key(raw), now, label=label, ip=ip) == 1
+        if ip:
+            _count_failure(ip_kind, ip, now, label=ip, ip=ip)
+        if first:
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action=AuditAction.LOGIN_FAILED,
+                target_label=label,
+                new={"aggregated": "first failure of this credential; later ones are counted"},
+                ip_address=ip,
+            )
+    return None, 0
+
+
+def api_token_sign_in(raw: str, *, ip: str | None) -> tuple[User | None, int]:
+    """``(user, 0)`` for a valid bearer token; ``(None, 0)`` for an invalid one (counted per token
+    and per source address); ``(None, seconds)`` while that token or address is refused."""
+    return bearer_sign_in(
+        raw,
+        ip=ip,
+        authenticate=api_token_authenticate,
+        kind=ThrottleKind.API_TOKEN,
+        ip_kind=ThrottleKind.API_IP,
+        prefix=TOKEN_PREFIX,
+        actor_label="api-token",
+        what="API token",
+    )
 
 
 # --- sign-in sessions ----------------------------------------------------------------------------
@@ -525,11 +590,21 @@ def second_factor_device_remove(*, user: User, kind: str, device_id: int, ip: st
 
 @transaction.atomic
 def second_factor_reset(*, actor: User | None, user: User) -> int:
-    """Remove all of a user's second factors (lost phone and recovery codes) and end their sessions;
-    at their next sign-in they must enrol again. For administrators, from the command line."""
+    """Remove all of a user's second factors (lost phone and recovery codes), revoke their API
+    tokens and end their sessions; at their next sign-in they must enrol again. For administrators,
+    from the command line.
+
+    The tokens go too: they were created in sessions that passed the factor now presumed lost (a
+    stolen phone may come with a signed-in laptop), and a token skips the second factor."""
     removed = 0
     for model in (TOTPDevice, WebAuthnCredential, RecoveryCodeDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
-    audit_record(actor=actor, action=AuditAction.MFA_RESET, target=user, new={"devices": removed})
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action=AuditAction.MFA_RESET,
+        target=user,
+        new={"devices": removed, "bearer_credentials_revoked": revoked},
+    )
     user_sessions_end(user=user, reason=SessionEndReason.SECOND_FACTOR_RESET, actor=actor)
     return removed

@@ -19,13 +19,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kengen.users.choices import SecondFactorState, SessionEndReason
 from kengen.users.forms import CodeForm, SignInForm, TokenCreateForm, wait_text
 from kengen.users.models import ApiToken, RecoveryCodeDevice, UserSession
-from kengen.users.receivers import client_ip
+from kengen.users.receivers import client_ip, second_factor_login
 from kengen.users.selectors import devices_of, has_primary_device, mfa_required, second_factor_state
 from kengen.users.services import (
     api_token_create,
@@ -94,7 +93,7 @@ def mfa_verify(request):
             user=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
         )
         if outcome.ok:
-            otp_login(request, outcome.device)
+            second_factor_login(request, outcome.device)
             if isinstance(outcome.device, RecoveryCodeDevice):
                 remaining = outcome.device.remaining
                 messages.warning(
@@ -188,7 +187,7 @@ def mfa_totp(request):
         )
         if outcome.ok:
             if not request.user.is_verified():
-                otp_login(request, outcome.device)
+                second_factor_login(request, outcome.device)
             messages.success(request, _("Your authenticator app is set up."))
             if not RecoveryCodeDevice.objects.filter(user=request.user).exists():
                 codes = recovery_codes_issue(user=request.user, ip=client_ip(request))

@@ -41,8 +41,10 @@ class CompleteAuthentication(lib.CompleteCredentialAuthenticationView):
         # Second factor only (OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False): the user has
         # already signed in with their password, and the credential must be theirs (the library
         # checks both before calling this).
-        super().complete_auth(device)
+        user = super().complete_auth(device)
+        self.request.session.cycle_key()  # new session key after the second factor (fixation)
         second_factor_result_record(user=self.request.user, device=device, ip=client_ip(self.request))
+        return user
 
     def handle_exception(self, exc):
         user = getattr(self.request, "user", None)

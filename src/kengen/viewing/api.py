@@ -1,18 +1,19 @@
 """Viewing IDs (A11) over the API, mounted at ``/viewing``: the same services and scope as the UI.
 ``POST /lendings/{id}/lend`` returns the viewing password once, for the officer to hand over."""
 
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated
 
 from django.utils import timezone
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
+from kengen.core.api_schemas import Pagination
+from kengen.core.bounds import MAX_LIST_ITEMS, SINGLE_LINE, ApiDate, Code, Id, InSchema, fits
 from kengen.core.exceptions import NotFound
 from kengen.grants.choices import AccountKind
-from kengen.grants.models import Account
+from kengen.grants.models import Account, Grant
 from kengen.organizations.models import Organization
 from kengen.people.models import Person
 from kengen.systems.models import System, SystemPermission
@@ -51,28 +52,28 @@ class LentOut(Schema):
     password: str  # shown once: hand it to the viewer in person
 
 
-class RequestIn(Schema):
-    holder_organization_id: int
-    purpose: str
-    viewer_staff_number: str | None = None
+class RequestIn(InSchema):
+    holder_organization_id: Id
+    purpose: Annotated[str, fits(ViewingLending, "purpose"), SINGLE_LINE]
+    viewer_staff_number: Code | None = None
 
 
-class LendIn(Schema):
-    account_id: int
+class LendIn(InSchema):
+    account_id: Id
 
 
-class RefuseIn(Schema):
-    reason: str
+class RefuseIn(InSchema):
+    reason: Annotated[str, fits(ViewingLending, "refusal_reason"), SINGLE_LINE]
 
 
-class ViewingIdIn(Schema):
-    system: str
-    user_id: str
-    holder_organization_id: int
-    permissions: list[str]
-    valid_from: dt.date
-    valid_to: dt.date | None = None
-    reference: str = ""
+class ViewingIdIn(InSchema):
+    system: Code
+    user_id: Annotated[str, fits(Account, "user_id"), SINGLE_LINE]
+    holder_organization_id: Id
+    permissions: list[Code] = Field(..., max_length=MAX_LIST_ITEMS)
+    valid_from: ApiDate
+    valid_to: ApiDate | None = None
+    reference: Annotated[str, fits(Grant, "basis_reference"), SINGLE_LINE] = ""
 
 
 class ViewingIdOut(Schema):
@@ -102,15 +103,15 @@ def _out(le: ViewingLending) -> LendingOut:
     )
 
 
-def _get(request, lending_id: int) -> ViewingLending:
+def _get(request, lending_id: Id) -> ViewingLending:
     return get_visible(
         ViewingLending, request.auth, pk=lending_id, ip_address=request.META.get("REMOTE_ADDR")
     )
 
 
 @router.get("/lendings", response=list[LendingOut], summary="The lending record (A11.3)")
-@paginate(LimitOffsetPagination)
-def list_lendings(request, status: str | None = None):
+@paginate(Pagination)
+def list_lendings(request, status: Code | None = None):
     qs = ViewingLending.objects.restrict(request.auth).select_related("account")
     if status:
         qs = qs.filter(status=status)
@@ -136,12 +137,12 @@ def create_request(request, body: RequestIn):
 
 
 @router.get("/lendings/{int:lending_id}", response=LendingOut)
-def get_lending(request, lending_id: int):
+def get_lending(request, lending_id: Id):
     return _out(_get(request, lending_id))
 
 
 @router.post("/lendings/{int:lending_id}/lend", response=LentOut, summary="Lend a viewing ID (A11.2)")
-def lend(request, lending_id: int, body: LendIn):
+def lend(request, lending_id: Id, body: LendIn):
     lending = _get(request, lending_id)
     account = Account.objects.filter(pk=body.account_id, kind=AccountKind.VIEWING).first()
     if account is None:
@@ -151,17 +152,17 @@ def lend(request, lending_id: int, body: LendIn):
 
 
 @router.post("/lendings/{int:lending_id}/return", response=LendingOut, summary="Record the return")
-def record_return(request, lending_id: int):
+def record_return(request, lending_id: Id):
     return _out(viewing_return(actor=request.auth, lending=_get(request, lending_id)))
 
 
 @router.post("/lendings/{int:lending_id}/refuse", response=LendingOut)
-def refuse(request, lending_id: int, body: RefuseIn):
+def refuse(request, lending_id: Id, body: RefuseIn):
     return _out(viewing_refuse(actor=request.auth, lending=_get(request, lending_id), reason=body.reason))
 
 
 @router.post("/lendings/{int:lending_id}/withdraw", response=LendingOut)
-def withdraw(request, lending_id: int):
+def withdraw(request, lending_id: Id):
     return _out(viewing_withdraw(actor=request.auth, lending=_get(request, lending_id)))
 
 

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
+from kengen.core.bounds import TEXT_AREA_MAX, text_problem
 from kengen.core.forms import client_ip
 from kengen.core.refusals import back_on_refusal
 from kengen.core.views import paginate
@@ -89,7 +91,12 @@ def workflow_action(
         workflow_withdraw(flow, actor=request.user, application=app)
         message = _("Withdrawn.")
     elif action == "reject":
-        workflow_reject(flow, actor=request.user, application=app, reason=request.POST.get("reason", ""))
+        reason = request.POST.get("reason", "")
+        # Issue 10: a reason the database cannot hold (NUL, other control characters, too long) is
+        # a 400, never a 500 and never stored.
+        if text_problem(reason, multiline=True) or len(reason) > TEXT_AREA_MAX:
+            raise BadRequest(_("The reason is too long or contains control characters."))
+        workflow_reject(flow, actor=request.user, application=app, reason=reason)
         message = str(rejected_message)
     elif action == decide[0]:
         message = decide[1](request, app)

@@ -25,6 +25,7 @@ from kengen.credentials.models import (
     CredentialEvent,
     CredentialPolicy,
     PasswordHistory,
+    RevealLink,
 )
 from kengen.credentials.passwords import (
     character_classes,
@@ -193,6 +194,8 @@ def _set_password(
     cred.reminded_for = None
     cred.due_recorded_for = None
     cred.save()
+    # Issue 10: a new password makes any sealed temporary copy of an earlier one worthless: erase.
+    RevealLink.objects.filter(credential=cred).exclude(sealed="").update(sealed="")
 
 
 def _generate_for(cred: Credential, policy: CredentialPolicy) -> str:
@@ -258,5 +261,6 @@ def _expire_temporary_if_due(
             new=_snapshot(cred.account),
         )
         _lock(cred, LockReason.TEMPORARY_EXPIRED, now=now, actor=actor, actor_label=actor_label)
+        RevealLink.objects.filter(credential=cred).exclude(sealed="").update(sealed="")  # issue 10
         return True
     return False

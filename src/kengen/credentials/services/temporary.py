@@ -24,8 +24,10 @@ from kengen.credentials.models import (
 )
 from kengen.credentials.passwords import (
     character_classes,
+    generate_temporary,
     new_token,
-    temporary_from_token,
+    open_temporary,
+    seal_temporary,
     token_digest,
     verify_password,
 )
@@ -136,9 +138,11 @@ def temporary_password_issue(
                 clause="A8.3",
                 field="account",
             )
+        # Issue 10: the value is random (no longer derived from the token), and kept until its
+        # reveal only sealed under token + server key (RevealLink.sealed, erased once used).
+        token = new_token()
         for _attempt in range(50):
-            token = new_token()
-            value = temporary_from_token(token, policy.min_length)
+            value = generate_temporary(policy.min_length)
             if character_classes(value) >= policy.min_character_classes and not _reused(cred, policy, value):
                 break
     else:
@@ -148,12 +152,13 @@ def temporary_password_issue(
     link = None
     if officer is not None:
         RevealLink.objects.filter(credential=cred, used_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
+            expires_at=now, sealed=""
         )
         link = RevealLink.objects.create(
             credential=cred,
             recipient=officer,
             digest=token_digest(token),
+            sealed=seal_temporary(value, token),
             created_at=now,
             expires_at=cred.temporary_expires_at,
             issued_by=_user(actor),
@@ -198,7 +203,9 @@ def temporary_password_issue(
                 "until": wareki_datetime(timezone.localtime(cred.temporary_expires_at)),
             },
             target=account,
-            link=reverse("credentials:reveal", args=[token]),
+            # Issue 10: the token travels in the fragment, which browsers never send: it reaches no
+            # access log; a tiny script posts it in the body (credentials/reveal.js).
+            link=f"{reverse('credentials:reveal')}#{token}",
         )
         notification_send(
             recipients=[person],
@@ -273,11 +280,15 @@ def temporary_password_reveal(
             .select_related("account__system")
             .get(pk=link.credential_id)
         )
-        value = temporary_from_token(token, link.length)
-        if not cred.is_temporary or not verify_password(value, cred.verifier):
+        try:
+            value = open_temporary(link.sealed, token)  # issue 10: sealed copy, erased below
+        except ValueError:
+            value = ""
+        if not value or not cred.is_temporary or not verify_password(value, cred.verifier):
             raise Conflict(_("This temporary password has already been changed or replaced."), clause="A8.3")
         link.used_at = now
-        link.save(update_fields=["used_at"])
+        link.sealed = ""
+        link.save(update_fields=["used_at", "sealed"])
         _event(cred.account, CredentialEventKind.TEMPORARY_REVEALED, actor=actor, now=now)
         audit_record(
             actor=actor,

@@ -49,7 +49,7 @@ def personal_account(
 
 def reveal_token(account) -> str:
     note = Notification.objects.filter(clause="A8.3", target_id=str(account.pk)).latest("id")
-    return note.link.rstrip("/").rsplit("/", 1)[-1]
+    return note.link.split("#", 1)[1]  # the token travels in the fragment (issue 10)
 
 
 def issue_and_reveal(world, account, admin_key: str = "joho_head", officer_key: str = "shokuin_head") -> str:

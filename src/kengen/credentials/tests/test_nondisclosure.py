@@ -96,8 +96,8 @@ def test_no_secret_reaches_any_output(core, client, every_log, mailoutbox, setti
         == 201
     )
     login(client, w.users["shokuin_head"])
-    url = reverse("credentials:reveal", args=[reveal_token(w.account)])
-    temporary = client.post(url).context["value"]
+    url = reverse("credentials:reveal")
+    temporary = client.post(url, {"token": reveal_token(w.account), "confirm": "1"}).context["value"]
     secrets.append(temporary)
     assert verify("JINJI001", temporary).json()["result"] == "must_change"
     login(client, w.users["jinji_clerk"])

@@ -10,10 +10,12 @@ from kengen.credentials.passwords import (
     Context,
     check_strength,
     generate_password,
+    generate_temporary,
     hash_password,
     kana_to_romaji,
+    open_temporary,
     romaji_variants,
-    temporary_from_token,
+    seal_temporary,
     verify_password,
 )
 from kengen.credentials.selectors import context_for
@@ -174,11 +176,18 @@ def test_generated_passwords_use_the_unambiguous_alphabet():
     assert len({generate_password() for _ in range(50)}) == 50
 
 
-def test_temporary_password_is_a_deterministic_function_of_its_token(settings):
-    a = temporary_from_token("token-a")
-    assert a == temporary_from_token("token-a") != temporary_from_token("token-b")
+def test_a_sealed_temporary_password_opens_only_with_its_token_and_the_server_key(settings):
+    """Issue 10: the token (in the notification) together with the server key is not enough —
+    the sealed copy is needed too, and it is erased once the link is used."""
+    sealed = seal_temporary("Xk7m-Pq2R-abcd-EFGH", "token-a")
+    assert "Xk7m" not in sealed
+    assert open_temporary(sealed, "token-a") == "Xk7m-Pq2R-abcd-EFGH"
+    with pytest.raises(ValueError):
+        open_temporary(sealed, "token-b")
     settings.SECRET_KEY = "another deployment"
-    assert temporary_from_token("token-a") != a  # needs the server key: the token alone is not enough
+    with pytest.raises(ValueError):  # the server key is one half
+        open_temporary(sealed, "token-a")
+    assert generate_temporary() != generate_temporary()  # random, not derived from anything
 
 
 @settings(max_examples=30, deadline=None)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
         ("credentials:list", []),
         ("credentials:mine", []),
         ("credentials:form2_list", []),
-        ("credentials:reveal", ["abc"]),
+        ("credentials:reveal", []),
         ("credentials:account", [1]),
         ("credentials:change", [1]),
     ],
@@ -48,14 +48,20 @@ def test_the_list_shows_states_within_scope(core, client):
 @pytest.mark.clause("A8.3")
 def test_the_officer_reveals_the_temporary_password_once_through_the_link(core, client):
     temporary_password_issue(actor=core.users["joho_head"], account=core.account)
-    url = reverse("credentials:reveal", args=[reveal_token(core.account)])
+    token = reveal_token(core.account)
+    url = reverse("credentials:reveal")
+    assert token not in url  # the token is posted, never in a URL that reaches a log (issue 10)
     login(client, core.users["shiminzei_head"])
-    assert client.get(url).status_code == 404  # not addressed to them
+    assert client.post(url, {"token": token}).status_code == 404  # not addressed to them
     login(client, core.users["shokuin_head"])
-    page = client.get(url)
+    start = client.get(url)
+    assert start.status_code == 200 and "no-store" in start["Cache-Control"]
+    page = client.post(url, {"token": token})
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
-    assert RevealLink.objects.get().used_at is None  # a GET (e.g. a link preview) does not use it up
-    shown = client.post(url)
+    assert (
+        RevealLink.objects.get().used_at is None
+    )  # a confirmation page (e.g. a link preview) does not use it up
+    shown = client.post(url, {"token": token, "confirm": "1"})
     assert shown.status_code == 200 and "no-store" in shown["Cache-Control"]
     assert shown["Referrer-Policy"] == "no-referrer"
     value = shown.context["value"]
@@ -63,7 +69,7 @@ def test_the_officer_reveals_the_temporary_password_once_through_the_link(core, 
     assert (
         password_verify(system=core.core_system, user_id="JINJI001", password=value).result == "must_change"
     )
-    again = client.post(url, HTTP_REFERER=url)
+    again = client.post(url, {"token": token, "confirm": "1"}, HTTP_REFERER=url)
     assert again.status_code == 302  # Conflict: already used
     assert value not in client.get(url, follow=True).content.decode()
 

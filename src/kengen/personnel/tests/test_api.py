@@ -191,3 +191,18 @@ def test_the_openapi_schema_lists_the_personnel_endpoints(client, world, hr):
         "/api/v1/personnel/people/{person_id}",
     } <= set(schema["paths"])
     assert "patch" in schema["paths"]["/api/v1/personnel/people/{person_id}"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"on": "0001-01-01", "changes": [{"kind": "end", "person": 1, "reason": "retired"}]},
+        {"on": "2024-09-01", "changes": []},
+        {"on": "2024-09-01", "changes": [{"kind": "end", "person": 2**70, "reason": "retired"}]},
+        {"on": "2024-09-01", "changes": [{"kind": "end", "person": 1, "reason": "ret\x00ired"}]},
+    ],
+)
+def test_out_of_bounds_input_is_a_422_and_changes_nothing(client, world, hr, body):
+    response = client.post("/api/v1/personnel/changes?preview=true", body, content_type=JSON, **_auth(hr))
+    assert response.status_code == 422
+    assert ScheduledChange.objects.count() == 0

@@ -126,16 +126,29 @@ def test_many_names_from_one_address_are_refused_by_the_address_limit(world, cli
     assert ip_event.ip_address == "198.51.100.7"
 
 
-def test_a_successful_sign_in_clears_the_address_count(world, client, settings, frozen):
+def test_signing_in_to_ones_own_account_does_not_reset_the_address_count(world, client, settings, frozen):
+    """Security review (issue 10): the attacker's own successful sign-in must not wipe the count of
+    the guesses they made from that address."""
     settings.KENGEN_SIGN_IN_THROTTLE = {
         **settings.KENGEN_SIGN_IN_THROTTLE,
         "ip": {"threshold": 4, "base_delay": 30, "max_delay": 900},
     }
     for i in range(3):
-        attempt(client, f"typo-{i}", WRONG)
+        attempt(client, f"victim-{i}", WRONG)
+    assert signed_in(attempt(client, "kazei-clerk", TEST_PASSWORD))  # their own account
+    client.logout()
+
+    assert SignInThrottle.objects.get(kind=ThrottleKind.IP, key="192.0.2.10").failures == 3
+    attempt(client, "victim-3", WRONG)
+    assert not signed_in(attempt(client, "kazei-clerk", TEST_PASSWORD))  # the address is refused now
+
+
+def test_a_successful_sign_in_still_clears_the_count_of_its_name(world, client, frozen):
+    for _ in range(3):
+        attempt(client, "kazei-clerk", WRONG)
     assert signed_in(attempt(client, "kazei-clerk", TEST_PASSWORD))
 
-    assert not SignInThrottle.objects.filter(kind=ThrottleKind.IP).exists()
+    assert not SignInThrottle.objects.filter(kind=ThrottleKind.USERNAME).exists()
 
 
 def test_the_password_is_never_recorded(world, client, frozen):
@@ -166,24 +179,55 @@ def test_the_admin_sign_in_is_throttled_too(world, client, frozen):
     assert "_auth_user_id" not in client.session
 
 
-def test_invalid_api_tokens_are_throttled_per_address_with_retry_after(world, client, settings, frozen):
+def test_invalid_api_tokens_are_throttled_per_address_but_valid_ones_still_work(
+    world, client, settings, frozen
+):
+    """Security review (issue 10): a city hall is behind NAT; invalid tokens from one client must
+    not lock out every other API client behind the same address."""
     settings.KENGEN_SIGN_IN_THROTTLE = {
         **settings.KENGEN_SIGN_IN_THROTTLE,
         "api_ip": {"threshold": 3, "base_delay": 30, "max_delay": 900},
     }
     good = api_token_create(user=world.users["jinji_clerk"], name="t").raw
-    for _ in range(3):
-        bad = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer kgn_guess", REMOTE_ADDR="203.0.113.5")
+    for i in range(3):
+        bad = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer kgn_guess{i}", REMOTE_ADDR="203.0.113.5")
         assert bad.status_code == 401
 
-    refused = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="203.0.113.5")
-
+    refused = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer kgn_guess9", REMOTE_ADDR="203.0.113.5")
     assert refused.status_code == 429 and refused["Retry-After"] == "30"
-    other = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="203.0.113.6")
-    assert other.status_code == 200
+    valid = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="203.0.113.5")
+    assert valid.status_code == 200  # the valid token behind the same NAT address still works
     frozen.shift(dt.timedelta(seconds=31))
-    assert (
-        client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="203.0.113.5").status_code
-        == 200
+    again = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer kgn_guess9", REMOTE_ADDR="203.0.113.5")
+    assert again.status_code == 401
+
+
+def test_one_invalid_token_retried_is_throttled_per_token_not_per_address(world, client, settings, frozen):
+    settings.KENGEN_SIGN_IN_THROTTLE = {
+        **settings.KENGEN_SIGN_IN_THROTTLE,
+        "api_token": {"threshold": 3, "base_delay": 30, "max_delay": 900},
+    }
+    revoked = "kgn_revoked-token-of-one-client"
+    for _ in range(3):
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {revoked}").status_code == 401
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {revoked}").status_code == 429
+    # another client at the same address with another (wrong) token is still answered 401, not 429
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer kgn_someone-else").status_code == 401
+    row = SignInThrottle.objects.get(kind=ThrottleKind.API_TOKEN, failures=3)
+    assert "revoked" not in row.key  # only a digest is stored
+
+
+def test_repeated_invalid_tokens_write_aggregated_audit_rows(world, client, settings, frozen):
+    settings.KENGEN_SIGN_IN_THROTTLE = {
+        **settings.KENGEN_SIGN_IN_THROTTLE,
+        "api_token": {"threshold": 5, "base_delay": 30, "max_delay": 900},
+    }
+    for _ in range(20):
+        client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer kgn_same-wrong-token")
+
+    failed = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor_label="api-token")
+    throttled = AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_THROTTLED, new__kind=ThrottleKind.API_TOKEN
     )
-    assert not SignInThrottle.objects.filter(kind=ThrottleKind.API_IP).exists()
+    assert failed.count() == 1 and failed.get().target_label == "API token kgn_same…"
+    assert throttled.count() == 1 and throttled.get().new["failures"] == 5

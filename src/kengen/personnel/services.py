@@ -309,7 +309,12 @@ def _people_of(ids) -> list[Person]:
 
 @transaction.atomic
 def personnel_changes_apply(
-    *, actor, changes: PersonnelChange | Sequence[PersonnelChange], on: dt.date, expected: str | None = None
+    *,
+    actor,
+    changes: PersonnelChange | Sequence[PersonnelChange],
+    on: dt.date,
+    expected: str | None = None,
+    scheduled: ScheduledChange | None = None,
 ) -> AppliedChanges:
     """Apply ``changes`` on ``on`` (today or a past date) with exactly the consequences the preview
     showed, in one transaction: the people records, the A5.5 revocations, the A7 caps, the notices
@@ -320,7 +325,11 @@ def personnel_changes_apply(
     """
     require_personnel(actor)
     batch = [changes] if isinstance(changes, PersonnelChange) else list(changes)
-    Person.objects.select_for_update().filter(pk__in=[c.person.pk for c in batch if c.person]).count()
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=[c.person.pk for c in batch if c.person])
+        .values_list("pk", flat=True)
+    )
     consequences = consequences_of(batch, on=on)
     if expected is not None and expected != consequences.fingerprint:
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
@@ -411,7 +420,16 @@ def personnel_changes_apply(
         action=AuditAction.PERSONNEL_CHANGE_APPLIED,
         target=people[0] if len(people) == 1 else None,
         target_label=None if len(people) == 1 else _("%(n)d personnel changes") % {"n": len(people)},
-        new={**consequences.as_dict(), "people": [p.pk for p in people]},
+        new={
+            **consequences.as_dict(),
+            "people": [p.pk for p in people],
+            # Applied by run-due: who entered it, and when.
+            **(
+                {"scheduled": scheduled.pk, "entered_by": scheduled.created_by_id}
+                if scheduled is not None
+                else {}
+            ),
+        },
     )
     return AppliedChanges(consequences, people, revoked, capped, disabled)
 
@@ -506,7 +524,9 @@ def scheduled_changes_apply_due(*, today: dt.date | None = None) -> tuple[int, i
                 row = ScheduledChange.objects.select_for_update().get(pk=pk)
                 if row.status != ScheduledStatus.SCHEDULED:
                     continue
-                personnel_changes_apply(actor=None, changes=scheduled_change_batch(row), on=row.effective_on)
+                personnel_changes_apply(
+                    actor=None, changes=scheduled_change_batch(row), on=row.effective_on, scheduled=row
+                )
                 row.status = ScheduledStatus.APPLIED
                 row.applied_at = timezone.now()
                 row.save(update_fields=["status", "applied_at"])

@@ -106,6 +106,8 @@ def test_run_due_applies_scheduled_changes_on_their_date(world, hr):
         summary = run_due()
     assert (summary.personnel_applied, summary.personnel_failed) == (2, 0)
     assert set(ScheduledChange.objects.values_list("status", flat=True)) == {ScheduledStatus.APPLIED}
+    applied = AuditEvent.objects.filter(action=AuditAction.PERSONNEL_CHANGE_APPLIED)
+    assert [e.new["entered_by"] for e in applied] == [hr.pk, hr.pk]
     assert {a.organization_id for a in world.people["kazei_clerk"].assignments_on(FUTURE)} == {world.jinji.pk}
     world.users["jinji_clerk"].refresh_from_db()
     assert world.users["jinji_clerk"].is_active is False

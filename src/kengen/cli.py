@@ -9,6 +9,7 @@ kengen audit anchor          print the chain head to keep outside the database
 kengen run-due               close expired grants, apply scheduled personnel changes, send reminders
 kengen person add|move|renew|end --staff-number N …   personnel changes (--preview prints the consequences)
 kengen schedule list|cancel [ID]                       scheduled personnel changes (予定されている変更)
+kengen role list|designate USER ROLE|end ID            designated roles (auditor, configurator, personnel)
 kengen <any manage.py command>
 """
 

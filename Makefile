@@ -2,6 +2,7 @@
 #   make demo   create the environment, migrate the embedded SQLite DB, load the Kitami demo
 #               profile and serve the UI at http://127.0.0.1:8000
 #   make test   run the whole test suite (DATABASE_URL=postgresql://… to run it on PostgreSQL)
+# Afterwards, bin/kengen runs any `kengen` command with this uv and the demo's ./var data folder.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3

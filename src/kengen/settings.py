@@ -2,11 +2,10 @@
 
 Everything deployment-specific comes from the environment:
 
-- ``DATABASE_URL``: ``postgresql://user@host:5432/db`` for production; unset means the embedded
-  SQLite database at ``KENGEN_DATA_DIR/kengen.sqlite3``.
-- ``KENGEN_SECRET_KEY``: required when ``KENGEN_DEBUG`` is off.
-- ``KENGEN_DEBUG``: ``1`` for local development and the demo.
-- ``KENGEN_ALLOWED_HOSTS``: comma-separated host names.
+Every variable read here (and anywhere else in the code) is listed, with its default, in the table
+"Configuration variables" of docs/operations.md; ``kengen.ops.tests.test_config_table`` fails when
+one is missing. ``kengen check --deploy`` (and ``kengen serve --production``) refuse an insecure
+production configuration: see ``kengen.ops.checks``.
 """
 
 from __future__ import annotations
@@ -15,17 +14,73 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def _url_origin(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KENGEN_DATA_DIR", Path.cwd() / "var"))
 
-DEBUG = os.environ.get("KENGEN_DEBUG", "0") == "1"
+
+def _env_bool(name: str, default: bool) -> bool:
+    """``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off``; unset or empty is ``default``."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = _env_bool("KENGEN_DEBUG", False)
+
+#: Where the secret key came from: "environment", "file" (KENGEN_SECRET_KEY_FILE) or "generated"
+#: (written once into the data folder — fine for the demo, refused by the production checks).
+KENGEN_SECRET_KEY_SOURCE = "generated"  # noqa: S105 - where it came from
 
 
 def _secret_key() -> str:
-    """The key from the environment, else one generated once and kept in the data folder."""
-    if key := os.environ.get("KENGEN_SECRET_KEY"):
+    """The key from the environment or a file named there, else one generated once and kept in the
+    data folder."""
+    global KENGEN_SECRET_KEY_SOURCE
+    if key := os.environ.get("KENGEN_SECRET_KEY", "").strip():
+        KENGEN_SECRET_KEY_SOURCE = "environment"  # noqa: S105 - where it came from
+        return key
+    if key_file := os.environ.get("KENGEN_SECRET_KEY_FILE", "").strip():
+        try:
+            key = Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"KENGEN_SECRET_KEY_FILE: cannot read {key_file}: {exc.strerror}"
+            ) from None
+        if not key:
+            raise ImproperlyConfigured(f"KENGEN_SECRET_KEY_FILE: {key_file} is empty")
+        KENGEN_SECRET_KEY_SOURCE = "file"  # noqa: S105 - where it came from
         return key
     path = DATA_DIR / "secret_key"
     if not path.exists():
@@ -43,7 +98,17 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = [h for h in os.environ.get("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# The audit chain's HMAC key, kept apart from the secret key and from the data directory (see
+# docs/operations.md, "Audit key"). Unset: the legacy key derived from the secret key (key id 0).
+KENGEN_AUDIT_KEY = os.environ.get("KENGEN_AUDIT_KEY", "")
+KENGEN_AUDIT_KEY_ID = int(os.environ.get("KENGEN_AUDIT_KEY_ID", "1") or "1")
+# A file of "ID HEXKEY" lines (mode 0600, outside KENGEN_DATA_DIR) written by `kengen audit
+# rotate-key`: every key that signed events, the highest ID signing new ones.
+KENGEN_AUDIT_KEYRING = os.environ.get("KENGEN_AUDIT_KEYRING", "")
+
+ALLOWED_HOSTS = _env_list("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
+#: False while the loopback default above is in use: the production checks want the real names.
+KENGEN_ALLOWED_HOSTS_SET = bool(os.environ.get("KENGEN_ALLOWED_HOSTS", "").strip())
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,9 +142,15 @@ INSTALLED_APPS = [
     "kengen.acknowledgements",
     "kengen.dashboard",
     "kengen.profiles",
+    "kengen.ops",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for the load balancer: answered first, before host validation and
+    # sign-in, and never with a secret.
+    "kengen.ops.health.HealthCheckMiddleware",
+    # The client address and scheme as seen by a trusted reverse proxy (KENGEN_TRUSTED_PROXIES).
+    "kengen.ops.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the vendored CSS, fonts and htmx in production too (no CDN, no separate web server
     # needed); run `kengen collectstatic` at deploy time for compressed, cache-busted files.
@@ -124,6 +195,13 @@ WSGI_APPLICATION = "kengen.wsgi.application"
 
 _default_sqlite = f"sqlite:///{DATA_DIR / 'kengen.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # `kengen serve --production` keeps each server thread's PostgreSQL connection for a while
+    # (KENGEN_DB_CONN_MAX_AGE defaults to 60 there) instead of opening one per request, which
+    # costs more than a typical page's queries; checked before reuse. Elsewhere (commands, tests,
+    # the development server) a connection ends with its request.
+    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("KENGEN_DB_CONN_MAX_AGE", 0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; the busy timeout makes writers queue
     # instead of failing with "database is locked"; IMMEDIATE takes the write lock at BEGIN
@@ -154,11 +232,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = ["kengen.users.backends.KengenBackend"]
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
 
 
 # Sessions end after this long without a request (idle) and this long after sign-in (absolute),
@@ -208,7 +281,28 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = KENGEN_SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("KENGEN_SECURE_COOKIES", "0") == "1"
+# Absolute URL of this Kengen, for links in emails, the CSRF origin and the passkey relying party.
+KENGEN_BASE_URL = os.environ.get("KENGEN_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+KENGEN_BASE_URL_SET = bool(os.environ.get("KENGEN_BASE_URL", "").strip())
+# Cookies only over HTTPS: on by default when the base URL is https://. Setting
+# KENGEN_SECURE_COOKIES=0 explicitly is the opt-out the production checks accept (a closed network
+# without TLS); leaving it unset with an http:// base URL is refused in production.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool(
+    "KENGEN_SECURE_COOKIES", KENGEN_BASE_URL.startswith("https://")
+)
+KENGEN_SECURE_COOKIES_OPT_OUT = os.environ.get("KENGEN_SECURE_COOKIES", "").strip().lower() in {
+    "0",
+    "false",
+    "no",
+    "off",
+}
+# Behind a TLS-terminating reverse proxy the browser's Origin is https://<host>: trust the base URL's
+# origin for CSRF (Django compares it with the scheme it sees, http:// from the proxy, otherwise).
+CSRF_TRUSTED_ORIGINS = [_origin] if (_origin := _url_origin(KENGEN_BASE_URL)) else []
+# Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are
+# believed; everyone else's are dropped (kengen.ops.proxy.TrustedProxyMiddleware). Django's global
+# SECURE_PROXY_SSL_HEADER is deliberately left unset: it would believe the header from anyone.
+KENGEN_TRUSTED_PROXIES = _env_list("KENGEN_TRUSTED_PROXIES")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -221,6 +315,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# After `kengen collectstatic`: hashed (cache-busting), gzip/brotli-compressed files served by
+# WhiteNoise with far-future caching; before it (development, tests): the plain files.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "kengen.ops.staticfiles.KengenStaticFilesStorage"},
+}
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; empty until collectstatic
 WHITENOISE_USE_FINDERS = True  # also serve straight from the package when collectstatic was not run
@@ -235,8 +335,6 @@ EMAIL_HOST_USER = os.environ.get("KENGEN_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KENGEN_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("KENGEN_EMAIL_TLS", "0") == "1"
 EMAIL_TIMEOUT = 10
-# Absolute URL of this Kengen, for links in emails.
-KENGEN_BASE_URL = os.environ.get("KENGEN_BASE_URL", "http://127.0.0.1:8000")
 
 
 def _webauthn_relying_party(base_url: str) -> tuple[str, list[str]]:
@@ -266,16 +364,31 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = [
     o for o in os.environ.get("KENGEN_WEBAUTHN_ORIGINS", ",".join(_rp_origins)).split(",") if o
 ]
 
+# Logs go to stderr (journald under systemd): plain text, or one JSON object per line with
+# KENGEN_LOG_FORMAT=json (kengen.ops.logging.JsonFormatter) for a log collector.
+KENGEN_LOG_FORMAT = os.environ.get("KENGEN_LOG_FORMAT", "text").strip().lower() or "text"
+if KENGEN_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"KENGEN_LOG_FORMAT must be text or json, not {KENGEN_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "kengen.ops.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": KENGEN_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("KENGEN_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request bodies may carry passwords: never log them.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # One line per request from `kengen serve --production`: path without query string,
+        # one-time tokens in paths redacted (kengen.ops.server.AccessLogger).
+        "kengen.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Where `kengen backup` writes when no path is given (docs/operations.md, "Backup and restore").
+KENGEN_BACKUP_DIR = Path(os.environ.get("KENGEN_BACKUP_DIR", "").strip() or DATA_DIR / "backups")
 
 # The municipality profile whose tables are loaded by `kengen demo` / `kengen profile_load`.
 KENGEN_PROFILE = os.environ.get("KENGEN_PROFILE", "kitami")
@@ -308,7 +421,7 @@ KENGEN_SIGN_IN_THROTTLE.update(
 )
 
 # Response headers. HSTS: sent by SecurityMiddleware on HTTPS requests only (behind a TLS proxy,
-# once SECURE_PROXY_SSL_HEADER says so); KENGEN_HSTS_SECONDS=0 turns it off.
+# once a proxy listed in KENGEN_TRUSTED_PROXIES says so); KENGEN_HSTS_SECONDS=0 turns it off.
 SECURE_HSTS_SECONDS = _env_int("KENGEN_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("KENGEN_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
 # Content-Security-Policy (django-csp): only this origin's scripts, styles, fonts and images; no

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -11,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.people.models import Person, PersonQuerySet
 
 
 class AcknowledgementQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on: dt.date | None = None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         """Auditors (and the superuser): everyone's. Security officers: those of the people assigned
         to their units (A4). Everyone: their own. Nobody changes them."""
 

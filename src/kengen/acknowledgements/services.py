@@ -10,13 +10,17 @@ from kengen.acknowledgements.models import Acknowledgement
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.users.models import User
 
 
 @transaction.atomic
-def acknowledgement_record(*, user, text_version: str, ip_address: str | None = None) -> Acknowledgement:
+def acknowledgement_record(
+    *, user: User, text_version: str, ip_address: str | None = None
+) -> Acknowledgement:
     """Record that ``user`` (for the person they are linked to) acknowledged the duties of A9 in
     the text ``text_version`` — which must be the current one, i.e. the one they were shown."""
-    if not getattr(user, "person_id", None):
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
         raise RuleViolation(
             _("Only a sign-in linked to a person acknowledges the personal-information duties."),
             clause="A9.2",
@@ -27,7 +31,7 @@ def acknowledgement_record(*, user, text_version: str, ip_address: str | None = 
             field="text_version",
         )
     ack = Acknowledgement.objects.create(
-        person_id=user.person_id, user=user, text_version=text_version, ip_address=ip_address or None
+        person_id=person_id, user=user, text_version=text_version, ip_address=ip_address or None
     )
     audit_record(
         actor=user,

@@ -18,7 +18,7 @@ from kengen.applications.services import (
     network_registration_record,
 )
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Pagination, Period, period
+from kengen.core.api_schemas import Period, period
 from kengen.core.bounds import (
     MAX_APPLICATION_LINES,
     MAX_LIST_ITEMS,
@@ -31,6 +31,7 @@ from kengen.core.bounds import (
     fits,
 )
 from kengen.core.exceptions import RuleViolation
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.grants.choices import Purpose
 from kengen.organizations.models import Organization
 from kengen.people.models import Person
@@ -142,12 +143,12 @@ def _get(request, app_id: Id) -> Application:
 
 
 @router.get("", response=list[ApplicationOut], summary="Form 1 applications the caller may see")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_applications(request, status: Code | None = None):
     qs = Application.objects.restrict(request.auth).select_related("system")
     if status:
         qs = qs.filter(status=status)
-    return [_out(a) for a in qs]
+    return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [_out(a) for a in page])
 
 
 @router.post("", response={201: ApplicationOut}, summary="Draft a Form 1 (security officers, A5.2)")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,12 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kengen.applications.choices import ApplicationStatus, LineAction, Route
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.grants.choices import Purpose
 from kengen.workflow.models import WorkflowApplication, WorkflowQuerySet
 
 
 class ApplicationQuerySet(WorkflowQuerySet):
-    def applicant_q(self, scope, action: str) -> Q:
+    def applicant_q(self, scope: ScopeLike, action: str) -> Q:
         """The applying unit's security officers (A4) edit, submit, withdraw and read; the
         administrators of the system register or reject once submitted; auditors read."""
         return Q(organization_id__in=scope.officer_unit_ids)
@@ -116,7 +120,7 @@ class ApplicationLine(models.Model):
 
 
 class NetworkUserRegistrationQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         from kengen.people.models import Person, PersonQuerySet
 
         if scope.sees_everything and action == "view":

@@ -25,6 +25,7 @@ from kengen.core.bounds import MAX_APPLICATION_LINES
 from kengen.core.era import wareki
 from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
+from kengen.core.types import Actor
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
 from kengen.grants.services import (
@@ -34,12 +35,14 @@ from kengen.grants.services import (
     grant_create,
     grant_end,
 )
+from kengen.organizations.models import Organization
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.people.selectors import network_registration_window_start
 from kengen.roles.selectors import scope_for, security_officers_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
+from kengen.users.models import User
 from kengen.workflow.services import (
     AuditActions,
     Notice,
@@ -80,7 +83,7 @@ class RegistrationResult:
     ended: list[Grant] = field(default_factory=list)
 
 
-def _officer_unit(actor, organization) -> None:
+def _officer_unit(actor: User, organization: Organization) -> None:
     scope = scope_for(actor)
     if organization.id not in scope.officer_unit_ids:
         raise PermissionDenied(
@@ -90,7 +93,7 @@ def _officer_unit(actor, organization) -> None:
         )
 
 
-def _check_people_in_reach(actor, people: Sequence[Person], on: dt.date) -> None:
+def _check_people_in_reach(actor: User, people: Sequence[Person], on: dt.date) -> None:
     """A4: an officer applies only for people of their own units; anyone else is 'not found'."""
     visible = set(
         Person.objects.restrict(actor, "change", on=on)
@@ -131,7 +134,7 @@ def check_network_registration(person: Person, on: dt.date) -> None:
 
 @transaction.atomic
 def network_registration_record(
-    *, actor, person: Person, filed_on: dt.date, reference: str
+    *, actor: Actor, person: Person, filed_on: dt.date, reference: str
 ) -> NetworkUserRegistration:
     """Record the network user registration application of a person (A5.3).
 
@@ -206,8 +209,8 @@ def _validate_line(app: Application, spec: LineSpec, account_system: System) -> 
 @transaction.atomic
 def application_create(
     *,
-    actor,
-    organization,
+    actor: User,
+    organization: Organization,
     system: System,
     lines: Sequence[LineSpec],
     purpose: str = Purpose.DUTIES,
@@ -297,7 +300,7 @@ def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
             )
 
 
-def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
+def _account_for(actor: User, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
     system = line.system.account_system
     existing = (
         Account.objects.select_for_update()
@@ -318,7 +321,7 @@ def _account_for(actor, line: ApplicationLine, user_ids: Mapping[int, str]) -> A
     )
 
 
-def _register(app: Application, *, actor, user_ids: Mapping[int, str]) -> RegistrationResult:
+def _register(app: Application, *, actor: User, user_ids: Mapping[int, str]) -> RegistrationResult:
     """Write the lines into the management file (A5.4, A6.3): grants for registrations, ends for
     cancellations; the rules are checked again first."""
     lines = list(app.lines.select_related("person", "system").prefetch_related("permissions"))
@@ -387,12 +390,12 @@ class Form1Workflow(Workflow[Application]):
     )
     detail_url = "applications:detail"
 
-    def check_submit(self, app: Application, *, actor) -> None:
+    def check_submit(self, app: Application, *, actor: User) -> None:
         _check_rules(app, list(app.lines.select_related("person", "system")))  # A5.3, A7, A10
         if app.organization_id not in scope_for(actor).officer_unit_ids:
             raise PermissionDenied(_("Only the security officer can submit."), clause="A5.2")
 
-    def before_submit(self, app: Application, *, actor) -> list[str]:
+    def before_submit(self, app: Application, *, actor: User) -> list[str]:
         app.applicant = actor.person
         return ["applicant"]
 
@@ -406,7 +409,9 @@ class Form1Workflow(Workflow[Application]):
             % {"n": len(people), "system": app.system.name},
         )
 
-    def decide(self, app: Application, *, actor, now: dt.datetime, **options: Any) -> RegistrationResult:
+    def decide(
+        self, app: Application, *, actor: User, now: dt.datetime, **options: Any
+    ) -> RegistrationResult:
         return _register(app, actor=actor, user_ids=options.get("user_ids") or {})
 
     def decided_audit(self, app: Application, result: RegistrationResult) -> dict[str, Any]:
@@ -415,7 +420,7 @@ class Form1Workflow(Workflow[Application]):
     def applicant_side(self, app: Application, on: dt.date) -> list[Person]:
         """The unit's security officers (A5.4), and the officer who applied."""
         officers = list(security_officers_for(app.organization_id, on))
-        if app.applicant_id and app.applicant not in officers:
+        if app.applicant is not None and app.applicant not in officers:
             officers.append(app.applicant)
         return officers
 
@@ -439,7 +444,7 @@ class Form1Workflow(Workflow[Application]):
             body=_("Reason: %(reason)s") % {"reason": app.rejection_reason},
         )
 
-    def after_decide(self, app: Application, *, actor, result: RegistrationResult) -> None:
+    def after_decide(self, app: Application, *, actor: User, result: RegistrationResult) -> None:
         if app.route == Route.TWO_FACTOR:  # A6.4: biometric enrolment follows
             from kengen.terminals.services import enrolment_open
 
@@ -451,17 +456,17 @@ class Form1Workflow(Workflow[Application]):
 FORM1 = Form1Workflow()
 
 
-def application_submit(*, actor, application: Application) -> Application:
+def application_submit(*, actor: User, application: Application) -> Application:
     """Send the draft to the administrator. The rules are checked now and again at registration."""
     return workflow_submit(FORM1, actor=actor, application=application)
 
 
-def application_withdraw(*, actor, application: Application) -> Application:
+def application_withdraw(*, actor: User, application: Application) -> Application:
     return workflow_withdraw(FORM1, actor=actor, application=application)
 
 
 def application_register(
-    *, actor, application: Application, user_ids: Mapping[int, str] | None = None
+    *, actor: User, application: Application, user_ids: Mapping[int, str] | None = None
 ) -> RegistrationResult:
     """Register the application in the management file (A5.4, A6.3), all lines or none, and
     notify the security officer. ``user_ids`` maps line id → user ID for people who have none yet
@@ -472,5 +477,5 @@ def application_register(
     return result
 
 
-def application_reject(*, actor, application: Application, reason: str) -> Application:
+def application_reject(*, actor: User, application: Application, reason: str) -> Application:
     return workflow_reject(FORM1, actor=actor, application=application, reason=reason)

@@ -5,9 +5,9 @@ from ninja.pagination import paginate
 
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
-from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import ApiDateTime, Code
 from kengen.core.exceptions import PermissionDenied
+from kengen.core.paging import KeysetPagination
 from kengen.roles.selectors import scope_for
 
 router = Router()
@@ -36,7 +36,7 @@ class VerifyOut(Schema):
 
 
 @router.get("/events", response=list[AuditEventOut], summary="Audit events the caller may see, newest first")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_events(
     request,
     action: Code | None = None,

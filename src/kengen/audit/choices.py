@@ -98,3 +98,4 @@ class AuditAction(models.TextChoices):
     VIEWING_RETURNED = "viewing.returned", _("Viewing ID returned")
     VIEWING_REFUSED = "viewing.refused", _("Viewing request refused")
     VIEWING_WITHDRAWN = "viewing.withdrawn", _("Viewing request withdrawn")
+    AUDIT_KEY_ROTATED = "audit.key_rotated", _("Audit key rotated")

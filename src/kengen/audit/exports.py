@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
-from kengen.core.exports import Table, export_response
+from kengen.core.exports import Table, export_response, streaming_export_response
 from kengen.core.forms import client_ip
 
 
 def audited_export(
-    request, table: Table, *, fmt: str, encoding: str, filename: str, label: str, details: dict
+    request,
+    table: Table,
+    *,
+    fmt: str,
+    encoding: str,
+    filename: str,
+    label: str,
+    details: dict,
+    count: Callable[[], int] | None = None,
 ):
-    """Send ``table`` as a file and record who exported what (the export itself is an event)."""
-    table.rows = list(table.rows)
+    """Send ``table`` as a file and record who exported what (the export itself is an event).
+
+    With ``count`` (the number of rows, counted in the database), ``table.rows`` may be a stream:
+    the file is then streamed with bounded memory instead of being built in memory first."""
+    if count is None:
+        table.rows = list(table.rows)
+        rows = len(table.rows)
+    else:
+        rows = count()
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,
         target_label=label,
         new={
             **details,
-            "rows": len(table.rows),
+            "rows": rows,
             "format": fmt if fmt == "xlsx" else f"csv/{encoding}",
         },
         ip_address=client_ip(request),
     )
+    if count is not None:
+        return streaming_export_response(table, fmt, filename, encoding=encoding)
     return export_response(table, fmt, filename, encoding=encoding)

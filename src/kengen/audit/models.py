@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,21 +13,22 @@ from django.utils.translation import gettext_lazy as _
 
 from kengen.audit.choices import AuditAction
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 
 
-def _scoped_target_models():
-    """``(target_type, model)`` for every model whose rows are read through ``restrict``."""
+def _scoped_targets() -> list[tuple[str, RestrictedQuerySet]]:
+    """``(target_type, all rows)`` for every model whose rows are read through ``restrict``."""
     from django.apps import apps
 
     return [
-        (model._meta.label_lower, model)
+        (model._meta.label_lower, rows)
         for model in apps.get_models()
-        if model is not AuditEvent and isinstance(model._default_manager.all(), RestrictedQuerySet)
+        if model is not AuditEvent and isinstance(rows := model._default_manager.all(), RestrictedQuerySet)
     ]
 
 
 class AuditEventQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         """Auditors (and superusers) read the whole log; everyone reads what they did themselves.
 
         The core administrator also reads the events about the objects it may see — the same
@@ -37,10 +41,9 @@ class AuditEventQuerySet(RestrictedQuerySet):
             return self
         q = Q(actor_id=scope.user_id)
         if scope.is_core_admin:
-            for target_type, model in _scoped_target_models():
+            for target_type, rows in _scoped_targets():
                 visible = (
-                    model._default_manager.all()
-                    .restrict_to_scope(scope, "view", on)
+                    rows.restrict_to_scope(scope, "view", on)
                     .annotate(_target_id=Cast("pk", output_field=models.CharField()))
                     .values("_target_id")
                 )
@@ -82,6 +85,16 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.PositiveSmallIntegerField(
+        _("audit key"),
+        default=0,
+        help_text=_("Which key of the audit key ring signed this event (0: legacy)."),
+    )
+    canon = models.PositiveSmallIntegerField(
+        _("canonical form"),
+        default=1,
+        help_text=_("Version of the canonical form the hash was computed over."),
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -10,17 +10,21 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
+import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from kengen.audit.choices import AuditAction
+from kengen.audit.keys import key_ring
 from kengen.audit.models import AuditChainHead, AuditEvent
+from kengen.core.types import Actor
 
 GENESIS = "0" * 64
 REDACTED = "[redacted]"
@@ -29,8 +33,8 @@ SECRET_KEYS = ("password", "passwd", "secret", "token", "otp", "recovery", "pass
 
 
 def _audit_key() -> bytes:
-    key = getattr(settings, "KENGEN_AUDIT_KEY", None) or settings.SECRET_KEY
-    return hashlib.sha256(b"kengen-audit-chain:" + key.encode()).digest()
+    """The key new events are signed with."""
+    return key_ring().signing_key
 
 
 def _is_secret(key: Any) -> bool:
@@ -60,28 +64,121 @@ def _normalized_ip(value: str | None) -> str | None:
     return AuditEvent._meta.get_field("ip_address").get_prep_value(value)
 
 
-def _canonical(event: AuditEvent) -> bytes:
-    occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    payload = [
-        event.seq,
-        occurred,
-        event.actor_id,
-        event.actor_label,
-        event.action,
-        event.target_type,
-        event.target_id,
-        event.target_label,
-        event.application_ref,
-        event.old,
-        event.new,
-        event.ip_address,
-        event.prev_hash,
-    ]
+#: Canonical forms: 1 = sorted JSON of the Python values (events written before version 2);
+#: 2 = the row's fields as the database renders them (old/new as its JSON text, the time as
+#: PostgreSQL's ISO UTC text), tab-separated with COPY's text escaping, key ID included. On
+#: PostgreSQL that is byte for byte what ``COPY … TO STDOUT`` sends, so verification hashes the
+#: bytes it receives without rebuilding anything.
+CANON_JSON, CANON_FIELDS = 1, 2
+CURRENT_CANON = CANON_FIELDS
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+)
+
+
+def _as_utc(value: Any) -> dt.datetime:
+    if isinstance(value, str):  # SQLite through a raw cursor, or COPY text: UTC
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _occurred(value: Any) -> str:
+    """Form 1's time: ISO 8601 with microseconds."""
+    return _as_utc(value).isoformat(timespec="microseconds")
+
+
+def _pg_time(value: Any) -> str:
+    """Form 2's time: PostgreSQL's ISO output of a timestamptz in UTC (2024-04-01 09:30:00.5+00)."""
+    t = _as_utc(value)
+    text = t.strftime("%Y-%m-%d %H:%M:%S")
+    if t.microsecond:
+        text += f".{t.microsecond:06d}".rstrip("0")
+    return text + "+00"
+
+
+def _canon_json(
+    seq: int,
+    occurred: str,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    tt: str,
+    tid: str,
+    tl: str,
+    ref: str,
+    old: Any,
+    new: Any,
+    ip: str | None,
+    prev: str,
+) -> bytes:
+    payload = [seq, occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip, prev]
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _canon_fields(parts: tuple) -> bytes:
+    return "\t".join("\\N" if p is None else p.translate(_ESCAPES) for p in parts).encode()
+
+
+def _db_texts(old: Any, new: Any, ip: str | None) -> tuple[str | None, str | None, str | None]:
+    """old/new as the database's JSON text and the address as it prints it (form 2 covers these)."""
+    if connection.vendor == "postgresql":
+        if old is None and new is None and ip is None:
+            return None, None, None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT %s::jsonb::text, %s::jsonb::text, host(%s::inet)",
+                [None if old is None else json.dumps(old), None if new is None else json.dumps(new), ip],
+            )
+            return cursor.fetchone()
+    field = AuditEvent._meta.get_field("old")
+    prep = [None if v is None else field.get_db_prep_save(v, connection) for v in (old, new)]
+    return prep[0], prep[1], ip
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    if getattr(event, "canon", CANON_JSON) == CANON_JSON:
+        return _canon_json(
+            event.seq,
+            _occurred(event.occurred_at),
+            event.actor_id,
+            event.actor_label,
+            event.action,
+            event.target_type,
+            event.target_id,
+            event.target_label,
+            event.application_ref,
+            event.old,
+            event.new,
+            event.ip_address,
+            event.prev_hash,
+        )
+    old, new, ip = _db_texts(event.old, event.new, event.ip_address)
+    return _canon_fields(
+        (
+            str(event.seq),
+            _pg_time(event.occurred_at),
+            None if event.actor_id is None else str(event.actor_id),
+            event.actor_label,
+            event.action,
+            event.target_type,
+            event.target_id,
+            event.target_label,
+            event.application_ref,
+            old,
+            new,
+            ip,
+            event.prev_hash,
+            str(event.key_id),
+        )
+    )
+
+
 def compute_hash(event: AuditEvent, *, key: bytes | None = None) -> str:
-    return hmac.new(key or _audit_key(), _canonical(event), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key or key_ring().keys.get(event.key_id, b""), _canonical(event), hashlib.sha256
+    ).hexdigest()
 
 
 def _label(obj: Any) -> str:
@@ -90,7 +187,7 @@ def _label(obj: Any) -> str:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor,
     action: AuditAction,
     target: models.Model | None = None,
     target_label: str | None = None,
@@ -101,6 +198,7 @@ def audit_record(
     actor_label: str | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
+    ring = key_ring()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         is_user = actor is not None and getattr(actor, "pk", None) is not None
@@ -120,8 +218,10 @@ def audit_record(
             new=redact(new),
             ip_address=_normalized_ip(ip_address),
             prev_hash=head.last_hash,
+            key_id=ring.signer,
+            canon=CURRENT_CANON,
         )
-        event.hash = compute_hash(event)
+        event.hash = compute_hash(event, key=ring.signing_key)
         event.save(force_insert=True)
         head.last_seq = event.seq
         head.last_hash = event.hash
@@ -135,10 +235,6 @@ class VerifyResult:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
-
-
-def _events() -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
 
 
 def audit_anchor() -> str:
@@ -157,43 +253,220 @@ def parse_anchor(anchor: str) -> tuple[int, str]:
     return int(seq), digest
 
 
-def audit_verify(anchor: str | None = None) -> VerifyResult:
+# The fields of canonical form 2, in order, as SQL: what COPY sends after the bookkeeping columns.
+_FIELDS = (
+    "seq, occurred_at, actor_id, actor_label, action, target_type, target_id, target_label, "
+    "application_ref, old, new, {ip}, prev_hash, key_id"
+)
+_COPY_SQL = (
+    "COPY (SELECT seq, prev_hash, hash, key_id, canon, " + _FIELDS.format(ip="host(ip_address)") + " "
+    "FROM audit_auditevent WHERE seq >= {first} ORDER BY seq{limit}) TO STDOUT"
+)
+_SQLITE_SQL = (
+    "SELECT seq, prev_hash, hash, key_id, canon, " + _FIELDS.format(ip="ip_address") + " "
+    "FROM audit_auditevent WHERE seq >= %s ORDER BY seq"
+)
+
+
+@dataclass
+class _Range:
+    """What one worker found walking ``first``…``last`` (``last`` None: to the end)."""
+
+    first: int
+    found_first: int | None = None  # seq of the first row read
+    first_prev: str = ""
+    last_hash: str = ""
+    checked: int = 0
+    broken_seq: int | None = None
+    reason: str = ""
+    next_seq: int | None = None  # first seq past the range (None: none)
+
+
+_COPY_ESCAPE = re.compile(r"\\(.)")
+_COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _unescape(raw: str) -> str | None:
+    """One field of COPY's text format: ``\\N`` is NULL, backslash escapes undone."""
+    if raw == "\\N":
+        return None
+    if "\\" not in raw:
+        return raw
+    return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), raw)
+
+
+def _legacy(fields: list) -> bytes:
+    """Form 1 rebuilt from the 14 fields (text, or SQLite's typed values)."""
+    _seq, occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip, prev, _key = fields
+    return _canon_json(
+        int(_seq),
+        _occurred(occurred),
+        None if actor_id is None else int(actor_id),
+        actor_label,
+        action,
+        tt,
+        tid,
+        tl,
+        ref,
+        None if old is None else json.loads(old),
+        None if new is None else json.loads(new),
+        ip,
+        prev,
+    )
+
+
+def _rows(first: int, last: int | None, fetch: int = 20_000) -> Iterator[tuple]:
+    """``(seq, prev_hash, hash, key_id, canonical bytes)`` from ``first`` on, in order, without the
+    ORM, plus the first row past ``last`` so a gap at the end of a range is named like anywhere
+    else. PostgreSQL: ``COPY … TO STDOUT``, whose text of a form-2 row *is* its canonical form."""
+    from django.db import connection as conn
+
+    conn.ensure_connection()
+    if conn.vendor == "postgresql":
+        limit = "" if last is None else f" LIMIT {int(last) - int(first) + 2}"
+        with (
+            transaction.atomic(),
+            conn.connection.cursor() as cur,  # type: ignore[union-attr]
+        ):
+            # Form 2's time is PostgreSQL's ISO output in UTC, whatever the server's defaults.
+            cur.execute("SET LOCAL TimeZone = 'UTC'")
+            cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+            with cur.copy(_COPY_SQL.format(first=int(first), limit=limit)) as copy:
+                rest = b""
+                for block in copy:  # usually one row per block; split in case it is not
+                    lines = (rest + bytes(block)).split(b"\n")
+                    rest = lines.pop()
+                    for line in lines:
+                        seq, prev, stored, key_id, canon, canonical = line.split(b"\t", 5)
+                        if int(canon) != CANON_FIELDS:
+                            fields = [_unescape(f) for f in canonical.decode().split("\t")]
+                            canonical = _legacy(fields)
+                        yield int(seq), prev.decode(), stored.decode(), int(key_id), canonical
+        return
+    with conn.cursor() as cur:
+        cur.execute(_SQLITE_SQL, [first])
+        while batch := cur.fetchmany(fetch):
+            for row in batch:
+                seq, prev, stored, key_id, canon = row[:5]
+                fields = list(row[5:])
+                if canon == CANON_FIELDS:
+                    fields[1] = _pg_time(fields[1])
+                    message = _canon_fields(tuple(None if v is None else str(v) for v in fields))
+                else:
+                    message = _legacy(fields)
+                yield seq, prev, stored, key_id, message
+                if last is not None and seq > last:
+                    return
+
+
+def _verify_range(first: int, last: int | None, keys: dict[int, bytes], prev_hash: str | None) -> _Range:
+    """Check rows ``first``…``last``: sequence, links, HMACs. ``prev_hash`` None: the link into
+    ``first`` is checked by whoever merges the ranges."""
+    r = _Range(first)
+    expected = first
+    mac, compare = hmac.digest, hmac.compare_digest  # one-shot C HMAC: no object per row
+    for seq, prev, stored, key_id, message in _rows(first, last):
+        if last is not None and seq > last:
+            r.next_seq = seq
+            break
+        if r.found_first is None:
+            r.found_first, r.first_prev = seq, prev
+            if prev_hash is None:
+                prev_hash = prev
+        if seq != expected:
+            r.broken_seq, r.reason = expected, f"event #{expected} is missing (next found is #{seq})"
+            return r
+        if prev != prev_hash:
+            r.broken_seq = seq
+            r.reason = f"event #{seq} does not follow event #{seq - 1} (chain link broken)"
+            return r
+        key = keys.get(key_id)
+        if key is None:
+            r.broken_seq = seq
+            r.reason = f"event #{seq} was signed with audit key {key_id}, which is not in the key ring"
+            return r
+        if not compare(mac(key, message, "sha256").hex(), stored):
+            r.broken_seq = seq
+            r.reason = f"event #{seq} was altered (its content does not match its hash)"
+            return r
+        prev_hash = stored
+        expected += 1
+        r.checked += 1
+    r.last_hash = prev_hash or ""
+    return r
+
+
+def _verify_worker(args: tuple) -> _Range:
+    from django.db import connections
+
+    connections.close_all()  # a fresh connection in this process (never the parent's socket)
+    try:
+        return _verify_range(*args)
+    finally:
+        connections.close_all()
+
+
+#: Below this many events one process is faster than starting others.
+PARALLEL_FROM = 200_000
+
+
+def _ranges(last_seq: int, parts: int) -> list[tuple[int, int | None]]:
+    size = -(-last_seq // parts)
+    bounds = [(1 + i * size, min(last_seq, (i + 1) * size)) for i in range(parts)]
+    bounds = [b for b in bounds if b[0] <= b[1]] or [(1, 0)]
+    return [(a, b) for a, b in bounds[:-1]] + [(bounds[-1][0], None)]
+
+
+def audit_verify(anchor: str | None = None, *, workers: int | None = None) -> VerifyResult:
     """Walk the chain from the first event; report the first broken link.
+
+    Rows are read without the ORM (COPY on PostgreSQL) and checked in ranges, in parallel
+    across cores for long logs (each row stores its predecessor's hash, so ranges are independent;
+    the links between them are checked when the results are merged). The first broken link is
+    named exactly as a single walk would name it.
 
     With ``anchor`` (from ``audit_anchor``), also require that event to be present and unchanged."""
     if anchor is not None:
         anchor_seq, anchor_hash = parse_anchor(anchor)
-    key = _audit_key()
-    prev_hash = GENESIS
-    expected_seq = 1
-    checked = 0
-    for event in _events():
-        if event.seq != expected_seq:
-            return VerifyResult(
-                False,
-                checked,
-                expected_seq,
-                f"event #{expected_seq} is missing (next found is #{event.seq})",
-            )
-        if event.prev_hash != prev_hash:
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                f"event #{event.seq} does not follow event #{event.seq - 1} (chain link broken)",
-            )
-        if not hmac.compare_digest(compute_hash(event, key=key), event.hash):
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                f"event #{event.seq} was altered (its content does not match its hash)",
-            )
-        prev_hash = event.hash
-        expected_seq += 1
-        checked += 1
+    keys = dict(key_ring().keys)
     head = AuditChainHead.objects.filter(id=1).first()
     last_seq, last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if last_seq >= PARALLEL_FROM else 1
+    # Worker processes are forked: only from a single-threaded process (the ``kengen audit verify``
+    # command), never from a threaded web server, and never inside a transaction (they would not
+    # see its rows). Otherwise the same ranges are checked one after another here.
+    parallel = workers > 1 and not connection.in_atomic_block and threading.active_count() == 1
+    ranges = _ranges(max(last_seq, 1), max(1, workers))  # in one process inside a transaction
+    if parallel:
+        import multiprocessing
+
+        connection.close()  # children must not share the parent's connection
+        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+            results = pool.map(_verify_worker, [(a, b, keys, None) for a, b in ranges])
+    else:
+        results = [_verify_range(a, b, keys, None) for a, b in ranges]
+
+    checked, prev_hash = 0, GENESIS
+    for r in results:
+        if r.found_first is None:
+            break  # nothing from here on: the tail check below names it
+        if r.broken_seq is not None and r.broken_seq == r.first and r.found_first != r.first:
+            return VerifyResult(False, checked, r.broken_seq, r.reason)  # the range's first row is missing
+        if r.first_prev != prev_hash:
+            return VerifyResult(
+                False,
+                checked,
+                r.found_first,
+                f"event #{r.found_first} does not follow event #{r.found_first - 1} (chain link broken)",
+            )
+        if r.broken_seq is not None:
+            return VerifyResult(False, checked + r.checked, r.broken_seq, r.reason)
+        checked += r.checked
+        prev_hash = r.last_hash
+        if r.next_seq is not None and r.next_seq != r.first + r.checked:
+            nxt = r.first + r.checked
+            return VerifyResult(False, checked, nxt, f"event #{nxt} is missing (next found is #{r.next_seq})")
     if last_seq != checked or last_hash != prev_hash:
         return VerifyResult(
             False,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import models
 from django.dispatch import receiver
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.signals import access_refused
+from kengen.core.types import Actor
 
 
 def client_ip(request) -> str | None:
@@ -41,7 +46,15 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 @receiver(access_refused, dispatch_uid="kengen-audit-access-refused")
-def _access_refused(sender, actor, target, target_label, details, ip_address, **kwargs):
+def _access_refused(
+    sender: object,
+    actor: Actor,
+    target: models.Model | None,
+    target_label: str | None,
+    details: Mapping[str, Any] | None,
+    ip_address: str | None,
+    **kwargs: Any,
+) -> None:
     audit_record(
         actor=actor,
         action=AuditAction.ACCESS_DENIED,

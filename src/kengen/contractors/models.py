@@ -5,14 +5,18 @@ A minimal record for now; the contractor register (contracts, scopes, A12 assess
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 
 
 class ContractorQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action == "view" and (scope.sees_everything or scope.administered_system_ids):
             return self
         return self.none()

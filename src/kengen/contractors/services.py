@@ -6,10 +6,11 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.contractors.models import Contractor
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
 
 
 @transaction.atomic
-def contractor_create(*, actor, name: str, kana: str = "", corporate_number: str = "") -> Contractor:
+def contractor_create(*, actor: Actor, name: str, kana: str = "", corporate_number: str = "") -> Contractor:
     require_configurator(actor)
     contractor = Contractor.objects.create(name=name, kana=kana, corporate_number=corporate_number)
     audit_record(

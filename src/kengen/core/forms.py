@@ -22,6 +22,35 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class FastSelect(forms.Select):
+    """A ``<select>`` rendered in Python. Django renders every ``<option>`` through a template
+    (about 0.3 ms each): a unit filter with a thousand units spent most of a page's time there.
+    Same markup (attributes, ``selected``, ``<optgroup>``), built with ``format_html``."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.forms.utils import flatatt
+        from django.utils.html import format_html, mark_safe
+
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = {str(v) for v in self.format_value(value)}
+        selected = mark_safe(" selected")
+
+        def option(v, label):
+            v = "" if v is None else str(v)
+            return format_html('<option value="{}"{}>{}</option>', v, selected if v in chosen else "", label)
+
+        parts = [format_html("<select{}>", flatatt(final))]
+        for v, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(format_html('<optgroup label="{}">', v))
+                parts.extend(option(ov, ol) for ov, ol in label)
+                parts.append(mark_safe("</optgroup>"))
+            else:
+                parts.append(option(v, label))
+        parts.append(mark_safe("</select>"))
+        return mark_safe("".join(parts))
+
+
 class EraDateField(forms.DateField):
     """A date typed as 2024-04-01, 令和6年4月1日 or R6.4.1, within what Kengen can show
     (``core.bounds``: from the Meiji era on)."""

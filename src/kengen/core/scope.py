@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 
 class ScopeLike(Protocol):
-    """What core needs to know of a scope (the full one is ``roles.selectors.Scope``)."""
+    """What core and the apps' ``restrict_to_scope`` read of a scope (the full one is
+    ``roles.selectors.Scope``)."""
 
     user_id: int | None
     person_id: int | None
@@ -24,6 +25,19 @@ class ScopeLike(Protocol):
     is_auditor: bool
     is_configurator: bool
     is_personnel: bool
+    officer_unit_ids: set[int]
+    officer_org_ids: set[int]
+    administered_system_ids: set[int]
+    central_roles: set[str]
+
+    @property
+    def sees_everything(self) -> bool: ...
+
+    @property
+    def is_core_admin(self) -> bool: ...
+
+    @property
+    def is_central_admin(self) -> bool: ...
 
 
 ScopeResolver = Callable[..., Any]

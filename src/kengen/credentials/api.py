@@ -21,8 +21,8 @@ from ninja.security import HttpBearer
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDateTime, Code, Count, Id, InSchema, fits
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.credentials.choices import PasswordApplicationKind, RecordedEvent, VerifyResult
 from kengen.credentials.models import CredentialEvent, PasswordApplication
 from kengen.credentials.passwords import MAX_LENGTH
@@ -275,12 +275,16 @@ def _account(request, account_id: Id) -> Account:
 
 
 @router.get("", response=list[CredentialOut], summary="Password states of the user IDs the caller may see")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_credentials(request, system: Code | None = None):
     accounts = Account.objects.restrict(request.auth).as_of(timezone.localdate())
     if system:
         accounts = accounts.filter(system__code=system)
-    return [_credential_out(r.account) for r in credential_rows(accounts)]
+    return Listing(
+        accounts,
+        ["system_id", "user_id", "valid_from", "pk"],
+        to_out=lambda page: [_credential_out(a) for a in page],
+    )
 
 
 @router.get("/accounts/{int:account_id}", response=CredentialOut)
@@ -430,12 +434,12 @@ def _form2(request, app_id: Id) -> PasswordApplication:
 
 
 @form2_router.get("", response=list[Form2Out], summary="Form 2 applications the caller may see")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_form2(request, status: Code | None = None):
     qs = PasswordApplication.objects.restrict(request.auth).select_related("system", "account")
     if status:
         qs = qs.filter(status=status)
-    return [_form2_out(a) for a in qs]
+    return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [_form2_out(a) for a in page])
 
 
 @form2_router.post("", response={201: Form2Out}, summary="Draft a Form 2 (A8.1)")

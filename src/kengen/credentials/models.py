@@ -10,6 +10,7 @@ changed, due, locked — and is all Kengen keeps for systems that hold their own
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.credentials.choices import (
     ApplicantKind,
     CredentialEventKind,
@@ -42,12 +44,12 @@ POLICY_DEFAULTS = {
 }
 
 
-def policy_default(name: str):
+def policy_default(name: str) -> int | str:
     return {**POLICY_DEFAULTS, **getattr(settings, "KENGEN_CREDENTIAL_DEFAULTS", {})}[name]
 
 
 class CredentialPolicyQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action == "view":
             return self  # a policy is configuration, not a secret
         if scope.is_configurator:
@@ -141,14 +143,14 @@ class CredentialPolicy(models.Model):
         return self.mode == CredentialMode.KENGEN
 
 
-def _credential_scope_q(scope, on, prefix: str) -> Q | None:
+def _credential_scope_q(scope: ScopeLike, on: dt.date | None, prefix: str) -> Q | None:
     from kengen.grants.models import _account_scope_q
 
     return _account_scope_q(scope, on, prefix=prefix)
 
 
 class CredentialQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         """As the management file: the holder, the officers of their units (and of the units
         holding viewing IDs), the administrators of the system, auditors. Changes go through
         services that check the acting role."""
@@ -241,7 +243,7 @@ class PasswordHistory(models.Model):
 
 
 class CredentialEventQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action != "view":
             return self.none()
         q = _credential_scope_q(scope, on, "account__")
@@ -285,7 +287,7 @@ class CredentialEvent(models.Model):
 
 
 class RevealLinkQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         return self.filter(recipient_id=scope.person_id) if scope.person_id else self.none()
 
 
@@ -322,7 +324,7 @@ class RevealLink(models.Model):
 
 
 class SystemApiKeyQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action == "view" and scope.sees_everything:
             return self
         return self.filter(system_id__in=scope.administered_system_ids)
@@ -378,7 +380,7 @@ class VerifyThrottle(models.Model):
 
 
 class PasswordApplicationQuerySet(WorkflowQuerySet):
-    def applicant_q(self, scope, action: str) -> Q:
+    def applicant_q(self, scope: ScopeLike, action: str) -> Q:
         """The applicant (the user, or the officer of a fiscal-year appointee) edits and submits;
         the system's administrator completes or rejects once submitted; the user, the officers
         of their unit and auditors read."""

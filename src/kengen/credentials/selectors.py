@@ -7,13 +7,16 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from kengen.credentials.choices import CredentialMode, CredentialStatus
 from kengen.credentials.models import Credential, CredentialPolicy, policy_default
 from kengen.credentials.passwords import Context, romaji_variants, to_hiragana, to_katakana
 from kengen.grants.models import Account
+from kengen.people.models import Person
 from kengen.systems.models import System
+from kengen.users.models import User
 
 POLICY_FIELDS = (
     "mode",
@@ -40,7 +43,7 @@ def holds_verifier(system: System) -> bool:
     return policy_for(system).mode == CredentialMode.KENGEN
 
 
-def _name_words(person) -> list[str]:
+def _name_words(person: Person | None) -> list[str]:
     words: list[str] = []
     if person is None:
         return words
@@ -135,14 +138,14 @@ def status_of(
     return credential.status(now=now, reminder_days=policy.reminder_days)
 
 
-def credential_rows(accounts, now: dt.datetime | None = None) -> list[CredentialRow]:
+def credential_rows(accounts: QuerySet[Account], now: dt.datetime | None = None) -> list[CredentialRow]:
     """``accounts`` (already restricted) with their credentials and policies, one query each."""
     now = now or timezone.now()
-    accounts = list(accounts.select_related("system", "person", "holder_organization"))
-    creds = {c.account_id: c for c in Credential.objects.filter(account__in=accounts)}
+    listed = list(accounts.select_related("system", "person", "holder_organization"))
+    creds = {c.account_id: c for c in Credential.objects.filter(account__in=listed)}
     policies: dict[int, CredentialPolicy] = {}
     rows = []
-    for a in accounts:
+    for a in listed:
         policy = policies.get(a.system_id)
         if policy is None:
             policy = policies[a.system_id] = policy_for(a.system)
@@ -153,9 +156,10 @@ def credential_rows(accounts, now: dt.datetime | None = None) -> list[Credential
     return rows
 
 
-def own_accounts(user, on: dt.date | None = None):
+def own_accounts(user: User, on: dt.date | None = None) -> QuerySet[Account]:
     """The user IDs the signed-in user holds today (for ``/me/passwords/``)."""
     on = on or timezone.localdate()
-    if not getattr(user, "person_id", None):
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
         return Account.objects.none()
-    return Account.objects.filter(person_id=user.person_id).as_of(on).select_related("system")
+    return Account.objects.filter(person_id=person_id).as_of(on).select_related("system")

@@ -3,16 +3,20 @@ grant directly (A5.5), as effective-dated data (AS)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.eligibility.choices import EntryScope
 
 
 class EligibilityEntryQuerySet(EffectiveQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action == "view":
             return self  # the table is part of the published regulation
         return self if scope.is_configurator else self.none()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.models import EligibilityEntry
 from kengen.organizations.selectors import OrgTree
+from kengen.people.models import Person
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def render_entry(entry: EligibilityEntry, tree: OrgTree) -> str:
     return f"{name}({units}{suffix})"
 
 
-def table2_as_of(date: dt.date):
+def table2_as_of(date: dt.date) -> QuerySet[EligibilityEntry]:
     return EligibilityEntry.objects.as_of(date).select_related("organization").prefetch_related("units")
 
 
@@ -58,7 +60,7 @@ def entry_covers(entry: EligibilityEntry, org_id: int, tree: OrgTree) -> bool:
     return True
 
 
-def direct_grant_eligibility(person, date: dt.date) -> Eligibility:
+def direct_grant_eligibility(person: Person, date: dt.date) -> Eligibility:
     """A5.5: eligible when, on ``date``, the person is not a fiscal-year appointee and holds an
     assignment in a unit a 別表第2 entry covers (respecting 「…に限る」/「…を除く」)."""
     appointment = person.appointment_on(date)

@@ -12,20 +12,22 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
 from kengen.eligibility.choices import EntryScope
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.selectors import render_entry
+from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
 
 
 @transaction.atomic
 def eligibility_entry_create(
     *,
-    actor,
-    organization,
+    actor: Actor,
+    organization: Organization,
     valid_from: dt.date,
     scope: str = EntryScope.ALL,
-    units: Sequence = (),
+    units: Sequence[Organization] = (),
     listed_as: str = "",
     source: str = "",
     sort_order: int = 0,
@@ -92,7 +94,7 @@ def eligibility_entry_create(
 
 @transaction.atomic
 def eligibility_entry_end(
-    *, actor, entry: EligibilityEntry, on: dt.date, source: str = ""
+    *, actor: Actor, entry: EligibilityEntry, on: dt.date, source: str = ""
 ) -> EligibilityEntry:
     require_configurator(actor)
     e = EligibilityEntry.objects.select_for_update().get(pk=entry.pk)

@@ -5,16 +5,18 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Pagination, Period, on_or_today, period
+from kengen.core.api_schemas import Period, on_or_today, period
 from kengen.core.bounds import MAX_LIST_ITEMS, SINGLE_LINE, ApiDate, Code, Id, InSchema, fits
 from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.grants.choices import Purpose
 from kengen.grants.models import Account, Grant
 from kengen.grants.selectors import (
     FileFilter,
+    FileRow,
     maintenance_accounts,
     maintenance_people,
-    management_file,
+    management_file_listing,
     open_grants,
 )
 from kengen.grants.services import (
@@ -62,7 +64,7 @@ class GrantOut(Schema):
 
 
 @router.get("/accounts", response=list[AccountOut], summary="User IDs in force on a date")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_accounts(request, on: ApiDate | None = None, system: Code | None = None, person: Id | None = None):
     date = on_or_today(on)
     qs = Account.objects.restrict(request.auth, "view", on=date).as_of(date).select_related("system")
@@ -70,24 +72,12 @@ def list_accounts(request, on: ApiDate | None = None, system: Code | None = None
         qs = qs.filter(system__code=system)
     if person:
         qs = qs.filter(person_id=person)
-    return [_account_out(a) for a in qs]
-
-
-@router.get("/grants", response=list[GrantOut], summary="The management file as of a date")
-@paginate(Pagination)
-def list_grants(
-    request,
-    on: ApiDate | None = None,
-    system: Id | None = None,
-    organization: Id | None = None,
-    person: Id | None = None,
-):
-    rows = management_file(
-        user=request.auth,
-        flt=FileFilter(
-            as_of=on_or_today(on), system_id=system, organization_id=organization, person_id=person
-        ),
+    return Listing(
+        qs, ["system_id", "user_id", "valid_from", "pk"], to_out=lambda page: [_account_out(a) for a in page]
     )
+
+
+def _file_out(rows: list[FileRow]) -> list[GrantOut]:
     out = []
     for r in rows:
         g, a = r.grant, r.grant.account
@@ -113,6 +103,27 @@ def list_grants(
             )
         )
     return out
+
+
+@router.get("/grants", response=list[GrantOut], summary="The management file as of a date")
+@paginate(KeysetPagination)
+def list_grants(
+    request,
+    on: ApiDate | None = None,
+    system: Id | None = None,
+    organization: Id | None = None,
+    person: Id | None = None,
+):
+    listing = management_file_listing(
+        user=request.auth,
+        flt=FileFilter(
+            as_of=on_or_today(on), system_id=system, organization_id=organization, person_id=person
+        ),
+    )
+    to_rows = listing.to_out
+    assert to_rows is not None
+    listing.to_out = lambda page: _file_out(to_rows(page))
+    return listing
 
 
 # --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------
@@ -309,12 +320,16 @@ def breach_deletion(request, account_id: Id, body: BreachDeletionIn):
     response=list[MaintenanceAccountOut],
     summary="Maintenance staff user IDs on the systems the caller administers (A5.9)",
 )
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_maintenance_accounts(request, on: ApiDate | None = None, include_ended: bool = False):
     _require_maintenance_reader(request.auth)
     date = on_or_today(on)
     accounts = maintenance_accounts(request.auth, on=date, include_ended=include_ended)
-    return [_maintenance_out(a, date) for a in accounts]
+    return Listing(
+        accounts,
+        ["system__sort_order", "system_id", "user_id", "-valid_from", "pk"],
+        to_out=lambda page: [_maintenance_out(a, date) for a in page],
+    )
 
 
 @router.post(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kengen.core.forms import EraDateField
+from kengen.core.forms import EraDateField, FastSelect
 from kengen.grants.choices import EndReason, Purpose
 from kengen.people.forms import unit_choices
 
@@ -12,8 +12,12 @@ class FileFilterForm(forms.Form):
     """The management file's filters: as-of date, system, unit, person."""
 
     on = EraDateField(label=_("As of"), required=False)
-    system = forms.TypedChoiceField(label=_("System"), required=False, coerce=int, empty_value=None)
-    organization = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    system = forms.TypedChoiceField(
+        label=_("System"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
+    organization = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
     staff_number = forms.CharField(label=_("Staff number"), required=False, max_length=20)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kengen.contractors.models import Contractor
 from kengen.core.era import wareki
 from kengen.core.exports import Table
 from kengen.core.models import active_on_q, last_day
-from kengen.grants.models import Grant
+from kengen.core.paging import Listing
+from kengen.grants.choices import AccountKind, GrantBasis, Purpose
+from kengen.grants.models import MAX_LISTED_PEOPLE, Account, Grant
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import PersonKind
 from kengen.people.models import Assignment, Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
+from kengen.users.models import User
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,43 @@ class FileRow:
     organization: str  # the holder's unit(s) as of the date
 
 
-def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, person_id=None):
+#: The management file's order: system, user ID, then business system and permission. Total (ends
+#: with the grant's id) so that keyset pages never skip or repeat a row.
+FILE_ORDER = (
+    "account__system__sort_order",
+    "account__system_id",
+    "account__user_id",
+    "account_id",
+    "permission__system__sort_order",
+    "permission__sort_order",
+    "pk",
+)
+
+
+def people_in_units_q(units: Iterable[int], date: dt.date, prefix: str = "") -> Q:
+    """``Q`` for rows whose ``person`` was assigned on ``date`` to one of ``units``.
+
+    The people are looked up first (one indexed query on assignments) and passed as a list, so
+    the planner sees ``person_id IN (…)`` it can serve with an index, not a correlated subquery."""
+
+    members = (
+        Assignment.objects.filter(active_on_q(date), organization_id__in=units)
+        .order_by()  # no default ordering: DISTINCT over person ids alone, no join
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    ids = list(members[: MAX_LISTED_PEOPLE + 1])
+    return Q(**{f"{prefix}person_id__in": ids if len(ids) <= MAX_LISTED_PEOPLE else members})
+
+
+def grants_as_of(
+    *,
+    user: User,
+    date: dt.date,
+    system_id: int | None = None,
+    organization_id: int | None = None,
+    person_id: int | None = None,
+) -> QuerySet[Grant]:
     """Grants in force on ``date`` that ``user`` may see, narrowed by system, unit or person.
 
     ``organization_id`` keeps the grants of people assigned on ``date`` to that unit or any unit
@@ -52,12 +93,7 @@ def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, p
             "permission__system",
             "purpose_approved_by",
         )
-        .order_by(
-            "account__system__sort_order",
-            "account__user_id",
-            "permission__system__sort_order",
-            "permission__sort_order",
-        )
+        .order_by(*FILE_ORDER)
     )
     if system_id:
         qs = qs.filter(Q(account__system_id=system_id) | Q(permission__system_id=system_id))
@@ -66,33 +102,22 @@ def grants_as_of(*, user, date: dt.date, system_id=None, organization_id=None, p
     if organization_id:
         units = OrgTree(date).descendant_ids([int(organization_id)])
         qs = qs.filter(
-            Q(account__person__assignments__organization_id__in=units)
-            & active_on_q(date, "account__person__assignments__")
-            | Q(account__holder_organization_id__in=units)
-        ).distinct()
+            people_in_units_q(units, date, "account__") | Q(account__holder_organization_id__in=units)
+        )
     return qs
 
 
-def management_file(*, user, flt: FileFilter) -> list[FileRow]:
-    """The rows of the management file as of ``flt.as_of``, each with its holder's unit."""
+def _file_rows(grants: list[Grant], as_of: dt.date, tree: OrgTree) -> list[FileRow]:
+    """Each grant with its holder's unit(s) as of the date: one query for the page's people."""
 
-    grants = list(
-        grants_as_of(
-            user=user,
-            date=flt.as_of,
-            system_id=flt.system_id,
-            organization_id=flt.organization_id,
-            person_id=flt.person_id,
-        )
-    )
-    tree = OrgTree(flt.as_of)
     person_ids = {g.account.person_id for g in grants if g.account.person_id}
     units: dict[int, list[str]] = {}
-    for a in Assignment.objects.filter(active_on_q(flt.as_of), person_id__in=person_ids).order_by(
-        "-is_primary", "valid_from"
-    ):
-        if a.organization_id in tree.by_id:
-            units.setdefault(a.person_id, []).append(tree.full_name(a.organization_id))
+    if person_ids:
+        for a in Assignment.objects.filter(active_on_q(as_of), person_id__in=person_ids).order_by(
+            "-is_primary", "valid_from"
+        ):
+            if a.organization_id in tree.by_id:
+                units.setdefault(a.person_id, []).append(tree.full_name(a.organization_id))
     rows = []
     for g in grants:
         if g.account.person_id:
@@ -105,8 +130,47 @@ def management_file(*, user, flt: FileFilter) -> list[FileRow]:
     return rows
 
 
-def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
-    headers = [
+def management_file_listing(*, user: User, flt: FileFilter) -> Listing:
+    """The management file as a :class:`~kengen.core.paging.Listing` of :class:`FileRow`.
+
+    Partitioned by the user ID's system (the order starts with the system's ``sort_order``, which
+    no index on grants can serve): each page is one indexed walk of ``(system, user_id)`` per
+    system it touches, so page 900 costs what page 1 costs."""
+
+    grants = grants_as_of(
+        user=user,
+        date=flt.as_of,
+        system_id=flt.system_id,
+        organization_id=flt.organization_id,
+        person_id=flt.person_id,
+    )
+    accounts = Account.objects.restrict(user, "view", on=flt.as_of).as_of(flt.as_of)
+    if flt.person_id:
+        accounts = accounts.filter(person_id=flt.person_id)
+    systems = (
+        System.objects.filter(id__in=accounts.values("system_id"))
+        .order_by("sort_order", "id")
+        .values_list("sort_order", "id")
+    )
+    partitions = [((order, pk), Q(account__system_id=pk)) for order, pk in systems]
+    tree_cache: list[OrgTree] = []
+
+    def to_rows(page: list[Grant]) -> list[FileRow]:
+        if not tree_cache:
+            tree_cache.append(OrgTree(flt.as_of))
+        return _file_rows(page, flt.as_of, tree_cache[0])
+
+    return Listing(grants, FILE_ORDER, to_out=to_rows, partitions=partitions)
+
+
+def management_file(*, user: User, flt: FileFilter) -> list[FileRow]:
+    """Every row of the management file as of ``flt.as_of`` (small files and tests; lists and
+    exports page or stream through :func:`management_file_listing`)."""
+    return list(management_file_listing(user=user, flt=flt).iterate())
+
+
+def _file_headers() -> list[str]:
+    return [
         _("System"),
         _("Business system"),
         _("User ID"),
@@ -123,7 +187,11 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
         _("Basis reference"),
     ]
 
-    def row(r: FileRow):
+
+def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
+    """The file as a table to export; ``rows`` may be a list or a stream (then so is the table)."""
+
+    def row(r: FileRow) -> list[str | None]:
         g = r.grant
         a = g.account
         p = a.person
@@ -146,15 +214,124 @@ def management_file_table(rows: list[FileRow], as_of: dt.date) -> Table:
 
     return Table(
         title=_("Management file as of %(date)s") % {"date": wareki(as_of)},
-        headers=headers,
-        rows=[row(r) for r in rows],
+        headers=_file_headers(),
+        rows=[row(r) for r in rows] if isinstance(rows, list) else (row(r) for r in rows),
+    )
+
+
+_EXPORT_VALUES = (
+    "account__system_id",
+    "account__system__name",
+    "permission__system_id",
+    "permission__system__name",
+    "account__user_id",
+    "account__kind",
+    "account__person_id",
+    "account__person__staff_number",
+    "account__person__family_name",
+    "account__person__given_name",
+    "account__person__family_name_kana",
+    "account__person__given_name_kana",
+    "account__holder_organization_id",
+    "permission__name",
+    "purpose",
+    "purpose_note",
+    "valid_from",
+    "valid_to",
+    "basis",
+    "basis_reference",
+)
+
+
+def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) -> Table:
+    """The same table as :func:`management_file_table` for a whole listing, streamed: plain values
+    (no model instances), labels and era dates looked up once, units per chunk of rows."""
+
+    kinds = {k: str(v) for k, v in AccountKind.choices}
+    purposes = {k: str(v) for k, v in Purpose.choices}
+    bases = {k: str(v) for k, v in GrantBasis.choices}
+    eras: dict[dt.date | None, str] = {}
+
+    def era(d: dt.date | None) -> str:
+        if d not in eras:
+            eras[d] = wareki(d)
+        return eras[d]
+
+    def rows() -> Iterator[list[Any]]:
+        tree = OrgTree(as_of)
+        stream = listing.iterate(chunk, values=_EXPORT_VALUES)
+        while True:
+            batch = [r for _, r in zip(range(chunk), stream, strict=False)]
+            if not batch:
+                return
+            units: dict[int, list[str]] = {}
+            people = {r[6] for r in batch if r[6]}  # account__person_id
+            for person_id, org_id in (
+                Assignment.objects.filter(active_on_q(as_of), person_id__in=people)
+                .order_by("-is_primary", "valid_from")
+                .values_list("person_id", "organization_id")
+            ):
+                if org_id in tree.by_id:
+                    units.setdefault(person_id, []).append(tree.full_name(org_id))
+            for r in batch:
+                (
+                    system_id,
+                    system_name,
+                    perm_system_id,
+                    perm_system_name,
+                    user_id,
+                    kind,
+                    pid,
+                    staff_number,
+                    family,
+                    given,
+                    family_kana,
+                    given_kana,
+                    holder,
+                    permission,
+                    purpose,
+                    note,
+                    valid_from,
+                    valid_to,
+                    basis,
+                    reference,
+                ) = r[:20]
+                if pid:
+                    org = "、".join(units.get(pid, []))
+                elif holder in tree.by_id:
+                    org = tree.full_name(holder)
+                else:
+                    org = ""
+                yield [
+                    system_name,
+                    perm_system_name if perm_system_id != system_id else "",
+                    user_id,
+                    kinds.get(kind, kind),
+                    (staff_number or "") if pid else "",
+                    f"{family} {given}" if pid else "",
+                    f"{family_kana} {given_kana}" if pid else "",
+                    org,
+                    permission,
+                    purposes.get(purpose, purpose) + (f" ({note})" if note else ""),
+                    era(valid_from),
+                    era(last_day(valid_to)),
+                    bases.get(basis, basis),
+                    reference,
+                ]
+            if len(batch) < chunk:
+                return
+
+    return Table(
+        title=_("Management file as of %(date)s") % {"date": wareki(as_of)},
+        headers=_file_headers(),
+        rows=rows(),
     )
 
 
 # --- Who may act on which part of the file (A5.5–A5.9): shared by the UI and the API -------------
 
 
-def direct_grant_systems(user, on: dt.date) -> list:
+def direct_grant_systems(user: User, on: dt.date) -> list[System]:
     """The systems ``user`` may grant directly on ``on`` (A5.5): the core package and the
     intermediate server, when the user administers them that day."""
 
@@ -166,7 +343,7 @@ def direct_grant_systems(user, on: dt.date) -> list:
     )
 
 
-def administered_account_systems(user, on: dt.date) -> list:
+def administered_account_systems(user: User, on: dt.date) -> list[System]:
     """The systems (not business systems: IDs live on the core package) ``user`` administers."""
 
     ids = scope_for(user).administered_system_ids
@@ -175,7 +352,7 @@ def administered_account_systems(user, on: dt.date) -> list:
     )
 
 
-def maintenance_people(user):
+def maintenance_people(user: User) -> QuerySet[Person]:
     """Maintenance staff ``user`` may register IDs for (A5.9): the personnel of the contractors an
     administrator sees, plus anyone already visible to them."""
 
@@ -188,11 +365,10 @@ def maintenance_people(user):
     )
 
 
-def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
+def maintenance_accounts(user: User, *, on: dt.date, include_ended: bool = False) -> QuerySet[Account]:
     """Maintenance staff IDs on the systems ``user`` administers (everything for an auditor),
     in force on or after ``on`` unless ``include_ended``."""
     from kengen.grants.choices import AccountKind
-    from kengen.grants.models import Account
 
     scope = scope_for(user)
     qs = Account.objects.restrict(user, "view").filter(kind=AccountKind.MAINTENANCE)
@@ -205,7 +381,7 @@ def maintenance_accounts(user, *, on: dt.date, include_ended: bool = False):
     )
 
 
-def open_grants(account, on: dt.date):
+def open_grants(account: Account, on: dt.date) -> QuerySet[Grant]:
     """The grants of ``account`` not yet ended on ``on`` (in force that day or starting later)."""
     return (
         Grant.objects.filter(account=account, ended_at__isnull=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,17 +13,20 @@ from kengen.audit.services import audit_record
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
 from kengen.core.models import last_day, overlapping_q
+from kengen.core.types import Actor
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
 from kengen.grants.models import Account, Grant
 from kengen.notifications.services import notification_send
+from kengen.organizations.models import Organization
 from kengen.people.choices import PersonKind
+from kengen.people.models import Person
 from kengen.roles.selectors import scope_for, security_officers_of_person
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission, user_id_problem
 
 
-def require_file_administrator(actor, system: System, basis: str | None = None) -> None:
+def require_file_administrator(actor: Actor, system: System, basis: str | None = None) -> None:
     """The actor must administer the system on the day (A3), or be a configuration administrator
     loading the existing file. ``actor=None`` is Kengen itself (scheduled jobs, profile loading)."""
     if actor is None:
@@ -61,12 +64,12 @@ def _grant_snapshot(g: Grant) -> dict:
 @transaction.atomic
 def account_create(
     *,
-    actor,
+    actor: Actor,
     system: System,
     user_id: str,
     valid_from: dt.date,
-    person=None,
-    holder_organization=None,
+    person: Person | None = None,
+    holder_organization: Organization | None = None,
     kind: str = AccountKind.PERSONAL,
     valid_to: dt.date | None = None,
     basis: str | None = None,
@@ -144,7 +147,7 @@ def account_create(
     return account
 
 
-def check_appointment_cap(person, valid_from: dt.date, valid_to: dt.date | None) -> None:
+def check_appointment_cap(person: Person, valid_from: dt.date, valid_to: dt.date | None) -> None:
     """A7: a grant lies within the holder's appointment and never runs past its end."""
     if person.kind != PersonKind.STAFF:
         return
@@ -171,7 +174,9 @@ def check_appointment_cap(person, valid_from: dt.date, valid_to: dt.date | None)
         )
 
 
-def check_purpose(*, person, purpose: str, approved_by, approved_on: dt.date | None, note: str) -> None:
+def check_purpose(
+    *, person: Person | None, purpose: str, approved_by: Person | None, approved_on: dt.date | None, note: str
+) -> None:
     """A10: duties, training, or another purpose the security officer approved (recorded)."""
     if purpose not in Purpose.values:
         raise RuleViolation(_("Unknown purpose %(p)s.") % {"p": purpose}, clause="A10", field="purpose")
@@ -224,14 +229,14 @@ def check_direct_grant(account: Account, valid_from: dt.date) -> None:
 @transaction.atomic
 def grant_create(
     *,
-    actor,
+    actor: Actor,
     account: Account,
     permission: SystemPermission,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
     purpose: str = Purpose.DUTIES,
     purpose_note: str = "",
-    purpose_approved_by=None,
+    purpose_approved_by: Person | None = None,
     purpose_approved_on: dt.date | None = None,
     basis: str,
     basis_reference: str = "",
@@ -311,7 +316,7 @@ def grant_create(
 
 @transaction.atomic
 def grant_end(
-    *, actor, grant: Grant, on: dt.date, reason: str, note: str = "", application_ref: str = ""
+    *, actor: Actor, grant: Grant, on: dt.date, reason: str, note: str = "", application_ref: str = ""
 ) -> Grant:
     """End a grant on ``on`` (the first day it no longer holds). Never deletes."""
     g = (
@@ -345,14 +350,16 @@ def grant_end(
 # --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------
 
 
-def _notify_officers_of(person, *, on: dt.date, clause: str, subject: str, body: str, target=None) -> None:
+def _notify_officers_of(
+    person: Person, *, on: dt.date, clause: str, subject: str, body: str, target: models.Model | None = None
+) -> None:
     """Tell the security officer(s) of the units ``person`` belongs to on ``on`` (A5.6, A5.8)."""
 
     officers = security_officers_of_person(person, on)
     notification_send(recipients=officers, clause=clause, subject=subject, body=body, target=target)
 
 
-def _require_central_direct_admin(actor, system: System) -> None:
+def _require_central_direct_admin(actor: Actor, system: System) -> None:
     """A5.5: only the core and intermediate-server administrators grant or revoke directly."""
     root = system.account_system
     if root.kind not in (SystemKind.CORE, SystemKind.INTERMEDIATE):
@@ -369,7 +376,14 @@ def _require_central_direct_admin(actor, system: System) -> None:
         )
 
 
-def _account_on(system: System, person, on: dt.date, user_id: str | None, actor, kind=AccountKind.PERSONAL):
+def _account_on(
+    system: System,
+    person: Person,
+    on: dt.date,
+    user_id: str | None,
+    actor: Actor,
+    kind: str = AccountKind.PERSONAL,
+) -> Account:
     existing = Account.objects.filter(system=system, person=person).as_of(on).first()
     if existing is not None:
         return existing
@@ -386,8 +400,8 @@ def _account_on(system: System, person, on: dt.date, user_id: str | None, actor,
 @transaction.atomic
 def grant_direct(
     *,
-    actor,
-    person,
+    actor: Actor,
+    person: Person,
     permissions: list[SystemPermission],
     valid_from: dt.date,
     valid_to: dt.date | None = None,
@@ -446,7 +460,7 @@ def grant_direct(
 
 @transaction.atomic
 def grant_revoke_for_transfer(
-    *, actor, person, on: dt.date, reason: str = EndReason.TRANSFER, system: System
+    *, actor: Actor, person: Person, on: dt.date, reason: str = EndReason.TRANSFER, system: System
 ) -> list[Grant]:
     """A5.5: revoke the direct grants of someone whom a transfer or retirement moved out of the
     organizations of 別表第2. Refused while the person is still eligible (cancel on Form 1 then)."""
@@ -496,7 +510,12 @@ def grant_revoke_for_transfer(
 
 @transaction.atomic
 def grant_delete_for_breach(
-    *, actor, account: Account, reason: str, on: dt.date | None = None, grants: list[Grant] | None = None
+    *,
+    actor: Actor,
+    account: Account,
+    reason: str,
+    on: dt.date | None = None,
+    grants: list[Grant] | None = None,
 ) -> list[Grant]:
     """A5.7/A5.8: an administrator who judges that a user breached Art. 69(1) of the personal
     information act deletes their user ID (all grants and the ID) or the named permissions, states
@@ -580,8 +599,8 @@ def grant_delete_for_breach(
 @transaction.atomic
 def maintenance_account_register(
     *,
-    actor,
-    person,
+    actor: Actor,
+    person: Person,
     system: System,
     user_id: str,
     permissions: list[SystemPermission],
@@ -628,7 +647,7 @@ def maintenance_account_register(
 
 
 @transaction.atomic
-def account_end(*, actor, account: Account, on: dt.date, reason: str) -> Account:
+def account_end(*, actor: Actor, account: Account, on: dt.date, reason: str) -> Account:
     """End a user ID and every permission it still holds (A5.9 deletion of maintenance IDs, …)."""
     account = Account.objects.select_for_update(of=("self",)).select_related("system").get(pk=account.pk)
     require_file_administrator(actor, account.system)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
 from kengen.core.refusals import refusals_on
 from kengen.core.templatetags.kengen import wareki
-from kengen.core.views import export_format, paginate
+from kengen.core.views import export_format, keyset_paginate, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.choices import AccountKind, GrantBasis
 from kengen.grants.forms import (
@@ -35,7 +36,8 @@ from kengen.grants.selectors import (
     direct_grant_systems,
     maintenance_accounts,
     maintenance_people,
-    management_file,
+    management_file_export,
+    management_file_listing,
     management_file_table,
     open_grants,
 )
@@ -54,6 +56,7 @@ from kengen.roles.selectors import scope_for
 from kengen.systems.models import System, SystemPermission
 
 FILE_PER_PAGE = 100
+PRINT_PER_PAGE = 500  # the print view is paged too: a 1M-row file is not one web page
 
 
 @login_required
@@ -98,13 +101,12 @@ def management_file_view(request):
                 organization_id=form.cleaned_data["organization"],
                 person_id=person.pk if person else None,
             )
-    rows = management_file(user=user, flt=flt) if not form.errors else []
+    listing = management_file_listing(user=user, flt=flt) if not form.errors else None
     if export := export_format(request):
         fmt, encoding = export
-        table = management_file_table(rows, date)
         return audited_export(
             request,
-            table,
+            management_file_export(listing, date) if listing is not None else management_file_table([], date),
             fmt=fmt,
             encoding=encoding,
             filename=f"management-file-{date.isoformat()}",
@@ -117,6 +119,7 @@ def management_file_view(request):
                     "person": flt.person_id,
                 },
             },
+            count=(lambda: listing.count(cap=None)[0]) if listing is not None else (lambda: 0),
         )
     printing = request.GET.get("print") == "1"
     filter_labels = [s.name for s in systems if s.id == flt.system_id]
@@ -128,14 +131,50 @@ def management_file_view(request):
         "form": form,
         "date": date,
         "person": person,
-        "rows": rows,
         "printing": printing,
         "filter_labels": filter_labels,
         "title": _("Management file (as of %(date)s)") % {"date": wareki(date)},
+        **keyset_paginate(request, listing, PRINT_PER_PAGE if printing else FILE_PER_PAGE),
     }
-    if not printing:
-        context.update(paginate(request, rows, FILE_PER_PAGE))
+    context["rows"] = context["page"].items
+    context["lines"] = _file_lines(context["rows"])
     return render(request, "grants/file.html", context)
+
+
+def _file_lines(rows) -> list[dict]:
+    """What each row of the page shows, worked out in Python: the template then only prints
+    (a page of 100 rows cost 2 ms a row through template tags and ``get_FOO_display``)."""
+    from kengen.core.templatetags.kengen import period
+    from kengen.grants.choices import Purpose
+
+    kinds = {k: str(v) for k, v in AccountKind.choices}
+    purposes = {k: str(v) for k, v in Purpose.choices}
+    bases = {k: str(v) for k, v in GrantBasis.choices}
+    person_url = reverse("people:detail", args=[0])[:-2]  # ".../0/" → prefix, the id appended below
+    lines = []
+    for r in rows:
+        g = r.grant
+        a = g.account
+        p = a.person
+        lines.append(
+            {
+                "system": a.system.name,
+                "business_system": g.permission.system.name if g.permission.system_id != a.system_id else "",
+                "user_id": a.user_id,
+                "kind": kinds.get(a.kind, a.kind) if a.kind != AccountKind.PERSONAL else "",
+                "name": p.full_name if p else "",
+                "staff_number": p.staff_number if p else "",
+                "person_url": f"{person_url}{a.person_id}/" if p else "",
+                "organization": r.organization,
+                "permission": g.permission.name,
+                "purpose": purposes.get(g.purpose, g.purpose),
+                "purpose_note": g.purpose_note,
+                "period": period(g),
+                "basis": bases.get(g.basis, g.basis),
+                "basis_reference": g.basis_reference,
+            }
+        )
+    return lines
 
 
 # --- Paths other than Form 1 (A5.5–A5.9) -------------------------------------------------------

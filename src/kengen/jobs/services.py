@@ -17,6 +17,7 @@ so nothing is processed twice even without the lock (SQLite serialises writers i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ class DueSummary:
 
 
 @contextmanager
-def _single_flight():
+def _single_flight() -> Iterator[bool]:
     """On PostgreSQL, let only one run at a time proceed (session-level advisory lock)."""
     if connection.vendor != "postgresql":
         yield True

@@ -6,15 +6,19 @@ caused it commits. A notification never carries a secret.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.notifications.choices import EmailStatus
 
 
 class NotificationQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action == "view" and scope.sees_everything:
             return self
         if scope.person_id:

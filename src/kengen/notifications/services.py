@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import Conflict, NotFound
+from kengen.core.types import User
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 
@@ -77,7 +78,7 @@ def notification_deliver(*, ids: Iterable[int]) -> int:
     return sent
 
 
-def notification_mark_read(*, user, notification_id: int) -> Notification:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     n = Notification.objects.restrict(user).filter(pk=notification_id, recipient_id=user.person_id).first()
     if n is None:
         raise NotFound(_("Not found."))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
 
 
 class OrganizationQuerySet(EffectiveQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         # The organization chart is not confidential: every signed-in user may read it.
         # Changing it is for Kengen's configuration administrators only.
         if action == "view":

@@ -20,6 +20,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
 from kengen.organizations.choices import OrganizationKind
 from kengen.organizations.models import Organization, Post
 
@@ -92,7 +93,7 @@ def organization_snapshot(org: Organization) -> dict:
 
 
 @transaction.atomic
-def organization_create(*, actor, spec: OrganizationSpec, valid_from: dt.date) -> Organization:
+def organization_create(*, actor: Actor, spec: OrganizationSpec, valid_from: dt.date) -> Organization:
     """Start a new unit on ``valid_from``."""
     require_configurator(actor)
     parent = spec.parent
@@ -136,7 +137,9 @@ def units_refuse_children_left(orgs: Sequence[Organization], on: dt.date) -> Non
 
 
 @transaction.atomic
-def post_create(*, actor, code: str, name: str, is_head: bool = False, rank: int = 100, kana: str = ""):
+def post_create(
+    *, actor: Actor, code: str, name: str, is_head: bool = False, rank: int = 100, kana: str = ""
+) -> Post:
     """Add a post (職) to the catalogue; ``is_head`` posts carry the unit's roles (A3, A4)."""
 
     require_configurator(actor)

@@ -3,9 +3,10 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Pagination, Period, on_or_today, period
+from kengen.core.api_schemas import Period, on_or_today, period
 from kengen.core.bounds import ApiDate, Code, Id
 from kengen.core.models import active_on_q
+from kengen.core.paging import KeysetPagination
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
 
@@ -44,7 +45,7 @@ class PersonDetailOut(PersonOut):
 
 
 @router.get("", response=list[PersonOut], summary="People the caller may see")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_people(request, q: Code | None = None, organization: Id | None = None, on: ApiDate | None = None):
     date = on_or_today(on)
     qs = Person.objects.restrict(request.auth, "view", on=date)

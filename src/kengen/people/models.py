@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet, RestrictedQuerySet, active_on_q
+from kengen.core.scope import ScopeLike
 from kengen.people.choices import (
     AppointmentEndReason,
     AssignmentEndReason,
@@ -19,7 +21,7 @@ from kengen.people.choices import (
 
 
 class PersonQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         """Auditors and central administrators: everyone. Security officers: the people assigned to
         their units (A4). Individual-system administrators: people holding accounts on their
         systems. Everyone: themselves."""
@@ -44,7 +46,7 @@ class PersonQuerySet(RestrictedQuerySet):
         return self.filter(q)
 
     @staticmethod
-    def officer_members_q(scope, on: dt.date | None = None) -> Q:
+    def officer_members_q(scope: ScopeLike, on: dt.date | None = None) -> Q:
         """People assigned to the officer's units today, or on the date being looked at."""
         when = (
             active_on_q(scope.date) | active_on_q(on) if on and on != scope.date else active_on_q(scope.date)
@@ -105,7 +107,7 @@ class Person(models.Model):
     def appointment_on(self, date: dt.date) -> Appointment | None:
         return self.appointments.as_of(date).order_by("-valid_from").first()
 
-    def assignments_on(self, date: dt.date):
+    def assignments_on(self, date: dt.date) -> models.QuerySet[Assignment]:
         return self.assignments.as_of(date).select_related("organization", "post")
 
 

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.contractors.models import Contractor
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import overlapping_q
 from kengen.core.permissions import require_personnel
 from kengen.core.scope import scope_of
+from kengen.core.types import Actor
 from kengen.organizations.models import Organization, Post
 from kengen.people.choices import AppointmentEndReason, AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
@@ -28,14 +30,14 @@ from kengen.people.models import Appointment, Assignment, Person
 @transaction.atomic
 def person_create(
     *,
-    actor,
+    actor: Actor,
     family_name: str,
     given_name: str,
     family_name_kana: str,
     given_name_kana: str,
     staff_number: str | None = None,
     kind: str = PersonKind.STAFF,
-    contractor=None,
+    contractor: Contractor | None = None,
     email: str = "",
 ) -> Person:
     """Register a person. Staff need a staff number (A2.4); maintenance staff a contractor (A2.5).
@@ -87,7 +89,12 @@ def person_create(
 
 @transaction.atomic
 def appointment_start(
-    *, actor, person: Person, employment_type: str, valid_from: dt.date, valid_to: dt.date | None = None
+    *,
+    actor: Actor,
+    person: Person,
+    employment_type: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
 ) -> Appointment:
     """Record an appointment ``[valid_from, valid_to)``; fixed-term types must have an end (A7)."""
     require_personnel(actor)
@@ -128,7 +135,7 @@ def appointment_start(
 
 
 @transaction.atomic
-def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str) -> Appointment:
+def appointment_end(*, actor: Actor, appointment: Appointment, on: dt.date, reason: str) -> Appointment:
     """End an appointment on ``on`` (first day no longer employed), with its assignments."""
     require_personnel(actor)
     appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -157,11 +164,18 @@ def appointment_end(*, actor, appointment: Appointment, on: dt.date, reason: str
     return appt
 
 
-def _user(actor):
+def _user(actor: Actor) -> Actor:
     return actor if getattr(actor, "pk", None) else None
 
 
-def check_one_head(*, organization, post, valid_from: dt.date, valid_to: dt.date | None, person=None) -> None:
+def check_one_head(
+    *,
+    organization: Organization,
+    post: Post,
+    valid_from: dt.date,
+    valid_to: dt.date | None,
+    person: Person | None = None,
+) -> None:
     """One head per unit per date: the head post of a unit is held by one person at a time (A3, A4
     follow it), so a second head overlapping the period is refused."""
     if not post.is_head:
@@ -191,10 +205,10 @@ def check_one_head(*, organization, post, valid_from: dt.date, valid_to: dt.date
 
 def assignment_open(
     *,
-    actor,
+    actor: Actor,
     person: Person,
-    organization,
-    post,
+    organization: Organization,
+    post: Post,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
     is_primary: bool = True,
@@ -246,10 +260,10 @@ def assignment_open(
 @transaction.atomic
 def assignment_start(
     *,
-    actor,
+    actor: Actor,
     person: Person,
-    organization,
-    post,
+    organization: Organization,
+    post: Post,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
     is_primary: bool = True,
@@ -270,7 +284,7 @@ def assignment_start(
     )
 
 
-def assignment_close(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
+def assignment_close(*, actor: Actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
     """Step: end ``assignment`` on ``on`` (no-op if it already ended by then)."""
     if assignment.valid_to is not None and assignment.valid_to <= on:
         return assignment
@@ -290,7 +304,7 @@ def assignment_close(*, actor, assignment: Assignment, on: dt.date, reason: str)
 
 
 @transaction.atomic
-def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
+def assignment_end(*, actor: Actor, assignment: Assignment, on: dt.date, reason: str) -> Assignment:
     """End an assignment on ``on`` (first day no longer assigned)."""
     require_personnel(actor)
     a = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -301,11 +315,11 @@ def assignment_end(*, actor, assignment: Assignment, on: dt.date, reason: str) -
 
 def assignment_relocate(
     *,
-    actor,
+    actor: Actor,
     assignment: Assignment,
-    organization,
+    organization: Organization,
     on: dt.date,
-    post=None,
+    post: Post | None = None,
     reason: str = AssignmentEndReason.REORGANIZED,
     check_head: bool = True,
 ) -> Assignment:
@@ -329,11 +343,11 @@ def assignment_relocate(
 @transaction.atomic
 def assignment_move(
     *,
-    actor,
+    actor: Actor,
     assignment: Assignment,
-    organization,
+    organization: Organization,
     on: dt.date,
-    post=None,
+    post: Post | None = None,
     reason: str = AssignmentEndReason.TRANSFER,
 ) -> Assignment:
     """A transfer or promotion: end ``assignment`` on ``on`` and start the same person in

@@ -540,6 +540,7 @@ def create_post(request, body: PostIn):
 def create_system(request, body: SystemIn):
     _require_configurator(request.auth)
     owner = _unit(body.owner, "owner")
+    assert owner is not None
     system = system_create(
         actor=request.auth,
         code=body.code.strip(),
@@ -583,9 +584,11 @@ def add_permission(request, code: Code, body: PermissionIn):
 @config_router.post("/table-2", response={201: Table2Out}, summary="Add a 別表第2 line")
 def create_table2(request, body: Table2In):
     _require_configurator(request.auth)
+    organization = _unit(body.organization)
+    assert organization is not None
     entry = eligibility_entry_create(
         actor=request.auth,
-        organization=_unit(body.organization),
+        organization=organization,
         valid_from=body.valid_from,
         scope=body.scope,
         units=[u for pk in body.units if (u := _unit(pk, "units")) is not None],

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.personnel.choices import ScheduledStatus
 
 
 class ScheduledChangeQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if getattr(scope, "is_personnel", False):
             return self
         if action == "view" and scope.sees_everything:

@@ -25,7 +25,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kengen.applications.models import Application
@@ -232,7 +232,7 @@ def _security_unit_ids(state: _State, tree: OrgTree) -> set[int]:
     return out
 
 
-def _open_grants(person: Person, on: dt.date, basis: str | None = None):
+def _open_grants(person: Person, on: dt.date, basis: str | None = None) -> QuerySet[Grant]:
     """Grants of ``person`` not ended and still in force on or after ``on``."""
     qs = (
         Grant.objects.filter(account__person=person, ended_at__isnull=True)

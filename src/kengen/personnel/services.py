@@ -11,7 +11,7 @@ transaction, audited as a whole.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from kengen.audit.services import audit_record
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, DomainError, RuleViolation
 from kengen.core.permissions import require_configurator, require_personnel
+from kengen.core.types import Actor
 from kengen.eligibility.models import EligibilityEntry
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
@@ -115,7 +116,7 @@ def _refuse_stale_table2(ended: Sequence[Organization], on: dt.date) -> None:
 
 @transaction.atomic
 def organization_end(
-    *, actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
+    *, actor: Actor, organization: Organization, on: dt.date, reason: str = OrganizationEndReason.ABOLISHED
 ) -> Organization:
     """End a unit on ``on`` (the first day it no longer exists)."""
     require_configurator(actor)
@@ -150,7 +151,7 @@ class ReorganizationResult:
 @transaction.atomic
 def organization_reorganize(
     *,
-    actor,
+    actor: Actor,
     on: dt.date,
     ending: Sequence[Organization],
     creating: Sequence[OrganizationSpec],
@@ -245,7 +246,7 @@ class AppliedChanges:
     disabled_users: list[User]
 
 
-def _apply_one(actor, change: PersonnelChange, on: dt.date) -> Person:
+def _apply_one(actor: Actor, change: PersonnelChange, on: dt.date) -> Person:
     """Step: the change itself, through the people services (each refuses what it must)."""
     kind = change.kind
     if kind == ChangeKind.HIRE:
@@ -288,6 +289,7 @@ def _apply_one(actor, change: PersonnelChange, on: dt.date) -> Person:
             )
     elif kind == ChangeKind.MOVE:
         moving = moving_assignment(change, on)
+        assert change.organization is not None
         assignment_move(
             actor=actor,
             assignment=moving,
@@ -303,14 +305,14 @@ def _apply_one(actor, change: PersonnelChange, on: dt.date) -> Person:
     return person
 
 
-def _people_of(ids) -> list[Person]:
+def _people_of(ids: Iterable[int | None]) -> list[Person]:
     return list(Person.objects.filter(pk__in=[i for i in ids if i]))
 
 
 @transaction.atomic
 def personnel_changes_apply(
     *,
-    actor,
+    actor: Actor,
     changes: PersonnelChange | Sequence[PersonnelChange],
     on: dt.date,
     expected: str | None = None,
@@ -441,7 +443,7 @@ def _summary(batch: Sequence[PersonnelChange]) -> str:
 
 @transaction.atomic
 def scheduled_change_create(
-    *, actor, changes: PersonnelChange | Sequence[PersonnelChange], on: dt.date
+    *, actor: Actor, changes: PersonnelChange | Sequence[PersonnelChange], on: dt.date
 ) -> ScheduledChange:
     """Store ``changes`` for a future date (予定されている変更), after checking them against today's
     records; ``kengen run-due`` applies them on that date (``scheduled_changes_apply_due``)."""
@@ -470,7 +472,11 @@ def scheduled_change_create(
 
 
 def personnel_changes_submit(
-    *, actor, changes: PersonnelChange | Sequence[PersonnelChange], on: dt.date, expected: str | None = None
+    *,
+    actor: Actor,
+    changes: PersonnelChange | Sequence[PersonnelChange],
+    on: dt.date,
+    expected: str | None = None,
 ) -> AppliedChanges | ScheduledChange:
     """Today or a past date: apply now. A future date: schedule."""
     if on > timezone.localdate():
@@ -479,7 +485,7 @@ def personnel_changes_submit(
 
 
 @transaction.atomic
-def scheduled_change_cancel(*, actor, scheduled: ScheduledChange) -> ScheduledChange:
+def scheduled_change_cancel(*, actor: Actor, scheduled: ScheduledChange) -> ScheduledChange:
     """Cancel a scheduled change before it takes effect."""
     require_personnel(actor)
     row = ScheduledChange.objects.select_for_update().get(pk=scheduled.pk)

@@ -25,6 +25,7 @@ from kengen.contractors.services import contractor_create
 from kengen.core.dates import fiscal_year_period
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.types import Actor
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.services import account_create, grant_create
 from kengen.organizations.models import Organization, Post
@@ -34,7 +35,7 @@ from kengen.people.models import Person
 from kengen.people.services import appointment_start, assignment_start, person_create
 from kengen.profiles.demo_staff import StaffPlan, plan_staff
 from kengen.profiles.registry import get_profile
-from kengen.profiles.schema import Profile, UnitDef
+from kengen.profiles.schema import Profile, SystemDef, UnitDef
 from kengen.profiles.selectors import profile_load_event
 from kengen.roles.services import role_designate
 from kengen.systems.models import System, SystemPermission
@@ -47,7 +48,7 @@ INITIAL_LOAD_REFERENCE = "既存管理ファイル移行(デモデータ)"
 
 @transaction.atomic
 def post_create(
-    *, actor, code: str, name: str, kana: str = "", is_head: bool = False, rank: int = 100
+    *, actor: Actor, code: str, name: str, kana: str = "", is_head: bool = False, rank: int = 100
 ) -> Post:
     """Define a post (職). ``is_head`` posts make their holder the head of the unit, and so the
     holder of the unit's roles (security officer, system administrator: A3, A4)."""
@@ -124,7 +125,7 @@ def _load_organizations(profile: Profile) -> dict[str, Organization]:
 
 
 def _load_systems(profile: Profile, orgs: dict[str, Organization]) -> dict[str, System]:
-    def create(sd, *, parent=None, sort_order: int) -> System:
+    def create(sd: SystemDef, *, parent: System | None = None, sort_order: int) -> System:
         return system_create(
             actor=None,
             code=sd.code,

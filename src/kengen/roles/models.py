@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.roles.choices import DesignatedRoleKind
 
 
 class DesignatedRoleQuerySet(EffectiveQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if action == "view" and scope.sees_everything:
             return self
         return self if scope.is_configurator else self.none()

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kengen.core.models import active_on_q
@@ -113,7 +114,7 @@ def _predecessor_ids(org_ids: set[int]) -> set[int]:
     return found
 
 
-def _owner_of(system: System, date: dt.date):
+def _owner_of(system: System, date: dt.date) -> Organization | None:
     """``system.owner_on(date)`` without a query while the owner (fetched with the system) exists."""
     if system.owner.is_active_on(date):
         return system.owner
@@ -171,7 +172,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
     return scope
 
 
-def heads_of(org_id: int, date: dt.date):
+def heads_of(org_id: int, date: dt.date) -> QuerySet[Person]:
     """People heading the unit on ``date`` (usually one; more during a handover)."""
     from django.db.models import Exists, OuterRef
 
@@ -184,7 +185,7 @@ def heads_of(org_id: int, date: dt.date):
     return Person.objects.filter(Exists(heading))
 
 
-def security_officers_for(org_id: int, date: dt.date):
+def security_officers_for(org_id: int, date: dt.date) -> QuerySet[Person]:
     """The security officer(s) responsible for a unit on ``date`` (A4)."""
 
     tree = OrgTree(date)
@@ -192,15 +193,15 @@ def security_officers_for(org_id: int, date: dt.date):
     return heads_of(unit.id, date) if unit else Person.objects.none()
 
 
-def _assignments_primary_first(person, date: dt.date) -> list:
+def _assignments_primary_first(person: Person, date: dt.date) -> list[Assignment]:
     return sorted(person.assignments_on(date), key=lambda a: (not a.is_primary, a.valid_from))
 
 
-def security_officers_of_person(person, date: dt.date) -> list:
+def security_officers_of_person(person: Person, date: dt.date) -> list[Person]:
     """The security officers of ``person`` on ``date`` (A4): those of every unit the person is
     assigned to that day, the primary assignment's first, each once. The one helper for "who is
     this person's security officer" (approvals of purpose, A10; notices, A5.6/A5.8/A6.4)."""
-    officers: list = []
+    officers: list[Person] = []
     seen: set[int] = set()
     for a in _assignments_primary_first(person, date):
         for officer in security_officers_for(a.organization_id, date):
@@ -210,7 +211,7 @@ def security_officers_of_person(person, date: dt.date) -> list:
     return officers
 
 
-def security_officer_of_person(person, date: dt.date):
+def security_officer_of_person(person: Person, date: dt.date) -> Person | None:
     """The one security officer who acts for ``person`` on ``date`` (A4), or ``None``: the officer
     of their primary unit (then of their other units), someone other than the person themself when
     there is one (a head's own temporary password goes to another officer if the unit has one)."""
@@ -222,7 +223,7 @@ def security_officer_of_person(person, date: dt.date):
     return None
 
 
-def administrators_of(system: System, date: dt.date):
+def administrators_of(system: System, date: dt.date) -> QuerySet[Person]:
     """The administrator(s) of ``system`` on ``date`` (A3): heads of its owning division."""
     root = system.account_system
     owner = root.owner_on(date)

@@ -11,6 +11,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
 from kengen.core.models import overlapping_q
+from kengen.core.types import Actor, User
 from kengen.roles.choices import DesignatedRoleKind
 from kengen.roles.models import DesignatedRole
 from kengen.roles.selectors import scope_for
@@ -18,7 +19,13 @@ from kengen.roles.selectors import scope_for
 
 @transaction.atomic
 def role_designate(
-    *, actor, user, role: str, valid_from: dt.date, valid_to: dt.date | None = None, reason: str = ""
+    *,
+    actor: Actor,
+    user: User,
+    role: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    reason: str = "",
 ) -> DesignatedRole:
     if actor is not None and not scope_for(actor).is_configurator:
         raise PermissionDenied(_("Only a configuration administrator can designate roles."))
@@ -43,7 +50,7 @@ def role_designate(
 
 
 @transaction.atomic
-def role_designation_end(*, actor, designation: DesignatedRole, on: dt.date) -> DesignatedRole:
+def role_designation_end(*, actor: Actor, designation: DesignatedRole, on: dt.date) -> DesignatedRole:
     """End a designation on ``on`` (the first day it no longer holds)."""
     if actor is not None and not scope_for(actor).is_configurator:
         raise PermissionDenied(_("Only a configuration administrator can designate roles."))

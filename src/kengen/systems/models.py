@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import EffectiveDated, EffectiveQuerySet, RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import successor_on
 from kengen.systems.choices import SystemKind
 
 
 class SystemQuerySet(EffectiveQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         # The catalogue itself is readable by every signed-in user; changing it is configuration.
         if action == "view":
             return self
@@ -83,7 +87,7 @@ class System(EffectiveDated):
     def __str__(self) -> str:
         return self.name
 
-    def owner_on(self, date):
+    def owner_on(self, date: dt.date) -> Organization | None:
         """The owning division on ``date``: ownership follows the division through
         reorganizations (A3), so the administrator is never lost and the past stays true."""
 
@@ -99,7 +103,7 @@ class System(EffectiveDated):
 
 
 class SystemPermissionQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         return self if action == "view" else (self if scope.is_configurator else self.none())
 
 

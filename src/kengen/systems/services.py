@@ -12,6 +12,8 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
+from kengen.core.types import Actor
+from kengen.organizations.models import Organization
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 
@@ -36,7 +38,7 @@ def check_user_id_pattern(pattern: str, example: str = "") -> None:
 @transaction.atomic
 def system_update(
     *,
-    actor,
+    actor: Actor,
     system: System,
     name: str | None = None,
     user_id_pattern: str | None = None,
@@ -69,11 +71,11 @@ def system_update(
 @transaction.atomic
 def system_create(
     *,
-    actor,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
-    owner,
+    owner: Organization,
     valid_from: dt.date,
     parent: System | None = None,
     kana: str = "",
@@ -138,7 +140,7 @@ def system_create(
 
 @transaction.atomic
 def system_permission_create(
-    *, actor, system: System, code: str, name: str, sort_order: int = 0
+    *, actor: Actor, system: System, code: str, name: str, sort_order: int = 0
 ) -> SystemPermission:
     require_configurator(actor)
     if not code.strip() or not name.strip():

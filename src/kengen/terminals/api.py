@@ -3,15 +3,14 @@
 import datetime as dt
 from typing import Annotated
 
-from django.db.models import F
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import SINGLE_LINE, ApiDateTime, Id, InSchema, fits
 from kengen.core.exceptions import PermissionDenied
+from kengen.core.paging import Key, KeysetPagination, Listing
 from kengen.terminals.models import BiometricEnrolment
 from kengen.terminals.services import enrolment_complete, enrolment_schedule
 
@@ -73,23 +72,25 @@ def _get_for_change(request, enrolment_id: Id) -> BiometricEnrolment:
 
 
 @router.get("", response=list[EnrolmentOut], summary="Biometric enrolments the caller may see, pending first")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_enrolments(request, pending: bool | None = None):
-    qs = (
-        BiometricEnrolment.objects.restrict(request.auth)
-        .select_related("person", "application")
-        .order_by(
-            F("completed_at").asc(nulls_first=True),
-            F("cancelled_at").asc(nulls_first=True),
-            F("appointment_at").asc(nulls_last=True),
-            "created_at",
-        )
-    )
+    # Pending first: not completed, not cancelled (NULLs first), soonest appointment, oldest.
+    qs = BiometricEnrolment.objects.restrict(request.auth).select_related("person", "application")
     if pending is True:
         qs = qs.pending()
     elif pending is False:
         qs = qs.exclude(completed_at__isnull=True, cancelled_at__isnull=True)
-    return [_out(e) for e in qs]
+    return Listing(
+        qs,
+        [
+            Key("completed_at", nulls_first=True),
+            Key("cancelled_at", nulls_first=True),
+            Key("appointment_at", nulls_first=False),
+            "created_at",
+            "pk",
+        ],
+        to_out=lambda page: [_out(e) for e in page],
+    )
 
 
 @router.get("/{int:enrolment_id}", response=EnrolmentOut)

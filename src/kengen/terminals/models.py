@@ -3,18 +3,22 @@ where and when the person is to enrol, and when they did."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.people.models import Person, PersonQuerySet
 from kengen.roles.choices import Role
 
 
 class EnrolmentQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         if Role.TWO_FACTOR_ADMIN in scope.central_roles:
             return self
         if action != "view":
@@ -26,7 +30,7 @@ class EnrolmentQuerySet(RestrictedQuerySet):
             q |= Q(person__in=Person.objects.filter(PersonQuerySet.officer_members_q(scope, on)))
         return self.filter(q)
 
-    def pending(self):
+    def pending(self) -> Self:
         return self.filter(completed_at__isnull=True, cancelled_at__isnull=True)
 
 

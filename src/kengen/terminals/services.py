@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -13,7 +14,9 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.era import wareki_datetime
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
+from kengen.core.types import Actor
 from kengen.notifications.services import notification_send
+from kengen.people.models import Person
 from kengen.roles.selectors import security_officers_of_person
 from kengen.terminals.models import BiometricEnrolment
 
@@ -21,7 +24,14 @@ REMIND_EVERY = dt.timedelta(days=7)
 
 
 @transaction.atomic
-def enrolment_open(*, actor, person, application=None) -> BiometricEnrolment:
+def enrolment_open(
+    *,
+    actor: Actor,
+    person: Person,
+    # An ``applications.Application``: that app sits above terminals (its Form 1 registration
+    # opens the enrolment), so the layer contract keeps its name out of this module.
+    application: Any = None,
+) -> BiometricEnrolment:
     """Record that ``person`` must enrol (called when a terminal application is registered)."""
     existing = BiometricEnrolment.objects.select_for_update().pending().filter(person=person).first()
     if existing is not None:
@@ -49,7 +59,7 @@ def enrolment_open(*, actor, person, application=None) -> BiometricEnrolment:
     return enrolment
 
 
-def _get(actor, enrolment_id: int) -> BiometricEnrolment:
+def _get(actor: Actor, enrolment_id: int) -> BiometricEnrolment:
     e = (
         BiometricEnrolment.objects.restrict(actor, "change")
         .select_for_update()
@@ -63,7 +73,7 @@ def _get(actor, enrolment_id: int) -> BiometricEnrolment:
 
 @transaction.atomic
 def enrolment_schedule(
-    *, actor, enrolment_id: int, place: str, appointment_at: dt.datetime
+    *, actor: Actor, enrolment_id: int, place: str, appointment_at: dt.datetime
 ) -> BiometricEnrolment:
     """The two-factor administrator designates the place and time (A6.4)."""
     e = _get(actor, enrolment_id)
@@ -98,7 +108,7 @@ def enrolment_schedule(
 
 @transaction.atomic
 def enrolment_complete(
-    *, actor, enrolment_id: int, completed_at: dt.datetime | None = None
+    *, actor: Actor, enrolment_id: int, completed_at: dt.datetime | None = None
 ) -> BiometricEnrolment:
     """Record that the person enrolled. No biometric data is recorded, ever (A2.9)."""
     e = _get(actor, enrolment_id)

@@ -122,7 +122,7 @@ def _run_settings(code: str, **env) -> str:
         {code}
         """
     )
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+    done = subprocess.run(
         [sys.executable, "-c", script], env=environ, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr

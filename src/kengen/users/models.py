@@ -138,7 +138,7 @@ class RecoveryCodeDevice(ThrottlingMixin, TimestampMixin, Device):
     def digest(cls, code: str) -> str:
         return hashlib.sha256(cls.normalize(code).encode()).hexdigest()
 
-    def verify_token(self, token) -> bool:
+    def verify_token(self, token: str) -> bool:
         allowed, _info = self.verify_is_allowed()
         if not allowed:
             return False

@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +25,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
+from kengen.core.types import Actor
+from kengen.people.models import Person
 from kengen.users.choices import SessionEndReason, ThrottleKind
 from kengen.users.models import (
     ApiToken,
@@ -44,10 +47,10 @@ def _digest(raw: str) -> str:
 @transaction.atomic
 def user_create(
     *,
-    actor: User | None,
+    actor: Actor,
     username: str,
     password: str | None,
-    person=None,
+    person: Person | None = None,
     is_superuser: bool = False,
 ) -> User:
     """Create a Kengen sign-in (``password=None`` leaves it unusable until one is set)."""
@@ -307,7 +310,7 @@ def api_token_sign_in(raw: str, *, ip: str | None) -> tuple[User | None, int]:
 # --- sign-in sessions ----------------------------------------------------------------------------
 
 
-def _session_store():
+def _session_store() -> type[SessionBase]:
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
@@ -337,7 +340,7 @@ def user_sessions_end(
     *,
     user: User,
     reason: str,
-    actor: User | None = None,
+    actor: Actor = None,
     keep_session_key: str | None = None,
     ip: str | None = None,
 ) -> int:
@@ -376,7 +379,7 @@ def session_expired_record(*, user: User | None, user_id: int | None, reason: st
 
 
 @transaction.atomic
-def user_set_active(*, actor: User | None, user: User, is_active: bool) -> User:
+def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     """Enable or disable a Kengen sign-in; disabling ends all of its sessions at once."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_active == is_active:
@@ -444,7 +447,7 @@ class VerifyOutcome:
         return self.device is not None
 
 
-def _wait_of(device) -> int:
+def _wait_of(device: Device) -> int:
     allowed, info = device.verify_is_allowed()
     if allowed or not info or "locked_until" not in info:
         return 0
@@ -476,7 +479,7 @@ def totp_device_confirm(*, user: User, device_id: int, code: str, ip: str | None
     return VerifyOutcome(device=device if ok else None)
 
 
-def passkey_registered_record(*, user: User, device, ip: str | None = None) -> None:
+def passkey_registered_record(*, user: User, device: WebAuthnCredential, ip: str | None = None) -> None:
     """Audit a passkey that django-otp-webauthn has just verified and stored."""
     audit_record(
         actor=user,
@@ -487,14 +490,17 @@ def passkey_registered_record(*, user: User, device, ip: str | None = None) -> N
     )
 
 
-def second_factor_result_record(*, user: User, device=None, ip: str | None = None, method: str = "") -> None:
+def second_factor_result_record(
+    *, user: User, device: Device | None = None, ip: str | None = None, method: str = ""
+) -> None:
     """Audit a passed (``device`` given) or failed second-factor check."""
     if device is not None:
+        model_name = device._meta.model_name or ""  # always set on a concrete model
         kind = {
             "totpdevice": "totp",
             "webauthncredential": "webauthn",
             "recoverycodedevice": "recovery_code",
-        }.get(device._meta.model_name, device._meta.model_name)
+        }.get(model_name, model_name)
         audit_record(
             actor=user,
             action=AuditAction.MFA_VERIFIED,
@@ -557,7 +563,7 @@ def recovery_codes_issue(*, user: User, ip: str | None = None) -> list[str]:
     return codes
 
 
-def _device_model(kind: str):
+def _device_model(kind: str) -> type[Device] | None:
     return {"totp": TOTPDevice, "webauthn": WebAuthnCredential}.get(kind)
 
 
@@ -589,7 +595,7 @@ def second_factor_device_remove(*, user: User, kind: str, device_id: int, ip: st
 
 
 @transaction.atomic
-def second_factor_reset(*, actor: User | None, user: User) -> int:
+def second_factor_reset(*, actor: Actor, user: User) -> int:
     """Remove all of a user's second factors (lost phone and recovery codes), revoke their API
     tokens and end their sessions; at their next sign-in they must enrol again. For administrators,
     from the command line.

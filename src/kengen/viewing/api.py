@@ -9,9 +9,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
-from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import MAX_LIST_ITEMS, SINGLE_LINE, ApiDate, Code, Id, InSchema, fits
 from kengen.core.exceptions import NotFound
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account, Grant
 from kengen.organizations.models import Organization
@@ -110,12 +110,12 @@ def _get(request, lending_id: Id) -> ViewingLending:
 
 
 @router.get("/lendings", response=list[LendingOut], summary="The lending record (A11.3)")
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def list_lendings(request, status: Code | None = None):
     qs = ViewingLending.objects.restrict(request.auth).select_related("account")
     if status:
         qs = qs.filter(status=status)
-    return [_out(le) for le in qs]
+    return Listing(qs, ["-requested_at", "-pk"], to_out=lambda page: [_out(le) for le in page])
 
 
 @router.post("/lendings", response={201: LendingOut}, summary="Ask to view another unit's terminals (A11.1)")

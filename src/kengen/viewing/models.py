@@ -8,17 +8,21 @@ fresh random one at each lending and rotates it again at return.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.viewing.choices import LendingStatus
 
 
 class ViewingLendingQuerySet(RestrictedQuerySet):
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         """Lend, refuse and record the return: the security officer of the holding unit (A11.2).
         Withdraw: the viewer. Read: the viewer, the officers of the holding unit and of the viewer's
         unit, the administrators of the viewing ID's system, auditors."""

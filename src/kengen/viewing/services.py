@@ -11,7 +11,7 @@ has seen, so a returned password never works again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleViolation
+from kengen.core.types import Actor
 from kengen.credentials.choices import LockReason
 from kengen.credentials.selectors import policy_for
 from kengen.credentials.services import credential_create_locked, credential_rotate
@@ -33,9 +34,10 @@ from kengen.notifications.services import notification_send
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import PersonKind
-from kengen.people.models import Person
+from kengen.people.models import Assignment, Person
 from kengen.roles.selectors import scope_for, security_officers_for
 from kengen.systems.models import System, SystemPermission
+from kengen.users.models import User
 from kengen.viewing.choices import LendingStatus
 from kengen.viewing.models import ViewingLending
 
@@ -55,7 +57,7 @@ def _security_unit(tree: OrgTree, org_id: int) -> int:
 @transaction.atomic
 def viewing_id_create(
     *,
-    actor,
+    actor: Actor,
     system: System,
     user_id: str,
     holder_organization: Organization,
@@ -94,7 +96,7 @@ def viewing_id_create(
     return account
 
 
-def _viewer_unit(viewer: Person, today: dt.date):
+def _viewer_unit(viewer: Person, today: dt.date) -> list[Assignment]:
     assignments = sorted(viewer.assignments_on(today), key=lambda a: (not a.is_primary, a.valid_from))
     return assignments
 
@@ -102,7 +104,7 @@ def _viewer_unit(viewer: Person, today: dt.date):
 @transaction.atomic
 def viewing_request(
     *,
-    actor,
+    actor: User,
     holder_organization: Organization,
     purpose: str,
     viewer: Person | None = None,
@@ -194,7 +196,7 @@ def viewing_request(
     return lending
 
 
-def _locked_lending(lending: ViewingLending, actor, action: str) -> ViewingLending:
+def _locked_lending(lending: ViewingLending, actor: User, action: str) -> ViewingLending:
     found = (
         ViewingLending.objects.restrict(actor, action)
         .select_for_update(of=("self",))
@@ -215,7 +217,9 @@ def _expect(lending: ViewingLending, *statuses: str) -> None:
 
 
 @sensitive_variables("password")
-def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.datetime | None = None) -> Lent:
+def viewing_lend(
+    *, actor: User, lending: ViewingLending, account: Account, now: dt.datetime | None = None
+) -> Lent:
     """The security officer lends a viewing ID and permits viewing (A11.2): a fresh random
     password is set (A11.4) and returned once, for the officer to hand to the viewer."""
     now = now or timezone.now()
@@ -224,6 +228,8 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
         with transaction.atomic():
             lending = _locked_lending(lending, actor, "change")
             _expect(lending, LendingStatus.REQUESTED)
+            officer = actor.person
+            assert officer is not None  # "change" reaches a lending only through an officer's scope
             found = (
                 Account.objects.select_for_update(of=("self",))
                 .select_related("system", "holder_organization")
@@ -271,7 +277,7 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
             lending.status = LendingStatus.LENT
             lending.account = account
             lending.lent_at = now
-            lending.lent_by = actor.person
+            lending.lent_by = officer
             with transaction.atomic():
                 lending.save(update_fields=["status", "account", "lent_at", "lent_by"])
             issued = credential_rotate(
@@ -305,7 +311,7 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
                     "%(officer)s lent you viewing ID %(uid)s and permits viewing for: %(purpose)s. The password "
                     "is handed to you in person, never by message. Return it when you are done."
                 )
-                % {"officer": actor.person.full_name, "uid": account.user_id, "purpose": lending.purpose},
+                % {"officer": officer.full_name, "uid": account.user_id, "purpose": lending.purpose},
                 target=lending,
                 link=reverse("viewing:detail", args=[lending.pk]),
             )
@@ -319,7 +325,7 @@ def viewing_lend(*, actor, lending: ViewingLending, account: Account, now: dt.da
 
 
 @transaction.atomic
-def viewing_return(*, actor, lending: ViewingLending, now: dt.datetime | None = None) -> ViewingLending:
+def viewing_return(*, actor: User, lending: ViewingLending, now: dt.datetime | None = None) -> ViewingLending:
     """Record the return (A11.3) and replace the password with one nobody has seen (A11.4), so the
     password the viewer had never works again; the ID stays locked until its next lending."""
     now = now or timezone.now()
@@ -351,7 +357,7 @@ def viewing_return(*, actor, lending: ViewingLending, now: dt.datetime | None = 
 
 
 @transaction.atomic
-def viewing_refuse(*, actor, lending: ViewingLending, reason: str) -> ViewingLending:
+def viewing_refuse(*, actor: User, lending: ViewingLending, reason: str) -> ViewingLending:
     lending = _locked_lending(lending, actor, "change")
     _expect(lending, LendingStatus.REQUESTED)
     if not reason.strip():
@@ -378,7 +384,7 @@ def viewing_refuse(*, actor, lending: ViewingLending, reason: str) -> ViewingLen
 
 
 @transaction.atomic
-def viewing_withdraw(*, actor, lending: ViewingLending) -> ViewingLending:
+def viewing_withdraw(*, actor: User, lending: ViewingLending) -> ViewingLending:
     lending = _locked_lending(lending, actor, "withdraw")
     _expect(lending, LendingStatus.REQUESTED)
     lending.status = LendingStatus.WITHDRAWN
@@ -390,7 +396,7 @@ def viewing_withdraw(*, actor, lending: ViewingLending) -> ViewingLending:
     return lending
 
 
-def lending_rows(lendings) -> list[list]:
+def lending_rows(lendings: Iterable[ViewingLending]) -> list[list]:
     """The A11.3 record as rows for CSV/Excel (local times; never a password)."""
     rows = []
     for le in lendings:
@@ -398,13 +404,13 @@ def lending_rows(lendings) -> list[list]:
             [
                 le.viewer_name,
                 le.viewer_unit_name,
-                le.account.user_id if le.account_id else "",
-                le.account.system.name if le.account_id else "",
+                le.account.user_id if le.account else "",
+                le.account.system.name if le.account else "",
                 le.holder_organization.name,
                 timezone.localtime(le.lent_at) if le.lent_at else None,
                 le.purpose,
                 timezone.localtime(le.returned_at) if le.returned_at else None,
-                le.lent_by.full_name if le.lent_by_id else "",
+                le.lent_by.full_name if le.lent_by else "",
                 le.get_status_display(),
                 timezone.localtime(le.requested_at),
             ]

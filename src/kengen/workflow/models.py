@@ -8,7 +8,8 @@ states. See ``docs/architecture.md`` ("Adding an application form").
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import datetime as dt
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.models import RestrictedQuerySet
+from kengen.core.scope import ScopeLike
 from kengen.workflow.choices import WorkflowStatus
 
 
@@ -29,16 +31,16 @@ class WorkflowQuerySet(RestrictedQuerySet):
 
     A form's queryset subclasses it and gives ``applicant_q``."""
 
-    def applicant_q(self, scope, action: str) -> Q:
+    def applicant_q(self, scope: ScopeLike, action: str) -> Q:
         raise NotImplementedError
 
-    def decider_q(self, scope) -> Q | None:
+    def decider_q(self, scope: ScopeLike) -> Q | None:
         """``None`` when the user decides nothing of this form."""
         if not scope.administered_system_ids:
             return None
         return Q(system_id__in=scope.administered_system_ids) & ~Q(status=WorkflowStatus.DRAFT)
 
-    def restrict_to_scope(self, scope, action, on=None):
+    def restrict_to_scope(self, scope: ScopeLike, action: str, on: dt.date | None = None) -> Self:
         decider = self.decider_q(scope)
         if action == "decide":
             return self.none() if decider is None else self.filter(decider)

@@ -46,6 +46,7 @@ from kengen.core.exceptions import Conflict, NotFound, RuleViolation
 from kengen.notifications.services import notification_send
 from kengen.people.models import Person
 from kengen.roles.selectors import administrators_of
+from kengen.users.models import User
 from kengen.workflow.choices import WorkflowStatus
 from kengen.workflow.models import WorkflowApplication
 
@@ -94,10 +95,10 @@ class Workflow(Generic[A]):
 
     # --- submission -----------------------------------------------------------------------------
 
-    def check_submit(self, app: A, *, actor) -> None:
+    def check_submit(self, app: A, *, actor: User) -> None:
         """Refuse a submission that breaks the form's rules (raise a domain exception)."""
 
-    def before_submit(self, app: A, *, actor) -> list[str]:
+    def before_submit(self, app: A, *, actor: User) -> list[str]:
         """Set the form's own fields at submission; return their names."""
         return []
 
@@ -110,7 +111,7 @@ class Workflow(Generic[A]):
 
     # --- decision -------------------------------------------------------------------------------
 
-    def decide(self, app: A, *, actor, now: dt.datetime, **options: Any) -> Any:
+    def decide(self, app: A, *, actor: User, now: dt.datetime, **options: Any) -> Any:
         """Do what a positive decision means for this form (in the same transaction)."""
         return None
 
@@ -128,7 +129,7 @@ class Workflow(Generic[A]):
     def rejected_notice(self, app: A) -> Notice:
         raise NotImplementedError
 
-    def after_decide(self, app: A, *, actor, result: Any) -> None:
+    def after_decide(self, app: A, *, actor: User, result: Any) -> None:
         """What follows a positive decision once it is recorded and notified."""
 
 
@@ -144,7 +145,7 @@ def workflow_number(model: type[WorkflowApplication], *, today: dt.date) -> str:
     return f"{prefix}{seq:05d}"
 
 
-def workflow_lock(application: A, *, actor, action: str) -> A:
+def workflow_lock(application: A, *, actor: User, action: str) -> A:
     """``application`` locked for update if ``actor`` may do ``action`` on it; otherwise 404."""
     model = type(application)
     locked = (
@@ -171,7 +172,7 @@ def workflow_audit(
     flow: Workflow[A],
     action: AuditAction,
     *,
-    actor,
+    actor: User,
     application: A,
     old: dict | None = None,
     new: dict | None = None,
@@ -202,7 +203,7 @@ def _notify(flow: Workflow[A], app: A, recipients: Iterable[Person], notice: Not
 
 
 @transaction.atomic
-def workflow_submit(flow: Workflow[A], *, actor, application: A) -> A:
+def workflow_submit(flow: Workflow[A], *, actor: User, application: A) -> A:
     """Send a draft to the deciding side. The form's rules are checked now (and again when it is
     decided, if the form's ``decide`` hook does so)."""
     app = workflow_lock(application, actor=actor, action="change")
@@ -226,7 +227,7 @@ def workflow_submit(flow: Workflow[A], *, actor, application: A) -> A:
 
 
 @transaction.atomic
-def workflow_withdraw(flow: Workflow[A], *, actor, application: A) -> A:
+def workflow_withdraw(flow: Workflow[A], *, actor: User, application: A) -> A:
     """The applicant's side takes back a draft or a submitted application."""
     app = workflow_lock(application, actor=actor, action="change")
     workflow_expect(app, *WorkflowStatus.open())
@@ -246,7 +247,7 @@ def workflow_withdraw(flow: Workflow[A], *, actor, application: A) -> A:
 
 
 @transaction.atomic
-def workflow_decide(flow: Workflow[A], *, actor, application: A, **options: Any) -> Decision[A]:
+def workflow_decide(flow: Workflow[A], *, actor: User, application: A, **options: Any) -> Decision[A]:
     """The deciding side registers / completes a submitted application: the form's ``decide``
     hook does the work (all or nothing), then the applicant's side is notified."""
     app = workflow_lock(application, actor=actor, action="decide")
@@ -271,7 +272,7 @@ def workflow_decide(flow: Workflow[A], *, actor, application: A, **options: Any)
 
 
 @transaction.atomic
-def workflow_reject(flow: Workflow[A], *, actor, application: A, reason: str) -> A:
+def workflow_reject(flow: Workflow[A], *, actor: User, application: A, reason: str) -> A:
     """The deciding side rejects a submitted application, saying why."""
     app = workflow_lock(application, actor=actor, action="decide")
     workflow_expect(app, WorkflowStatus.SUBMITTED)

@@ -28,6 +28,7 @@ from kengen.core.access import get_visible
 from kengen.core.bounds import TEXT_AREA_MAX, text_problem
 from kengen.core.forms import client_ip
 from kengen.core.refusals import back_on_refusal
+from kengen.core.types import AuthenticatedHttpRequest
 from kengen.core.views import paginate
 from kengen.roles.selectors import scope_for
 from kengen.workflow.choices import WorkflowStatus
@@ -72,7 +73,7 @@ def workflow_detail_context(request: HttpRequest, app: WorkflowApplication) -> d
 
 
 def workflow_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     flow: Workflow,
     pk: int,
     action: str,
@@ -114,7 +115,7 @@ def action_view(
     @login_required
     @require_POST
     @back_on_refusal(flow.detail_url, "pk")
-    def view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
         return workflow_action(request, flow, pk, action, decide=decide, rejected_message=rejected_message)
 
     return view

@@ -43,3 +43,48 @@ def test_xlsx_cells_are_never_formulas():
     assert ws["A2"].value == "'=1+1"
     assert ws["A2"].data_type == "s"
     assert ws["B2"].value.date() == dt.date(2024, 4, 1)
+
+
+# --- streamed exports: the same content, read back -------------------------------------------------
+
+
+def _rows():
+    return [
+        ["髙橋 一郎", '=HYPERLINK("x")', dt.date(2024, 4, 1), 42, True, None],
+        ["a < b & c > d", " spaced ", dt.datetime(2024, 4, 1, 9, 30, 15), 1.5, False, "制御\x01文字"],
+    ]
+
+
+def test_streamed_csv_is_byte_for_byte_the_built_csv():
+    from kengen.core.exports import iter_csv
+
+    for encoding in ("utf-8-sig", "cp932"):
+        table = Table(title="t", headers=["氏名", "値", "日", "数", "真偽", "空"], rows=_rows() * 1500)
+        streamed = b"".join(iter_csv(table, encoding=encoding, batch=7))
+        assert streamed == to_csv(table, encoding=encoding)
+
+
+def test_streamed_xlsx_reads_back_like_the_openpyxl_one():
+    from kengen.core.exports import write_xlsx
+
+    headers = ["氏名", "値", "日", "数", "真偽", "空"]
+    clean = [row[:5] for row in _rows()]  # openpyxl refuses control characters outright
+    built = load_workbook(
+        io.BytesIO(to_xlsx(Table(title="管理ファイル", headers=headers[:5], rows=clean)))
+    ).active
+    out = io.BytesIO()
+    n = write_xlsx(Table(title="管理ファイル", headers=headers, rows=iter(_rows())), out)
+    streamed = load_workbook(io.BytesIO(out.getvalue())).active
+
+    assert n == 2
+    assert streamed.title == built.title == "管理ファイル"
+    assert streamed.freeze_panes == "A2"
+    assert streamed["A1"].font.bold
+    got = [[c.value for c in row] for row in streamed.iter_rows()]
+    assert got[0] == headers
+    assert got[1][:5] == ["髙橋 一郎", '\'=HYPERLINK("x")', dt.datetime(2024, 4, 1), 42, 1]
+    assert streamed["B2"].data_type == "s"  # never a formula
+    assert got[2][0] == "a < b & c > d" and got[2][1] == " spaced "
+    assert got[2][2] == dt.datetime(2024, 4, 1, 9, 30, 15)
+    assert got[2][5] == "制御文字"  # characters XML cannot hold are dropped, not fatal
+    assert [[c.value for c in row] for row in built.iter_rows()] == [row[:5] for row in got]

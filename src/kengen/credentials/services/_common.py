@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, PermissionDenied
+from kengen.core.types import Actor
 from kengen.credentials.choices import (
     CredentialEventKind,
     LockReason,
@@ -37,16 +38,17 @@ from kengen.grants.models import Account
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
+from kengen.users.models import User
 
 #: A8.2: the administrators who may register temporary passwords for system users.
 TEMPORARY_PASSWORD_SYSTEMS = (SystemKind.CORE, SystemKind.INTERMEDIATE)
 
 
-def _user(actor):
+def _user(actor: Actor) -> User | None:
     return actor if getattr(actor, "pk", None) else None
 
 
-def _label(actor, default: str = "system") -> str:
+def _label(actor: Actor, default: str = "system") -> str:
     return str(actor) if actor is not None else default
 
 
@@ -64,7 +66,7 @@ def password_deadline(account: Account, policy: CredentialPolicy, now: dt.dateti
     return due
 
 
-def _require_administrator(actor, system: System, clause: str) -> None:
+def _require_administrator(actor: Actor, system: System, clause: str) -> None:
     root = system.account_system
     if actor is None or root.id not in scope_for(actor).administered_system_ids:
         raise PermissionDenied(
@@ -88,7 +90,7 @@ def _event(
     account: Account,
     kind: str,
     *,
-    actor,
+    actor: Actor,
     now: dt.datetime,
     deadline: dt.datetime | None = None,
     reference: str = "",
@@ -147,7 +149,7 @@ def _lock(
     reason: str,
     *,
     now: dt.datetime,
-    actor=None,
+    actor: Actor = None,
     actor_label: str | None = None,
     ip_address: str | None = None,
 ) -> None:
@@ -219,7 +221,7 @@ def _record_failure(
     policy: CredentialPolicy,
     *,
     now: dt.datetime,
-    actor=None,
+    actor: Actor = None,
     actor_label: str | None = None,
     ip_address: str | None = None,
 ) -> bool:
@@ -241,7 +243,7 @@ def _record_failure(
 
 
 def _expire_temporary_if_due(
-    cred: Credential, *, now: dt.datetime, actor=None, actor_label: str | None = None
+    cred: Credential, *, now: dt.datetime, actor: Actor = None, actor_label: str | None = None
 ) -> bool:
     # A temporary password always has its expiry (credential_temporary_has_expiry).
     if (

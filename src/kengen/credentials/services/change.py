@@ -14,6 +14,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.era import wareki_datetime
 from kengen.core.exceptions import Conflict, DomainError, NotFound, RuleViolation
+from kengen.core.types import Actor
 from kengen.credentials.choices import (
     CredentialEventKind,
     RecordedEvent,
@@ -48,7 +49,7 @@ from kengen.roles.selectors import security_officer_of_person
 @sensitive_variables("current", "new")
 def password_change(
     *,
-    actor,
+    actor: Actor,
     account: Account,
     current: str,
     new: str,
@@ -163,7 +164,7 @@ def password_change(
 @transaction.atomic
 def password_event_record(
     *,
-    actor,
+    actor: Actor,
     account: Account,
     event: str,
     occurred_at: dt.datetime | None = None,

@@ -25,6 +25,7 @@ from kengen.credentials.services.temporary import temporary_password_issue
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.people.models import Person
+from kengen.users.models import User
 from kengen.workflow.services import (
     AuditActions,
     Notice,
@@ -47,7 +48,7 @@ def requires_officer(person: Person, on: dt.date) -> bool:
 @transaction.atomic
 def password_application_create(
     *,
-    actor,
+    actor: User,
     account: Account,
     kind: str = PasswordApplicationKind.CHANGE,
     reason: str = "",
@@ -63,6 +64,9 @@ def password_application_create(
     is_officer = Person.objects.restrict(actor, "change", on=today).filter(pk=person.pk).exists()
     is_self = getattr(actor, "person_id", None) == person.pk
     if not (is_self or is_officer):
+        raise NotFound(_("Not found."))
+    applicant = actor.person
+    if applicant is None:  # a sign-in linked to nobody (an unlinked superuser) applies for no one
         raise NotFound(_("Not found."))
     if account.kind != AccountKind.PERSONAL:
         raise RuleViolation(_("Form 2 is for system users' own user IDs."), clause="A8.1", field="account")
@@ -116,7 +120,7 @@ def password_application_create(
         organization=assignments[0].organization,
         kind=kind,
         applicant_kind=applicant_kind,
-        applicant=actor.person,
+        applicant=applicant,
         reason=reason.strip(),
         created_by=actor,
     )
@@ -167,7 +171,7 @@ class Form2Workflow(Workflow[PasswordApplication]):
             },
         )
 
-    def decide(self, app: PasswordApplication, *, actor, now: dt.datetime, **options: Any) -> None:
+    def decide(self, app: PasswordApplication, *, actor: User, now: dt.datetime, **options: Any) -> None:
         """The administrator records that the password was registered or changed in the system
         (A8.1); Kengen starts the A8.7 deadline from now. Neither the form nor Kengen sees it."""
         if policy_for(app.account.system).holds_verifier:
@@ -214,21 +218,21 @@ class Form2Workflow(Workflow[PasswordApplication]):
 FORM2 = Form2Workflow()
 
 
-def password_application_submit(*, actor, application: PasswordApplication) -> PasswordApplication:
+def password_application_submit(*, actor: User, application: PasswordApplication) -> PasswordApplication:
     return workflow_submit(FORM2, actor=actor, application=application)
 
 
-def password_application_withdraw(*, actor, application: PasswordApplication) -> PasswordApplication:
+def password_application_withdraw(*, actor: User, application: PasswordApplication) -> PasswordApplication:
     return workflow_withdraw(FORM2, actor=actor, application=application)
 
 
-def password_application_complete(*, actor, application: PasswordApplication) -> PasswordApplication:
+def password_application_complete(*, actor: User, application: PasswordApplication) -> PasswordApplication:
     """The administrator records that the password was registered or changed in the system (A8.1);
     Kengen starts the A8.7 deadline from now. Neither the form nor Kengen sees the password."""
     return workflow_decide(FORM2, actor=actor, application=application).application
 
 
 def password_application_reject(
-    *, actor, application: PasswordApplication, reason: str
+    *, actor: User, application: PasswordApplication, reason: str
 ) -> PasswordApplication:
     return workflow_reject(FORM2, actor=actor, application=application, reason=reason)

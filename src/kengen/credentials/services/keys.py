@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict
+from kengen.core.types import Actor
 from kengen.credentials.models import SystemApiKey
 from kengen.credentials.passwords import (
     new_token,
@@ -35,7 +36,7 @@ class IssuedKey:
 
 @sensitive_variables("raw")
 @transaction.atomic
-def system_api_key_create(*, actor, system: System, name: str) -> IssuedKey:
+def system_api_key_create(*, actor: Actor, system: System, name: str) -> IssuedKey:
     """A key for ``system`` to call the verify API; created by its administrator, shown once."""
     root = system.account_system
     _require_administrator(actor, root, "A3.1")
@@ -57,7 +58,7 @@ def system_api_key_create(*, actor, system: System, name: str) -> IssuedKey:
 
 
 @transaction.atomic
-def system_api_key_revoke(*, actor, key: SystemApiKey) -> SystemApiKey:
+def system_api_key_revoke(*, actor: Actor, key: SystemApiKey) -> SystemApiKey:
     key = SystemApiKey.objects.select_for_update().select_related("system").get(pk=key.pk)
     _require_administrator(actor, key.system, "A3.1")
     if key.revoked_at is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import PermissionDenied, RuleViolation
+from kengen.core.types import Actor
 from kengen.credentials.choices import CredentialMode
 from kengen.credentials.models import CredentialPolicy
 from kengen.credentials.selectors import POLICY_FIELDS, policy_for
@@ -16,13 +19,13 @@ from kengen.roles.selectors import scope_for
 from kengen.systems.models import System
 
 
-def credential_policy_editable_by(actor, system: System) -> bool:
+def credential_policy_editable_by(actor: Actor, system: System) -> bool:
     """May ``actor`` change the password policy of ``system``: its administrator or a configurator."""
     scope = scope_for(actor)
     return system.account_system.id in scope.administered_system_ids or scope.is_configurator
 
 
-def require_credential_policy_editor(actor, system: System) -> None:
+def require_credential_policy_editor(actor: Actor, system: System) -> None:
     """Refuse (A3.1) unless ``actor`` may change the password policy of ``system``."""
     if not credential_policy_editable_by(actor, system):
         raise PermissionDenied(
@@ -33,7 +36,7 @@ def require_credential_policy_editor(actor, system: System) -> None:
 
 
 @transaction.atomic
-def credential_policy_set(*, actor, system: System, **values) -> CredentialPolicy:
+def credential_policy_set(*, actor: Actor, system: System, **values: Any) -> CredentialPolicy:
     """Configure how a system keeps passwords (A8.2–A8.7): its administrator or a configurator."""
     root = system.account_system
     require_credential_policy_editor(actor, root)

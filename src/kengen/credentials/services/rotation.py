@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
+from kengen.core.types import Actor
 from kengen.credentials.choices import CredentialEventKind, LockReason
 from kengen.credentials.models import Credential
 from kengen.credentials.passwords import generate_password, hash_password
@@ -44,7 +45,7 @@ def credential_create_locked(*, account: Account, reason: str, now: dt.datetime 
 @transaction.atomic
 def credential_rotate(
     *,
-    actor,
+    actor: Actor,
     account: Account,
     lock_reason: str = "",
     reference: str = "",

@@ -16,6 +16,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.era import wareki_datetime
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
+from kengen.core.types import Actor
 from kengen.credentials.choices import CredentialEventKind
 from kengen.credentials.models import (
     Credential,
@@ -72,7 +73,11 @@ class IssuedTemporary:
 @sensitive_variables("value", "token")
 @transaction.atomic
 def temporary_password_issue(
-    *, actor, account: Account, now: dt.datetime | None = None, form2: PasswordApplication | None = None
+    *,
+    actor: Actor,
+    account: Account,
+    now: dt.datetime | None = None,
+    form2: PasswordApplication | None = None,
 ) -> IssuedTemporary:
     """Register a temporary password for a user ID (A8.2) — generated, never chosen.
 
@@ -226,7 +231,7 @@ def temporary_password_issue(
     return IssuedTemporary(credential=cred, value=value)
 
 
-def reveal_link_for(*, actor, token: str, ip_address: str | None = None) -> RevealLink:
+def reveal_link_for(*, actor: Actor, token: str, ip_address: str | None = None) -> RevealLink:
     """The reveal link behind ``token`` if it is addressed to ``actor``; otherwise 404 (and the
     attempt is audited). Used or expired links are a ``Conflict``."""
     link = (
@@ -266,7 +271,7 @@ def reveal_link_for(*, actor, token: str, ip_address: str | None = None) -> Reve
 
 @sensitive_variables("value", "token")
 def temporary_password_reveal(
-    *, actor, token: str, ip_address: str | None = None, now: dt.datetime | None = None
+    *, actor: Actor, token: str, ip_address: str | None = None, now: dt.datetime | None = None
 ) -> str:
     """Show a temporary password once, to the security officer the link was sent to (A8.3)."""
     reveal_link_for(actor=actor, token=token, ip_address=ip_address)
@@ -302,7 +307,9 @@ def temporary_password_reveal(
 
 @sensitive_variables("value")
 @transaction.atomic
-def maintenance_password_set(*, actor, account: Account, now: dt.datetime | None = None) -> IssuedSecret:
+def maintenance_password_set(
+    *, actor: Actor, account: Account, now: dt.datetime | None = None
+) -> IssuedSecret:
     """The administrator sets (generates) a maintenance staff password and hands it over (A8.8).
     It is valid until the policy's maximum age and never beyond the maintenance registration."""
     now = now or timezone.now()

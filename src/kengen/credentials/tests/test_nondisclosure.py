@@ -256,8 +256,8 @@ def test_no_secret_reaches_any_output(core, client, every_log, mailoutbox, setti
     lend_csv = client.get(reverse("viewing:list"), {"format": "csv"})
     lend_xlsx = client.get(reverse("viewing:list"), {"format": "xlsx"})
     exports = {
-        "management file CSV": file_csv.content.decode("utf-8-sig"),
-        "management file XLSX": _xlsx_text(file_xlsx.content),
+        "management file CSV": file_csv.getvalue().decode("utf-8-sig"),
+        "management file XLSX": _xlsx_text(file_xlsx.getvalue()),
         "lending CSV": lend_csv.content.decode("utf-8-sig"),
         "lending XLSX": _xlsx_text(lend_xlsx.content),
     }

@@ -53,3 +53,24 @@ def test_management_file_api_answers_as_of_a_date(world, file, client):
     assert after["count"] == 2
     assert after["items"][0]["period"]["label_ja"] == "令和6年4月1日〜"
     assert dt.date.fromisoformat(after["items"][0]["period"]["valid_from"]) == START
+
+
+@pytest.mark.clause("A2.6")
+def test_management_file_api_pages_by_cursor_and_by_offset_alike(world, file, client):
+    auditor = user_for(None, username="kansa2")
+    role_designate(actor=None, user=auditor, role="auditor", valid_from=START)
+    auth = _auth(auditor)
+    first = client.get("/api/v1/grants?on=2024-04-01&limit=1", **auth).json()
+    second = client.get(f"/api/v1/grants?on=2024-04-01&limit=1&cursor={first['next_cursor']}", **auth).json()
+    by_offset = client.get("/api/v1/grants?on=2024-04-01&limit=1&offset=1", **auth).json()
+    back = client.get(
+        f"/api/v1/grants?on=2024-04-01&limit=1&cursor={second['previous_cursor']}", **auth
+    ).json()
+
+    assert (first["count"], first["count_exact"]) == (2, True)
+    assert second["items"] == by_offset["items"] != first["items"]
+    assert second["next_cursor"] is None
+    assert back["items"] == first["items"]
+    bad = client.get("/api/v1/grants?cursor=forged", **auth)
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "cursor"

@@ -92,7 +92,7 @@ def test_excel_export_opens_and_contains_the_rows_and_is_audited(file_world, cli
     response = client.get(reverse("grants:file"), {"on": "2024-04-01", "format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     flat = {v for row in values for v in row}
     assert "JINJI001" in flat and "KAZEI001" in flat
@@ -111,7 +111,7 @@ def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
     response = client.get(reverse("grants:file"), {"format": "csv", "encoding": "cp932"})
     assert response.status_code == 200
     assert "Shift_JIS" in response["Content-Type"]
-    text = response.content.decode("cp932")
+    text = response.getvalue().decode("cp932")
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 2
     assert "KAZEI001" in text and "伊藤" in text
@@ -121,7 +121,7 @@ def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
 def test_utf8_csv_has_a_bom(file_world, client):
     login(client, file_world.users["joho_head"])
     response = client.get(reverse("grants:file"), {"format": "csv"})
-    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.getvalue().startswith(b"\xef\xbb\xbf")
 
 
 def test_print_view_is_titled_with_the_era_date(file_world, client):
@@ -132,3 +132,29 @@ def test_print_view_is_titled_with_the_era_date(file_world, client):
     assert "管理ファイル(令和6年4月1日現在)" in body
     assert "kg-print" in body
     assert "JINJI001" in body
+
+
+def test_file_pages_by_cursor_links_and_jumps_to_the_last_page(file_world, client, monkeypatch):
+    import re
+
+    monkeypatch.setattr("kengen.grants.views.FILE_PER_PAGE", 1)
+    login(client, file_world.users["joho_head"])
+    first = client.get(reverse("grants:file"), {"on": "2024-04-01"}).content.decode()
+    following = (
+        re.search(r'href="(\?[^"]*cursor=[^"&]+[^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+    )
+    second = client.get(reverse("grants:file") + following).content.decode()
+    last = client.get(reverse("grants:file"), {"on": "2024-04-01", "cursor": "last"}).content.decode()
+
+    assert ("JINJI001" in first) != ("KAZEI001" in first)  # one row a page
+    assert ("JINJI001" in second) != ("JINJI001" in first)  # the other row, none repeated
+    assert ("KAZEI001" in last) == ("KAZEI001" in second)
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_a_forged_cursor_is_refused_with_a_message_not_followed(file_world, client):
+    login(client, file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"cursor": "forged"}, follow=True)
+
+    assert "このページへのリンクは、この一覧では使えません。" in response.content.decode()
+    assert response.redirect_chain[0][1] == 302

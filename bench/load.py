@@ -1,0 +1,335 @@
+"""Benchmark: signed-in pages under concurrent clients against the production server.
+
+    createdb -h 127.0.0.1 -U postgres kengen_bench                    # once
+    export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kengen_bench KENGEN_DATA_DIR=/tmp/kgbench
+    uv run kengen migrate && uv run kengen demo                         # once: the Kitami demo data
+    uv run python bench/load.py --start-server                          # 16 and 64 clients, 20 s each
+
+``--start-server`` runs ``kengen serve --production`` on a free loopback port with this
+environment (its default workers: 2 × cores + 1, 4 threads each); ``--url http://127.0.0.1:PORT``
+measures a server that is already running (with the same database and secret key). Only loopback
+addresses are accepted, and every run is bounded by ``--duration``.
+
+Sign-in goes through the real pages (password, then the authenticator code, computed here from a
+device the script confirms through the services) for the demo's security officers, the auditor, an
+administrator and a staff member; then each client requests the signed-in pages in turn, each
+client on one of those sessions. Prints requests/s, p50/p95/p99 and errors per scenario and per
+page. Figures go to docs/performance.md. This is not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kengen.settings")
+
+USERS = ["joho-kacho", "shokuin-kacho", "shiminzei-kacho", "hoiku-kacho", "kansa", "shokuin"]
+PAGES = ["/", "/people/", "/applications/", "/inbox/", "/systems/", "/organizations/"]
+SCENARIOS = {"pages": PAGES, "home": ["/"]}
+
+
+# --- preparation (in-process, through the services) ------------------------------------------
+
+
+def prepare_users() -> dict[str, object]:
+    """Acknowledge the A9 duties and confirm an authenticator app for each bench user, as they
+    would at their first sign-in; return their devices (for the codes)."""
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would cost CPU here
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kengen.acknowledgements import texts
+    from kengen.acknowledgements.selectors import acknowledgement_due
+    from kengen.acknowledgements.services import acknowledgement_record
+    from kengen.users.models import User
+    from kengen.users.services import totp_device_confirm, totp_device_start
+
+    def code(device) -> str:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        return f"{totp.token():0{device.digits}d}"
+
+    devices: dict[str, object] = {}
+    for username in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            sys.exit(f"no user {username}: load the demo first (kengen migrate && kengen demo)")
+        if acknowledgement_due(user=user):
+            acknowledgement_record(user=user, text_version=texts.CURRENT_VERSION)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            pending = totp_device_start(user=user)
+            device = totp_device_confirm(user=user, device_id=pending.pk, code=code(pending)).device
+        devices[username] = (device, code)
+    return devices
+
+
+def sign_in(base: str, username: str, password: str, device_and_code) -> httpx.Cookies:
+    """Sign in through the real pages; return the session's cookies."""
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
+
+        def csrf(path: str) -> str:
+            page = client.get(path)
+            page.raise_for_status()
+            return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": csrf("/login/")}
+        response = client.post("/login/", data=form)
+        if response.status_code != 302:
+            sys.exit(f"sign-in of {username} refused ({response.status_code})")
+        if response.headers["location"].startswith("/login/second-factor/"):
+            device, code = device_and_code
+            for _attempt in range(3):  # a code can only be used once: wait for the next one
+                token = csrf("/login/second-factor/")
+                response = client.post(
+                    "/login/second-factor/", data={"code": code(device), "csrfmiddlewaretoken": token}
+                )
+                if response.status_code == 302 and not response.headers["location"].startswith("/login/"):
+                    break
+                time.sleep(31)
+            else:
+                sys.exit(f"second factor of {username} refused")
+        if client.get("/").status_code != 200:
+            sys.exit(f"{username} does not reach the dashboard after signing in")
+        return client.cookies
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def add(self, page: str, seconds: float, ok: bool) -> None:
+        self.latencies.setdefault(page, []).append(seconds)
+        if not ok:
+            self.errors[page] = self.errors.get(page, 0) + 1
+
+
+async def client_loop(
+    base: str, cookies: httpx.Cookies, pages: list[str], offset: int, until: float, result: Result
+):
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits, timeout=30) as client:
+        i = offset
+        while time.monotonic() < until:
+            page = pages[i % len(pages)]
+            i += 1
+            start = time.perf_counter()
+            try:
+                response = await client.get(page)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            result.add(page, time.perf_counter() - start, ok)
+
+
+async def run_load(base: str, sessions: list[httpx.Cookies], pages: list[str], clients: int, duration: float):
+    result = Result()
+    until = time.monotonic() + duration
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(client_loop(base, sessions[i % len(sessions)], pages, i, until, result) for i in range(clients))
+    )
+    return result, time.perf_counter() - started
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        v = values[0] if values else float("nan")
+        return v, v, v
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def report(label: str, clients: int, result: Result, elapsed: float, cpu: tuple[float, float] | None) -> None:
+    everything = [v for values in result.latencies.values() for v in values]
+    p50, p95, p99 = percentiles(everything)
+    errors = sum(result.errors.values())
+    per_request = ""
+    if cpu is not None and everything:
+        app, db = (seconds * 1000 / len(everything) for seconds in cpu)
+        per_request = f"{app + db:.0f} ({app:.0f} + {db:.0f})"
+    print(
+        f"| {label} | {clients} | {len(everything)} | {len(everything) / elapsed:.0f} | "
+        f"{p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} | {errors} | {per_request} |",
+        flush=True,
+    )
+    if len(result.latencies) > 1:
+        for page, values in sorted(result.latencies.items()):
+            q50, q95, q99 = percentiles(values)
+            print(
+                f"|   {page} | | {len(values)} | {len(values) / elapsed:.0f} | {q50 * 1000:.0f} | "
+                f"{q95 * 1000:.0f} | {q99 * 1000:.0f} | {result.errors.get(page, 0)} | |",
+                flush=True,
+            )
+
+
+# --- CPU accounting (Linux /proc) --------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
+
+
+def server_pids(master: int) -> list[int]:
+    """The server's master and its worker processes."""
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[1]) == master:
+            pids.append(int(entry.name))
+    return pids
+
+
+def database_backend_pids() -> list[int]:
+    """PostgreSQL backends connected to this database (the server's; this script's excluded)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    usage = {}
+    for pid in pids:
+        if fields := _stat(pid):
+            usage[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return usage
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def loopback_only(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        sys.exit(f"refusing to load {url}: only loopback addresses")
+    return url.rstrip("/")
+
+
+def start_server() -> tuple[str, subprocess.Popen]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ)
+    env.setdefault("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    env.setdefault("KENGEN_SECURE_COOKIES", "0")  # plain HTTP on loopback: the explicit opt-out
+    env.setdefault("KENGEN_BASE_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("KENGEN_DB_CONN_MAX_AGE", "600")  # stable backends, for the CPU accounting
+    log = Path(env.get("KENGEN_DATA_DIR", ".")) / "bench-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kengen.cli", "serve", "--production", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                return base, process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    process.terminate()
+    sys.exit(f"the production server did not become ready; see {log}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--url", help="a running server on loopback (default: start one)")
+    parser.add_argument("--start-server", action="store_true", help="start kengen serve --production")
+    parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per run (at most 120)")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), nargs="+", default=["pages", "home"])
+    parser.add_argument("--password", default="kengen-demo-2026", help="the demo password")
+    args = parser.parse_args()
+    duration = min(max(args.duration, 1.0), 120.0)
+    if max(args.clients) > 256:
+        sys.exit("at most 256 clients")
+    if "KENGEN_SECRET_KEY" not in os.environ:  # the server and this script must share it
+        os.environ["KENGEN_SECRET_KEY"] = secrets.token_urlsafe(50)
+        if args.url:
+            sys.exit("set KENGEN_SECRET_KEY to the running server's key")
+
+    devices = prepare_users()
+    process = None
+    if args.url:
+        base = loopback_only(args.url)
+    else:
+        base, process = start_server()
+    try:
+        sessions = [sign_in(base, username, args.password, devices[username]) for username in USERS]
+        print(f"signed in {len(sessions)} users; {duration:.0f} s per run on {base}\n")
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
+        print(
+            "| scenario / page | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
+            "| server CPU ms/request (gunicorn + PostgreSQL) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for scenario in args.scenario:
+            asyncio.run(run_load(base, sessions, SCENARIOS[scenario], max(args.clients), 3.0))  # warm up
+            for clients in args.clients:
+                # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
+                # request costs, whatever else the machine is doing
+                app_pids = server_pids(process.pid) if process else []
+                db_pids = database_backend_pids()
+                before = cpu_seconds(app_pids + db_pids)
+                result, elapsed = asyncio.run(
+                    run_load(base, sessions, SCENARIOS[scenario], clients, duration)
+                )
+                after = cpu_seconds(app_pids + db_pids)
+
+                def used(pids: list[int], before=before, after=after) -> float:
+                    return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
+
+                cpu = (used(app_pids), used(db_pids)) if process else None
+                report(scenario, clients, result, elapsed, cpu)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

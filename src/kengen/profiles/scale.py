@@ -1,0 +1,283 @@
+"""Synthetic data at scale for benchmarks and planner tests: units, people, user IDs and grants
+written set-wise (``COPY`` on PostgreSQL, ``executemany`` on SQLite), every value prepared by its
+model field so the schema (types, defaults, constraints) is respected.
+
+Not a service: it writes no audit events (the chain is generated separately by
+``audit.services.audit_bulk_generate``) and is meant for an otherwise empty database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.db.models import Max
+from django.utils import timezone
+
+START = dt.date(2024, 4, 1)
+
+
+def next_id(model: type[models.Model]) -> int:
+    return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
+
+
+def bulk_write(model: type[models.Model], rows: Iterable[dict]) -> int:
+    """Insert ``rows`` (dicts of field attnames, ``id`` included) into ``model``'s table."""
+    fields = list(model._meta.concrete_fields)
+    columns = [str(f.column) for f in fields]
+    table = model._meta.db_table
+    now = timezone.now()
+
+    def prepared(row: dict) -> tuple:
+        values = []
+        for f in fields:
+            if f.attname in row:
+                v = row[f.attname]
+            elif getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+                v = now
+            elif f.has_default():
+                v = f.get_default()
+            elif f.null:
+                v = None
+            else:
+                v = ""
+            values.append(f.get_db_prep_save(v, connection))
+        return tuple(values)
+
+    n = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(prepared(row))
+                    n += 1
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",  # noqa: S608 (model table)
+                [table],
+            )
+        else:
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+            batch: list[tuple] = []
+            for row in rows:
+                batch.append(prepared(row))
+                if len(batch) >= 5000:
+                    cursor.executemany(sql, batch)
+                    n += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+                n += len(batch)
+    return n
+
+
+@dataclass
+class Generated:
+    people: int
+    accounts: int
+    grants: int
+    units: int
+    officer_person_ids: list[int]
+
+
+FAMILY = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
+FAMILY_KANA = [
+    "サトウ",
+    "スズキ",
+    "タカハシ",
+    "タナカ",
+    "イトウ",
+    "ワタナベ",
+    "ヤマモト",
+    "ナカムラ",
+    "コバヤシ",
+    "カトウ",
+]
+GIVEN = ["花子", "一郎", "次郎", "美咲", "大輔", "陽子", "健太", "由美"]
+GIVEN_KANA = ["ハナコ", "イチロウ", "ジロウ", "ミサキ", "ダイスケ", "ヨウコ", "ケンタ", "ユミ"]
+
+
+def generate(
+    *, people: int, grants_per_person: int = 10, divisions: int | None = None, seed: int = 1
+) -> Generated:
+    """``people`` staff in ``divisions`` generated security units (課, two 係 each, under the
+    first root unit), each with a head, three user IDs per person on the root systems that have
+    permissions, and ``grants_per_person`` grants spread over them; about 5 % of grants ended."""
+    from kengen.grants.models import Account, Grant
+    from kengen.organizations.models import Organization, Post
+    from kengen.people.models import Appointment, Assignment, Person
+    from kengen.systems.models import System, SystemPermission
+
+    rng = random.Random(seed)  # noqa: S311 (synthetic names, not secrets)
+    divisions = divisions or max(2, people // 500)
+    root = Organization.objects.filter(parent__isnull=True).order_by("id").first()
+    if root is None:
+        root = Organization.objects.create(code="SCALE", name="規模試験市", kind="city", valid_from=START)
+    head_post = Post.objects.filter(is_head=True).order_by("rank", "id").first() or Post.objects.create(
+        code="scale-head", name="課長", kana="カチョウ", is_head=True, rank=10
+    )
+    clerk_post = Post.objects.filter(is_head=False).order_by("-rank", "id").first() or Post.objects.create(
+        code="scale-clerk", name="主事", kana="シュジ", rank=200
+    )
+    from kengen.organizations.choices import OrganizationKind
+
+    division_kind, section_kind = OrganizationKind.DIVISION, OrganizationKind.SECTION
+
+    org_id = next_id(Organization)
+    orgs, sections, division_ids = [], [], []
+    for d in range(divisions):
+        did = org_id
+        org_id += 1
+        division_ids.append(did)
+        orgs.append(
+            dict(
+                id=did,
+                valid_from=START,
+                code=f"SC{d:05d}",
+                name=f"規模試験第{d}課",
+                kana="キボシケン",
+                kind=division_kind,
+                parent_id=root.id,
+                sort_order=1000 + d,
+                is_security_unit=True,
+            )
+        )
+        for s in range(2):
+            orgs.append(
+                dict(
+                    id=org_id,
+                    valid_from=START,
+                    code=f"SC{d:05d}-{s}",
+                    name=f"第{s}係",
+                    kana="ダイカカリ",
+                    kind=section_kind,
+                    parent_id=did,
+                    sort_order=s,
+                    is_security_unit=False,
+                )
+            )
+            sections.append(org_id)
+            org_id += 1
+    bulk_write(Organization, orgs)
+
+    first_person = next_id(Person)
+    person_ids = range(first_person, first_person + people)
+
+    def person_rows() -> Iterator[dict]:
+        for pid in person_ids:
+            f, g = rng.randrange(len(FAMILY)), rng.randrange(len(GIVEN))
+            yield dict(
+                id=pid,
+                kind="staff",
+                staff_number=f"S{pid:08d}",
+                family_name=FAMILY[f],
+                given_name=GIVEN[g],
+                family_name_kana=FAMILY_KANA[f],
+                given_name_kana=GIVEN_KANA[g],
+                email="",
+            )
+
+    bulk_write(Person, person_rows())
+    heads = {division_ids[i % divisions]: person_ids[i] for i in range(min(divisions, people))}
+    head_of = {pid: did for did, pid in heads.items()}
+    first_assignment = next_id(Assignment)
+
+    def assignment_rows() -> Iterator[dict]:
+        for i, pid in enumerate(person_ids):
+            if pid in head_of:
+                yield dict(
+                    id=first_assignment + i,
+                    valid_from=START,
+                    person_id=pid,
+                    organization_id=head_of[pid],
+                    post_id=head_post.id,
+                    is_primary=True,
+                )
+            else:
+                yield dict(
+                    id=first_assignment + i,
+                    valid_from=START,
+                    person_id=pid,
+                    organization_id=sections[i % len(sections)],
+                    post_id=clerk_post.id,
+                    is_primary=True,
+                )
+
+    bulk_write(Assignment, assignment_rows())
+    first_appointment = next_id(Appointment)
+    bulk_write(
+        Appointment,
+        (
+            dict(id=first_appointment + i, valid_from=START, person_id=pid, employment_type="regular")
+            for i, pid in enumerate(person_ids)
+        ),
+    )
+
+    roots = list(
+        System.objects.filter(parent__isnull=True, permissions__isnull=False)
+        .distinct()
+        .order_by("sort_order", "id")[:3]
+    )
+    perms: dict[int, list[int]] = {}
+    for system in roots:
+        perms[system.id] = list(
+            SystemPermission.objects.filter(models.Q(system=system) | models.Q(system__parent=system))
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+    first_account, first_grant = next_id(Account), next_id(Grant)
+    accounts_n = grants_n = 0
+    account_rows: list[dict] = []
+    account_of: list[tuple[int, int]] = []  # (account id, system id)
+    aid = first_account
+    for pid in person_ids:
+        for system in roots:
+            account_rows.append(
+                dict(
+                    id=aid,
+                    valid_from=START,
+                    system_id=system.id,
+                    kind="personal",
+                    user_id=f"{system.code[:4]}{pid:08d}",
+                    person_id=pid,
+                )
+            )
+            account_of.append((aid, system.id))
+            aid += 1
+    accounts_n = bulk_write(Account, account_rows)
+    del account_rows
+    ended_on = START + dt.timedelta(days=180)
+
+    def grant_rows() -> Iterator[dict]:
+        gid = first_grant
+        per_account = max(1, grants_per_person // max(1, len(roots)))
+        for idx, (account_id, system_id) in enumerate(account_of):
+            choices = perms[system_id]
+            n = per_account + (1 if idx % len(roots) == 0 and grants_per_person % len(roots) else 0)
+            picked = (
+                rng.sample(choices, n) if len(choices) >= n else [choices[j % len(choices)] for j in range(n)]
+            )
+            for perm in picked:
+                ended = rng.random() < 0.05
+                yield dict(
+                    id=gid,
+                    valid_from=START,
+                    valid_to=ended_on if ended else None,
+                    account_id=account_id,
+                    permission_id=perm,
+                    purpose="duties",
+                    basis="initial_load",
+                    basis_reference="scale",
+                    end_reason="expired" if ended else "",
+                    ended_at=timezone.now() if ended else None,
+                )
+                gid += 1
+
+    grants_n = bulk_write(Grant, grant_rows())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            for m in (Organization, Person, Assignment, Appointment, Account, Grant):
+                c.execute(f"ANALYZE {m._meta.db_table}")
+    return Generated(people, accounts_n, grants_n, len(orgs), list(heads.values()))

@@ -13,12 +13,14 @@ from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import Field
 
 from kengen.core.access import get_visible
 from kengen.core.bounds import MAX_LIST_ITEMS, SINGLE_LINE, ApiDate, Code, Id, InSchema, at_most
 from kengen.core.exceptions import NotFound, PermissionDenied
 from kengen.core.models import exclusive_end
+from kengen.core.paging import KeysetPagination, Listing
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
@@ -273,14 +275,14 @@ def _scheduled_out(row: ScheduledChange) -> ScheduledOut:
 @router.get(
     "/scheduled", response=list[ScheduledOut], summary="予定されている変更: scheduled personnel changes"
 )
+@paginate(KeysetPagination)
 def list_scheduled(request, status: Annotated[str, at_most(20), SINGLE_LINE] = "scheduled"):
     rows = (
         ScheduledChange.objects.restrict(request.auth, "view")
         .filter(status=status)
         .select_related("created_by__person")
-        .order_by("effective_on", "id")
     )
-    return [_scheduled_out(r) for r in rows[:500]]
+    return Listing(rows, ["effective_on", "pk"], to_out=lambda page: [_scheduled_out(r) for r in page])
 
 
 @router.post(

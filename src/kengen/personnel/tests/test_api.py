@@ -151,7 +151,7 @@ def test_a_future_patch_is_scheduled_listed_and_cancelled(client, world, hr):
     assert [p["user"] for p in response.json()["consequences"]["sign_ins_to_disable"]] == [
         world.users["kazei_clerk"].pk
     ]
-    listed = client.get("/api/v1/personnel/scheduled", **auth).json()
+    listed = client.get("/api/v1/personnel/scheduled", **auth).json()["items"]
     assert [(r["person_id"], r["created_by"]) for r in listed] == [(clerk.pk, "人事 担当")]
     cancelled = client.post(f"/api/v1/personnel/scheduled/{listed[0]['id']}/cancel", **auth)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == ScheduledStatus.CANCELLED

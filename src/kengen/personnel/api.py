@@ -6,8 +6,6 @@ Errors: 422 with ``clause`` and ``field``, 409 on conflicts (a staff number take
 a stale ``expected`` fingerprint), 404 for what the caller may not see, 403 without the role.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Literal
 

@@ -36,6 +36,7 @@ from kengen.grants.choices import Purpose
 from kengen.organizations.models import Organization
 from kengen.people.models import Person
 from kengen.systems.models import System, SystemPermission
+from kengen.workflow.api import Decide, EndpointNames, workflow_endpoints
 
 router = Router()
 
@@ -190,34 +191,31 @@ def create_application(request, body: ApplicationIn):
     return Status(201, _out(app))
 
 
-@router.get("/{int:app_id}", response=ApplicationOut)
-def get_application(request, app_id: Id):
-    return _out(_get(request, app_id))
-
-
-@router.post("/{int:app_id}/submit", response=ApplicationOut)
-def submit(request, app_id: Id):
-    return _out(application_submit(actor=request.auth, application=_get(request, app_id)))
-
-
-@router.post("/{int:app_id}/withdraw", response=ApplicationOut)
-def withdraw(request, app_id: Id):
-    return _out(application_withdraw(actor=request.auth, application=_get(request, app_id)))
-
-
-@router.post(
-    "/{int:app_id}/register", response=ApplicationOut, summary="Register in the management file (A5.4)"
+workflow_endpoints(
+    router,
+    names=EndpointNames(
+        module=__name__,
+        get="get_application",
+        submit="submit",
+        withdraw="withdraw",
+        decide="register",
+        reject="reject",
+    ),
+    fetch=_get,
+    out=_out,
+    response=ApplicationOut,
+    submit=application_submit,
+    withdraw=application_withdraw,
+    decide=Decide(
+        "register",
+        application_register,
+        body=RegisterIn,
+        summary="Register in the management file (A5.4)",
+        decided=lambda result: result.application,
+    ),
+    reject=application_reject,
+    reject_body=RejectIn,
 )
-def register(request, app_id: Id, body: RegisterIn):
-    result = application_register(
-        actor=request.auth, application=_get(request, app_id), user_ids=body.user_ids
-    )
-    return _out(result.application)
-
-
-@router.post("/{int:app_id}/reject", response=ApplicationOut)
-def reject(request, app_id: Id, body: RejectIn):
-    return _out(application_reject(actor=request.auth, application=_get(request, app_id), reason=body.reason))
 
 
 @router.get("/{int:app_id}/form1.pdf", summary="別記様式1 as PDF")

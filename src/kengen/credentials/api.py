@@ -49,6 +49,7 @@ from kengen.grants.models import Account
 from kengen.systems.models import System
 from kengen.users.choices import ThrottleKind
 from kengen.users.services import SignInThrottled, bearer_sign_in
+from kengen.workflow.api import Decide, EndpointNames, workflow_endpoints
 
 
 class SystemKeyAuth(HttpBearer):
@@ -449,35 +450,18 @@ def create_form2(request, body: Form2In):
     return Status(201, _form2_out(app))
 
 
-@form2_router.get("/{int:app_id}", response=Form2Out)
-def get_form2(request, app_id: Id):
-    return _form2_out(_form2(request, app_id))
-
-
-@form2_router.post("/{int:app_id}/submit", response=Form2Out)
-def submit_form2(request, app_id: Id):
-    return _form2_out(password_application_submit(actor=request.auth, application=_form2(request, app_id)))
-
-
-@form2_router.post("/{int:app_id}/withdraw", response=Form2Out)
-def withdraw_form2(request, app_id: Id):
-    return _form2_out(password_application_withdraw(actor=request.auth, application=_form2(request, app_id)))
-
-
-@form2_router.post(
-    "/{int:app_id}/complete", response=Form2Out, summary="Record completion (the administrator)"
+workflow_endpoints(
+    form2_router,
+    names=EndpointNames.of(__name__, "form2", decide="complete"),
+    fetch=_form2,
+    out=_form2_out,
+    response=Form2Out,
+    submit=password_application_submit,
+    withdraw=password_application_withdraw,
+    decide=Decide("complete", password_application_complete, summary="Record completion (the administrator)"),
+    reject=password_application_reject,
+    reject_body=Form2RejectIn,
 )
-def complete_form2(request, app_id: Id):
-    return _form2_out(password_application_complete(actor=request.auth, application=_form2(request, app_id)))
-
-
-@form2_router.post("/{int:app_id}/reject", response=Form2Out)
-def reject_form2(request, app_id: Id, body: Form2RejectIn):
-    return _form2_out(
-        password_application_reject(
-            actor=request.auth, application=_form2(request, app_id), reason=body.reason
-        )
-    )
 
 
 @form2_router.get("/{int:app_id}/form2.pdf", summary="別記様式2 as PDF (never contains a password)")

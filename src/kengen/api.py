@@ -102,6 +102,8 @@ def _mount() -> None:
     from kengen.notifications.api import router as notifications_router
     from kengen.organizations.api import router as organizations_router
     from kengen.people.api import router as people_router
+    from kengen.personnel.api import config_router
+    from kengen.personnel.api import router as personnel_router
     from kengen.roles.api import router as roles_router
     from kengen.systems.api import router as systems_router
     from kengen.terminals.api import router as terminals_router
@@ -110,6 +112,8 @@ def _mount() -> None:
     api.add_router("/me", roles_router, tags=["me"])
     api.add_router("/organizations", organizations_router, tags=["organizations"])
     api.add_router("/people", people_router, tags=["people"])
+    api.add_router("/personnel", personnel_router, tags=["personnel changes (人事)"])
+    api.add_router("/configuration", config_router, tags=["configuration (A14)"])
     api.add_router("/systems", systems_router, tags=["systems"])
     api.add_router("/systems", verify_router, tags=["sign-in verification (systems' API keys)"])
     api.add_router("/", grants_router, tags=["management file"])

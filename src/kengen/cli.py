@@ -13,7 +13,10 @@ kengen migrate               apply database migrations
 kengen audit verify [--anchor SEQ:HASH]   check the audit log's hash chain (exit 1 if broken)
 kengen audit anchor          print the chain head to keep outside the database
 kengen audit rotate-key      add a new audit key to KENGEN_AUDIT_KEYRING and sign new events with it
-kengen run-due               close expired grants, send reminders (cron / systemd timer)
+kengen run-due               close expired grants, apply scheduled personnel changes, send reminders
+kengen person add|move|renew|end --staff-number N …   personnel changes (--preview prints the consequences)
+kengen schedule list|cancel [ID]                       scheduled personnel changes (予定されている変更)
+kengen role list|designate USER ROLE|end ID            designated roles (auditor, configurator, personnel)
 kengen <any manage.py command>
 """
 

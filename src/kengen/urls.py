@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("kengen.dashboard.urls")),
     path("organizations/", include("kengen.organizations.urls")),
     path("people/", include("kengen.people.urls")),
+    path("personnel/", include("kengen.personnel.urls")),
+    path("configuration/", include("kengen.personnel.config_urls")),
     path("systems/", include("kengen.systems.urls")),
     path("management-file/", include("kengen.grants.urls")),
     path("table-2/", include("kengen.eligibility.urls")),

@@ -38,6 +38,7 @@ from kengen.grants.services import (
 from kengen.organizations.models import Organization
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
+from kengen.people.selectors import network_registration_window_start
 from kengen.roles.selectors import scope_for, security_officers_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
@@ -110,10 +111,15 @@ def requires_network_registration(person: Person, on: dt.date) -> bool:
 
 
 def check_network_registration(person: Person, on: dt.date) -> None:
-    """A5.3: a fiscal-year appointee's network user registration must be filed first."""
+    """A5.3: a fiscal-year appointee's network user registration must be filed first, for the
+    appointment in force (one filed for an earlier appointment does not count for the next)."""
+    appointment = person.appointment_on(on)
     if (
-        requires_network_registration(person, on)
-        and not person.network_registrations.filter(filed_on__lte=on).exists()
+        appointment is not None
+        and appointment.is_fiscal_year
+        and not person.network_registrations.filter(
+            filed_on__lte=on, filed_on__gte=network_registration_window_start(appointment.valid_from)
+        ).exists()
     ):
         raise RuleViolation(
             _(

@@ -31,6 +31,10 @@ class AuditAction(models.TextChoices):
     SYSTEM_UPDATED = "system.updated", _("System updated")
     SYSTEM_PERMISSION_CREATED = "system.permission_created", _("Operation permission defined")
 
+    PERSONNEL_CHANGE_APPLIED = "personnel.applied", _("Personnel change applied")
+    PERSONNEL_CHANGE_SCHEDULED = "personnel.scheduled", _("Personnel change scheduled")
+    PERSONNEL_CHANGE_CANCELLED = "personnel.cancelled", _("Scheduled personnel change cancelled")
+    PERSONNEL_CHANGE_FAILED = "personnel.failed", _("Scheduled personnel change failed")
     ROLE_DESIGNATED = "role.designated", _("Role designated")
     ROLE_DESIGNATION_ENDED = "role.designation_ended", _("Role designation ended")
 

@@ -17,3 +17,15 @@ def require_configurator(actor: Actor) -> None:
         return
     if not scope_of(actor).is_configurator:
         raise PermissionDenied(_("Only a configuration administrator can change this."), clause="A14")
+
+
+def require_personnel(actor: Actor) -> None:
+    """People, appointments and assignments are recorded by the personnel records officer
+    (人事担当, a designated role) only, or by Kengen itself (``actor=None``: profile loading, HR
+    imports). Configuration administrators, officers and auditors read them but never write them."""
+    if actor is None:
+        return
+    if not getattr(scope_of(actor), "is_personnel", False):
+        raise PermissionDenied(
+            _("Only the personnel records officer (人事担当) can change this."), clause="A14"
+        )

@@ -24,6 +24,7 @@ class ScopeLike(Protocol):
     is_superuser: bool
     is_auditor: bool
     is_configurator: bool
+    is_personnel: bool
     officer_unit_ids: set[int]
     officer_org_ids: set[int]
     administered_system_ids: set[int]

@@ -23,7 +23,7 @@ from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for, security_officers_of_person
 from kengen.systems.choices import SystemKind
-from kengen.systems.models import System, SystemPermission
+from kengen.systems.models import System, SystemPermission, user_id_problem
 
 
 def require_file_administrator(actor: Actor, system: System, basis: str | None = None) -> None:
@@ -87,6 +87,9 @@ def account_create(
     user_id = user_id.strip()
     if not user_id:
         raise RuleViolation(_("A user ID is required."), clause="A2.6", field="user_id")
+    problem = user_id_problem(system, user_id)
+    if problem:
+        raise RuleViolation(problem, clause="A2.6", field="user_id")
     if kind == AccountKind.VIEWING:
         if holder_organization is None or person is not None:
             raise RuleViolation(

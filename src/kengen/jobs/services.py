@@ -35,6 +35,7 @@ from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver
 from kengen.people.models import Appointment
+from kengen.personnel.services import scheduled_changes_apply_due
 from kengen.terminals.services import enrolment_remind_due
 
 ADVISORY_LOCK_KEY = 0x4B454E47454E  # "KENGEN"
@@ -50,6 +51,8 @@ class DueSummary:
     temporary_expired: int = 0  # A8.4: unused temporary passwords locked
     password_reminders: int = 0  # A8.7: reminders before a change falls due
     passwords_due: int = 0  # A8.7/A8.8: passwords past their deadline
+    personnel_applied: int = 0  # scheduled personnel changes applied on their date
+    personnel_failed: int = 0  # scheduled personnel changes refused on their date
 
     def as_dict(self) -> dict:
         return {
@@ -59,6 +62,8 @@ class DueSummary:
             "emails_retried": self.emails_retried,
             "temporary_expired": self.temporary_expired,
             "password_reminders": self.password_reminders,
+            "personnel_applied": self.personnel_applied,
+            "personnel_failed": self.personnel_failed,
             "passwords_due": self.passwords_due,
         }
 
@@ -157,6 +162,8 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         if not got:
             return DueSummary(ran=False)
         summary = DueSummary()
+        # Scheduled personnel changes first: a retirement due today caps grants below (A7).
+        summary.personnel_applied, summary.personnel_failed = scheduled_changes_apply_due(today=today)
         summary.expired = close_expired_grants(today, now)
         summary.capped = cap_grants_at_appointment_end(today, now)
         summary.reminders = enrolment_remind_due(now=now)

@@ -22,7 +22,7 @@ from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.permissions import require_configurator
 from kengen.core.types import Actor
 from kengen.organizations.choices import OrganizationKind
-from kengen.organizations.models import Organization
+from kengen.organizations.models import Organization, Post
 
 
 @dataclass(frozen=True)
@@ -134,3 +134,27 @@ def units_refuse_children_left(orgs: Sequence[Organization], on: dt.date) -> Non
             _("Units still under the ending unit must end or move first: %(names)s") % {"names": names},
             clause="AS",
         )
+
+
+@transaction.atomic
+def post_create(
+    *, actor: Actor, code: str, name: str, is_head: bool = False, rank: int = 100, kana: str = ""
+) -> Post:
+    """Add a post (職) to the catalogue; ``is_head`` posts carry the unit's roles (A3, A4)."""
+
+    require_configurator(actor)
+    code, name = code.strip(), name.strip()
+    if not code:
+        raise RuleViolation(_("A post needs a code."), field="code")
+    if not name:
+        raise RuleViolation(_("A post needs a name."), field="name")
+    if Post.objects.filter(code=code).exists():
+        raise Conflict(_("Post code %(code)s is already used.") % {"code": code}, field="code")
+    post = Post.objects.create(code=code, name=name, is_head=is_head, rank=rank, kana=kana)
+    audit_record(
+        actor=actor,
+        action=AuditAction.POST_CREATED,
+        target=post,
+        new={"code": code, "name": name, "is_head": is_head, "rank": rank},
+    )
+    return post

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.forms import EraDateField
+from kengen.people.choices import EmploymentType
 
 
 def unit_choices(tree) -> list[tuple[str, str]]:
@@ -19,6 +20,15 @@ class PersonSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    employment = forms.ChoiceField(
+        label=_("Employment"),
+        required=False,
+        choices=[
+            ("", _("Everyone")),
+            *EmploymentType.choices,
+            ("maintenance", _("Maintenance staff (contractor)")),
+        ],
+    )
     on = EraDateField(label=_("As of"), required=False)
 
     def __init__(self, *args, tree=None, **kwargs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Self
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +25,11 @@ class PersonQuerySet(RestrictedQuerySet):
         """Auditors and central administrators: everyone. Security officers: the people assigned to
         their units (A4). Individual-system administrators: people holding accounts on their
         systems. Everyone: themselves."""
+        if action == "record":  # people, appointments, assignments: the personnel records officer
+            return self if getattr(scope, "is_personnel", False) else self.none()
         if action != "view":
             return self.filter(self.officer_members_q(scope, on)) if scope.officer_org_ids else self.none()
-        if scope.sees_everything or scope.is_central_admin:
+        if scope.sees_everything or scope.is_central_admin or getattr(scope, "is_personnel", False):
             return self
         q = Q(pk=scope.person_id) if scope.person_id else Q(pk__in=[])
         if scope.officer_org_ids:
@@ -123,6 +126,24 @@ class Appointment(EffectiveDated):
         _("end reason"), max_length=20, choices=AppointmentEndReason.choices, blank=True
     )
 
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("end recorded by"),
+    )
+
     objects = EffectiveQuerySet.as_manager()
 
     class Meta:
@@ -165,6 +186,24 @@ class Assignment(EffectiveDated):
     )
     end_reason = models.CharField(
         _("end reason"), max_length=20, choices=AssignmentEndReason.choices, blank=True
+    )
+
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("end recorded by"),
     )
 
     objects = EffectiveQuerySet.as_manager()

@@ -39,6 +39,13 @@ def person_list(request):
                     | Q(given_name_kana__icontains=word)
                     | Q(staff_number__iexact=word)
                 )
+        if employment := form.cleaned_data["employment"]:
+            if employment == PersonKind.MAINTENANCE:
+                people = people.filter(kind=PersonKind.MAINTENANCE)
+            else:
+                people = people.filter(
+                    Q(appointments__employment_type=employment) & active_on_q(date, "appointments__")
+                )
         if unit := form.cleaned_data["unit"]:
             units = tree.descendant_ids([unit])
             people = people.filter(
@@ -79,7 +86,9 @@ def person_detail(request, pk: int):
     today = timezone.localdate()
     date, date_form = as_of_date(request)
     tree = OrgTree(date)
-    assignments = person.assignments.select_related("organization", "post").order_by("-valid_from")
+    assignments = person.assignments.select_related(
+        "organization", "post", "recorded_by__person", "ended_by__person"
+    ).order_by("-valid_from")
     accounts = (
         Account.objects.restrict(request.user, "view", on=date)
         .filter(person=person)
@@ -100,7 +109,14 @@ def person_detail(request, pk: int):
             "date": date,
             "date_form": date_form,
             "today": today,
-            "appointments": person.appointments.order_by("-valid_from"),
+            "appointments": person.appointments.select_related(
+                "recorded_by__person", "ended_by__person"
+            ).order_by("-valid_from"),
+            # Scheduled changes are reached through the reverse relation (personnel sits above people).
+            "pending": person.scheduled_changes.restrict(request.user, "view")
+            .filter(status="scheduled")
+            .select_related("created_by__person")
+            .order_by("effective_on"),
             "assignments": [
                 (
                     a,

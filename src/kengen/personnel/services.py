@@ -11,19 +11,25 @@ transaction, audited as a whole.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
-from kengen.core.exceptions import Conflict, RuleViolation
-from kengen.core.permissions import require_configurator
+from kengen.core.era import wareki
+from kengen.core.exceptions import Conflict, DomainError, RuleViolation
+from kengen.core.permissions import require_configurator, require_personnel
 from kengen.core.types import Actor
 from kengen.eligibility.models import EligibilityEntry
+from kengen.grants.choices import EndReason
+from kengen.grants.models import Grant
+from kengen.grants.services import grant_end
+from kengen.notifications.services import notification_send
 from kengen.organizations.choices import OrganizationEndReason
 from kengen.organizations.models import Organization
 from kengen.organizations.services import (
@@ -34,9 +40,23 @@ from kengen.organizations.services import (
     unit_open,
     units_refuse_children_left,
 )
-from kengen.people.models import Assignment
-from kengen.people.services import assignment_move
+from kengen.people.choices import AssignmentEndReason
+from kengen.people.models import Assignment, Person
+from kengen.people.services import (
+    appointment_end,
+    appointment_start,
+    assignment_move,
+    assignment_relocate,
+    assignment_start,
+    person_create,
+)
+from kengen.personnel.changes import PersonnelChange
+from kengen.personnel.choices import ChangeKind, ScheduledStatus
+from kengen.personnel.models import ScheduledChange
+from kengen.personnel.selectors import Consequences, consequences_of, moving_assignment
 from kengen.systems.models import System
+from kengen.users.models import User
+from kengen.users.services import user_set_active
 
 
 def _refuse_if_still_used(
@@ -187,7 +207,7 @@ def organization_reorganize(
         # Also those starting after ``on``: the stranded check above counted them as moving.
         staying = Assignment.objects.select_for_update().overlapping(on, None)
         for a in staying.filter(organization_id=old_id):
-            assignment_move(actor=actor, assignment=a, organization=target, on=on)
+            assignment_relocate(actor=actor, assignment=a, organization=target, on=on, check_head=False)
             moved += 1
     audit_record(
         actor=actor,
@@ -210,3 +230,333 @@ def organization_reorganize(
             actor=actor, action=AuditAction.ORGANIZATION_CREATED, target=org, new=organization_snapshot(org)
         )
     return ReorganizationResult(list(ended), list(created.values()), moved)
+
+
+# --- Personnel changes: new hires, appointments, transfers and promotions, ends (issue 8) ---------
+
+
+@dataclass
+class AppliedChanges:
+    """What ``personnel_changes_apply`` did: the rows it wrote and the consequences it applied."""
+
+    consequences: Consequences
+    people: list[Person]
+    revoked: list[Grant]
+    capped: list[Grant]
+    disabled_users: list[User]
+
+
+def _apply_one(actor: Actor, change: PersonnelChange, on: dt.date) -> Person:
+    """Step: the change itself, through the people services (each refuses what it must)."""
+    kind = change.kind
+    if kind == ChangeKind.HIRE:
+        np = change.new_person
+        assert np is not None and change.organization is not None and change.post is not None
+        person = person_create(
+            actor=actor,
+            staff_number=np.staff_number.strip(),
+            family_name=np.family_name.strip(),
+            given_name=np.given_name.strip(),
+            family_name_kana=np.family_name_kana.strip(),
+            given_name_kana=np.given_name_kana.strip(),
+            email=np.email.strip(),
+        )
+        appointment_start(
+            actor=actor,
+            person=person,
+            employment_type=change.employment_type,
+            valid_from=on,
+            valid_to=change.appointment_to,
+        )
+        assignment_start(
+            actor=actor, person=person, organization=change.organization, post=change.post, valid_from=on
+        )
+        return person
+    existing = change.person
+    assert existing is not None
+    person = existing
+    if kind == ChangeKind.APPOINTMENT:
+        appointment_start(
+            actor=actor,
+            person=person,
+            employment_type=change.employment_type,
+            valid_from=on,
+            valid_to=change.appointment_to,
+        )
+        if change.organization is not None and change.post is not None:
+            assignment_start(
+                actor=actor, person=person, organization=change.organization, post=change.post, valid_from=on
+            )
+    elif kind == ChangeKind.MOVE:
+        moving = moving_assignment(change, on)
+        assert change.organization is not None
+        assignment_move(
+            actor=actor,
+            assignment=moving,
+            organization=change.organization,
+            on=on,
+            post=change.post or moving.post,
+            reason=AssignmentEndReason.TRANSFER,
+        )
+    else:  # END: the appointment in force the day before ends on ``on``, with its assignments
+        appointment = person.appointment_on(on - dt.timedelta(days=1)) or person.appointment_on(on)
+        assert appointment is not None
+        appointment_end(actor=actor, appointment=appointment, on=on, reason=change.reason)
+    return person
+
+
+def _people_of(ids: Iterable[int | None]) -> list[Person]:
+    return list(Person.objects.filter(pk__in=[i for i in ids if i]))
+
+
+@transaction.atomic
+def personnel_changes_apply(
+    *,
+    actor: Actor,
+    changes: PersonnelChange | Sequence[PersonnelChange],
+    on: dt.date,
+    expected: str | None = None,
+    scheduled: ScheduledChange | None = None,
+) -> AppliedChanges:
+    """Apply ``changes`` on ``on`` (today or a past date) with exactly the consequences the preview
+    showed, in one transaction: the people records, the A5.5 revocations, the A7 caps, the notices
+    (A4 Form 1 flags, A5.3 registrations, A5.5, roles) and the disabled sign-ins, audited as one event.
+
+    ``expected`` is the preview's ``fingerprint``: if anything changed since (someone else's
+    change, a grant registered meanwhile), nothing is applied and ``Conflict`` asks to look again.
+    """
+    require_personnel(actor)
+    batch = [changes] if isinstance(changes, PersonnelChange) else list(changes)
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=[c.person.pk for c in batch if c.person])
+        .values_list("pk", flat=True)
+    )
+    consequences = consequences_of(batch, on=on)
+    if expected is not None and expected != consequences.fingerprint:
+        raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
+    people = [_apply_one(actor, c, on) for c in batch]
+    # Kengen itself ends the grants (A5.5, A7): the personnel officer administers no system; the
+    # audit event below names who entered the change.
+    revoked = [
+        grant_end(actor=None, grant=item.grant, on=item.ends_on, reason=EndReason.TRANSFER, note="A5.5")
+        for item in consequences.direct_revocations
+    ]
+    capped = [
+        grant_end(
+            actor=None, grant=item.grant, on=item.ends_on, reason=EndReason.APPOINTMENT_ENDED, note="A7"
+        )
+        for item in consequences.appointment_caps
+    ]
+    for rev in consequences.direct_revocations:
+        notification_send(
+            recipients=_people_of(rev.officer_ids),
+            clause="A5.5",
+            subject=_("Direct grant of %(name)s revoked") % {"name": rev.person.full_name},
+            body=_("%(system)s %(perm)s (user ID %(uid)s) ends on %(date)s: %(note)s.")
+            % {
+                "system": rev.grant.account.system.name,
+                "perm": rev.grant.permission.name,
+                "uid": rev.grant.account.user_id,
+                "date": wareki(on),
+                "note": rev.note,
+            },
+        )
+    for flag in consequences.form1_flags:
+        notification_send(
+            recipients=_people_of(flag.officer_ids),
+            clause="A4",
+            subject=_("%(name)s leaves the section that applied for their permissions")
+            % {"name": flag.person.full_name},
+            body=_(
+                "From %(date)s %(name)s %(note)s. %(system)s %(perm)s (user ID %(uid)s) stays until it is "
+                "cancelled on Form 1 or re-applied by the new section."
+            )
+            % {
+                "date": wareki(on),
+                "name": flag.person.full_name,
+                "note": flag.note,
+                "system": flag.grant.account.system.name,
+                "perm": flag.grant.permission.name,
+                "uid": flag.grant.account.user_id,
+            },
+        )
+    hired = {c.name: p for c, p in zip(batch, people, strict=True) if c.new_person}
+    for reg in consequences.network_registrations:
+        notification_send(
+            recipients=_people_of(reg.officer_ids),
+            clause="A5.3",
+            subject=_("Network user registration needed for %(name)s") % {"name": reg.person_name},
+            body=_("%(name)s is a fiscal-year appointee from %(date)s. %(note)s")
+            % {"name": reg.person_name, "date": wareki(on), "note": reg.note},
+            target=hired.get(reg.person_name) if reg.person_id is None else None,
+        )
+    by_person: dict[int | str, list[str]] = {}
+    for gain in consequences.roles_gained:
+        by_person.setdefault(gain.person_id or gain.person_name, []).append(
+            _("From %(date)s you are %(role)s (%(label)s).")
+            % {"date": wareki(on), "role": gain.role_label, "label": gain.label}
+        )
+    for loss in consequences.roles_lost:
+        by_person.setdefault(loss.person_id or loss.person_name, []).append(
+            _("From %(date)s you are no longer %(role)s (%(label)s).")
+            % {"date": wareki(on), "role": loss.role_label, "label": loss.label}
+        )
+    for who, lines in by_person.items():
+        recipient = Person.objects.filter(pk=who).first() if isinstance(who, int) else hired.get(who)
+        if recipient is not None:
+            notification_send(
+                recipients=[recipient],
+                clause="A3",
+                subject=_("Your roles in Kengen change"),
+                body="\n".join(lines),
+            )
+    disabled = []
+    if on <= timezone.localdate():
+        for off in consequences.sign_ins_to_disable:
+            user = User.objects.filter(pk=off.user_id).first() if off.user_id else None
+            if user is not None:
+                disabled.append(user_set_active(actor=actor, user=user, is_active=False))
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSONNEL_CHANGE_APPLIED,
+        target=people[0] if len(people) == 1 else None,
+        target_label=None if len(people) == 1 else _("%(n)d personnel changes") % {"n": len(people)},
+        new={
+            **consequences.as_dict(),
+            "people": [p.pk for p in people],
+            # Applied by run-due: who entered it, and when.
+            **(
+                {"scheduled": scheduled.pk, "entered_by": scheduled.created_by_id}
+                if scheduled is not None
+                else {}
+            ),
+        },
+    )
+    return AppliedChanges(consequences, people, revoked, capped, disabled)
+
+
+def _summary(batch: Sequence[PersonnelChange]) -> str:
+    text = "；".join(c.describe() for c in batch)
+    return text if len(text) <= 500 else text[:497] + "…"
+
+
+@transaction.atomic
+def scheduled_change_create(
+    *, actor: Actor, changes: PersonnelChange | Sequence[PersonnelChange], on: dt.date
+) -> ScheduledChange:
+    """Store ``changes`` for a future date (予定されている変更), after checking them against today's
+    records; ``kengen run-due`` applies them on that date (``scheduled_changes_apply_due``)."""
+    require_personnel(actor)
+    batch = [changes] if isinstance(changes, PersonnelChange) else list(changes)
+    if on <= timezone.localdate():
+        raise RuleViolation(
+            _("Only a future date can be scheduled; apply the change now."), field="valid_from"
+        )
+    consequences_of(batch, on=on)  # refuses now what would be refused then
+    people = [c.person for c in batch if c.person is not None]
+    scheduled = ScheduledChange.objects.create(
+        effective_on=on,
+        payload=[c.to_payload() for c in batch],
+        summary=_summary(batch),
+        person=people[0] if len(people) == 1 and len(batch) == 1 else None,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSONNEL_CHANGE_SCHEDULED,
+        target=scheduled,
+        new={"effective_on": on, "changes": scheduled.payload},
+    )
+    return scheduled
+
+
+def personnel_changes_submit(
+    *,
+    actor: Actor,
+    changes: PersonnelChange | Sequence[PersonnelChange],
+    on: dt.date,
+    expected: str | None = None,
+) -> AppliedChanges | ScheduledChange:
+    """Today or a past date: apply now. A future date: schedule."""
+    if on > timezone.localdate():
+        return scheduled_change_create(actor=actor, changes=changes, on=on)
+    return personnel_changes_apply(actor=actor, changes=changes, on=on, expected=expected)
+
+
+@transaction.atomic
+def scheduled_change_cancel(*, actor: Actor, scheduled: ScheduledChange) -> ScheduledChange:
+    """Cancel a scheduled change before it takes effect."""
+    require_personnel(actor)
+    row = ScheduledChange.objects.select_for_update().get(pk=scheduled.pk)
+    if row.status != ScheduledStatus.SCHEDULED:
+        raise Conflict(
+            _("This change is no longer scheduled (%(status)s).") % {"status": row.get_status_display()}
+        )
+    if row.effective_on <= timezone.localdate():
+        raise Conflict(_("This change has taken effect; record a new change instead."))
+    row.status = ScheduledStatus.CANCELLED
+    row.cancelled_at = timezone.now()
+    row.cancelled_by = actor if getattr(actor, "pk", None) else None
+    row.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSONNEL_CHANGE_CANCELLED,
+        target=row,
+        old={"status": ScheduledStatus.SCHEDULED},
+        new={"status": row.status},
+    )
+    return row
+
+
+def scheduled_change_batch(scheduled: ScheduledChange) -> list[PersonnelChange]:
+    return [PersonnelChange.from_payload(item) for item in scheduled.payload]
+
+
+def scheduled_changes_apply_due(*, today: dt.date | None = None) -> tuple[int, int]:
+    """``kengen run-due``: apply every scheduled change due by ``today``, oldest first, each in its
+    own transaction; one that is refused now is marked failed with the reason, and whoever entered
+    it is told. Returns (applied, failed)."""
+    today = today or timezone.localdate()
+    applied = failed = 0
+    due = list(
+        ScheduledChange.objects.filter(status=ScheduledStatus.SCHEDULED, effective_on__lte=today).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in due:
+        try:
+            with transaction.atomic():
+                row = ScheduledChange.objects.select_for_update().get(pk=pk)
+                if row.status != ScheduledStatus.SCHEDULED:
+                    continue
+                personnel_changes_apply(
+                    actor=None, changes=scheduled_change_batch(row), on=row.effective_on, scheduled=row
+                )
+                row.status = ScheduledStatus.APPLIED
+                row.applied_at = timezone.now()
+                row.save(update_fields=["status", "applied_at"])
+            applied += 1
+        except DomainError as exc:
+            with transaction.atomic():
+                row = ScheduledChange.objects.select_for_update().get(pk=pk)
+                row.status = ScheduledStatus.FAILED
+                row.error = str(exc.message)
+                row.save(update_fields=["status", "error"])
+                audit_record(
+                    actor=None,
+                    actor_label="kengen run-due",
+                    action=AuditAction.PERSONNEL_CHANGE_FAILED,
+                    target=row,
+                    new={"error": row.error, "clause": exc.clause, "field": exc.field},
+                )
+                creator = getattr(row.created_by, "person", None)
+                if creator is not None:
+                    notification_send(
+                        recipients=[creator],
+                        subject=_("A scheduled personnel change could not be applied"),
+                        body=_("%(summary)s (%(date)s): %(error)s")
+                        % {"summary": row.summary, "date": wareki(row.effective_on), "error": row.error},
+                    )
+            failed += 1
+    return applied, failed

@@ -779,6 +779,13 @@ DEMO_LOGINS = (
         person=("member", "J03-S01"),
         designated_role="auditor",
     ),
+    DemoLogin(
+        "jinji",
+        "Staff of 総務部職員課人事係 designated personnel records officer (人事担当): records hires, "
+        "transfers, renewals and retirements",
+        person=("member", "D01-K02-S01"),
+        designated_role="personnel",
+    ),
     DemoLogin("shokuin", "Staff of 総務部市民税課市民税係, no role", person=("member", "D01-K04-S01")),
 )
 

@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("Individual system administrator")
     AUDITOR = "auditor", _("Auditor")
     CONFIGURATOR = "configurator", _("Kengen configuration administrator")
+    PERSONNEL = "personnel", _("Personnel records officer")
 
 
 class DesignatedRoleKind(models.TextChoices):
@@ -19,3 +20,4 @@ class DesignatedRoleKind(models.TextChoices):
 
     AUDITOR = Role.AUDITOR.value, Role.AUDITOR.label
     CONFIGURATOR = Role.CONFIGURATOR.value, Role.CONFIGURATOR.label
+    PERSONNEL = Role.PERSONNEL.value, Role.PERSONNEL.label  # 人事担当: people, appointments, assignments

@@ -49,6 +49,7 @@ class Scope:
     is_superuser: bool = False
     is_auditor: bool = False
     is_configurator: bool = False
+    is_personnel: bool = False  # 人事担当: records people, appointments and assignments
     officer_unit_ids: set[int] = field(default_factory=set)  # security units headed
     officer_org_ids: set[int] = field(default_factory=set)  # those units and all below them
     administered_system_ids: set[int] = field(default_factory=set)
@@ -74,7 +75,7 @@ class Scope:
 
     @property
     def has_any_role(self) -> bool:
-        return bool(self.holdings) or self.sees_everything or self.is_configurator
+        return bool(self.holdings) or self.sees_everything or self.is_configurator or self.is_personnel
 
 
 _CENTRAL_ROLE_OF_KIND: dict[str, Role] = {
@@ -134,6 +135,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
     )
     scope.is_auditor = Role.AUDITOR in designated
     scope.is_configurator = scope.is_superuser or Role.CONFIGURATOR in designated
+    scope.is_personnel = scope.is_superuser or Role.PERSONNEL in designated
     for role in sorted(designated):
         scope.holdings.append(RoleHolding(role=role, label=str(Role(role).label)))
     if person_id and user.is_active:

@@ -47,3 +47,22 @@ def role_designate(
         new={"user": user.pk, "role": role, "valid_from": valid_from, "valid_to": valid_to, "reason": reason},
     )
     return designation
+
+
+@transaction.atomic
+def role_designation_end(*, actor: Actor, designation: DesignatedRole, on: dt.date) -> DesignatedRole:
+    """End a designation on ``on`` (the first day it no longer holds)."""
+    if actor is not None and not scope_for(actor).is_configurator:
+        raise PermissionDenied(_("Only a configuration administrator can designate roles."))
+    d = DesignatedRole.objects.select_for_update().get(pk=designation.pk)
+    if d.valid_to is not None and d.valid_to <= on:
+        raise Conflict(_("That designation has already ended."))
+    if on < d.valid_from:
+        raise RuleViolation(_("A designation cannot end before it starts."), field="valid_to")
+    old = {"valid_to": d.valid_to}
+    d.valid_to = on
+    d.save(update_fields=["valid_to"])
+    audit_record(
+        actor=actor, action=AuditAction.ROLE_DESIGNATION_ENDED, target=d, old=old, new={"valid_to": on}
+    )
+    return d

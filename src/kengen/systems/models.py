@@ -58,6 +58,16 @@ class System(EffectiveDated):
     )
     description = models.TextField(_("description"), blank=True)
     sort_order = models.IntegerField(_("order"), default=0)
+    user_id_pattern = models.CharField(
+        _("user ID pattern"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "A regular expression the whole user ID must match, e.g. ^k[0-9]{6}$. Empty: letters, digits "
+            "and . _ @ - only."
+        ),
+    )
+    user_id_example = models.CharField(_("user ID example"), max_length=64, blank=True)
 
     objects = SystemQuerySet.as_manager()
 
@@ -121,3 +131,49 @@ class SystemPermission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system.name} {self.name}"
+
+
+# A user ID is an identifier written into the management file, exported to spreadsheets and shown
+# in pages: without a pattern of its own a system's IDs are letters, digits and . _ @ - , starting
+# with a letter or digit (so no markup, no spreadsheet formula such as =HYPERLINK(…), no spaces).
+DEFAULT_USER_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}"
+
+
+def user_id_problem(system: System, user_id: str) -> str | None:
+    """Why ``user_id`` cannot be a user ID on ``system`` (its account system's pattern), or ``None``."""
+    import re
+
+    root = system.account_system
+    # Read the pattern afresh: a caller's copy of the system may predate a change of pattern.
+    pattern, example = (
+        System.objects.filter(pk=root.pk).values_list("user_id_pattern", "user_id_example").get()
+    )
+    if pattern:
+        if _safe_custom(pattern, user_id):
+            return None
+        return str(
+            _("User IDs on %(system)s must match %(pattern)s%(example)s; %(uid)s does not.")
+            % {
+                "system": root.name,
+                "pattern": pattern,
+                "example": f" ({example})" if example else "",
+                "uid": user_id,
+            }
+        )
+    if re.fullmatch(DEFAULT_USER_ID_PATTERN, user_id):
+        return None
+    return str(
+        _(
+            "A user ID may contain only letters, digits and . _ @ - and must start with a letter or digit "
+            "(no spaces, markup or spreadsheet formulas)."
+        )
+    )
+
+
+def _safe_custom(pattern: str, user_id: str) -> bool:
+    """A system's own pattern, and never markup or a formula whatever the pattern allows."""
+    import re
+
+    if any(c in user_id for c in "<>\"'&\t\r\n ") or user_id[:1] in "=+-@":
+        return False
+    return re.fullmatch(pattern.removeprefix("^").removesuffix("$"), user_id) is not None

@@ -4,47 +4,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True, verbose_name='sequence')),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='occurred at')),
-                ('actor_label', models.CharField(blank=True, max_length=200, verbose_name='actor')),
-                ('action', models.CharField(choices=[('auth.login', 'Signed in'), ('auth.login_failed', 'Sign-in failed'), ('auth.logout', 'Signed out'), ('auth.access_denied', 'Access denied'), ('auth.api_token_created', 'API token created'), ('auth.api_token_revoked', 'API token revoked'), ('user.created', 'Kengen user created'), ('user.updated', 'Kengen user updated'), ('organization.created', 'Organization created'), ('organization.ended', 'Organization ended'), ('organization.reorganized', 'Reorganization'), ('post.created', 'Post created'), ('person.created', 'Person registered'), ('person.updated', 'Person updated'), ('appointment.started', 'Appointment started'), ('appointment.ended', 'Appointment ended'), ('assignment.started', 'Assignment started'), ('assignment.ended', 'Assignment ended'), ('contractor.created', 'Contractor registered'), ('system.created', 'System registered'), ('system.updated', 'System updated'), ('system.permission_created', 'Operation permission defined'), ('role.designated', 'Role designated'), ('role.designation_ended', 'Role designation ended'), ('eligibility.created', 'Table 2 entry created'), ('eligibility.ended', 'Table 2 entry ended'), ('account.created', 'User ID registered'), ('account.ended', 'User ID ended'), ('grant.created', 'Permission granted'), ('grant.ended', 'Permission ended'), ('profile.loaded', 'Profile loaded'), ('export', 'Exported')], max_length=64, verbose_name='action')),
-                ('target_type', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='target type')),
-                ('target_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='target id')),
-                ('target_label', models.CharField(blank=True, max_length=300, verbose_name='target')),
-                ('application_ref', models.CharField(blank=True, help_text='The application or rule the change was made on.', max_length=100, verbose_name='on application')),
-                ('old', models.JSONField(blank=True, null=True, verbose_name='old values')),
-                ('new', models.JSONField(blank=True, null=True, verbose_name='new values')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True, verbose_name="sequence")),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="occurred at")),
+                ("actor_label", models.CharField(blank=True, max_length=200, verbose_name="actor")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("auth.login", "Signed in"),
+                            ("auth.login_failed", "Sign-in failed"),
+                            ("auth.logout", "Signed out"),
+                            ("auth.access_denied", "Access denied"),
+                            ("auth.api_token_created", "API token created"),
+                            ("auth.api_token_revoked", "API token revoked"),
+                            ("user.created", "Kengen user created"),
+                            ("user.updated", "Kengen user updated"),
+                            ("organization.created", "Organization created"),
+                            ("organization.ended", "Organization ended"),
+                            ("organization.reorganized", "Reorganization"),
+                            ("post.created", "Post created"),
+                            ("person.created", "Person registered"),
+                            ("person.updated", "Person updated"),
+                            ("appointment.started", "Appointment started"),
+                            ("appointment.ended", "Appointment ended"),
+                            ("assignment.started", "Assignment started"),
+                            ("assignment.ended", "Assignment ended"),
+                            ("contractor.created", "Contractor registered"),
+                            ("system.created", "System registered"),
+                            ("system.updated", "System updated"),
+                            ("system.permission_created", "Operation permission defined"),
+                            ("role.designated", "Role designated"),
+                            ("role.designation_ended", "Role designation ended"),
+                            ("eligibility.created", "Table 2 entry created"),
+                            ("eligibility.ended", "Table 2 entry ended"),
+                            ("account.created", "User ID registered"),
+                            ("account.ended", "User ID ended"),
+                            ("grant.created", "Permission granted"),
+                            ("grant.ended", "Permission ended"),
+                            ("profile.loaded", "Profile loaded"),
+                            ("export", "Exported"),
+                        ],
+                        max_length=64,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "target_type",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="target type"),
+                ),
+                (
+                    "target_id",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="target id"),
+                ),
+                ("target_label", models.CharField(blank=True, max_length=300, verbose_name="target")),
+                (
+                    "application_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="The application or rule the change was made on.",
+                        max_length=100,
+                        verbose_name="on application",
+                    ),
+                ),
+                ("old", models.JSONField(blank=True, null=True, verbose_name="old values")),
+                ("new", models.JSONField(blank=True, null=True, verbose_name="new values")),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-seq'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-seq"],
             },
         ),
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_seq", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit chain head',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='audit_head_singleton')],
+                "verbose_name": "audit chain head",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="audit_head_singleton")
+                ],
             },
         ),
     ]

@@ -4,15 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_append_only_triggers'),
+        ("audit", "0003_append_only_triggers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('auth.login', 'Signed in'), ('auth.login_failed', 'Sign-in failed'), ('auth.logout', 'Signed out'), ('auth.access_denied', 'Access denied'), ('auth.api_token_created', 'API token created'), ('auth.api_token_revoked', 'API token revoked'), ('user.created', 'Kengen user created'), ('user.updated', 'Kengen user updated'), ('organization.created', 'Organization created'), ('organization.ended', 'Organization ended'), ('organization.reorganized', 'Reorganization'), ('post.created', 'Post created'), ('person.created', 'Person registered'), ('person.updated', 'Person updated'), ('appointment.started', 'Appointment started'), ('appointment.ended', 'Appointment ended'), ('assignment.started', 'Assignment started'), ('assignment.ended', 'Assignment ended'), ('contractor.created', 'Contractor registered'), ('system.created', 'System registered'), ('system.updated', 'System updated'), ('system.permission_created', 'Operation permission defined'), ('role.designated', 'Role designated'), ('role.designation_ended', 'Role designation ended'), ('eligibility.created', 'Table 2 entry created'), ('eligibility.ended', 'Table 2 entry ended'), ('account.created', 'User ID registered'), ('account.ended', 'User ID ended'), ('grant.created', 'Permission granted'), ('grant.ended', 'Permission ended'), ('network_registration.recorded', 'Network user registration recorded'), ('application.created', 'Application drafted'), ('application.submitted', 'Application submitted'), ('application.withdrawn', 'Application withdrawn'), ('application.registered', 'Application registered'), ('application.rejected', 'Application rejected'), ('grant.direct', 'Direct grant (A5.5)'), ('grant.breach_deletion', 'Deletion for breach (A5.7)'), ('enrolment.opened', 'Biometric enrolment required'), ('enrolment.scheduled', 'Biometric enrolment scheduled'), ('enrolment.completed', 'Biometric enrolment completed'), ('jobs.run_due', 'Scheduled run'), ('profile.loaded', 'Profile loaded'), ('export', 'Exported')], max_length=64, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("auth.login", "Signed in"),
+                    ("auth.login_failed", "Sign-in failed"),
+                    ("auth.logout", "Signed out"),
+                    ("auth.access_denied", "Access denied"),
+                    ("auth.api_token_created", "API token created"),
+                    ("auth.api_token_revoked", "API token revoked"),
+                    ("user.created", "Kengen user created"),
+                    ("user.updated", "Kengen user updated"),
+                    ("organization.created", "Organization created"),
+                    ("organization.ended", "Organization ended"),
+                    ("organization.reorganized", "Reorganization"),
+                    ("post.created", "Post created"),
+                    ("person.created", "Person registered"),
+                    ("person.updated", "Person updated"),
+                    ("appointment.started", "Appointment started"),
+                    ("appointment.ended", "Appointment ended"),
+                    ("assignment.started", "Assignment started"),
+                    ("assignment.ended", "Assignment ended"),
+                    ("contractor.created", "Contractor registered"),
+                    ("system.created", "System registered"),
+                    ("system.updated", "System updated"),
+                    ("system.permission_created", "Operation permission defined"),
+                    ("role.designated", "Role designated"),
+                    ("role.designation_ended", "Role designation ended"),
+                    ("eligibility.created", "Table 2 entry created"),
+                    ("eligibility.ended", "Table 2 entry ended"),
+                    ("account.created", "User ID registered"),
+                    ("account.ended", "User ID ended"),
+                    ("grant.created", "Permission granted"),
+                    ("grant.ended", "Permission ended"),
+                    ("network_registration.recorded", "Network user registration recorded"),
+                    ("application.created", "Application drafted"),
+                    ("application.submitted", "Application submitted"),
+                    ("application.withdrawn", "Application withdrawn"),
+                    ("application.registered", "Application registered"),
+                    ("application.rejected", "Application rejected"),
+                    ("grant.direct", "Direct grant (A5.5)"),
+                    ("grant.breach_deletion", "Deletion for breach (A5.7)"),
+                    ("enrolment.opened", "Biometric enrolment required"),
+                    ("enrolment.scheduled", "Biometric enrolment scheduled"),
+                    ("enrolment.completed", "Biometric enrolment completed"),
+                    ("jobs.run_due", "Scheduled run"),
+                    ("profile.loaded", "Profile loaded"),
+                    ("export", "Exported"),
+                ],
+                max_length=64,
+                verbose_name="action",
+            ),
         ),
     ]

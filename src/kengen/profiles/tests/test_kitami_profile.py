@@ -279,6 +279,7 @@ def test_demo_sign_ins_exist_with_the_roles_they_are_for(kitami_loaded):
         assert users[login.username].check_password(kitami.DEMO_PASSWORD), login.username
     assert users["admin"].is_superuser and users["admin"].person is None
     assert scope_for(users["kansa"], on=TODAY).is_auditor
+    assert scope_for(users["jinji"], on=TODAY).is_personnel
     assert not scope_for(users["shokuin"], on=TODAY).has_any_role
     for username, code in [
         ("shokuin-kacho", "D01-K02"),

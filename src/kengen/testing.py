@@ -7,9 +7,15 @@ Used by the tests of every app.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from kengen.core.dates import fiscal_year_end
 from kengen.organizations.models import Organization, Post
@@ -230,3 +236,45 @@ def totp_device_for(user: User):
         assert outcome.ok, "could not confirm a test authenticator app"
         device = outcome.device
     return device
+
+
+# --- Browser tests (Debian's Chromium driven by Playwright; never ``playwright install``) ---------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def chromium_page(base_url: str, *, init_script: str | None = None) -> Iterator[Any]:
+    """A Japanese-locale page of Debian's Chromium on ``base_url`` (the live server), closed after."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="ja-JP", base_url=base_url)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def totp_from_secret(secret: str) -> str:
+    """The code an authenticator app shows now for the base32 secret a setup page displays."""
+    from django_otp.oath import totp
+
+    compact = secret.replace(" ", "").upper()
+    key = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    return f"{totp(key):06d}"

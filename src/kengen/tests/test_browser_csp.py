@@ -6,13 +6,13 @@ Needs /usr/bin/chromium; never ``playwright install``."""
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from kengen import testing
+
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(not os.path.exists(testing.CHROMIUM), reason="Debian's chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -25,27 +25,9 @@ document.addEventListener('securitypolicyviolation', e => {
 
 
 def test_no_page_violates_the_content_security_policy(world, live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
     from kengen.testing import TEST_PASSWORD
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="ja-JP", base_url=live_server.url)
-        context.add_init_script(_WATCH)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with testing.chromium_page(live_server.url, init_script=_WATCH) as page:
         console = []
         page.on("console", lambda m: console.append(m.text))
         page.goto("/login/")
@@ -65,8 +47,6 @@ def test_no_page_violates_the_content_security_policy(world, live_server):
             if url == "/api/v1/docs":
                 page.wait_for_selector("#swagger-ui .information-container")
             violations += page.evaluate("window.__cspViolations")
-        context.close()
-        browser.close()
     assert violations == []
     assert not [m for m in console if "Content Security Policy" in m]
 
@@ -76,9 +56,6 @@ def test_the_reveal_link_works_in_a_browser_without_the_token_reaching_the_serve
 ):
     """The notification's link ``/credentials/reveal/#token``: the script posts the token, the
     officer confirms, the password is shown once; no request line carries the token."""
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
     from kengen.credentials.services import temporary_password_issue
     from kengen.credentials.tests.helpers import hold_in_kengen, personal_account, reveal_token
     from kengen.notifications.models import Notification
@@ -93,13 +70,8 @@ def test_the_reveal_link_works_in_a_browser_without_the_token_reaching_the_serve
     login(client, world.users["shokuin_head"])  # a finished sign-in (second factor passed)
     session = client.cookies["sessionid"].value
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(locale="ja-JP", base_url=live_server.url)
-        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-        context.add_init_script(_WATCH)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with testing.chromium_page(live_server.url, init_script=_WATCH) as page:
+        page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
         urls: list[str] = []
         page.on("request", lambda r: urls.append(r.url))
         page.goto(link)
@@ -109,8 +81,6 @@ def test_the_reveal_link_works_in_a_browser_without_the_token_reaching_the_serve
         page.wait_for_selector("text=JINJI001")
         body = page.content()
         violations = page.evaluate("window.__cspViolations")
-        context.close()
-        browser.close()
     assert not any(token in u for u in urls)
     from kengen.credentials.models import RevealLink
 

@@ -4,50 +4,23 @@ its preview. Skipped when /usr/bin/chromium is missing; never ``playwright insta
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
-import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from kengen import testing
+
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(not os.path.exists(testing.CHROMIUM), reason="Debian's chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
 
 
 @pytest.fixture
 def browser_page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="ja-JP", base_url=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with testing.chromium_page(live_server.url) as page:
         yield page
-        context.close()
-        browser.close()
-
-
-def _totp(secret: str) -> str:
-    from django_otp.oath import totp
-
-    key = base64.b32decode(secret.replace(" ", "").upper() + "=" * (-len(secret.replace(" ", "")) % 8))
-    return f"{totp(key):06d}"
 
 
 def sign_in(page, username: str) -> None:
@@ -60,7 +33,7 @@ def sign_in(page, username: str) -> None:
     page.locator("form button[type=submit]").last.click()
     page.goto("/me/security/authenticator/")
     secret = page.locator("output.kg-secret").inner_text()
-    page.fill("#id_code", _totp(secret))
+    page.fill("#id_code", testing.totp_from_secret(secret))
     page.locator("form:has(#id_code) button[type=submit]").click()
     page.locator("a.kg-button").first.click()
     page.goto("/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,6 +86,59 @@ def person_create(
         new={"kind": kind, "staff_number": person.staff_number, "name": person.full_name},
     )
     return person
+
+
+PERSON_DETAIL_FIELDS = (
+    "staff_number",
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "email",
+)
+
+
+@transaction.atomic
+def person_update(*, actor: Actor, person: Person, **changes: str) -> Person:
+    """Correct or change who a person is: names and their kana (a marriage, a typo), email, staff
+    number (A2.4). Only the fields given change; the audit event keeps each field before and after.
+
+    Staff are recorded by the personnel records officer; a contractor's maintenance staff also by
+    the configuration administrator (A14). A staff number stays unique; names are required."""
+    p = Person.objects.select_for_update().get(pk=person.pk)
+    if not (p.kind == PersonKind.MAINTENANCE and actor is not None and scope_of(actor).is_configurator):
+        require_personnel(actor)
+    unknown = set(changes) - set(PERSON_DETAIL_FIELDS)
+    if unknown:
+        raise RuleViolation(_("This cannot be changed here."), field=sorted(unknown)[0])
+    old: dict[str, str | None] = {}
+    new: dict[str, str | None] = {}
+    for name, raw in changes.items():
+        value: str | None = (raw or "").strip()
+        if name in ("family_name", "given_name", "family_name_kana", "given_name_kana") and not value:
+            raise RuleViolation(_("This field is required."), field=name)
+        if name == "staff_number":
+            if p.kind != PersonKind.STAFF:
+                raise RuleViolation(_("Only staff have a staff number."), clause="A2.4", field="staff_number")
+            if not value:
+                raise RuleViolation(_("Staff need a staff number."), clause="A2.4", field="staff_number")
+            if Person.objects.filter(staff_number=value).exclude(pk=p.pk).exists():
+                raise Conflict(
+                    _("Staff number %(number)s is already registered.") % {"number": value},
+                    field="staff_number",
+                )
+        try:
+            Person._meta.get_field(name).clean(value, p)
+        except ValidationError as e:
+            raise RuleViolation(" ".join(e.messages), field=name) from None
+        if getattr(p, name) != value:
+            old[name], new[name] = getattr(p, name), value
+            setattr(p, name, value)
+    if not new:
+        return p
+    p.save(update_fields=list(new))
+    audit_record(actor=actor, action=AuditAction.PERSON_UPDATED, target=p, old=old, new=new)
+    return p
 
 
 @transaction.atomic

@@ -23,7 +23,9 @@ from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.services import OrganizationSpec, organization_create, post_create
+from kengen.people.api import PersonOut
 from kengen.people.models import Assignment, Person
+from kengen.people.services import person_update
 from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.models import ScheduledChange
 from kengen.personnel.selectors import Consequences, consequences_of, reorganization_consequences
@@ -252,6 +254,30 @@ def patch_person(request, person_id: Id, body: PersonChangeIn, preview: bool = F
     _require_personnel(request.auth)
     person = _person(request, person_id)
     return _run(request, [_change(request, body, person)], body.on, body.expected, preview)
+
+
+class PersonDetailsIn(InSchema):
+    """Only the fields given change (a correction, a change of name)."""
+
+    staff_number: Code | None = None
+    family_name: Name | None = None
+    given_name: Name | None = None
+    family_name_kana: Kana | None = None
+    given_name_kana: Kana | None = None
+    email: Annotated[str, at_most(254), SINGLE_LINE] | None = None
+
+
+@router.patch(
+    "/people/{int:person_id}/details",
+    response=PersonOut,
+    summary="Correct or change a person's names, kana, email or staff number",
+)
+def patch_person_details(request, person_id: Id, body: PersonDetailsIn):
+    person = _person(request, person_id)
+    assert person is not None
+    changes = {k: v for k, v in body.dict(exclude_unset=True).items() if v is not None}
+    person = person_update(actor=request.auth, person=person, **changes)
+    return PersonOut.from_orm(person)
 
 
 def _scheduled_out(row: ScheduledChange) -> ScheduledOut:

@@ -380,3 +380,19 @@ class Table2Form(forms.Form):
 
 class EndDateForm(forms.Form):
     last_day = WarekiDateField(label=_("Last day"))
+
+
+class PersonDetailsForm(forms.Form):
+    """Who a person is (names, kana, email, staff number): corrections and changes of name."""
+
+    staff_number = forms.CharField(label=_("Staff number"), max_length=20)
+    family_name = forms.CharField(label=_("Family name"), max_length=50)
+    given_name = forms.CharField(label=_("Given name"), max_length=50)
+    family_name_kana = forms.CharField(label=_("Family name (kana)"), max_length=100)
+    given_name_kana = forms.CharField(label=_("Given name (kana)"), max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False)
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        if person.kind != "staff":
+            del self.fields["staff_number"]

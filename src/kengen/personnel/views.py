@@ -23,7 +23,9 @@ from kengen.eligibility.services import eligibility_entry_create, eligibility_en
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create, post_create
+from kengen.people.choices import PersonKind
 from kengen.people.models import Person
+from kengen.people.services import PERSON_DETAIL_FIELDS, person_update
 from kengen.personnel.choices import ChangeKind, ScheduledStatus
 from kengen.personnel.forms import (
     FIELD_OF_ERROR,
@@ -31,6 +33,7 @@ from kengen.personnel.forms import (
     OrganizationEndForm,
     OrganizationForm,
     PermissionForm,
+    PersonDetailsForm,
     PersonnelChangeForm,
     PostForm,
     ReorganizeForm,
@@ -128,6 +131,34 @@ def change(request, kind: str, pk: int | None = None):
                 )
                 return redirect("personnel:scheduled")
     return render(request, "personnel/change.html", context)
+
+
+@login_required
+def person_details(request, pk: int):
+    """Correct or change a person's names, kana, email or staff number (audited field by field)."""
+    scope = scope_for(request.user)
+    person = get_visible(Person, request.user, pk=pk, ip_address=client_ip(request))
+    if not (scope.is_personnel or (scope.is_configurator and person.kind == PersonKind.MAINTENANCE)):
+        _require_personnel(request.user)
+    form = PersonDetailsForm(
+        request.POST or None,
+        person=person,
+        initial={name: getattr(person, name) for name in PERSON_DETAIL_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            person_update(actor=request.user, person=person, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("people:detail", person.pk)
+    return render(
+        request,
+        "personnel/details.html",
+        {
+            "form": form,
+            "person": person,
+            "title": _("Edit the details of %(name)s") % {"name": person.full_name},
+        },
+    )
 
 
 @login_required

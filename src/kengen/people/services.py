@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,7 +128,9 @@ def person_update(*, actor: Actor, person: Person, **changes: str) -> Person:
                     field="staff_number",
                 )
         try:
-            Person._meta.get_field(name).clean(value, p)
+            model_field = Person._meta.get_field(name)
+            assert isinstance(model_field, models.Field)
+            model_field.clean(value, p)
         except ValidationError as e:
             raise RuleViolation(" ".join(e.messages), field=name) from None
         if getattr(p, name) != value:

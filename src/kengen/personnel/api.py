@@ -134,6 +134,8 @@ class ConsequencesOut(Schema):
     appointment_caps: list[GrantItemOut]
     network_registrations: list[PersonItemOut]
     sign_ins_to_disable: list[PersonItemOut]
+    sign_ins_to_create: list[PersonItemOut]
+    sign_ins_to_enable: list[PersonItemOut]
 
 
 class ResultOut(Schema):

@@ -148,6 +148,10 @@ class Consequences:
     appointment_caps: list[GrantItem] = field(default_factory=list)  # A7
     network_registrations: list[PersonItem] = field(default_factory=list)  # A5.3
     sign_ins_to_disable: list[PersonItem] = field(default_factory=list)
+    # New hires get a Kengen sign-in named by their staff number (no usable password until the
+    # configuration administrator issues one); people appointed again get theirs back.
+    sign_ins_to_create: list[PersonItem] = field(default_factory=list)
+    sign_ins_to_enable: list[PersonItem] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -160,6 +164,8 @@ class Consequences:
                 self.appointment_caps,
                 self.network_registrations,
                 self.sign_ins_to_disable,
+                self.sign_ins_to_create,
+                self.sign_ins_to_enable,
             )
         )
 
@@ -174,6 +180,8 @@ class Consequences:
             "appointment_caps": [g.as_dict() for g in self.appointment_caps],
             "network_registrations": [p.as_dict() for p in self.network_registrations],
             "sign_ins_to_disable": [p.as_dict() for p in self.sign_ins_to_disable],
+            "sign_ins_to_create": [p.as_dict() for p in self.sign_ins_to_create],
+            "sign_ins_to_enable": [p.as_dict() for p in self.sign_ins_to_enable],
         }
 
     @property
@@ -470,6 +478,18 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
                 label = tree.full_name(org_id) if org_id else labels.get(system_id, "")
                 target.append(RoleItem(person_id, name, role, label, org_id, system_id))
         if person is None:
+            hire = new_hires[key]
+            assert hire.new_person is not None
+            username = hire.new_person.staff_number.strip()
+            if User.objects.filter(username=username).exists():
+                note = _("the sign-in name %(name)s is taken: create their sign-in by hand") % {
+                    "name": username
+                }
+            else:
+                note = _(
+                    "sign-in name %(name)s, without a password until the configuration administrator issues one"
+                ) % {"name": username}
+            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note))
             # A new hire: nothing held yet; a fiscal-year appointee needs a registration (A5.3).
             if state_after.employment_type in EmploymentType.fiscal_year():
                 result.network_registrations.append(
@@ -502,6 +522,12 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
                     PersonItem(person.pk, name, "A7", _("no appointment from this date"), user_id=user.pk)
                 )
             continue
+        if state_before.employment_type is None:
+            user = User.objects.filter(person=person, is_active=False).first()
+            if user is not None:
+                result.sign_ins_to_enable.append(
+                    PersonItem(person.pk, name, "A2.4", _("appointed again from this date"), user_id=user.pk)
+                )
         # Still employed on the date: A5.5 eligibility, Form 1 sections, A5.3.
         if not _eligible(state_after, tree, entries):
             officers = _officer_ids(

@@ -136,6 +136,7 @@ class ConsequencesOut(Schema):
     sign_ins_to_disable: list[PersonItemOut]
     sign_ins_to_create: list[PersonItemOut]
     sign_ins_to_enable: list[PersonItemOut]
+    pending_later: list[PersonItemOut]
 
 
 class ResultOut(Schema):

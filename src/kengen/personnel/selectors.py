@@ -42,7 +42,8 @@ from kengen.people.choices import AppointmentEndReason, EmploymentType
 from kengen.people.models import Assignment, Person
 from kengen.people.selectors import network_registration_window_start
 from kengen.personnel.changes import PersonnelChange
-from kengen.personnel.choices import ChangeKind
+from kengen.personnel.choices import ChangeKind, ScheduledStatus
+from kengen.personnel.models import ScheduledChange
 from kengen.roles.choices import Role
 from kengen.roles.selectors import security_officers_for
 from kengen.systems.choices import SystemKind
@@ -152,6 +153,8 @@ class Consequences:
     # configuration administrator issues one); people appointed again get theirs back.
     sign_ins_to_create: list[PersonItem] = field(default_factory=list)
     sign_ins_to_enable: list[PersonItem] = field(default_factory=list)
+    # Changes already scheduled for a later date for the same people: checked again on their date.
+    pending_later: list[PersonItem] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -182,6 +185,7 @@ class Consequences:
             "sign_ins_to_disable": [p.as_dict() for p in self.sign_ins_to_disable],
             "sign_ins_to_create": [p.as_dict() for p in self.sign_ins_to_create],
             "sign_ins_to_enable": [p.as_dict() for p in self.sign_ins_to_enable],
+            "pending_later": [p.as_dict() for p in self.pending_later],
         }
 
     @property
@@ -428,8 +432,60 @@ def _check_one_head(after: dict, batch_ids: set, on: dt.date) -> None:
         )
 
 
-def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on: dt.date) -> Consequences:
-    """What ``changes`` do on ``on``. Reads only; raises the refusal a change would meet."""
+def _against_scheduled(
+    batch: Sequence[PersonnelChange], on: dt.date, applying: int | None = None
+) -> list[PersonItem]:
+    """Changes already scheduled (予定されている変更) for the people of ``batch``.
+
+    One on the same date or an earlier one would be applied before or together with ``batch`` but
+    was not part of what the preview computed from today's records: refused, naming it (cancel it,
+    or enter both as one change). A later one is listed: it is checked again on its own date. A new
+    hire's staff number already used by a scheduled hire is refused."""
+    ids = {c.person.pk for c in batch if c.person is not None}
+    numbers = {c.new_person.staff_number.strip() for c in batch if c.new_person is not None}
+    later: list[PersonItem] = []
+    pending = ScheduledChange.objects.filter(status=ScheduledStatus.SCHEDULED).exclude(pk=applying)
+    for row in pending.order_by("effective_on", "id"):
+        for item in row.payload:
+            hired = (item.get("new_person") or {}).get("staff_number", "").strip()
+            if hired and hired in numbers:
+                raise Conflict(
+                    _("Staff number %(number)s is already in a change scheduled for %(date)s: %(summary)s")
+                    % {"number": hired, "date": wareki(row.effective_on), "summary": row.summary},
+                    field="staff_number",
+                    clause="A2.4",
+                )
+            if item.get("person") not in ids:
+                continue
+            if row.effective_on <= on:
+                raise Conflict(
+                    _(
+                        "A change for the same person is already scheduled for %(date)s (%(summary)s). "
+                        "Cancel it on the scheduled-changes page, or enter both changes together."
+                    )
+                    % {"date": wareki(row.effective_on), "summary": row.summary}
+                )
+            person = next(c.person for c in batch if c.person is not None and c.person.pk == item["person"])
+            later.append(
+                PersonItem(
+                    person.pk,
+                    person.full_name,
+                    "AS",
+                    _(
+                        "a change is scheduled for %(date)s (%(summary)s): it will be checked again on that date"
+                    )
+                    % {"date": wareki(row.effective_on), "summary": row.summary},
+                )
+            )
+            break
+    return later
+
+
+def consequences_of(
+    changes: PersonnelChange | Sequence[PersonnelChange], *, on: dt.date, applying: int | None = None
+) -> Consequences:
+    """What ``changes`` do on ``on``. Reads only; raises the refusal a change would meet.
+    ``applying``: the scheduled change being applied (not a conflict with itself)."""
     batch = [changes] if isinstance(changes, PersonnelChange) else list(changes)
     if not batch:
         raise RuleViolation(_("Nothing to change."), field="changes")
@@ -461,6 +517,7 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
     if len(staff_numbers) != len(set(staff_numbers)):
         raise Conflict(_("The same staff number is given twice."), field="staff_number")
     _check_one_head(after, set(after), on)
+    result.pending_later = _against_scheduled(batch, on, applying)
 
     for key, (name, state_after) in after.items():
         person = people[key]

@@ -332,7 +332,7 @@ def personnel_changes_apply(
         .filter(pk__in=[c.person.pk for c in batch if c.person])
         .values_list("pk", flat=True)
     )
-    consequences = consequences_of(batch, on=on)
+    consequences = consequences_of(batch, on=on, applying=scheduled.pk if scheduled is not None else None)
     if expected is not None and expected != consequences.fingerprint:
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
     people = [_apply_one(actor, c, on) for c in batch]

@@ -444,7 +444,9 @@ def _against_scheduled(
     ids = {c.person.pk for c in batch if c.person is not None}
     numbers = {c.new_person.staff_number.strip() for c in batch if c.new_person is not None}
     later: list[PersonItem] = []
-    pending = ScheduledChange.objects.filter(status=ScheduledStatus.SCHEDULED).exclude(pk=applying)
+    pending = ScheduledChange.objects.filter(status=ScheduledStatus.SCHEDULED)
+    if applying is not None:
+        pending = pending.exclude(pk=applying)
     for row in pending.order_by("effective_on", "id"):
         for item in row.payload:
             hired = (item.get("new_person") or {}).get("staff_number", "").strip()
@@ -599,11 +601,11 @@ def consequences_of(
         if old_sections != new_sections:
             form1 = list(_open_grants(person, on, GrantBasis.APPLICATION))
             numbers = {g.basis_reference for g in form1}
-            applying = dict(
+            applying_unit = dict(
                 Application.objects.filter(number__in=numbers).values_list("number", "organization_id")
             )
             for g in form1:
-                org_id = applying.get(g.basis_reference)
+                org_id = applying_unit.get(g.basis_reference)
                 section = tree.security_unit_of(org_id) if org_id else None
                 if section is None or section.id in new_sections:
                     continue

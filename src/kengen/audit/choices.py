@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     ORGANIZATION_ENDED = "organization.ended", _("Organization ended")
     ORGANIZATION_REORGANIZED = "organization.reorganized", _("Reorganization")
     POST_CREATED = "post.created", _("Post created")
+    POST_UPDATED = "post.updated", _("Post changed")
 
     PERSON_CREATED = "person.created", _("Person registered")
     PERSON_UPDATED = "person.updated", _("Person updated")

@@ -24,6 +24,7 @@ from kengen.core.permissions import require_personnel
 from kengen.core.scope import scope_of
 from kengen.core.types import Actor
 from kengen.organizations.models import Organization, Post
+from kengen.organizations.services import post_refuse_misfit
 from kengen.people.choices import AppointmentEndReason, AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
 
@@ -283,6 +284,7 @@ def assignment_open(
         )
     if post is None or not Post.objects.filter(pk=post.pk).exists():
         raise RuleViolation(_("Choose a post that exists."), field="post")
+    post_refuse_misfit(post, organization)
     if valid_to is not None and valid_to <= valid_from:
         raise RuleViolation(_("The assignment must end after it starts."), field="valid_to")
     if check_head:

@@ -22,7 +22,7 @@ from kengen.core.paging import KeysetPagination, Listing
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
-from kengen.organizations.services import OrganizationSpec, organization_create, post_create
+from kengen.organizations.services import OrganizationSpec, organization_create, post_create, post_update
 from kengen.people.api import PersonOut
 from kengen.people.models import Assignment, Person
 from kengen.people.services import person_update
@@ -400,6 +400,16 @@ class PostIn(InSchema):
     is_head: bool = False
     rank: Annotated[int, Field(ge=0, le=999)] = 100
     kana: Annotated[str, at_most(100), SINGLE_LINE] = ""
+    unit_kinds: Annotated[list[Code], at_most(20)] = Field(
+        default_factory=list, description="kinds of unit that have the post (empty: any)"
+    )
+
+
+class PostPatchIn(InSchema):
+    name: Name | None = None
+    kana: Annotated[str, at_most(100), SINGLE_LINE] | None = None
+    rank: Annotated[int, Field(ge=0, le=999)] | None = None
+    unit_kinds: Annotated[list[Code], at_most(20)] | None = None
 
 
 class PostOut(Schema):
@@ -408,6 +418,7 @@ class PostOut(Schema):
     name: str
     is_head: bool
     rank: int
+    unit_kinds: list[str]
 
 
 class SystemIn(InSchema):
@@ -554,13 +565,32 @@ def reorganize(request, body: ReorganizationIn, preview: bool = False):
     return Status(201, ReorganizationOut(**consequences.as_dict()))
 
 
+def _post_out(post: Post) -> PostOut:
+    return PostOut(
+        id=post.pk,
+        code=post.code,
+        name=post.name,
+        is_head=post.is_head,
+        rank=post.rank,
+        unit_kinds=list(post.unit_kinds),
+    )
+
+
 @config_router.post("/posts", response={201: PostOut}, summary="Add a post")
 def create_post(request, body: PostIn):
     _require_configurator(request.auth)
-    post = post_create(actor=request.auth, **body.dict())
-    return Status(
-        201, PostOut(id=post.pk, code=post.code, name=post.name, is_head=post.is_head, rank=post.rank)
-    )
+    return Status(201, _post_out(post_create(actor=request.auth, **body.dict())))
+
+
+@config_router.patch(
+    "/posts/{code}", response=PostOut, summary="Rename a post, or change its rank or its kinds of unit"
+)
+def patch_post(request, code: Code, body: PostPatchIn):
+    _require_configurator(request.auth)
+    post = Post.objects.filter(code=code).first()
+    if post is None:
+        raise NotFound(_("No such post."))
+    return _post_out(post_update(actor=request.auth, post=post, **body.dict(exclude_unset=True)))
 
 
 @config_router.post(

@@ -301,6 +301,20 @@ class PostForm(forms.Form):
     kana = forms.CharField(label=_("Name (kana)"), max_length=100, required=False)
     is_head = forms.BooleanField(label=_("Heads the unit (takes its roles)"), required=False)
     rank = forms.IntegerField(label=_("Rank (lower is more senior)"), min_value=0, max_value=999, initial=100)
+    unit_kinds = forms.MultipleChoiceField(
+        label=_("Kinds of unit that have this post"),
+        choices=OrganizationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("課長 in a 課, 係長 in a 係. None ticked: any unit (主事, 主任 …)."),
+    )
+
+
+class PostEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    kana = forms.CharField(label=_("Name (kana)"), max_length=100, required=False)
+    rank = forms.IntegerField(label=_("Rank (lower is more senior)"), min_value=0, max_value=999)
+    unit_kinds = PostForm.base_fields["unit_kinds"]
 
 
 class SystemForm(forms.Form):

@@ -38,6 +38,7 @@ from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
+from kengen.organizations.services import post_refuse_misfit
 from kengen.people.choices import AppointmentEndReason, EmploymentType
 from kengen.people.models import Assignment, Person
 from kengen.people.selectors import network_registration_window_start
@@ -282,6 +283,7 @@ def _require_unit(org: Organization | None, post: Post | None, on: dt.date) -> N
         )
     if post is None or not Post.objects.filter(pk=post.pk).exists():
         raise RuleViolation(_("Choose a post that exists."), field="post")
+    post_refuse_misfit(post, org)
 
 
 def _require_appointment_terms(employment_type: str, start: dt.date, end: dt.date | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
-from kengen.organizations.services import OrganizationSpec, organization_create, post_create
+from kengen.organizations.services import OrganizationSpec, organization_create, post_create, post_update
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.people.services import PERSON_DETAIL_FIELDS, person_update
@@ -34,6 +34,7 @@ from kengen.personnel.forms import (
     OrganizationForm,
     PermissionForm,
     PersonDetailsForm,
+    PostEditForm,
     PersonnelChangeForm,
     PostForm,
     ReorganizeForm,
@@ -364,6 +365,29 @@ def post_new(request):
             return redirect("configuration:index")
     return _form_page(
         request, form, title=_("Add a post"), lead="", submit=_("Add the post"), back="configuration:index"
+    )
+
+
+@login_required
+def post_edit(request, pk: int):
+    _require_configurator(request.user)
+    post = get_object_or_404(Post, pk=pk)  # the post catalogue is not scoped: every post is public
+    form = PostEditForm(
+        request.POST or None,
+        initial={"name": post.name, "kana": post.kana, "rank": post.rank, "unit_kinds": post.unit_kinds},
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            post_update(actor=request.user, post=post, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("configuration:index")
+    return _form_page(
+        request,
+        form,
+        title=_("Change the post %(name)s") % {"name": post.name},
+        lead=_("Whether a post heads its unit cannot change: that would move roles in the past. Add a new post instead."),
+        submit=_("Save"),
+        back="configuration:index",
     )
 
 

@@ -159,3 +159,10 @@ class Profile:
 
     def units(self) -> Iterator[tuple[UnitDef, UnitDef | None, int]]:
         return self.city.walk()
+
+    def head_post_kinds(self, post_code: str) -> tuple[str, ...]:
+        """The kinds of unit a head post heads: the kinds it is the default head of, and the kinds
+        of the units that name it as their head. Empty for a post that heads nothing here."""
+        kinds = [kind for kind, code in self.head_posts.items() if code == post_code]
+        kinds += [unit.kind for unit, _parent, _depth in self.units() if unit.head == post_code]
+        return tuple(dict.fromkeys(kinds))

@@ -34,8 +34,8 @@ from kengen.personnel.forms import (
     OrganizationForm,
     PermissionForm,
     PersonDetailsForm,
-    PostEditForm,
     PersonnelChangeForm,
+    PostEditForm,
     PostForm,
     ReorganizeForm,
     SystemEditForm,
@@ -385,7 +385,9 @@ def post_edit(request, pk: int):
         request,
         form,
         title=_("Change the post %(name)s") % {"name": post.name},
-        lead=_("Whether a post heads its unit cannot change: that would move roles in the past. Add a new post instead."),
+        lead=_(
+            "Whether a post heads its unit cannot change: that would move roles in the past. Add a new post instead."
+        ),
         submit=_("Save"),
         back="configuration:index",
     )

@@ -107,7 +107,10 @@ def test_configurator_keeps_posts_in_the_ui_and_api(client, world, conf):
     )
     assert patched.status_code == 200 and patched.json()["unit_kinds"] == []
     narrowed = client.patch(
-        f"/api/v1/configuration/posts/{world.clerk.code}", {"unit_kinds": ["city"]}, content_type=JSON, **headers
+        f"/api/v1/configuration/posts/{world.clerk.code}",
+        {"unit_kinds": ["city"]},
+        content_type=JSON,
+        **headers,
     )
     assert narrowed.status_code == 409 and narrowed.json()["field"] == "unit_kinds"
 

@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
 
     PERSON_CREATED = "person.created", _("Person registered")
     PERSON_UPDATED = "person.updated", _("Person updated")
+    PERSONNEL_POLICY_CHANGED = "personnel_policy.changed", _("Personnel periods changed")
     APPOINTMENT_STARTED = "appointment.started", _("Appointment started")
     APPOINTMENT_ENDED = "appointment.ended", _("Appointment ended")
     ASSIGNMENT_STARTED = "assignment.started", _("Assignment started")

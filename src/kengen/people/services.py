@@ -20,13 +20,13 @@ from kengen.audit.services import audit_record
 from kengen.contractors.models import Contractor
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import overlapping_q
-from kengen.core.permissions import require_personnel
+from kengen.core.permissions import require_configurator, require_personnel
 from kengen.core.scope import scope_of
 from kengen.core.types import Actor
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.services import post_refuse_misfit
 from kengen.people.choices import AppointmentEndReason, AssignmentEndReason, EmploymentType, PersonKind
-from kengen.people.models import Appointment, Assignment, Person
+from kengen.people.models import Appointment, Assignment, Person, PersonnelPolicy
 
 
 @transaction.atomic
@@ -423,3 +423,28 @@ def assignment_move(
         reason=reason,
         check_head=actor is not None,
     )
+
+
+@transaction.atomic
+def personnel_policy_update(*, actor: Actor, network_registration_lead_days: int) -> PersonnelPolicy:
+    """Set the city's personnel periods (A14: the configuration administrator, or a profile)."""
+    require_configurator(actor)
+    if not 1 <= network_registration_lead_days <= 366:
+        raise RuleViolation(
+            _("Give a number of days from 1 to 366."),
+            clause="A5.3",
+            field="network_registration_lead_days",
+        )
+    policy, created = PersonnelPolicy.objects.select_for_update().get_or_create(pk=1)
+    old = policy.network_registration_lead_days
+    if old != network_registration_lead_days or created:
+        policy.network_registration_lead_days = network_registration_lead_days
+        policy.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERSONNEL_POLICY_CHANGED,
+            target=policy,
+            old={"network_registration_lead_days": None if created else old},
+            new={"network_registration_lead_days": network_registration_lead_days},
+        )
+    return policy

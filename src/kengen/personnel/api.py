@@ -25,7 +25,8 @@ from kengen.organizations.models import Organization, Post
 from kengen.organizations.services import OrganizationSpec, organization_create, post_create, post_update
 from kengen.people.api import PersonOut
 from kengen.people.models import Assignment, Person
-from kengen.people.services import person_update
+from kengen.people.selectors import personnel_policy
+from kengen.people.services import person_update, personnel_policy_update
 from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.models import ScheduledChange
 from kengen.personnel.selectors import Consequences, consequences_of, reorganization_consequences
@@ -671,3 +672,30 @@ def end_table2(request, entry_id: Id, body: UnitEndIn):
     return Table2Out(
         id=entry.pk, listed_as=entry.listed_as, valid_from=entry.valid_from, valid_to=entry.valid_to
     )
+
+
+class PersonnelPolicyOut(Schema):
+    network_registration_lead_days: int
+
+
+class PersonnelPolicyIn(InSchema):
+    network_registration_lead_days: Annotated[int, Field(ge=1, le=366)]
+
+
+@config_router.get("/personnel-periods", response=PersonnelPolicyOut, summary="The city's personnel periods")
+def get_policy(request):
+    _require_configurator(request.auth)
+    return PersonnelPolicyOut(
+        network_registration_lead_days=personnel_policy().network_registration_lead_days
+    )
+
+
+@config_router.put(
+    "/personnel-periods",
+    response=PersonnelPolicyOut,
+    summary="Set the city's personnel periods (A5.3 window)",
+)
+def put_policy(request, body: PersonnelPolicyIn):
+    _require_configurator(request.auth)
+    policy = personnel_policy_update(actor=request.auth, **body.dict())
+    return PersonnelPolicyOut(network_registration_lead_days=policy.network_registration_lead_days)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("organizations/<int:pk>/end/", views.organization_end_view, name="organization_end"),
     path("reorganize/", views.reorganize, name="reorganize"),
     path("posts/new/", views.post_new, name="post_new"),
+    path("periods/", views.policy_edit, name="policy"),
     path("posts/<int:pk>/", views.post_edit, name="post_edit"),
     path("systems/new/", views.system_new, name="system_new"),
     path("systems/<int:pk>/", views.system_edit, name="system"),

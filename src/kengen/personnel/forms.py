@@ -410,3 +410,12 @@ class PersonDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         if person.kind != "staff":
             del self.fields["staff_number"]
+
+
+class PersonnelPolicyForm(forms.Form):
+    network_registration_lead_days = forms.IntegerField(
+        label=_("Network user registration counts from (days before the appointment)"),
+        min_value=1,
+        max_value=366,
+        help_text=_("A5.3: a registration filed earlier was for a previous appointment and does not count."),
+    )

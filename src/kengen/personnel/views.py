@@ -25,7 +25,8 @@ from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create, post_create, post_update
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
-from kengen.people.services import PERSON_DETAIL_FIELDS, person_update
+from kengen.people.selectors import personnel_policy
+from kengen.people.services import PERSON_DETAIL_FIELDS, person_update, personnel_policy_update
 from kengen.personnel.choices import ChangeKind, ScheduledStatus
 from kengen.personnel.forms import (
     FIELD_OF_ERROR,
@@ -35,6 +36,7 @@ from kengen.personnel.forms import (
     PermissionForm,
     PersonDetailsForm,
     PersonnelChangeForm,
+    PersonnelPolicyForm,
     PostEditForm,
     PostForm,
     ReorganizeForm,
@@ -233,6 +235,7 @@ def configuration(request):
                 "organization"
             ),
             "today": today,
+            "policy": personnel_policy(),
         },
     )
 
@@ -388,6 +391,30 @@ def post_edit(request, pk: int):
         lead=_(
             "Whether a post heads its unit cannot change: that would move roles in the past. Add a new post instead."
         ),
+        submit=_("Save"),
+        back="configuration:index",
+    )
+
+
+@login_required
+def policy_edit(request):
+    """The city's personnel periods (A5.3 network-registration window)."""
+    _require_configurator(request.user)
+    policy = personnel_policy()
+    form = PersonnelPolicyForm(
+        request.POST or None,
+        initial={"network_registration_lead_days": policy.network_registration_lead_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            personnel_policy_update(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("configuration:index")
+    return _form_page(
+        request,
+        form,
+        title=_("Personnel periods"),
+        lead=_("Periods the regulation leaves to the city's practice."),
         submit=_("Save"),
         back="configuration:index",
     )

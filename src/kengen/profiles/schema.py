@@ -156,6 +156,9 @@ class Profile:
     given_names: tuple[tuple[str, str], ...] = ()
     #: chance that a leaf unit without an explicit ``fiscal_year`` count gets one appointee
     fiscal_year_chance: float = 0.5
+    #: A5.3: a network user registration counts for an appointment when filed no earlier than this
+    #: many days before it starts
+    network_registration_lead_days: int = 31
 
     def units(self) -> Iterator[tuple[UnitDef, UnitDef | None, int]]:
         return self.city.walk()

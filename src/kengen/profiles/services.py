@@ -32,7 +32,7 @@ from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create
 from kengen.people.models import Person
-from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.people.services import appointment_start, assignment_start, person_create, personnel_policy_update
 from kengen.profiles.demo_staff import StaffPlan, plan_staff
 from kengen.profiles.registry import get_profile
 from kengen.profiles.schema import Profile, SystemDef, UnitDef
@@ -447,6 +447,7 @@ def profile_load(
         effective=profile.effective,
         demo_staff=demo_staff,
     )
+    personnel_policy_update(actor=None, network_registration_lead_days=profile.network_registration_lead_days)
     posts = _load_posts(profile)
     orgs = _load_organizations(profile)
     systems = _load_systems(profile, orgs)

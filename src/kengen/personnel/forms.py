@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.era import wareki
-from kengen.core.forms import DateInput, EraDateField
+from kengen.core.forms import WarekiDateField
 from kengen.core.models import exclusive_end, last_day
 from kengen.eligibility.choices import EntryScope
 from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
@@ -21,28 +21,6 @@ from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.choices import ChangeKind
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
-
-
-class EraTextInput(DateInput):
-    """A text box for dates: 令和7年4月1日, R7.4.1 or 2025-04-01 (a native date picker takes no era
-    dates); a date already chosen is shown in the era."""
-
-    input_type = "text"
-
-    def __init__(self, attrs=None):
-        super().__init__(
-            attrs={"placeholder": "令和7年4月1日", "autocomplete": "off", "size": 16, **(attrs or {})}
-        )
-
-    def format_value(self, value):
-        if isinstance(value, dt.date):
-            return wareki(value)
-        return super().format_value(value)
-
-
-class WarekiDateField(EraDateField):
-    widget = EraTextInput
-
 
 _PERSON_FIELDS = ("staff_number", "family_name", "given_name", "family_name_kana", "given_name_kana", "email")
 _FIELDS_OF_KIND = {

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from kengen.core.forms import EraDateField
+from kengen.core.forms import WarekiDateField
 from kengen.roles.choices import DesignatedRoleKind
 
 
@@ -17,8 +17,8 @@ class DesignationForm(forms.Form):
         help_text=_("The Kengen sign-in of the person who takes the role."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=DesignatedRoleKind.choices)
-    valid_from = EraDateField(label=_("From"))
-    last_day = EraDateField(
+    valid_from = WarekiDateField(label=_("From"))
+    last_day = WarekiDateField(
         label=_("Last day"), required=False, help_text=_("Leave empty for a designation without an end.")
     )
     reason = forms.CharField(
@@ -44,4 +44,4 @@ class DesignationForm(forms.Form):
 
 
 class DesignationEndForm(forms.Form):
-    last_day = EraDateField(label=_("Last day"), help_text=_("The last day the role is held."))
+    last_day = WarekiDateField(label=_("Last day"), help_text=_("The last day the role is held."))

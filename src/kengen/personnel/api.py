@@ -226,7 +226,7 @@ def _run(request, batch: list[PersonnelChange], on: dt.date, expected: str | Non
             status="scheduled",
             people=[c.person.pk for c in batch if c.person],
             scheduled_id=result.pk,
-            consequences=_out(consequences_of(batch, on=on)),
+            consequences=_out(consequences_of(batch, on=on, applying=result.pk)),
         ),
     )
 

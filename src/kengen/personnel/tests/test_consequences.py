@@ -386,7 +386,10 @@ def test_a_taken_sign_in_name_is_said_in_the_preview_and_left_alone(world, hr):
         post=world.clerk,
     )
     c = consequences_of(hire, on=D)
-    assert "N0102" in c.sign_ins_to_create[0].note and "taken" in c.sign_ins_to_create[0].note
+    from django.utils.translation import gettext
+
+    taken = gettext("the sign-in name %(name)s is taken: create their sign-in by hand") % {"name": "N0102"}
+    assert c.sign_ins_to_create[0].note == taken
     applied = personnel_changes_apply(actor=hr, changes=hire, on=D, expected=c.fingerprint)
     assert list(User.objects.filter(username="N0102")) == [other]
     assert other.person is None and not User.objects.filter(person=applied.people[0]).exists()

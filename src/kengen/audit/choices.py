@@ -14,7 +14,10 @@ class AuditAction(models.TextChoices):
     USER_CREATED = "user.created", _("Kengen user created")
     USER_UPDATED = "user.updated", _("Kengen user updated")
     USER_PASSWORD_CHANGED = "user.password_changed", _("Kengen sign-in password changed")
-    USER_PASSWORD_RESET = "user.password_reset", _("Kengen sign-in password reset (temporary password issued)")
+    USER_PASSWORD_RESET = (
+        "user.password_reset",
+        _("Kengen sign-in password reset (temporary password issued)"),
+    )
 
     ORGANIZATION_CREATED = "organization.created", _("Organization created")
     ORGANIZATION_ENDED = "organization.ended", _("Organization ended")

@@ -233,7 +233,7 @@ def test_copy_button_makes_a_new_draft(client, world, tax):
     application_reject(actor=world.users["joho_head"], application=app, reason="差戻し")
     _login(client, world, "shokuin_head")
     assert (
-        "applications/%d/copy/" % app.pk
+        reverse("applications:copy", args=[app.pk])
         in client.get(reverse("applications:detail", args=[app.pk])).content.decode()
     )
     response = client.post(reverse("applications:copy", args=[app.pk]))

@@ -238,7 +238,11 @@ def test_fiscal_year_appointees_serve_this_fiscal_year_and_their_grants_end_with
     assert set(grants.values_list("valid_to", flat=True)) == {dt.date(2027, 4, 1)}
     regular = Grant.objects.filter(account__person__appointments__employment_type=EmploymentType.REGULAR)
     assert set(regular.values_list("valid_to", flat=True)) == {None}
-    assert set(Grant.objects.values_list("basis", flat=True)) == {"initial_load", "maintenance"}
+    assert set(Grant.objects.values_list("basis", flat=True)) == {
+        "initial_load",
+        "maintenance",
+        "viewing",
+    }  # + the demo viewing ID (issue 11)
 
 
 @pytest.mark.clause("A2.5")

@@ -90,7 +90,7 @@ def test_officer_drafts_edits_submits_and_prints_a_form1(world, live_server):
         page.locator(f"a[href='/applications/{app.pk}/edit/']").first.click()
         page.wait_for_url("**/edit/")
         _axe(page, found, "edit")
-        page.get_by_label("伊藤 次郎", exact=False).count() == 0  # another unit's clerk is not offered
+        assert page.get_by_label("伊藤 次郎", exact=False).count() == 0  # another unit's clerk is not offered
         page.fill("#id_reason", "窓口業務の担当替え（編集済み）")
         page.locator("form.kg-form button[type=submit]").first.click()
         page.wait_for_url(f"**/applications/{app.pk}/")

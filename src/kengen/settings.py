@@ -264,13 +264,10 @@ def argon2_parameters(environ: dict[str, str] | os._Environ[str]) -> dict[str, i
 
 KENGEN_ARGON2 = argon2_parameters(os.environ)
 PASSWORD_HASHERS = ["kengen.users.hashers.PinnedArgon2idHasher"]
+# Kengen's own sign-in passwords: the A8.6 strength rules of system passwords (minimum length,
+# Django's and the Japanese blocklist, repetitions, the user's names and the city's).
 AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "kengen.credentials.validators.SignInPasswordValidator", "OPTIONS": {"min_length": 12}},
 ]
 
 AUTHENTICATION_BACKENDS = ["kengen.users.backends.KengenBackend"]

@@ -30,6 +30,7 @@ class AcknowledgementMiddleware:
             user.is_authenticated
             and getattr(user, "person_id", None)
             and not is_api(request)
+            and not getattr(request, "kengen_must_change_password", False)
             and getattr(request, "kengen_second_factor", SecondFactorState.DONE) == SecondFactorState.DONE
             and acknowledgement_due(user=user)
         ):

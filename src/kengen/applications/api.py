@@ -5,15 +5,18 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from kengen.applications.choices import LineAction
+from kengen.applications.choices import ApplicationStatus, LineAction
 from kengen.applications.models import Application, NetworkUserRegistration
 from kengen.applications.pdf import render_form1
 from kengen.applications.services import (
     LineSpec,
+    application_copy,
     application_create,
+    application_line_problems,
     application_register,
     application_reject,
     application_submit,
+    application_update,
     application_withdraw,
     network_registration_record,
 )
@@ -59,6 +62,14 @@ class ApplicationIn(InSchema):
     reason: Annotated[str, fits(Application, "reason"), TEXT_AREA] = ""
 
 
+class ProblemOut(Schema):
+    """What submission would refuse about a line: the message, the clause, the field."""
+
+    message: str
+    clause: str | None
+    field: str | None
+
+
 class LineOut(Schema):
     id: int
     person_id: int
@@ -68,6 +79,8 @@ class LineOut(Schema):
     action: str
     period: Period
     user_id: str
+    #: What submission and registration would refuse about this line (drafts and submitted ones).
+    problems: list[ProblemOut] = []
 
 
 class ApplicationOut(Schema):
@@ -85,6 +98,16 @@ class ApplicationOut(Schema):
     decided_at: dt.datetime | None
     rejection_reason: str
     lines: list[LineOut]
+
+
+class ApplicationPatchIn(InSchema):
+    """A draft's new content: its lines replace the old ones as a whole."""
+
+    organization_id: Id | None = None
+    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_APPLICATION_LINES)
+    purpose: Purpose = Purpose.DUTIES
+    purpose_note: Annotated[str, fits(Application, "purpose_note"), SINGLE_LINE] = ""
+    reason: Annotated[str, fits(Application, "reason"), TEXT_AREA] = ""
 
 
 class RegisterIn(InSchema):
@@ -107,7 +130,12 @@ class NetworkRegistrationOut(Schema):
     reference: str
 
 
-def _out(app: Application) -> ApplicationOut:
+def _out(app: Application, *, with_problems: bool = True) -> ApplicationOut:
+    problems = (
+        application_line_problems(app)
+        if with_problems and app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+        else {}
+    )
     lines = [
         LineOut(
             id=li.id,
@@ -118,6 +146,10 @@ def _out(app: Application) -> ApplicationOut:
             action=li.action,
             period=period(li),
             user_id=li.user_id,
+            problems=[
+                ProblemOut(message=str(p.message), clause=p.clause, field=p.field)
+                for p in problems.get(li.id, [])
+            ],
         )
         for li in app.lines.select_related("person", "system").prefetch_related("permissions")
     ]
@@ -143,21 +175,9 @@ def _get(request, app_id: Id) -> Application:
     return get_visible(Application, request.auth, pk=app_id, ip_address=request.META.get("REMOTE_ADDR"))
 
 
-@router.get("", response=list[ApplicationOut], summary="Form 1 applications the caller may see")
-@paginate(KeysetPagination)
-def list_applications(request, status: Code | None = None):
-    qs = Application.objects.restrict(request.auth).select_related("system")
-    if status:
-        qs = qs.filter(status=status)
-    return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [_out(a) for a in page])
-
-
-@router.post("", response={201: ApplicationOut}, summary="Draft a Form 1 (security officers, A5.2)")
-def create_application(request, body: ApplicationIn):
-    org = get_visible(Organization, request.auth, pk=body.organization_id)
-    system = get_visible(System, request.auth, code=body.system)
+def _lines_from(request, body_lines: list[LineIn]) -> list[LineSpec]:
     lines = []
-    for i, li in enumerate(body.lines, start=1):
+    for i, li in enumerate(body_lines, start=1):
         person = get_visible(Person, request.auth, action="change", pk=li.person_id)
         line_system = get_visible(System, request.auth, code=li.system)
         perms = list(SystemPermission.objects.filter(system=line_system, code__in=li.permissions))
@@ -177,6 +197,25 @@ def create_application(request, body: ApplicationIn):
                 valid_to=li.valid_to,
             )
         )
+    return lines
+
+
+@router.get("", response=list[ApplicationOut], summary="Form 1 applications the caller may see")
+@paginate(KeysetPagination)
+def list_applications(request, status: Code | None = None):
+    qs = Application.objects.restrict(request.auth).select_related("system")
+    if status:
+        qs = qs.filter(status=status)
+    return Listing(
+        qs, ["-created_at", "-pk"], to_out=lambda page: [_out(a, with_problems=False) for a in page]
+    )
+
+
+@router.post("", response={201: ApplicationOut}, summary="Draft a Form 1 (security officers, A5.2)")
+def create_application(request, body: ApplicationIn):
+    org = get_visible(Organization, request.auth, pk=body.organization_id)
+    system = get_visible(System, request.auth, code=body.system)
+    lines = _lines_from(request, body.lines)
     app = application_create(
         actor=request.auth,
         organization=org,
@@ -189,6 +228,38 @@ def create_application(request, body: ApplicationIn):
         purpose_approved_on=dt.date.today() if body.purpose == Purpose.OTHER else None,
     )
     return Status(201, _out(app))
+
+
+@router.patch(
+    "/{int:app_id}",
+    response=ApplicationOut,
+    summary="Edit a draft (security officers): lines replace the old ones; problems come back per line",
+)
+def update_application(request, app_id: Id, body: ApplicationPatchIn):
+    app = get_visible(Application, request.auth, action="change", pk=app_id)
+    org = get_visible(Organization, request.auth, pk=body.organization_id) if body.organization_id else None
+    app = application_update(
+        actor=request.auth,
+        application=app,
+        organization=org,
+        lines=_lines_from(request, body.lines),
+        purpose=body.purpose,
+        purpose_note=body.purpose_note,
+        reason=body.reason,
+        purpose_approved_by=request.auth.person if body.purpose == Purpose.OTHER else None,
+        purpose_approved_on=dt.date.today() if body.purpose == Purpose.OTHER else None,
+    )
+    return _out(app)
+
+
+@router.post(
+    "/{int:app_id}/copy",
+    response={201: ApplicationOut},
+    summary="Copy a rejected or withdrawn application to a new draft",
+)
+def copy_application(request, app_id: Id):
+    app = get_visible(Application, request.auth, action="change", pk=app_id)
+    return Status(201, _out(application_copy(actor=request.auth, application=app)))
 
 
 workflow_endpoints(

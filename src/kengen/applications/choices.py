@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kengen.workflow.choices import WorkflowStatus
 
@@ -11,7 +12,7 @@ class LineAction(models.TextChoices):
     """別記様式1 is a registration (登録) or cancellation (解除) application."""
 
     REGISTER = "register", _("Register")
-    CANCEL = "cancel", _("Cancel")
+    CANCEL = "cancel", pgettext_lazy("permission line", "Cancel")  # 解除, not キャンセル (leave a form)
 
 
 class Route(models.TextChoices):

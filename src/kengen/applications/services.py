@@ -23,7 +23,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.bounds import MAX_APPLICATION_LINES
 from kengen.core.era import wareki
-from kengen.core.exceptions import NotFound, PermissionDenied, RuleViolation
+from kengen.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from kengen.core.models import active_on_q
 from kengen.core.types import Actor
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis, Purpose
@@ -31,6 +31,7 @@ from kengen.grants.models import Account, Grant
 from kengen.grants.services import (
     account_create,
     check_appointment_cap,
+    check_not_held,
     check_purpose,
     grant_create,
     grant_end,
@@ -43,12 +44,15 @@ from kengen.roles.selectors import scope_for, security_officers_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 from kengen.users.models import User
+from kengen.workflow.choices import WorkflowStatus
 from kengen.workflow.services import (
     AuditActions,
     Notice,
     Workflow,
     workflow_audit,
     workflow_decide,
+    workflow_expect,
+    workflow_lock,
     workflow_number,
     workflow_reject,
     workflow_submit,
@@ -206,24 +210,42 @@ def _validate_line(app: Application, spec: LineSpec, account_system: System) -> 
         raise RuleViolation(_("The end must come after the start."), field="valid_to")
 
 
-@transaction.atomic
-def application_create(
+def appointment_end(person: Person, on: dt.date) -> dt.date | None:
+    """The exclusive end of the appointment ``person`` holds on ``on``, if it has one (A7): what a
+    line for a fixed-term appointee ends with unless the officer gives an earlier end."""
+    appointment = person.appointment_on(on) if person.kind == PersonKind.STAFF else None
+    return appointment.valid_to if appointment is not None else None
+
+
+def _prefilled(spec: LineSpec) -> LineSpec:
+    """A7: a registration line without an end, for a fixed-term appointee, ends with the
+    appointment (the last day of the appointment is pre-filled, not left for the rule to refuse)."""
+    if spec.action == LineAction.REGISTER and spec.valid_to is None and spec.valid_from is not None:
+        end = appointment_end(spec.person, spec.valid_from)
+        if end is not None and end > spec.valid_from:
+            return LineSpec(
+                person=spec.person,
+                system=spec.system,
+                permissions=spec.permissions,
+                action=spec.action,
+                valid_from=spec.valid_from,
+                valid_to=end,
+            )
+    return spec
+
+
+def _check_header(
     *,
     actor: User,
     organization: Organization,
-    system: System,
     lines: Sequence[LineSpec],
-    purpose: str = Purpose.DUTIES,
-    purpose_note: str = "",
-    purpose_approved_by: Person | None = None,
-    purpose_approved_on: dt.date | None = None,
-    reason: str = "",
-    today: dt.date | None = None,
-) -> Application:
-    """Draft a Form 1 for people of the officer's unit (A5.1, A5.2, A6.2)."""
-    today = today or timezone.localdate()
+    purpose: str,
+    purpose_note: str,
+    purpose_approved_by: Person | None,
+    purpose_approved_on: dt.date | None,
+    today: dt.date,
+) -> None:
     _officer_unit(actor, organization)
-    account_system = system.account_system
     if not lines:
         raise RuleViolation(_("An application needs at least one person."), clause="A5.2", field="lines")
     if len(lines) > MAX_APPLICATION_LINES:
@@ -245,6 +267,54 @@ def application_create(
             clause="A10",
             field="purpose_approved_by",
         )
+
+
+def _write_lines(app: Application, lines: Sequence[LineSpec]) -> None:
+    for spec in lines:
+        spec = _prefilled(spec)
+        _validate_line(app, spec, app.system)
+        assert spec.valid_from is not None  # _validate_line refused a line without one
+        line = ApplicationLine.objects.create(
+            application=app,
+            person=spec.person,
+            system=spec.system,
+            action=spec.action,
+            valid_from=spec.valid_from,
+            valid_to=spec.valid_to,
+        )
+        line.permissions.set(spec.permissions)
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor: User,
+    organization: Organization,
+    system: System,
+    lines: Sequence[LineSpec],
+    purpose: str = Purpose.DUTIES,
+    purpose_note: str = "",
+    purpose_approved_by: Person | None = None,
+    purpose_approved_on: dt.date | None = None,
+    reason: str = "",
+    today: dt.date | None = None,
+    copied_from: Application | None = None,
+) -> Application:
+    """Draft a Form 1 for people of the officer's unit (A5.1, A5.2, A6.2). A registration line for
+    a fixed-term appointee without an end ends with the appointment (A7). The rules that submission
+    applies are not refused here: ``application_line_problems`` shows them beside each line."""
+    today = today or timezone.localdate()
+    _check_header(
+        actor=actor,
+        organization=organization,
+        lines=lines,
+        purpose=purpose,
+        purpose_note=purpose_note,
+        purpose_approved_by=purpose_approved_by,
+        purpose_approved_on=purpose_approved_on,
+        today=today,
+    )
+    account_system = system.account_system
     app = Application.objects.create(
         number=workflow_number(Application, today=today),
         organization=organization,
@@ -257,47 +327,232 @@ def application_create(
         reason=reason,
         created_by=actor,
     )
-    for spec in lines:
-        _validate_line(app, spec, account_system)
-        assert spec.valid_from is not None  # _validate_line refused a line without one
-        line = ApplicationLine.objects.create(
-            application=app,
-            person=spec.person,
-            system=spec.system,
-            action=spec.action,
-            valid_from=spec.valid_from,
-            valid_to=spec.valid_to,
-        )
-        line.permissions.set(spec.permissions)
+    _write_lines(app, lines)
+    new: dict[str, Any] = {
+        "system": account_system.code,
+        "route": app.route,
+        "purpose": purpose,
+        "lines": [_line_snapshot(li) for li in app.lines.all()],
+    }
+    if copied_from is not None:
+        new["copied_from"] = copied_from.number
+    workflow_audit(FORM1, FORM1.audit.created, actor=actor, application=app, new=new)
+    return app
+
+
+@transaction.atomic
+def application_update(
+    *,
+    actor: User,
+    application: Application,
+    lines: Sequence[LineSpec],
+    purpose: str = Purpose.DUTIES,
+    purpose_note: str = "",
+    purpose_approved_by: Person | None = None,
+    purpose_approved_on: dt.date | None = None,
+    reason: str = "",
+    organization: Organization | None = None,
+    today: dt.date | None = None,
+) -> Application:
+    """Edit a draft: its unit, purpose, reason and lines (replaced as a whole). Only the applying
+    side, only while it is a draft; the old and new lines are kept in the audit log."""
+    today = today or timezone.localdate()
+    app = workflow_lock(application, actor=actor, action="change")
+    workflow_expect(app, WorkflowStatus.DRAFT)
+    organization = organization or app.organization
+    _check_header(
+        actor=actor,
+        organization=organization,
+        lines=lines,
+        purpose=purpose,
+        purpose_note=purpose_note,
+        purpose_approved_by=purpose_approved_by,
+        purpose_approved_on=purpose_approved_on,
+        today=today,
+    )
+    old = {
+        "organization": app.organization_id,
+        "purpose": app.purpose,
+        "purpose_note": app.purpose_note,
+        "reason": app.reason,
+        "lines": [
+            _line_snapshot(li) for li in app.lines.select_related("system").prefetch_related("permissions")
+        ],
+    }
+    app.organization = organization
+    app.purpose = purpose
+    app.purpose_note = purpose_note
+    app.purpose_approved_by = purpose_approved_by if purpose == Purpose.OTHER else None
+    app.purpose_approved_on = purpose_approved_on if purpose == Purpose.OTHER else None
+    app.reason = reason
+    app.save(
+        update_fields=[
+            "organization",
+            "purpose",
+            "purpose_note",
+            "purpose_approved_by",
+            "purpose_approved_on",
+            "reason",
+        ]
+    )
+    app.lines.all().delete()
+    _write_lines(app, lines)
     workflow_audit(
         FORM1,
-        FORM1.audit.created,
+        AuditAction.APPLICATION_UPDATED,
         actor=actor,
         application=app,
+        old=old,
         new={
-            "system": account_system.code,
-            "route": app.route,
-            "purpose": purpose,
-            "lines": [_line_snapshot(li) for li in app.lines.all()],
+            "organization": app.organization_id,
+            "purpose": app.purpose,
+            "purpose_note": app.purpose_note,
+            "reason": app.reason,
+            "lines": [
+                _line_snapshot(li)
+                for li in app.lines.select_related("system").prefetch_related("permissions")
+            ],
         },
     )
     return app
 
 
-def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
-    for line in on_lines:
-        if line.action == LineAction.REGISTER:
-            check_network_registration(line.person, line.valid_from)
-            check_appointment_cap(line.person, line.valid_from, line.valid_to)
+@transaction.atomic
+def application_copy(*, actor: User, application: Application, today: dt.date | None = None) -> Application:
+    """A rejected or withdrawn application copied to a new draft (same unit, system, purpose and
+    lines) for the applying side to correct and submit again."""
+    src = (
+        Application.objects.restrict(actor, "change")
+        .select_related("organization", "system", "purpose_approved_by")
+        .filter(pk=application.pk)
+        .first()
+    )
+    if src is None:
+        raise NotFound(_("Not found."))
+    workflow_expect(src, WorkflowStatus.REJECTED, WorkflowStatus.WITHDRAWN)
+    lines = [
+        LineSpec(
+            person=li.person,
+            system=li.system,
+            permissions=list(li.permissions.all()),
+            action=li.action,
+            valid_from=li.valid_from,
+            valid_to=li.valid_to,
+        )
+        for li in src.lines.select_related("person", "system").prefetch_related("permissions")
+    ]
+    return application_create(
+        actor=actor,
+        organization=src.organization,
+        system=src.system,
+        lines=lines,
+        purpose=src.purpose,
+        purpose_note=src.purpose_note,
+        purpose_approved_by=src.purpose_approved_by,
+        purpose_approved_on=src.purpose_approved_on,
+        reason=src.reason,
+        today=today,
+        copied_from=src,
+    )
+
+
+def _existing_account(line: ApplicationLine) -> Account | None:
+    return (
+        Account.objects.filter(system=line.system.account_system, person=line.person)
+        .filter(active_on_q(line.valid_from))
+        .first()
+    )
+
+
+def _held_for_cancel(line: ApplicationLine) -> Any:
+    """The open grants a cancellation line ends; refused (A5.1) when it would end nothing."""
+    held = Grant.objects.filter(
+        account__person=line.person,
+        account__system=line.system.account_system,
+        permission__in=line.permissions.all(),
+        ended_at__isnull=True,
+    ).filter(active_on_q(line.valid_from) | active_on_q(timezone.localdate()))
+    if not held.exists():
+        raise RuleViolation(
+            _("%(name)s holds none of the permissions to cancel on %(system)s.")
+            % {"name": line.person.full_name, "system": line.system.name},
+            clause="A5.1",
+            field="permissions",
+        )
+    return held
+
+
+def _check_not_held_yet(line: ApplicationLine) -> None:
+    account = _existing_account(line)
+    if account is None:
+        return
+    for perm in line.permissions.all():
+        check_not_held(account, perm, line.valid_from, line.valid_to)
+
+
+def _line_violations(
+    app: Application, line: ApplicationLine, earlier: Sequence[ApplicationLine]
+) -> list[DomainError]:
+    """Every rule submission and registration apply to one line, each refusal kept (not only the
+    first): A5.3 network registration, A7 appointment cap, a permission already held, a
+    cancellation of nothing, A10 purpose, and the same permission twice on the application."""
+    checks: list[Any] = []
+    if line.action == LineAction.REGISTER:
+        checks += [
+            lambda: check_network_registration(line.person, line.valid_from),
+            lambda: check_appointment_cap(line.person, line.valid_from, line.valid_to),
+            lambda: _check_not_held_yet(line),
+        ]
+    else:
+        checks.append(lambda: _held_for_cancel(line))
     if app.purpose == Purpose.OTHER:
-        for line in on_lines:
-            check_purpose(
+        checks.append(
+            lambda: check_purpose(
                 person=line.person,
                 purpose=app.purpose,
                 approved_by=app.purpose_approved_by,
                 approved_on=app.purpose_approved_on,
                 note=app.purpose_note,
             )
+        )
+    problems: list[DomainError] = []
+    for check in checks:
+        try:
+            check()
+        except (RuleViolation, Conflict) as refusal:
+            problems.append(refusal)
+    perms = {p.pk for p in line.permissions.all()}
+    for other in earlier:
+        if other.person_id == line.person_id and perms & {p.pk for p in other.permissions.all()}:
+            problems.append(
+                RuleViolation(
+                    _("%(name)s appears twice on this application with the same permission.")
+                    % {"name": line.person.full_name},
+                    clause="A5.2",
+                    field="permissions",
+                )
+            )
+            break
+    return problems
+
+
+def application_line_problems(application: Application) -> dict[int, list[DomainError]]:
+    """What submission (and registration) would refuse, line by line (line id → refusals), so a
+    draft shows each problem beside the line it concerns. The same checks as ``_check_rules``."""
+    lines = list(application.lines.select_related("person", "system").prefetch_related("permissions"))
+    return {
+        line.pk: found
+        for i, line in enumerate(lines)
+        if (found := _line_violations(application, line, lines[:i]))
+    }
+
+
+def _check_rules(app: Application, on_lines: Sequence[ApplicationLine]) -> None:
+    """Refuse with the first problem of the first line that has one (A5.3, A7, A10, …)."""
+    for i, line in enumerate(on_lines):
+        problems = _line_violations(app, line, on_lines[:i])
+        if problems:
+            raise problems[0]
 
 
 def _account_for(actor: User, line: ApplicationLine, user_ids: Mapping[int, str]) -> Account:
@@ -350,19 +605,7 @@ def _register(app: Application, *, actor: User, user_ids: Mapping[int, str]) -> 
                     )
                 )
         else:
-            held = Grant.objects.filter(
-                account__person=line.person,
-                account__system=line.system.account_system,
-                permission__in=line.permissions.all(),
-                ended_at__isnull=True,
-            ).filter(active_on_q(line.valid_from) | active_on_q(timezone.localdate()))
-            if not held.exists():
-                raise RuleViolation(
-                    _("%(name)s holds none of the permissions to cancel on %(system)s.")
-                    % {"name": line.person.full_name, "system": line.system.name},
-                    clause="A5.1",
-                    field="permissions",
-                )
+            held = _held_for_cancel(line)
             for g in held:
                 result.ended.append(
                     grant_end(
@@ -391,7 +634,7 @@ class Form1Workflow(Workflow[Application]):
     detail_url = "applications:detail"
 
     def check_submit(self, app: Application, *, actor: User) -> None:
-        _check_rules(app, list(app.lines.select_related("person", "system")))  # A5.3, A7, A10
+        _check_rules(app, list(app.lines.select_related("person", "system").prefetch_related("permissions")))
         if app.organization_id not in scope_for(actor).officer_unit_ids:
             raise PermissionDenied(_("Only the security officer can submit."), clause="A5.2")
 

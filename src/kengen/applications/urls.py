@@ -8,6 +8,8 @@ urlpatterns = [
     path("new/", views.application_new, name="new"),
     path("form1-blank.pdf", views.blank_pdf, name="blank_pdf"),
     path("<int:pk>/", views.application_detail, name="detail"),
+    path("<int:pk>/edit/", views.application_edit, name="edit"),
+    path("<int:pk>/copy/", views.application_copy_view, name="copy"),
     path("<int:pk>/form1.pdf", views.application_pdf, name="pdf"),
     path("<int:pk>/<str:action>/", views.application_action, name="action"),
     path(

@@ -13,6 +13,11 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKED = "auth.api_token_revoked", _("API token revoked")
     USER_CREATED = "user.created", _("Kengen user created")
     USER_UPDATED = "user.updated", _("Kengen user updated")
+    USER_PASSWORD_CHANGED = "user.password_changed", _("Kengen sign-in password changed")
+    USER_PASSWORD_RESET = (
+        "user.password_reset",
+        _("Kengen sign-in password reset (temporary password issued)"),
+    )
 
     ORGANIZATION_CREATED = "organization.created", _("Organization created")
     ORGANIZATION_ENDED = "organization.ended", _("Organization ended")
@@ -54,6 +59,7 @@ class AuditAction(models.TextChoices):
     APPLICATION_WITHDRAWN = "application.withdrawn", _("Application withdrawn")
     APPLICATION_REGISTERED = "application.registered", _("Application registered")
     APPLICATION_REJECTED = "application.rejected", _("Application rejected")
+    APPLICATION_UPDATED = "application.updated", _("Application draft edited")
     DIRECT_GRANT = "grant.direct", _("Direct grant (A5.5)")
     BREACH_DELETION = "grant.breach_deletion", _("Deletion for breach (A5.7)")
     ENROLMENT_OPENED = "enrolment.opened", _("Biometric enrolment required")

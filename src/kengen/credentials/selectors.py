@@ -94,6 +94,11 @@ def municipality_words(on: dt.date | None = None) -> list[str]:
     return [w for w in words if w]
 
 
+def person_words(person: Person | None) -> list[str]:
+    """A person's names in kanji, kana and romaji: words their passwords must not contain."""
+    return [w for w in _name_words(person) if w]
+
+
 def system_words(system: System) -> list[str]:
     root = system.account_system
     words = [root.name, root.code]

@@ -102,7 +102,10 @@ def _secret_page(request, *, title: str, value: str, lead: str, back: str, detai
         },
         status=status,
     )
-    response["Referrer-Policy"] = "no-referrer"
+    # Issue 11: never "no-referrer" — with it Chromium posts the page's forms (sign out, the next
+    # action) with "Origin: null" and the CSRF check refuses them. The page's URL carries no token
+    # (the value is the answer to a POST), so the site's "same-origin" policy leaks nothing.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

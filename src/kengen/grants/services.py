@@ -174,6 +174,22 @@ def check_appointment_cap(person: Person, valid_from: dt.date, valid_to: dt.date
         )
 
 
+def check_not_held(
+    account: Account, permission: SystemPermission, valid_from: dt.date, valid_to: dt.date | None
+) -> None:
+    """A permission is held once at a time: refuse a grant that overlaps one ``account`` holds."""
+    if (
+        Grant.objects.filter(account=account, permission=permission)
+        .filter(overlapping_q(valid_from, valid_to))
+        .exists()
+    ):
+        raise Conflict(
+            _("%(uid)s already holds %(perm)s in that period.")
+            % {"uid": account.user_id, "perm": permission},
+            field="permission",
+        )
+
+
 def check_purpose(
     *, person: Person | None, purpose: str, approved_by: Person | None, approved_on: dt.date | None, note: str
 ) -> None:
@@ -281,16 +297,7 @@ def grant_create(
         approved_on=purpose_approved_on,
         note=purpose_note,
     )
-    if (
-        Grant.objects.filter(account=account, permission=permission)
-        .filter(overlapping_q(valid_from, valid_to))
-        .exists()
-    ):
-        raise Conflict(
-            _("%(uid)s already holds %(perm)s in that period.")
-            % {"uid": account.user_id, "perm": permission},
-            field="permission",
-        )
+    check_not_held(account, permission, valid_from, valid_to)
     grant = Grant.objects.create(
         account=account,
         permission=permission,

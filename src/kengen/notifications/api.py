@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 from kengen.core.api_schemas import Pagination
 from kengen.core.bounds import Id
 from kengen.notifications.models import Notification
-from kengen.notifications.services import notification_mark_read
+from kengen.notifications.services import notification_mark_all_read, notification_mark_read
 
 router = Router()
 
@@ -19,6 +19,7 @@ class NotificationOut(Schema):
     link: str
     created_at: dt.datetime
     read_at: dt.datetime | None
+    resolved_at: dt.datetime | None
     email_status: str
 
 
@@ -32,3 +33,12 @@ def inbox(request, unread: bool = False):
 @router.post("/{int:notification_id}/read", response=NotificationOut)
 def mark_read(request, notification_id: Id):
     return notification_mark_read(user=request.auth, notification_id=notification_id)
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+@router.post("/read-all", response=MarkedOut, summary="Mark every unread notification read")
+def mark_all_read(request):
+    return MarkedOut(marked=notification_mark_all_read(user=request.auth))

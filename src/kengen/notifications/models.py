@@ -40,6 +40,8 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    #: When the task it asked for was done (registered, rejected, withdrawn …): read from then on.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     email_address = models.EmailField(_("email address"), blank=True)
     email_status = models.CharField(
         _("email"), max_length=20, choices=EmailStatus.choices, default=EmailStatus.PENDING

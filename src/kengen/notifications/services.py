@@ -87,3 +87,50 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     n.read_at = timezone.now()
     n.save(update_fields=["read_at"])
     return n
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the signed-in person read; how many were."""
+    return (
+        Notification.objects.restrict(user)
+        .filter(recipient_id=user.person_id, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+def notifications_resolve(*, target: models.Model) -> int:
+    """The task the open notifications about ``target`` asked for is done (an application was
+    registered, rejected or withdrawn): they are resolved, and read if they were not. Call it in
+    the transaction that did the task, before notifying its outcome."""
+    now = timezone.now()
+    open_ = Notification.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk), resolved_at__isnull=True
+    )
+    open_.filter(read_at__isnull=True).update(read_at=now)
+    return open_.update(resolved_at=now)
+
+
+def inbox_grouped(queryset: models.QuerySet[Notification]) -> models.QuerySet[Notification]:
+    """``queryset`` ordered by task: the notifications about one target together, the task with
+    the latest news first (``group_key`` / ``group_latest`` annotated), paged in the database."""
+    from django.db.models import CharField, OuterRef, Subquery, Value
+    from django.db.models.functions import Cast, Coalesce, Concat
+
+    latest = (
+        Notification.objects.filter(
+            recipient_id=OuterRef("recipient_id"),
+            target_type=OuterRef("target_type"),
+            target_id=OuterRef("target_id"),
+        )
+        .exclude(target_id="")
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return queryset.annotate(
+        group_latest=Coalesce(Subquery(latest), "created_at"),
+        group_key=models.Case(
+            models.When(target_id="", then=Concat(Value("n"), Cast("id", CharField()))),
+            default=Concat("target_type", Value(":"), "target_id"),
+            output_field=CharField(),
+        ),
+    ).order_by("-group_latest", "group_key", "-created_at", "-id")

@@ -8,14 +8,23 @@ from django.views.decorators.http import require_POST
 
 from kengen.core.views import paginate
 from kengen.notifications.models import Notification
-from kengen.notifications.services import notification_mark_read
+from kengen.notifications.services import inbox_grouped, notification_mark_all_read, notification_mark_read
 
 
 @login_required
 def inbox(request):
     items = Notification.objects.restrict(request.user).filter(recipient_id=request.user.person_id)
     unread = items.filter(read_at__isnull=True).count()
-    return render(request, "notifications/inbox.html", {"unread": unread, **paginate(request, items)})
+    return render(
+        request, "notifications/inbox.html", {"unread": unread, **paginate(request, inbox_grouped(items))}
+    )
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    notification_mark_all_read(user=request.user)
+    return redirect("notifications:inbox")
 
 
 @login_required

@@ -38,6 +38,7 @@ from kengen.profiles.registry import get_profile
 from kengen.profiles.schema import Profile, SystemDef, UnitDef
 from kengen.profiles.selectors import profile_load_event
 from kengen.roles.services import role_designate
+from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 from kengen.systems.services import system_create
 from kengen.users.services import user_create
@@ -103,6 +104,7 @@ class LoadSummary:
     accounts: int = 0
     grants: int = 0
     users: int = 0
+    viewing_ids: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -373,6 +375,45 @@ def _load_contractors(
     return len(profile.contractors), people, accounts, grants
 
 
+def _load_viewing_demo(
+    profile: Profile, systems: dict[str, System], fiscal_year: tuple[dt.date, dt.date]
+) -> tuple[int, int]:
+    """A lendable viewing ID out of the box (issue 11, A11.2–A11.4): a viewing ID can be lent only
+    on a system whose passwords Kengen holds (it sets a fresh one at each lending), and every
+    system of a profile keeps its own by default. The demo makes the first individual system with
+    specific personal information (else the first individual one) hold its passwords in Kengen and
+    registers one viewing ID on it, for its owner's terminals, with its inquiry permission."""
+    from kengen.credentials.choices import CredentialMode
+    from kengen.credentials.services import credential_policy_set
+    from kengen.systems.models import user_id_problem
+    from kengen.viewing.services import viewing_id_create
+
+    individual = [sd for sd in profile.systems if sd.kind == SystemKind.INDIVIDUAL]
+    chosen = next((sd for sd in individual if sd.specific_personal_info), None) or next(
+        iter(individual), None
+    )
+    if chosen is None:
+        return 0, 0
+    system = systems[chosen.code]
+    perms = list(system.permissions.filter(code="inquiry")) or list(system.permissions.order_by("pk")[:1])
+    user_id = next(
+        (uid for uid in ("ETSURAN01", "V0001", "900001") if user_id_problem(system, uid) is None), None
+    )
+    if not perms or user_id is None:
+        return 0, 0
+    credential_policy_set(actor=None, system=system, mode=CredentialMode.KENGEN)
+    viewing_id_create(
+        actor=None,
+        system=system,
+        user_id=user_id,
+        holder_organization=system.owner,
+        permissions=perms,
+        valid_from=fiscal_year[0],
+        reference=_("Demo viewing ID (lendable: Kengen holds this system's passwords)"),
+    )
+    return 1, len(perms)
+
+
 def _load_demo_logins(profile: Profile, staff: list[_Staff]) -> int:
     heads = {s.plan.unit: s for s in staff if s.plan.is_head}
     members: dict[str, _Staff] = {}
@@ -469,6 +510,9 @@ def profile_load(
         summary.accounts += accounts
         summary.grants += grants
         summary.users = _load_demo_logins(profile, staff)
+        summary.viewing_ids, viewing_grants = _load_viewing_demo(profile, systems, fiscal_year)
+        summary.accounts += summary.viewing_ids
+        summary.grants += viewing_grants
 
     audit_record(
         actor=None,

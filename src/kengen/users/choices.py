@@ -22,6 +22,8 @@ class SessionEndReason(models.TextChoices):
     NOT_IN_FORCE = "not_in_force", _("No appointment in force (retired or ended)")
     SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere", _("Signed out from another session")
     SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
+    PASSWORD_CHANGED = "password_changed", _("Sign-in password changed")
+    PASSWORD_RESET = "password_reset", _("Sign-in password reset by the configuration administrator")
 
 
 class SecondFactorState(models.TextChoices):

@@ -72,3 +72,33 @@ class CodeForm(forms.Form):
             }
         ),
     )
+
+
+class PasswordChangeForm(forms.Form):
+    """The signed-in person's own password: the current one, then the new one twice."""
+
+    current = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_(
+            "At least 12 characters. A phrase of several words is easy to remember and hard to guess; "
+            "not a common password, not your sign-in name, your name or the city's name (Art. 8(6))."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new") and data.get("again") is not None and data["new"] != data["again"]:
+            self.add_error("again", _("The two new passwords are not the same."))
+        return data

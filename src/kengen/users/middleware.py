@@ -211,7 +211,7 @@ class SecondFactorMiddleware:
         request.kengen_second_factor = state
         request.kengen_sign_in_pending = state != SecondFactorState.DONE  # base.html hides the menu
         if state == SecondFactorState.DONE:
-            return None
+            return self.check_password_change(request, user)
         if is_api(request):
             request.user = anonymous()  # the session is not signed in until the second factor
             return None
@@ -220,3 +220,13 @@ class SecondFactorMiddleware:
             return None
         target = reverse("users:mfa_verify" if state == SecondFactorState.VERIFY else "users:security")
         return redirect_browser(request, with_next(request, target))
+
+    def check_password_change(self, request, user) -> HttpResponse | None:
+        """After a reset, every page leads to the password change until a new one is chosen."""
+        if not getattr(user, "must_change_password", False) or is_api(request):
+            return None
+        request.kengen_sign_in_pending = True  # base.html hides the menu
+        request.kengen_must_change_password = True  # the A9 acknowledgement waits until then
+        if view_name(request) in ALWAYS_ALLOWED or view_name(request) == "users:password_change":
+            return None
+        return redirect_browser(request, reverse("users:password_change"))

@@ -30,6 +30,8 @@ class User(AbstractUser):
         related_name="kengen_user",
         verbose_name=_("person"),
     )
+    #: Set by a reset (a temporary password): every page leads to the password change until then.
+    must_change_password = models.BooleanField(_("must change password at next sign-in"), default=False)
 
     class Meta:
         verbose_name = _("Kengen user")

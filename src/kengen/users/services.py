@@ -8,16 +8,19 @@ import hashlib
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -25,6 +28,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
+from kengen.core.permissions import require_configurator
 from kengen.core.types import Actor
 from kengen.people.models import Person
 from kengen.users.choices import SessionEndReason, ThrottleKind
@@ -614,3 +618,83 @@ def second_factor_reset(*, actor: Actor, user: User) -> int:
     )
     user_sessions_end(user=user, reason=SessionEndReason.SECOND_FACTOR_RESET, actor=actor)
     return removed
+
+
+# --- Kengen's own sign-in password (issue 11) -------------------------------------------------
+
+#: Temporary sign-in passwords: no look-alikes (I/l/1, O/o/0), 16 characters ≈ 93 bits.
+_TEMPORARY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+
+@sensitive_variables("current", "new")
+@transaction.atomic
+def user_password_change(
+    *, user: User, current: str, new: str, keep_session_key: str | None = None, ip: str | None = None
+) -> User:
+    """The signed-in person changes their own Kengen password: the current one first, the new one
+    under the A8.6 strength rules (``AUTH_PASSWORD_VALIDATORS``: the same rules as system
+    passwords). Other sessions end; a forced change (after a reset) is cleared. No password is
+    audited."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.check_password(current):
+        raise RuleViolation(_("The current password is not correct."), field="current")
+    if new == current:
+        raise RuleViolation(
+            _("Choose a password different from the current one."), clause="A8.6", field="new"
+        )
+    try:
+        password_validation.validate_password(new, locked)
+    except ValidationError as invalid:
+        raise RuleViolation(" ".join(invalid.messages), clause="A8.6", field="new") from None
+    forced = locked.must_change_password
+    locked.set_password(new)
+    locked.must_change_password = False
+    locked.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        actor=locked,
+        action=AuditAction.USER_PASSWORD_CHANGED,
+        target=locked,
+        old={"must_change_password": forced},
+        new={"must_change_password": False},
+        ip_address=ip,
+    )
+    user_sessions_end(
+        user=locked,
+        reason=SessionEndReason.PASSWORD_CHANGED,
+        actor=locked,
+        keep_session_key=keep_session_key,
+        ip=ip,
+    )
+    return locked
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    user: User
+    #: Shown once to the configuration administrator, to hand over in person; never stored in clear.
+    password: str = field(repr=False)
+
+
+@sensitive_variables("temporary")
+@transaction.atomic
+def user_password_reset(*, actor: Actor, user: User, ip: str | None = None) -> PasswordReset:
+    """The configuration administrator resets someone's Kengen password: a random temporary
+    password (shown once), to be changed at the next sign-in; all their sessions end. The audit
+    event says who reset whose password — never the password."""
+    require_configurator(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if actor is not None and locked.pk == actor.pk:
+        raise RuleViolation(_("Change your own password on your account page instead."), field="user")
+    temporary = "-".join("".join(secrets.choice(_TEMPORARY_ALPHABET) for _i in range(4)) for _j in range(4))
+    locked.set_password(temporary)
+    locked.must_change_password = True
+    locked.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_PASSWORD_RESET,
+        target=locked,
+        new={"must_change_password": True},
+        ip_address=ip,
+    )
+    user_sessions_end(user=locked, reason=SessionEndReason.PASSWORD_RESET, actor=actor, ip=ip)
+    return PasswordReset(user=locked, password=temporary)

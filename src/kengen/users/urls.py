@@ -14,6 +14,9 @@ urlpatterns = [
     path("me/security/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
     path("me/security/<str:kind>/<int:pk>/remove/", views.mfa_device_remove, name="mfa_device_remove"),
     path("me/security/sessions/end-others/", views.sessions_end_others, name="sessions_end_others"),
+    path("me/password/", views.password_change, name="password_change"),
+    path("manage/passwords/", views.password_reset_list, name="password_reset_list"),
+    path("manage/passwords/<int:pk>/reset/", views.password_reset, name="password_reset"),
     path("me/tokens/", views.tokens, name="tokens"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -6,13 +6,15 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
@@ -21,9 +23,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kengen.core.refusals import refusals_on
+from kengen.core.views import paginate
+from kengen.roles.selectors import scope_for
 from kengen.users.choices import SecondFactorState, SessionEndReason
-from kengen.users.forms import CodeForm, SignInForm, TokenCreateForm, wait_text
-from kengen.users.models import ApiToken, RecoveryCodeDevice, UserSession
+from kengen.users.forms import CodeForm, PasswordChangeForm, SignInForm, TokenCreateForm, wait_text
+from kengen.users.models import ApiToken, RecoveryCodeDevice, User, UserSession
 from kengen.users.receivers import client_ip, second_factor_login
 from kengen.users.selectors import devices_of, has_primary_device, mfa_required, second_factor_state
 from kengen.users.services import (
@@ -34,6 +39,8 @@ from kengen.users.services import (
     second_factor_verify,
     totp_device_confirm,
     totp_device_start,
+    user_password_change,
+    user_password_reset,
     user_sessions_end,
 )
 
@@ -290,3 +297,62 @@ def token_revoke(request, pk: int):
     token = api_token_revoke(user=request.user, token_id=pk)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("users:tokens")
+
+
+@never_cache
+@login_required
+def password_change(request):
+    """Change one's own Kengen sign-in password (forced after a reset by the administrator)."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            user = user_password_change(
+                user=request.user,
+                current=form.cleaned_data["current"],
+                new=form.cleaned_data["new"],
+                keep_session_key=request.session.session_key,
+                ip=client_ip(request),
+            )
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed. Other sessions were signed out."))
+            return redirect("users:me")
+    return render(
+        request,
+        "users/password_change.html",
+        {"form": form, "forced": request.user.must_change_password},
+    )
+
+
+@never_cache
+@login_required
+def password_reset_list(request):
+    """The configuration administrator's list of Kengen users, to reset a forgotten password."""
+    if not scope_for(request.user).is_configurator:
+        raise Http404
+    q = (request.GET.get("q") or "").strip()[:50]
+    users = User.objects.select_related("person").order_by("username")
+    if q:
+        users = users.filter(
+            Q(username__icontains=q)
+            | Q(person__family_name__icontains=q)
+            | Q(person__given_name__icontains=q)
+            | Q(person__staff_number__icontains=q)
+        )
+    return render(request, "users/password_reset_list.html", {"q": q, **paginate(request, users)})
+
+
+@never_cache
+@require_POST
+@login_required
+def password_reset(request, pk: int):
+    if not scope_for(request.user).is_configurator:
+        raise Http404
+    target = get_object_or_404(User, pk=pk)
+    with refusals_on(form := forms.Form()):
+        done = user_password_reset(actor=request.user, user=target, ip=client_ip(request))
+        # The temporary password is shown on this response only (no-store), never stored in clear.
+        return render(
+            request, "users/password_reset_done.html", {"target": done.user, "password": done.password}
+        )
+    messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
+    return redirect("users:password_reset_list")

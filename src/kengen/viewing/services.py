@@ -30,7 +30,7 @@ from kengen.credentials.services import credential_create_locked, credential_rot
 from kengen.grants.choices import AccountKind, GrantBasis
 from kengen.grants.models import Account
 from kengen.grants.services import account_create, grant_create
-from kengen.notifications.services import notification_send
+from kengen.notifications.services import notification_send, notifications_resolve
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import PersonKind
@@ -303,6 +303,7 @@ def viewing_lend(
                     "password_expires_at": issued.credential.expires_at,
                 },
             )
+            notifications_resolve(target=lending)  # the request the officer was asked to decide
             notification_send(
                 recipients=[lending.viewer],
                 clause="A11.2",

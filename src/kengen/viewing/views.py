@@ -19,6 +19,7 @@ from kengen.core.exports import Table
 from kengen.core.forms import client_ip
 from kengen.core.refusals import back_on_refusal, refusals_on
 from kengen.core.views import export_format, paginate
+from kengen.credentials.selectors import policy_for
 from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.organizations.models import Organization
@@ -190,7 +191,10 @@ def lending_action(request, pk: int, action: str):
                 ],
             },
         )
-        response["Referrer-Policy"] = "no-referrer"
+        # Issue 11: never "no-referrer" — with it Chromium posts the page's forms (sign out, the next
+        # action) with "Origin: null" and the CSRF check refuses them. The page's URL carries no
+        # token (the value is the answer to a POST), so the site's "same-origin" policy leaks nothing.
+        response["Referrer-Policy"] = "same-origin"
         return response
     if action == "return":
         viewing_return(actor=request.user, lending=lending)
@@ -252,5 +256,16 @@ def viewing_ids(request):
                     reference=d["reference"],
                 )
                 messages.success(request, _("Viewing ID %(uid)s was registered.") % {"uid": account.user_id})
+                if not policy_for(account.system).holds_verifier:
+                    # Issue 11: say it now, not at the first lending.
+                    messages.warning(
+                        request,
+                        _(
+                            "%(system)s keeps its own passwords, so this viewing ID cannot be lent: Kengen sets a "
+                            "fresh password at each lending and replaces it at return (Art. 11(4)). Let Kengen "
+                            "hold the passwords of %(system)s (its password policy) before lending it."
+                        )
+                        % {"system": account.system.account_system.name},
+                    )
                 return redirect("viewing:ids")
     return render(request, "viewing/ids.html", {"rows": rows, "form": form})

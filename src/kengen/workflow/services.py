@@ -43,7 +43,7 @@ from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.dates import fiscal_year
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
-from kengen.notifications.services import notification_send
+from kengen.notifications.services import notification_send, notifications_resolve
 from kengen.people.models import Person
 from kengen.roles.selectors import administrators_of
 from kengen.users.models import User
@@ -235,6 +235,7 @@ def workflow_withdraw(flow: Workflow[A], *, actor: User, application: A) -> A:
     app.status = WorkflowStatus.WITHDRAWN
     app.decided_at = timezone.now()
     app.save(update_fields=["status", "decided_at"])
+    notifications_resolve(target=app)  # nobody has to decide it any more
     workflow_audit(
         flow,
         flow.audit.withdrawn,
@@ -258,6 +259,7 @@ def workflow_decide(flow: Workflow[A], *, actor: User, application: A, **options
     app.decided_at = now
     app.decided_by = actor.person
     app.save(update_fields=["status", "decided_at", "decided_by"])
+    notifications_resolve(target=app)  # "waiting for registration" is done
     workflow_audit(
         flow,
         flow.audit.decided,
@@ -283,6 +285,7 @@ def workflow_reject(flow: Workflow[A], *, actor: User, application: A, reason: s
     app.decided_at = timezone.now()
     app.decided_by = actor.person
     app.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+    notifications_resolve(target=app)  # sent back: nothing left to decide
     workflow_audit(
         flow,
         flow.audit.rejected,

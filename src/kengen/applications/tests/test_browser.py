@@ -62,8 +62,9 @@ def test_officer_signs_in_sets_up_mfa_acknowledges_and_submits_a_form1(world, br
     page.wait_for_url("**/applications/*/")
     assert Application.objects.get().status == "draft"
 
-    page.locator("form[action$='/submit/'] button").click()
-    page.wait_for_load_state()
+    page.on("dialog", lambda dialog: dialog.accept())  # confirm.js asks before submitting (issue 11)
+    with page.expect_navigation():
+        page.locator("form[action$='/submit/'] button").click()
     app = Application.objects.get()
     assert app.status == "submitted"
     assert app.lines.get().person == world.people["jinji_clerk"]

@@ -192,7 +192,7 @@ def test_grant_past_the_appointment_end_is_refused_on_the_application(world, cor
     network_registration_record(
         actor=world.users["shokuin_head"], person=fy, filed_on=START, reference="NW-2"
     )
-    app = _draft(world, tax, people=[fy], valid_to=None)
+    app = _draft(world, tax, people=[fy], valid_to=dt.date(2025, 6, 1))
     with pytest.raises(RuleViolation) as exc:
         application_submit(actor=world.users["shokuin_head"], application=app)
     assert exc.value.clause == "A7"

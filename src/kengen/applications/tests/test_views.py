@@ -255,7 +255,7 @@ def test_submitting_past_the_appointment_end_shows_the_clause(client, world, tax
         valid_from=START,
         appointment_to=dt.date(2025, 4, 1),
     )
-    app = _draft(world, tax, person=fixed)  # open-ended: beyond the appointment
+    app = _draft(world, tax, person=fixed, valid_to=dt.date(2025, 6, 1))  # beyond the appointment
     _login(client, world, "shokuin_head")
     response = client.post(
         reverse("applications:action", args=[app.pk, "submit"]),

@@ -20,7 +20,10 @@ from kengen.systems.models import System
 
 
 def credential_policy_editable_by(actor: Actor, system: System) -> bool:
-    """May ``actor`` change the password policy of ``system``: its administrator or a configurator."""
+    """May ``actor`` change the password policy of ``system``: its administrator or a configurator
+    (or Kengen itself, ``actor=None``: profile loading)."""
+    if actor is None:
+        return True
     scope = scope_for(actor)
     return system.account_system.id in scope.administered_system_ids or scope.is_configurator
 

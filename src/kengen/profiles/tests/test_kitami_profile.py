@@ -238,7 +238,11 @@ def test_fiscal_year_appointees_serve_this_fiscal_year_and_their_grants_end_with
     assert set(grants.values_list("valid_to", flat=True)) == {dt.date(2027, 4, 1)}
     regular = Grant.objects.filter(account__person__appointments__employment_type=EmploymentType.REGULAR)
     assert set(regular.values_list("valid_to", flat=True)) == {None}
-    assert set(Grant.objects.values_list("basis", flat=True)) == {"initial_load", "maintenance"}
+    assert set(Grant.objects.values_list("basis", flat=True)) == {
+        "initial_load",
+        "maintenance",
+        "viewing",
+    }  # + the demo viewing ID (issue 11)
 
 
 @pytest.mark.clause("A2.5")
@@ -307,3 +311,14 @@ def test_the_staff_plan_is_deterministic_with_plausible_names():
     assert all(p.family_name_kana and p.given_name_kana for p in first)
     assert len({(p.family_name, p.given_name) for p in first}) == len(first)
     assert fiscal_year_of(dt.date(2027, 3, 31)) == (dt.date(2026, 4, 1), dt.date(2027, 4, 1))
+
+
+@pytest.mark.clause("A11.4")
+def test_the_demo_has_a_viewing_id_that_can_be_lent(kitami_loaded):
+    from kengen.credentials.selectors import policy_for
+    from kengen.grants.choices import AccountKind
+
+    assert kitami_loaded.viewing_ids == 1
+    viewing = Account.objects.get(kind=AccountKind.VIEWING)
+    assert policy_for(viewing.system).holds_verifier  # Kengen sets its password at each lending
+    assert viewing.holder_organization == viewing.system.owner

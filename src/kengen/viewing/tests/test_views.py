@@ -136,3 +136,42 @@ def test_the_administrator_registers_viewing_ids(kazei, client):
     assert (
         "VIEW03" in page and "Register a viewing user ID" not in page and "閲覧用ユーザIDの登録" not in page
     )
+
+
+@pytest.mark.clause("A11.4")
+def test_registering_a_viewing_id_on_a_system_that_keeps_its_own_passwords_warns_it_cannot_be_lent(
+    world, client
+):
+    core, tax = world.core()  # COKAS keeps its own passwords (the default policy)
+    login(client, world.users["joho_head"])
+    r = client.post(
+        reverse("viewing:ids"),
+        {
+            "system": core.pk,
+            "user_id": "VIEW09",
+            "holder_organization": world.kazei.pk,
+            "permissions": [tax.permissions.get(code="inquiry").pk],
+            "valid_from": "2024-04-01",
+        },
+        follow=True,
+    )
+    text = " ".join(str(m) for m in r.context["messages"])
+    assert "cannot be lent" in text or "貸し出せません" in text
+
+
+@pytest.mark.clause("A11.4")
+def test_no_warning_when_kengen_holds_the_passwords(kazei, client):
+    login(client, kazei.users["joho_head"])
+    r = client.post(
+        reverse("viewing:ids"),
+        {
+            "system": kazei.core_system.pk,
+            "user_id": "VIEW04",
+            "holder_organization": kazei.kazei.pk,
+            "permissions": [kazei.tax.permissions.get(code="inquiry").pk],
+            "valid_from": "2024-04-01",
+        },
+        follow=True,
+    )
+    text = " ".join(str(m) for m in r.context["messages"])
+    assert "cannot be lent" not in text and "貸し出せません" not in text

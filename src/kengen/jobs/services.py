@@ -37,8 +37,8 @@ from kengen.grants.models import Grant
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver
-from kengen.people.models import Appointment
 from kengen.outsourcing.services import outsourcing_run_due
+from kengen.people.models import Appointment
 from kengen.personnel.services import scheduled_changes_apply_due
 from kengen.terminals.services import enrolment_remind_due
 

@@ -44,14 +44,20 @@ class ContractForm(forms.Form):
 
 class ConsultForm(forms.Form):
     reason = forms.CharField(
-        label=_("What is consulted"), widget=TEXT, max_length=4000,
+        label=_("What is consulted"),
+        widget=TEXT,
+        max_length=2000,
         help_text=_("Purpose, information handled, why outsourcing or the service is needed."),
     )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.ChoiceField(label=_("Answer"), choices=ConsultationAnswer.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comments and conditions"), widget=TEXT, required=False, max_length=4000)
+    answer = forms.ChoiceField(
+        label=_("Answer"), choices=ConsultationAnswer.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comments and conditions"), widget=TEXT, required=False, max_length=2000
+    )
 
 
 class EndForm(forms.Form):
@@ -69,9 +75,9 @@ class StaffAddForm(forms.Form):
 
 class ResponsibilityForm(forms.Form):
     system = forms.TypedChoiceField(label=_("System"), coerce=int)
-    duties = forms.CharField(label=_("Scope and responsibility"), widget=TEXT, max_length=4000)
+    duties = forms.CharField(label=_("Scope and responsibility"), widget=TEXT, max_length=2000)
     contact = forms.CharField(label=_("Contact"), max_length=200)
-    coordination = forms.CharField(label=_("Coordination"), widget=TEXT, required=False, max_length=4000)
+    coordination = forms.CharField(label=_("Coordination"), widget=TEXT, required=False, max_length=2000)
 
     def __init__(self, *args, systems, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +86,7 @@ class ResponsibilityForm(forms.Form):
 
 class SubcontractForm(forms.Form):
     subcontractor = forms.TypedChoiceField(label=_("Subcontractor"), coerce=int)
-    work_scope = forms.CharField(label=_("Work to be subcontracted"), widget=TEXT, max_length=4000)
+    work_scope = forms.CharField(label=_("Work to be subcontracted"), widget=TEXT, max_length=2000)
 
     def __init__(self, *args, contractors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,9 +106,11 @@ class UploadForm(forms.Form):
 class ServiceForm(forms.Form):
     name = forms.CharField(label=_("Service"), max_length=200)
     provider = forms.CharField(label=_("Provider"), max_length=200)
-    purpose = forms.CharField(label=_("What it is used for"), widget=TEXT, required=False, max_length=4000)
+    purpose = forms.CharField(label=_("What it is used for"), widget=TEXT, required=False, max_length=2000)
     organization = forms.TypedChoiceField(label=_("Responsible section"), coerce=int)
-    reassess_months = forms.IntegerField(label=_("Re-assessment every (months)"), min_value=1, max_value=60, initial=12)
+    reassess_months = forms.IntegerField(
+        label=_("Re-assessment every (months)"), min_value=1, max_value=60, initial=12
+    )
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +135,8 @@ class AssessmentForm(forms.ModelForm):
             "reliability",
         ]
         widgets = {
-            f: TEXT for f in ("information", "foreign_law_risk", "exit_plan", "security_design", "reliability")
+            f: TEXT
+            for f in ("information", "foreign_law_risk", "exit_plan", "security_design", "reliability")
         }
 
 

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from kengen.core.models import RestrictedQuerySet
 from kengen.core.scope import ScopeLike
 from kengen.outsourcing.choices import (
-    CheckState,
     ChecklistItem,
+    CheckState,
     ConsultationAnswer,
     ConsultationSubject,
     ContractStatus,
@@ -63,7 +63,10 @@ class Contract(models.Model):
     day after the contract; maintenance staff IDs and permissions end by then at the latest (A5.9)."""
 
     contractor = models.ForeignKey(
-        "contractors.Contractor", on_delete=models.PROTECT, related_name="contracts", verbose_name=_("contractor")
+        "contractors.Contractor",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("contractor"),
     )
     parent = models.ForeignKey(
         "self",
@@ -104,7 +107,9 @@ class Contract(models.Model):
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="contract_period_not_empty"),
+            models.CheckConstraint(
+                condition=Q(valid_to__gt=F("valid_from")), name="contract_period_not_empty"
+            ),
             models.CheckConstraint(
                 condition=~Q(status=ContractStatus.ACTIVE) | Q(activated_at__isnull=False),
                 name="contract_active_has_activation",
@@ -149,7 +154,9 @@ class ChecklistEntry(models.Model):
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="checklist")
     item = models.CharField(_("security measure"), max_length=30, choices=ChecklistItem.choices)
-    state = models.CharField(_("state"), max_length=20, choices=CheckState.choices, default=CheckState.PENDING)
+    state = models.CharField(
+        _("state"), max_length=20, choices=CheckState.choices, default=CheckState.PENDING
+    )
     note = models.TextField(_("note"), blank=True)
     review_on = models.DateField(_("next review"), null=True, blank=True)
     review_reminded_for = models.DateField(null=True, blank=True, editable=False)
@@ -261,8 +268,12 @@ class Consultation(WorkflowApplication):
         constraints = [
             *WorkflowApplication.Meta.constraints,
             models.CheckConstraint(
-                condition=Q(subject=ConsultationSubject.OUTSOURCING, contract__isnull=False, service__isnull=True)
-                | Q(subject=ConsultationSubject.EXTERNAL_SERVICE, contract__isnull=True, service__isnull=False),
+                condition=Q(
+                    subject=ConsultationSubject.OUTSOURCING, contract__isnull=False, service__isnull=True
+                )
+                | Q(
+                    subject=ConsultationSubject.EXTERNAL_SERVICE, contract__isnull=True, service__isnull=False
+                ),
                 name="consultation_is_about_one_thing",
             ),
             models.CheckConstraint(
@@ -289,7 +300,9 @@ class SubcontractPermissionQuerySet(WorkflowQuerySet):
         applies; the responsible section's security officer decides (and reads)."""
         if scope.is_configurator:
             return Q()
-        covered = ContractSystem.objects.filter(system_id__in=scope.administered_system_ids).values("contract_id")
+        covered = ContractSystem.objects.filter(system_id__in=scope.administered_system_ids).values(
+            "contract_id"
+        )
         q = Q(contract_id__in=covered)
         if action != "change":
             q |= Q(organization_id__in=scope.officer_org_ids)
@@ -359,7 +372,9 @@ class ExternalService(models.Model):
         related_name="+",
         verbose_name=_("responsible section"),
     )
-    status = models.CharField(_("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PLANNED
+    )
     in_use_from = models.DateField(_("in use from"), null=True, blank=True)
     reassess_months = models.PositiveSmallIntegerField(_("re-assessment every (months)"), default=12)
     next_assessment_on = models.DateField(_("next assessment"), null=True, blank=True)
@@ -374,7 +389,8 @@ class ExternalService(models.Model):
         verbose_name_plural = _("external services")
         constraints = [
             models.CheckConstraint(
-                condition=Q(reassess_months__gte=1, reassess_months__lte=60), name="service_reassess_months_range"
+                condition=Q(reassess_months__gte=1, reassess_months__lte=60),
+                name="service_reassess_months_range",
             ),
             models.CheckConstraint(
                 condition=~Q(status=ServiceStatus.IN_USE) | Q(in_use_from__isnull=False),

@@ -59,7 +59,9 @@ def _rows(rows: list[tuple[str, str]], label_width: float = 45 * mm) -> Table:
     )
 
 
-def _opening(app: Any, *, form_label: str, title: str, article: str, addressee: str, role: str) -> list[Flowable]:
+def _opening(
+    app: Any, *, form_label: str, title: str, article: str, addressee: str, role: str
+) -> list[Flowable]:
     if app is None:
         date, number, unit, who = DATE_PLACEHOLDER, "", "", ""
     else:
@@ -90,7 +92,11 @@ def render_consultation(app: Consultation | None) -> bytes:
         role="情報セキュリティ責任者",
     )
     if app is None:
-        rows = [("協議事項", "□ 新たな業務委託　□ 新たな外部サービスの利用"), ("対象", BLANK), ("内容", BLANK * 3)]
+        rows = [
+            ("協議事項", "□ 新たな業務委託　□ 新たな外部サービスの利用"),
+            ("対象", BLANK),
+            ("内容", BLANK * 3),
+        ]
         answer = [("回答", "□ 同意　□ 条件付き同意　□ 異議"), ("意見・条件", BLANK * 2)]
     else:
         rows = [("協議事項", app.get_subject_display()), ("対象", app.about), ("内容", app.reason)]
@@ -98,7 +104,12 @@ def render_consultation(app: Consultation | None) -> bytes:
             ("回答", app.get_answer_display() if app.answer else ""),
             ("意見・条件", app.answer_comment),
         ]
-    story += [_rows(rows), Spacer(0, 4 * mm), FormParagraph(text("情報システム課長の回答"), LABEL), _rows(answer)]
+    story += [
+        _rows(rows),
+        Spacer(0, 4 * mm),
+        FormParagraph(text("情報システム課長の回答"), LABEL),
+        _rows(answer),
+    ]
     data = decision_of(app) if app is not None else decision_of_blank()
     return render_form(
         story,
@@ -187,7 +198,10 @@ def assessment_sections(service: ExternalService) -> list[tuple[str, list[tuple[
     return [
         (
             "(1) 取り扱う情報の格付・取扱制限と委託の可否",
-            [("情報", v("information")), ("委託の可否", "" if a is None else ("可" if a.may_entrust else "不可"))],
+            [
+                ("情報", v("information")),
+                ("委託の可否", "" if a is None else ("可" if a.may_entrust else "不可")),
+            ],
         ),
         (
             "(2) 外国法令の適用リスク・業務実施場所・準拠法・裁判管轄",

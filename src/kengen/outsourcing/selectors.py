@@ -80,13 +80,16 @@ class MatrixRow:
     responsibility: Responsibility | None
 
 
-def responsibility_matrix(contracts: QuerySet[Contract], *, on: dt.date) -> list[tuple[System, list[MatrixRow]]]:
+def responsibility_matrix(
+    contracts: QuerySet[Contract], *, on: dt.date
+) -> list[tuple[System, list[MatrixRow]]]:
     """Per system, every contract in force on ``on`` that covers it, with its recorded
     responsibility (``None`` where it is missing: to be made clear when several contractors work
     on it)."""
     current = contracts.filter(valid_from__lte=on, valid_to__gt=on).exclude(status=ContractStatus.ENDED)
     recorded = {
-        (r.contract_id, r.system_id): r for r in Responsibility.objects.filter(contract__in=current.values("pk"))
+        (r.contract_id, r.system_id): r
+        for r in Responsibility.objects.filter(contract__in=current.values("pk"))
     }
     by_system: dict[int, tuple[System, list[MatrixRow]]] = {}
     for contract in current.select_related("contractor").prefetch_related("systems"):

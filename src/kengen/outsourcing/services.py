@@ -42,8 +42,8 @@ from kengen.grants.services import account_end
 from kengen.notifications.services import notification_send
 from kengen.organizations.models import Organization
 from kengen.outsourcing.choices import (
-    CheckState,
     ChecklistItem,
+    CheckState,
     ConsultationAnswer,
     ConsultationSubject,
     ContractStatus,
@@ -127,7 +127,9 @@ def require_section_officer(actor: Actor, organization: Organization, clause: st
     if scope.is_configurator or organization.pk in scope.officer_org_ids:
         return
     raise PermissionDenied(
-        _("Only the security officer of the responsible section or the configuration administrator can do this."),
+        _(
+            "Only the security officer of the responsible section or the configuration administrator can do this."
+        ),
         clause=clause,
     )
 
@@ -186,7 +188,9 @@ def contractor_update(
 
 
 def _checklist_open(contract: Contract) -> None:
-    ChecklistEntry.objects.bulk_create(ChecklistEntry(contract=contract, item=item) for item in ChecklistItem.values)
+    ChecklistEntry.objects.bulk_create(
+        ChecklistEntry(contract=contract, item=item) for item in ChecklistItem.values
+    )
 
 
 @transaction.atomic
@@ -223,7 +227,8 @@ def contract_create(
         raise RuleViolation(_("The contract must end after it starts."), clause="A12.1", field="valid_to")
     if not organization.is_active_on(valid_from):
         raise RuleViolation(
-            _("%(unit)s does not exist on %(date)s.") % {"unit": organization.name, "date": wareki(valid_from)},
+            _("%(unit)s does not exist on %(date)s.")
+            % {"unit": organization.name, "date": wareki(valid_from)},
             field="organization",
         )
     contract = Contract.objects.create(
@@ -235,7 +240,9 @@ def contract_create(
         valid_to=valid_to,
         created_by=actor,
     )
-    ContractSystem.objects.bulk_create(ContractSystem(contract=contract, system=s) for s in {s.pk: s for s in systems}.values())
+    ContractSystem.objects.bulk_create(
+        ContractSystem(contract=contract, system=s) for s in {s.pk: s for s in systems}.values()
+    )
     _checklist_open(contract)
     audit_record(
         actor=actor,
@@ -270,7 +277,7 @@ def contract_activate(*, actor: Actor, contract: Contract, now: dt.datetime | No
             ),
             clause="A12.2",
         )
-    if contract.parent_id is not None and contract.parent.status != ContractStatus.ACTIVE:
+    if contract.parent is not None and contract.parent.status != ContractStatus.ACTIVE:
         raise RuleViolation(_("The main contract is not active."), clause="A12.1")
     if timezone.localdate(now) >= contract.valid_to:
         raise Conflict(_("The contract's period is over."))
@@ -325,7 +332,9 @@ def contract_end(*, actor: Actor, contract: Contract, on: dt.date, note: str = "
         )
         if still:
             continue
-        account_end(actor=None, account=account, on=max(on, account.valid_from), reason=EndReason.CONTRACT_ENDED)
+        account_end(
+            actor=None, account=account, on=max(on, account.valid_from), reason=EndReason.CONTRACT_ENDED
+        )
         ended_accounts.append(account.user_id)
     audit_record(
         actor=actor,
@@ -372,7 +381,9 @@ def contract_staff_add(
         )
     if ContractStaff.objects.filter(contract=contract, person=person).exists():
         raise Conflict(_("%(name)s is already on this contract.") % {"name": person.full_name})
-    row = ContractStaff.objects.create(contract=contract, person=person, valid_from=valid_from, valid_to=valid_to)
+    row = ContractStaff.objects.create(
+        contract=contract, person=person, valid_from=valid_from, valid_to=valid_to
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CONTRACT_STAFF_ADDED,
@@ -431,7 +442,9 @@ def evidence_check(*, name: str, data: bytes) -> tuple[str, str]:
     content_type, magic = EVIDENCE_TYPES[ext]
     if not data.startswith(magic):
         raise RuleViolation(
-            _("The file's content is not a %(ext)s file.") % {"ext": ext.upper()}, clause="A12.1", field="file"
+            _("The file's content is not a %(ext)s file.") % {"ext": ext.upper()},
+            clause="A12.1",
+            field="file",
         )
     return base, content_type
 
@@ -492,11 +505,13 @@ def responsibility_set(
     contract = _locked(Contract, contract, actor)
     if not ContractSystem.objects.filter(contract=contract, system=system).exists():
         raise RuleViolation(
-            _("The contract does not cover %(system)s.") % {"system": system.name}, clause="A12.1", field="system"
+            _("The contract does not cover %(system)s.") % {"system": system.name},
+            clause="A12.1",
+            field="system",
         )
     duties = _text(duties, "duties", "A12.1")
     contact = _text(contact, "contact", "A12.1")
-    row, created = Responsibility.objects.update_or_create(
+    row, _created = Responsibility.objects.update_or_create(
         contract=contract,
         system=system,
         defaults={"duties": duties, "contact": contact, "coordination": coordination.strip()},
@@ -532,7 +547,9 @@ class ConsultationWorkflow(Workflow[Consultation]):
 
     def check_submit(self, app: Consultation, *, actor: User) -> None:
         if not app.reason.strip():
-            raise RuleViolation(_("Describe what is to be consulted."), clause=self._clause(app), field="reason")
+            raise RuleViolation(
+                _("Describe what is to be consulted."), clause=self._clause(app), field="reason"
+            )
 
     def deciders(self, app: Consultation, on: dt.date) -> Iterable[Person]:
         return it_division_heads(on)
@@ -540,7 +557,8 @@ class ConsultationWorkflow(Workflow[Consultation]):
     def submitted_notice(self, app: Consultation) -> Notice:
         return Notice(
             clause=self._clause(app),
-            subject=_("Consultation %(number)s: %(subject)s") % {"number": app.number, "subject": app.get_subject_display()},
+            subject=_("Consultation %(number)s: %(subject)s")
+            % {"number": app.number, "subject": app.get_subject_display()},
             body=_("The security officer of %(unit)s consults you on %(about)s. Answer in Kengen.")
             % {"unit": app.organization.name, "about": app.about},
         )
@@ -598,14 +616,18 @@ def consultation_create(
     today = today or timezone.localdate()
     if (contract is None) == (service is None):
         raise RuleViolation(_("Consult on one contract or one external service."), field="contract")
-    subject = ConsultationSubject.OUTSOURCING if contract is not None else ConsultationSubject.EXTERNAL_SERVICE
+    subject = (
+        ConsultationSubject.OUTSOURCING if contract is not None else ConsultationSubject.EXTERNAL_SERVICE
+    )
     clause = "A12.2" if contract is not None else "A13.2"
     thing: Contract | ExternalService = contract if contract is not None else service  # type: ignore[assignment]
     organization = thing.organization
     if organization.pk not in scope_of(actor).officer_org_ids:
         raise PermissionDenied(_("The security officer of the responsible section consults."), clause=clause)
     if contract is not None and contract.parent_id is not None:
-        raise RuleViolation(_("A subcontract is covered by its permission."), clause="A12.1", field="contract")
+        raise RuleViolation(
+            _("A subcontract is covered by its permission."), clause="A12.1", field="contract"
+        )
     open_or_agreed = Consultation.objects.filter(contract=contract, service=service).filter(
         Q(status__in=WorkflowStatus.open())
         | Q(
@@ -629,7 +651,11 @@ def consultation_create(
         CONSULTATION.audit.created,
         actor=actor,
         application=app,
-        new={"subject": subject, "contract": getattr(contract, "pk", None), "service": getattr(service, "pk", None)},
+        new={
+            "subject": subject,
+            "contract": getattr(contract, "pk", None),
+            "service": getattr(service, "pk", None),
+        },
     )
     return app
 
@@ -642,9 +668,13 @@ def consultation_withdraw(*, actor: User, application: Consultation) -> Consulta
     return workflow_withdraw(CONSULTATION, actor=actor, application=application)
 
 
-def consultation_complete(*, actor: User, application: Consultation, answer: str, comment: str = "") -> Consultation:
+def consultation_complete(
+    *, actor: User, application: Consultation, answer: str, comment: str = ""
+) -> Consultation:
     """The IT division head answers: agree, agree with conditions, or object (A12.2, A13.2)."""
-    return workflow_decide(CONSULTATION, actor=actor, application=application, answer=answer, comment=comment).application
+    return workflow_decide(
+        CONSULTATION, actor=actor, application=application, answer=answer, comment=comment
+    ).application
 
 
 def consultation_reject(*, actor: User, application: Consultation, reason: str) -> Consultation:
@@ -686,7 +716,9 @@ class SubcontractWorkflow(Workflow[SubcontractPermission]):
             },
         )
 
-    def decide(self, app: SubcontractPermission, *, actor: User, now: dt.datetime, **options: Any) -> Contract:
+    def decide(
+        self, app: SubcontractPermission, *, actor: User, now: dt.datetime, **options: Any
+    ) -> Contract:
         parent = Contract.objects.select_for_update().get(pk=app.contract_id)
         if parent.status == ContractStatus.ENDED:
             raise Conflict(_("The main contract has ended."))
@@ -703,7 +735,9 @@ class SubcontractWorkflow(Workflow[SubcontractPermission]):
             activated_at=now if active else None,
             created_by=actor,
         )
-        ContractSystem.objects.bulk_create(ContractSystem(contract=sub, system=s) for s in parent.systems.all())
+        ContractSystem.objects.bulk_create(
+            ContractSystem(contract=sub, system=s) for s in parent.systems.all()
+        )
         _checklist_open(sub)  # the same security measures (A12.1(1))
         app.subcontract = sub
         app.save(update_fields=["subcontract"])
@@ -757,12 +791,15 @@ def subcontract_permission_create(
     covered = contract.systems.filter(pk__in=scope.administered_system_ids).exists()
     if not (scope.is_configurator or covered):
         raise PermissionDenied(
-            _("The configuration administrator or an administrator of the covered systems applies."), clause="A12.1"
+            _("The configuration administrator or an administrator of the covered systems applies."),
+            clause="A12.1",
         )
     if contract.status == ContractStatus.ENDED:
         raise Conflict(_("This contract has ended."))
     if subcontractor.pk == contract.contractor_id:
-        raise RuleViolation(_("A contractor does not subcontract to itself."), clause="A12.1", field="subcontractor")
+        raise RuleViolation(
+            _("A contractor does not subcontract to itself."), clause="A12.1", field="subcontractor"
+        )
     app = SubcontractPermission.objects.create(
         number=workflow_number(SubcontractPermission, today=today),
         contract=contract,
@@ -782,11 +819,15 @@ def subcontract_permission_create(
     return app
 
 
-def subcontract_permission_submit(*, actor: User, application: SubcontractPermission) -> SubcontractPermission:
+def subcontract_permission_submit(
+    *, actor: User, application: SubcontractPermission
+) -> SubcontractPermission:
     return workflow_submit(SUBCONTRACT, actor=actor, application=application)
 
 
-def subcontract_permission_withdraw(*, actor: User, application: SubcontractPermission) -> SubcontractPermission:
+def subcontract_permission_withdraw(
+    *, actor: User, application: SubcontractPermission
+) -> SubcontractPermission:
     return workflow_withdraw(SUBCONTRACT, actor=actor, application=application)
 
 
@@ -795,7 +836,9 @@ def subcontract_permission_grant(*, actor: User, application: SubcontractPermiss
     return workflow_decide(SUBCONTRACT, actor=actor, application=application).application
 
 
-def subcontract_permission_reject(*, actor: User, application: SubcontractPermission, reason: str) -> SubcontractPermission:
+def subcontract_permission_reject(
+    *, actor: User, application: SubcontractPermission, reason: str
+) -> SubcontractPermission:
     return workflow_reject(SUBCONTRACT, actor=actor, application=application, reason=reason)
 
 
@@ -859,11 +902,19 @@ def assessment_record(
         raise RuleViolation(_("Unknown section %(s)s.") % {"s": ", ".join(sorted(unknown))})
     values = {f: _text(sections.get(f, ""), f, "A13.1") for f in ASSESSMENT_FIELDS}
     assessment = ServiceAssessment.objects.create(
-        service=service, assessed_on=assessed_on, assessed_by=_person(actor), may_entrust=may_entrust, **values
+        service=service,
+        assessed_on=assessed_on,
+        assessed_by=_person(actor),
+        may_entrust=may_entrust,
+        **values,
     )
     old = {"next_assessment_on": service.next_assessment_on}
     next_on = add_months(assessed_on, service.reassess_months)
-    expiring = service.evidence.filter(expires_on__isnull=False, expires_on__gt=assessed_on).order_by("expires_on").first()
+    expiring = (
+        service.evidence.filter(expires_on__isnull=False, expires_on__gt=assessed_on)
+        .order_by("expires_on")
+        .first()
+    )
     if expiring is not None and expiring.expires_on is not None:
         next_on = min(next_on, expiring.expires_on)
     service.next_assessment_on = next_on
@@ -902,7 +953,9 @@ def evidence_add(
         issued_on=issued_on,
         expires_on=expires_on,
     )
-    if expires_on is not None and (service.next_assessment_on is None or expires_on < service.next_assessment_on):
+    if expires_on is not None and (
+        service.next_assessment_on is None or expires_on < service.next_assessment_on
+    ):
         service.next_assessment_on = expires_on
         service.save(update_fields=["next_assessment_on"])
     audit_record(
@@ -915,7 +968,9 @@ def evidence_add(
 
 
 @transaction.atomic
-def service_start_use(*, actor: Actor, service: ExternalService, on: dt.date | None = None) -> ExternalService:
+def service_start_use(
+    *, actor: Actor, service: ExternalService, on: dt.date | None = None
+) -> ExternalService:
     """Put a service into use: only with an assessment that lets the information be entrusted
     (A13.1(1)), reliability evidence in force (A13.1(5)), and the IT division head's answer
     without objection (A13.2)."""
@@ -930,11 +985,16 @@ def service_start_use(*, actor: Actor, service: ExternalService, on: dt.date | N
     latest = service.assessments.first()
     if latest is None or not latest.may_entrust:
         raise RuleViolation(
-            _("The assessment must find that the information may be entrusted to the service."), clause="A13.1"
+            _("The assessment must find that the information may be entrusted to the service."),
+            clause="A13.1",
         )
-    in_force = service.evidence.filter(issued_on__lte=on).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=on))
+    in_force = service.evidence.filter(issued_on__lte=on).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=on)
+    )
     if not in_force.exists():
-        raise RuleViolation(_("Record reliability evidence in force (audit report, certification)."), clause="A13.1")
+        raise RuleViolation(
+            _("Record reliability evidence in force (audit report, certification)."), clause="A13.1"
+        )
     service.status, service.in_use_from = ServiceStatus.IN_USE, on
     service.save(update_fields=["status", "in_use_from"])
     audit_record(
@@ -963,13 +1023,24 @@ def outsourcing_run_due(*, today: dt.date) -> dict[str, int]:
     - re-assessments due within ``REVIEW_REMINDER_DAYS`` and checklist reviews due are reminded
       (A13.1, A12.1(2));
     - contracts whose period is over end, and with them their maintenance staff's IDs (A5.9)."""
-    counts = {"evidence_reminders": 0, "evidence_expired": 0, "reassessment_reminders": 0, "review_reminders": 0, "contracts_ended": 0}
+    counts = {
+        "evidence_reminders": 0,
+        "evidence_expired": 0,
+        "reassessment_reminders": 0,
+        "review_reminders": 0,
+        "contracts_ended": 0,
+    }
     soon = today + dt.timedelta(days=EVIDENCE_REMINDER_DAYS)
     for pk in ReliabilityEvidence.objects.filter(
         reminded_on__isnull=True, expires_on__isnull=False, expires_on__lte=soon, expires_on__gt=today
     ).values_list("pk", flat=True):
         with transaction.atomic():
-            ev = ReliabilityEvidence.objects.select_for_update().select_related("service").filter(pk=pk, reminded_on__isnull=True).first()
+            ev = (
+                ReliabilityEvidence.objects.select_for_update()
+                .select_related("service")
+                .filter(pk=pk, reminded_on__isnull=True)
+                .first()
+            )
             if ev is None or ev.expires_on is None:
                 continue
             ev.reminded_on = today
@@ -978,7 +1049,9 @@ def outsourcing_run_due(*, today: dt.date) -> dict[str, int]:
                 _officers(ev.service.organization_id, today),
                 clause="A13.1",
                 subject=_("Evidence expires soon: %(service)s") % {"service": ev.service.name},
-                body=_("%(evidence)s of %(service)s expires on %(date)s. Obtain the new one and re-assess the service.")
+                body=_(
+                    "%(evidence)s of %(service)s expires on %(date)s. Obtain the new one and re-assess the service."
+                )
                 % {"evidence": ev, "service": ev.service, "date": wareki(ev.expires_on)},
                 target=ev.service,
             )
@@ -987,7 +1060,12 @@ def outsourcing_run_due(*, today: dt.date) -> dict[str, int]:
         expiry_noted_on__isnull=True, expires_on__isnull=False, expires_on__lte=today
     ).values_list("pk", flat=True):
         with transaction.atomic():
-            ev = ReliabilityEvidence.objects.select_for_update().select_related("service").filter(pk=pk, expiry_noted_on__isnull=True).first()
+            ev = (
+                ReliabilityEvidence.objects.select_for_update()
+                .select_related("service")
+                .filter(pk=pk, expiry_noted_on__isnull=True)
+                .first()
+            )
             if ev is None or ev.expires_on is None:
                 continue
             ev.expiry_noted_on = today
@@ -1000,7 +1078,9 @@ def outsourcing_run_due(*, today: dt.date) -> dict[str, int]:
                 _officers(service.organization_id, today),
                 clause="A13.1",
                 subject=_("Evidence expired: %(service)s") % {"service": service.name},
-                body=_("%(evidence)s of %(service)s expired on %(date)s. The service is to be re-assessed now.")
+                body=_(
+                    "%(evidence)s of %(service)s expired on %(date)s. The service is to be re-assessed now."
+                )
                 % {"evidence": ev, "service": service, "date": wareki(ev.expires_on)},
                 target=service,
             )
@@ -1014,7 +1094,10 @@ def outsourcing_run_due(*, today: dt.date) -> dict[str, int]:
     ):
         with transaction.atomic():
             service = ExternalService.objects.select_for_update().get(pk=pk)
-            if service.next_assessment_on is None or service.assessment_reminded_for == service.next_assessment_on:
+            if (
+                service.next_assessment_on is None
+                or service.assessment_reminded_for == service.next_assessment_on
+            ):
                 continue
             service.assessment_reminded_for = service.next_assessment_on
             service.save(update_fields=["assessment_reminded_for"])
@@ -1044,11 +1127,17 @@ def outsourcing_run_due(*, today: dt.date) -> dict[str, int]:
                 clause="A12.1",
                 subject=_("Security measure review due: %(contract)s") % {"contract": entry.contract.title},
                 body=_("Review “%(item)s” of %(contract)s by %(date)s.")
-                % {"item": entry.get_item_display(), "contract": entry.contract, "date": wareki(entry.review_on)},
+                % {
+                    "item": entry.get_item_display(),
+                    "contract": entry.contract,
+                    "date": wareki(entry.review_on),
+                },
                 target=entry.contract,
             )
             counts["review_reminders"] += 1
-    for contract in Contract.objects.exclude(status=ContractStatus.ENDED).filter(valid_to__lte=today, parent__isnull=True):
+    for contract in Contract.objects.exclude(status=ContractStatus.ENDED).filter(
+        valid_to__lte=today, parent__isnull=True
+    ):
         contract_end(actor=None, contract=contract, on=contract.valid_to, note=_("Period ended"))
         counts["contracts_ended"] += 1
     return counts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -53,7 +54,6 @@ from kengen.outsourcing.models import (
     Contract,
     EvidenceFile,
     ExternalService,
-    ReliabilityEvidence,
     SubcontractPermission,
 )
 from kengen.outsourcing.selectors import contract_accounts, responsibility_matrix
@@ -226,7 +226,8 @@ def _contract_context(request, contract: Contract) -> dict:
         "can_consult": contract.organization_id in scope.officer_org_ids
         and contract.parent_id is None
         and contract.status == ContractStatus.DRAFT,
-        "can_apply_subcontract": (scope.is_configurator or covered) and contract.status != ContractStatus.ENDED,
+        "can_apply_subcontract": (scope.is_configurator or covered)
+        and contract.status != ContractStatus.ENDED,
         "consultations": consultations,
         "agreed": any(c.agreed for c in consultations),
         "checklist": contract.checklist.prefetch_related("files").select_related("confirmed_by"),
@@ -271,6 +272,7 @@ def _form_errors(request, form) -> None:
 def contract_action(request, pk: int, action: str):
     """The contract page's buttons; refusals come back as messages on the page."""
     contract = get_visible(Contract, request.user, pk=pk, ip_address=client_ip(request))
+    form: forms.Form
     if action == "activate":
         contract_activate(actor=request.user, contract=contract)
         messages.success(request, _("The contract is active."))
@@ -279,15 +281,23 @@ def contract_action(request, pk: int, action: str):
         if not form.is_valid():
             _form_errors(request, form)
             return _back(contract)
-        contract_end(actor=request.user, contract=contract, on=form.cleaned_data["on"], note=form.cleaned_data["note"])
-        messages.success(request, _("The contract ended; its maintenance staff's IDs and permissions ended with it."))
+        contract_end(
+            actor=request.user, contract=contract, on=form.cleaned_data["on"], note=form.cleaned_data["note"]
+        )
+        messages.success(
+            request, _("The contract ended; its maintenance staff's IDs and permissions ended with it.")
+        )
     elif action == "consult":
         form = ConsultForm(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
             return _back(contract)
         app = consultation_create(actor=request.user, contract=contract, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Consultation %(number)s was saved as a draft. Check it and submit it.") % {"number": app.number})
+        messages.success(
+            request,
+            _("Consultation %(number)s was saved as a draft. Check it and submit it.")
+            % {"number": app.number},
+        )
         return redirect("outsourcing:consultation_detail", app.pk)
     elif action == "staff":
         form = StaffAddForm(request.POST, people=[(int(request.POST.get("person", 0) or 0), "")])
@@ -321,14 +331,18 @@ def contract_action(request, pk: int, action: str):
         if not form.is_valid():
             _form_errors(request, form)
             return _back(contract, "subcontracts")
-        app = subcontract_permission_create(
+        permission = subcontract_permission_create(
             actor=request.user,
             contract=contract,
             subcontractor=Contractor.objects.get(pk=form.cleaned_data["subcontractor"]),
             work_scope=form.cleaned_data["work_scope"],
         )
-        messages.success(request, _("Application %(number)s was saved as a draft. Check it and submit it.") % {"number": app.number})
-        return redirect("outsourcing:subcontract_detail", app.pk)
+        messages.success(
+            request,
+            _("Application %(number)s was saved as a draft. Check it and submit it.")
+            % {"number": permission.number},
+        )
+        return redirect("outsourcing:subcontract_detail", permission.pk)
     else:
         return HttpResponse(status=404)
     return _back(contract)
@@ -339,11 +353,14 @@ def contract_action(request, pk: int, action: str):
 @back_on_refusal("outsourcing:contract_list")
 def checklist_action(request, pk: int, action: str):
     entry = get_visible(ChecklistEntry, request.user, pk=pk, ip_address=client_ip(request))
+    form: forms.Form
     if action == "update":
         form = ChecklistForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            checklist_update(actor=request.user, entry=entry, state=d["state"], note=d["note"], review_on=d["review_on"])
+            checklist_update(
+                actor=request.user, entry=entry, state=d["state"], note=d["note"], review_on=d["review_on"]
+            )
             messages.success(request, _("Recorded: %(item)s") % {"item": entry.get_item_display()})
         else:
             _form_errors(request, form)
@@ -397,10 +414,14 @@ def matrix(request):
 
 @login_required
 def consultation_list(request):
-    apps = Consultation.objects.restrict(request.user).select_related("organization", "contract__contractor", "service")
+    apps = Consultation.objects.restrict(request.user).select_related(
+        "organization", "contract__contractor", "service"
+    )
     context = workflow_list_context(request, Consultation, apps)
     if scope_for(request.user).is_core_admin:
-        context["to_decide"] = Consultation.objects.restrict(request.user, "decide").filter(status="submitted").count()
+        context["to_decide"] = (
+            Consultation.objects.restrict(request.user, "decide").filter(status="submitted").count()
+        )
     return render(request, "outsourcing/consultation_list.html", context)
 
 
@@ -418,12 +439,14 @@ def _answer(request, app: Consultation) -> str:
     form = AnswerForm(request.POST)
     answer = request.POST.get("answer", "") if not form.is_valid() else form.cleaned_data["answer"]
     comment = form.cleaned_data.get("comment", "") if form.is_valid() else request.POST.get("comment", "")
-    consultation_complete(actor=request.user, application=app, answer=answer, comment=comment[:4000])
+    consultation_complete(actor=request.user, application=app, answer=answer, comment=comment[:2000])
     return _("Your answer was recorded and sent to the security officer.")
 
 
 consultation_action = action_view(
-    CONSULTATION, decide=("complete", _answer), rejected_message=gettext_lazy("Returned to the security officer.")
+    CONSULTATION,
+    decide=("complete", _answer),
+    rejected_message=gettext_lazy("Returned to the security officer."),
 )
 consultation_pdf, consultation_blank_pdf = pdf_views(Consultation, pdf.render_consultation, "consultation")
 
@@ -435,7 +458,9 @@ def subcontract_list(request):
     )
     context = workflow_list_context(request, SubcontractPermission, apps)
     if scope_for(request.user).officer_org_ids:
-        context["to_decide"] = SubcontractPermission.objects.restrict(request.user, "decide").filter(status="submitted").count()
+        context["to_decide"] = (
+            SubcontractPermission.objects.restrict(request.user, "decide").filter(status="submitted").count()
+        )
     return render(request, "outsourcing/subcontract_list.html", context)
 
 
@@ -453,7 +478,9 @@ def _permit(request, app: SubcontractPermission) -> str:
 subcontract_action = action_view(
     SUBCONTRACT, decide=("complete", _permit), rejected_message=gettext_lazy("Subcontracting was refused.")
 )
-subcontract_pdf, subcontract_blank_pdf = pdf_views(SubcontractPermission, pdf.render_subcontract, "subcontract")
+subcontract_pdf, subcontract_blank_pdf = pdf_views(
+    SubcontractPermission, pdf.render_subcontract, "subcontract"
+)
 
 
 # --- external services (A13) -------------------------------------------------------------------
@@ -461,26 +488,52 @@ subcontract_pdf, subcontract_blank_pdf = pdf_views(SubcontractPermission, pdf.re
 
 @login_required
 def service_list(request):
-    services = ExternalService.objects.restrict(request.user).select_related("organization").order_by("name", "pk")
+    services = (
+        ExternalService.objects.restrict(request.user).select_related("organization").order_by("name", "pk")
+    )
     if exported := export_format(request):
         fmt, encoding = exported
         table = Table(
             title=_("External services"),
-            headers=[_("Service"), _("Provider"), _("Responsible section"), _("Status"), _("In use from"), _("Next assessment")],
+            headers=[
+                _("Service"),
+                _("Provider"),
+                _("Responsible section"),
+                _("Status"),
+                _("In use from"),
+                _("Next assessment"),
+            ],
             rows=(
-                [s.name, s.provider, s.organization.name, s.get_status_display(), s.in_use_from, s.next_assessment_on]
+                [
+                    s.name,
+                    s.provider,
+                    s.organization.name,
+                    s.get_status_display(),
+                    s.in_use_from,
+                    s.next_assessment_on,
+                ]
                 for s in services.iterator(chunk_size=500)
             ),
         )
         return audited_export(
-            request, table, fmt=fmt, encoding=encoding, filename="external-services",
-            label="external services", details={}, count=services.count,
+            request,
+            table,
+            fmt=fmt,
+            encoding=encoding,
+            filename="external-services",
+            label="external services",
+            details={},
+            count=services.count,
         )
     scope = scope_for(request.user)
     return render(
         request,
         "outsourcing/service_list.html",
-        {"can_create": scope.is_configurator or scope.is_officer, "today": timezone.localdate(), **paginate(request, services)},
+        {
+            "can_create": scope.is_configurator or scope.is_officer,
+            "today": timezone.localdate(),
+            **paginate(request, services),
+        },
     )
 
 
@@ -498,7 +551,10 @@ def service_new(request):
                 organization=Organization.objects.get(pk=d["organization"]),
                 reassess_months=d["reassess_months"],
             )
-            messages.success(request, _("The service was registered. Assess it (Art. 13(1)) and consult the IT division head."))
+            messages.success(
+                request,
+                _("The service was registered. Assess it (Art. 13(1)) and consult the IT division head."),
+            )
             return redirect("outsourcing:service_detail", service.pk)
     return render(request, "outsourcing/service_new.html", {"form": form})
 
@@ -514,7 +570,8 @@ def service_detail(request, pk: int):
         {
             "service": service,
             "can_change": ExternalService.objects.restrict(request.user, "change").filter(pk=pk).exists(),
-            "can_consult": service.organization_id in scope.officer_org_ids and service.status == ServiceStatus.PLANNED,
+            "can_consult": service.organization_id in scope.officer_org_ids
+            and service.status == ServiceStatus.PLANNED,
             "consultations": consultations,
             "agreed": any(c.agreed for c in consultations),
             "assessments": service.assessments.select_related("assessed_by"),
@@ -528,12 +585,16 @@ def service_detail(request, pk: int):
 
 @login_required
 def service_assess(request, pk: int):
-    service = get_visible(ExternalService, request.user, action="change", pk=pk, ip_address=client_ip(request))
+    service = get_visible(
+        ExternalService, request.user, action="change", pk=pk, ip_address=client_ip(request)
+    )
     latest = service.assessments.first()
     initial = {"assessed_on": timezone.localdate()}
     form = AssessmentForm(request.POST or None, instance=None, initial=initial)
     if latest is not None and request.method != "POST":
-        form = AssessmentForm(initial={**{f: getattr(latest, f) for f in AssessmentForm.Meta.fields}, **initial})
+        form = AssessmentForm(
+            initial={**{f: getattr(latest, f) for f in AssessmentForm.Meta.fields}, **initial}
+        )
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         with refusals_on(form, fields=True):
@@ -554,13 +615,18 @@ def service_assess(request, pk: int):
 @back_on_refusal("outsourcing:service_detail", "pk")
 def service_action(request, pk: int, action: str):
     service = get_visible(ExternalService, request.user, pk=pk, ip_address=client_ip(request))
+    form: forms.Form
     if action == "consult":
         form = ConsultForm(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
             return redirect("outsourcing:service_detail", pk)
         app = consultation_create(actor=request.user, service=service, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Consultation %(number)s was saved as a draft. Check it and submit it.") % {"number": app.number})
+        messages.success(
+            request,
+            _("Consultation %(number)s was saved as a draft. Check it and submit it.")
+            % {"number": app.number},
+        )
         return redirect("outsourcing:consultation_detail", app.pk)
     if action == "start":
         service_start_use(actor=request.user, service=service)
@@ -622,7 +688,10 @@ def contractor_list(request):
     return render(
         request,
         "outsourcing/contractor_list.html",
-        {"can_create": scope.is_configurator, **paginate(request, contractors.order_by("kana", "name", "pk"))},
+        {
+            "can_create": scope.is_configurator,
+            **paginate(request, contractors.order_by("kana", "name", "pk")),
+        },
     )
 
 
@@ -655,7 +724,11 @@ def contractor_detail(request, pk: int):
     is_configurator = scope_for(request.user).is_configurator
     edit = ContractorForm(
         request.POST if request.POST.get("form") == "edit" else None,
-        initial={"name": contractor.name, "kana": contractor.kana, "corporate_number": contractor.corporate_number},
+        initial={
+            "name": contractor.name,
+            "kana": contractor.kana,
+            "corporate_number": contractor.corporate_number,
+        },
     )
     staff_form = MaintenanceStaffForm(request.POST if request.POST.get("form") == "staff" else None)
     if request.method == "POST":
@@ -670,9 +743,14 @@ def contractor_detail(request, pk: int):
 
             with refusals_on(staff_form, fields=True):
                 person = person_create(
-                    actor=request.user, kind=PersonKind.MAINTENANCE, contractor=contractor, **staff_form.cleaned_data
+                    actor=request.user,
+                    kind=PersonKind.MAINTENANCE,
+                    contractor=contractor,
+                    **staff_form.cleaned_data,
                 )
-                messages.success(request, _("%(name)s was registered as maintenance staff.") % {"name": person.full_name})
+                messages.success(
+                    request, _("%(name)s was registered as maintenance staff.") % {"name": person.full_name}
+                )
                 return redirect("outsourcing:contractor_detail", pk)
     contracts = Contract.objects.restrict(request.user).filter(contractor=contractor).order_by("-valid_from")
     staff = Person.objects.filter(kind=PersonKind.MAINTENANCE, contractor=contractor).order_by(

@@ -46,7 +46,9 @@ def out(world) -> Outsourcing:
 
     core, tax = world.core()
     jinji_system = world.system("JINJI-SYS", "人事給与システム", owner=world.shokuin)
-    contractor = contractor_create(actor=None, name="北見情報サービス株式会社", kana="キタミジョウホウサービス")
+    contractor = contractor_create(
+        actor=None, name="北見情報サービス株式会社", kana="キタミジョウホウサービス"
+    )
     other = contractor_create(actor=None, name="オホーツク開発合同会社", kana="オホーツクカイハツ")
     engineer = person_create(
         actor=None,

@@ -17,8 +17,8 @@ from kengen.grants.services import maintenance_account_register
 from kengen.notifications.models import Notification
 from kengen.outsourcing import services as svc
 from kengen.outsourcing.choices import (
-    CheckState,
     ChecklistItem,
+    CheckState,
     ConsultationAnswer,
     ContractStatus,
     EvidenceKind,
@@ -112,7 +112,9 @@ def test_an_objection_keeps_the_contract_inactive_and_needs_a_reason(out):
     with pytest.raises(RuleViolation) as exc:
         svc.consultation_complete(actor=out.it_head, application=c, answer=ConsultationAnswer.OBJECT)
     assert exc.value.field == "comment"
-    svc.consultation_complete(actor=out.it_head, application=c, answer=ConsultationAnswer.OBJECT, comment="再検討")
+    svc.consultation_complete(
+        actor=out.it_head, application=c, answer=ConsultationAnswer.OBJECT, comment="再検討"
+    )
     with pytest.raises(RuleViolation):
         svc.contract_activate(actor=out.officer, contract=contract)
 
@@ -169,7 +171,9 @@ def test_a_permitted_subcontract_is_registered_with_the_same_security_measures(o
     assert sub.parent_id == parent.pk and sub.contractor_id == out.other.pk
     assert sub.status == ContractStatus.ACTIVE
     assert sorted(sub.checklist.values_list("item", flat=True)) == sorted(ChecklistItem.values)
-    assert AuditEvent.objects.filter(action=AuditAction.SUBCONTRACT_PERMITTED, application_ref=app.number).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.SUBCONTRACT_PERMITTED, application_ref=app.number
+    ).exists()
 
 
 @pytest.mark.clause("A12.1")
@@ -231,7 +235,11 @@ def test_the_responsibility_matrix_shows_every_contractor_on_a_system(out):
     first = _active(out)
     second = _active(out, contractor=out.other, title="人事給与システム運用", work=WorkKind.OPERATION)
     svc.responsibility_set(
-        actor=out.officer, contract=first, system=out.jinji_system, duties="障害対応", contact="保守窓口 0157-00-0000"
+        actor=out.officer,
+        contract=first,
+        system=out.jinji_system,
+        duties="障害対応",
+        contact="保守窓口 0157-00-0000",
     )
     with pytest.raises(RuleViolation):
         svc.responsibility_set(actor=out.officer, contract=first, system=out.tax, duties="x", contact="y")
@@ -281,7 +289,10 @@ def test_maintenance_staff_join_only_their_contractors_contracts_within_the_peri
     mine = _contract(out)
     with pytest.raises(RuleViolation):
         svc.contract_staff_add(
-            actor=out.officer, contract=mine, person=out.engineer, valid_to=mine.valid_to + dt.timedelta(days=1)
+            actor=out.officer,
+            contract=mine,
+            person=out.engineer,
+            valid_to=mine.valid_to + dt.timedelta(days=1),
         )
 
 
@@ -303,7 +314,9 @@ def test_maintenance_ids_and_grants_end_with_the_contract(out):
     svc.contract_end(actor=out.officer, contract=contract, on=today, note="契約解除")
     (account,) = contract_accounts(contract)
     assert account.valid_to == today and account.end_reason == EndReason.CONTRACT_ENDED
-    assert not Grant.objects.filter(account=account, ended_at__isnull=True).exclude(valid_to__lte=today).exists()
+    assert (
+        not Grant.objects.filter(account=account, ended_at__isnull=True).exclude(valid_to__lte=today).exists()
+    )
     with pytest.raises(RuleViolation):  # no new registration after the contract ended
         maintenance_account_register(
             actor=out.it_head,
@@ -366,7 +379,11 @@ def test_an_assessment_needs_every_section_of_article_13(out):
         partial = {**SECTIONS, field: " "}
         with pytest.raises(RuleViolation) as exc:
             svc.assessment_record(
-                actor=out.officer, service=service, assessed_on=timezone.localdate(), may_entrust=True, **partial
+                actor=out.officer,
+                service=service,
+                assessed_on=timezone.localdate(),
+                may_entrust=True,
+                **partial,
             )
         assert exc.value.field == field and exc.value.clause == "A13.1"
     today = timezone.localdate()
@@ -389,7 +406,9 @@ def test_a_service_is_used_only_after_assessment_evidence_and_consultation(out):
     with pytest.raises(RuleViolation) as exc:
         svc.service_start_use(actor=out.officer, service=service)
     assert exc.value.clause == "A13.1"
-    svc.assessment_record(actor=out.officer, service=service, assessed_on=today, may_entrust=False, **SECTIONS)
+    svc.assessment_record(
+        actor=out.officer, service=service, assessed_on=today, may_entrust=False, **SECTIONS
+    )
     with pytest.raises(RuleViolation):  # (1): the information may not be entrusted
         svc.service_start_use(actor=out.officer, service=service)
     svc.assessment_record(actor=out.officer, service=service, assessed_on=today, may_entrust=True, **SECTIONS)
@@ -426,7 +445,12 @@ def test_evidence_expiry_is_reminded_once_before_and_noted_when_it_expires(out):
     soon = ev.expires_on - dt.timedelta(days=svc.EVIDENCE_REMINDER_DAYS)
     assert svc.outsourcing_run_due(today=soon)["evidence_reminders"] == 1
     assert svc.outsourcing_run_due(today=soon + dt.timedelta(days=1))["evidence_reminders"] == 0  # once
-    assert Notification.objects.filter(recipient=officer, clause="A13.1", subject__contains="勤怠クラウド").count() >= 1
+    assert (
+        Notification.objects.filter(
+            recipient=officer, clause="A13.1", subject__contains="勤怠クラウド"
+        ).count()
+        >= 1
+    )
     counts = svc.outsourcing_run_due(today=ev.expires_on)
     assert counts["evidence_expired"] == 1
     assert svc.outsourcing_run_due(today=ev.expires_on)["evidence_expired"] == 0
@@ -452,7 +476,9 @@ def test_checklist_reviews_are_reminded(out):
     contract = _contract(out)
     entry = contract.checklist.first()
     today = timezone.localdate()
-    svc.checklist_update(actor=out.officer, entry=entry, state=CheckState.CONFIRMED, review_on=today + dt.timedelta(days=10))
+    svc.checklist_update(
+        actor=out.officer, entry=entry, state=CheckState.CONFIRMED, review_on=today + dt.timedelta(days=10)
+    )
     assert svc.outsourcing_run_due(today=today)["review_reminders"] == 1
     assert svc.outsourcing_run_due(today=today)["review_reminders"] == 0
 
@@ -461,9 +487,14 @@ def test_the_configurator_corrects_a_contractor_and_it_is_audited(out):
     with pytest.raises(PermissionDenied):
         svc.contractor_update(actor=out.officer, contractor=out.contractor, name="x")
     with pytest.raises(RuleViolation):
-        svc.contractor_update(actor=out.configurator, contractor=out.contractor, name="x", corporate_number="12")
+        svc.contractor_update(
+            actor=out.configurator, contractor=out.contractor, name="x", corporate_number="12"
+        )
     c = svc.contractor_update(
-        actor=out.configurator, contractor=out.contractor, name="北見情報サービス(株)", corporate_number="1234567890123"
+        actor=out.configurator,
+        contractor=out.contractor,
+        name="北見情報サービス(株)",
+        corporate_number="1234567890123",
     )
     assert c.name == "北見情報サービス(株)"
     assert AuditEvent.objects.filter(action=AuditAction.CONTRACTOR_UPDATED).exists()

@@ -82,6 +82,7 @@ def _opening(
 
 def render_consultation(app: Consultation | None) -> bytes:
     """The consultation with the IT division head (A12.2 / A13.2); blank with ``None``."""
+    register_fonts()
     article = "第12条第2項" if app is None or app.contract_id else "第13条第2項"
     story = _opening(
         app,
@@ -128,6 +129,7 @@ def decision_of_blank() -> Any:
 
 def render_subcontract(app: SubcontractPermission | None) -> bytes:
     """The application for the security officer's permission to re-subcontract (A12.1(1))."""
+    register_fonts()
     story = _opening(
         app,
         form_label="再委託承認申請書（第12条第1項関係）",
@@ -220,6 +222,7 @@ def assessment_sections(service: ExternalService) -> list[tuple[str, list[tuple[
 
 def render_assessment(service: ExternalService) -> bytes:
     """An external service's assessment (A13.1), printable."""
+    register_fonts()
     a = service.assessments.first()
     story: list[Flowable] = [
         FormParagraph(text("外部サービス利用に関する評価書"), TITLE_STYLE),
@@ -251,6 +254,7 @@ def assessment_table(service: ExternalService) -> ExportTable:
 
 def render_register(contracts: list[Contract]) -> bytes:
     """The outsourcing register (A12), landscape."""
+    register_fonts()
     head = ["受託者", "契約名", "業務", "対象システム", "所管課", "期間", "状態", "再委託元"]
     data = [[para(h, LABEL) for h in head]]
     for c in contracts:

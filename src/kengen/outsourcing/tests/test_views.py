@@ -50,7 +50,7 @@ def auditor(out):
 @pytest.mark.clause("A12.2")
 def test_the_officer_registers_consults_and_activates_through_the_pages(client, out):
     login(client, out.officer)
-    start, end = period()
+    _start, end = period()
     response = client.post(
         reverse("outsourcing:contract_new"),
         {

@@ -79,6 +79,7 @@ def test_register_consult_answer_activate(out, live_server):
         page.get_by_role("button", name="回答を記録").click()
         page.wait_for_selector("#answer")
         assert "条件付き同意" in page.locator("#answer").inner_text()
+        assert testing.axe_violations(page) == []
 
         head_context.close()
         page = officer_page  # the officer is still signed in
@@ -86,3 +87,6 @@ def test_register_consult_answer_activate(out, live_server):
         page.locator("#activate").click()
         page.wait_for_selector("#contract-status:has-text('有効')")
         assert Contract.objects.get(pk=contract.pk).status == ContractStatus.ACTIVE
+        assert testing.axe_violations(page) == []  # the contract page with its checklist forms
+        page.goto("/outsourcing/matrix/")
+        assert testing.axe_violations(page) == []

@@ -672,7 +672,7 @@ class AnswerIn(InSchema):
     comment: Annotated[str, fits(Consultation, "answer_comment"), TEXT_AREA] = ""
 
 
-class RejectIn(InSchema):
+class OutsourcingRejectIn(InSchema):
     reason: Annotated[str, fits(Consultation, "rejection_reason"), TEXT_AREA]
 
 
@@ -703,7 +703,7 @@ workflow_endpoints(
     withdraw=consultation_withdraw,
     decide=Decide("complete", consultation_complete, body=AnswerIn, summary="The IT division head answers"),
     reject=consultation_reject,
-    reject_body=RejectIn,
+    reject_body=OutsourcingRejectIn,
 )
 
 
@@ -787,7 +787,7 @@ workflow_endpoints(
         "complete", subcontract_permission_grant, summary="The security officer permits the subcontract"
     ),
     reject=subcontract_permission_reject,
-    reject_body=RejectIn,
+    reject_body=OutsourcingRejectIn,
 )
 
 

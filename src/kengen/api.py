@@ -101,6 +101,9 @@ def _mount() -> None:
     from kengen.grants.api import router as grants_router
     from kengen.notifications.api import router as notifications_router
     from kengen.organizations.api import router as organizations_router
+    from kengen.outsourcing.api import consultations as consultations_router
+    from kengen.outsourcing.api import router as outsourcing_router
+    from kengen.outsourcing.api import subcontracts as subcontracts_router
     from kengen.people.api import router as people_router
     from kengen.personnel.api import config_router
     from kengen.personnel.api import router as personnel_router
@@ -128,6 +131,15 @@ def _mount() -> None:
     api.add_router("/credentials", credentials_router, tags=["passwords (A8)"])
     api.add_router("/password-applications", form2_router, tags=["password applications (Form 2)"])
     api.add_router("/viewing", viewing_router, tags=["viewing IDs (A11)"])
+    api.add_router("/outsourcing", outsourcing_router, tags=["outsourcing and external services (A12, A13)"])
+    api.add_router(
+        "/consultations",
+        consultations_router,
+        tags=["consultations with the IT division head (A12.2, A13.2)"],
+    )
+    api.add_router(
+        "/subcontracting-permissions", subcontracts_router, tags=["subcontracting permissions (A12.1)"]
+    )
 
 
 _mount()

@@ -26,6 +26,7 @@ urlpatterns = [
     path("terminals/", include("kengen.terminals.urls")),
     path("", include("kengen.credentials.urls")),  # /me/passwords/ and /credentials/
     path("viewing/", include("kengen.viewing.urls")),
+    path("outsourcing/", include("kengen.outsourcing.urls")),
 ]
 
 handler400 = "kengen.core.views.bad_request"

@@ -36,3 +36,4 @@ class EndReason(models.TextChoices):
     BREACH = "breach", _("Breach of Art. 69(1) (A5.7)")
     CORRECTION = "correction", _("Correction (A5.11)")
     ACCOUNT_ENDED = "account_ended", _("User ID ended")
+    CONTRACT_ENDED = "contract_ended", _("End of the contract (A5.9, A12)")

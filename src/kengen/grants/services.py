@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -24,6 +26,28 @@ from kengen.people.models import Person
 from kengen.roles.selectors import scope_for, security_officers_of_person
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission, user_id_problem
+
+
+@dataclass(frozen=True)
+class MaintenanceLimit:
+    """What an app above says about a maintenance registration (A5.9): the latest exclusive end it
+    may have (``until``; ``None``: none at all) and, when it is exceeded, why, with the clause."""
+
+    until: dt.date | None
+    reason: str
+    clause: str
+
+
+#: ``(person, system, valid_from) -> MaintenanceLimit | None`` (``None``: no limit from this hook).
+MaintenanceLimitHook = Callable[[Person, System, dt.date], "MaintenanceLimit | None"]
+_maintenance_limits: list[MaintenanceLimitHook] = []
+
+
+def maintenance_limit_register(hook: MaintenanceLimitHook) -> None:
+    """Let an app above (outsourcing: the contract a maintenance staff member works under) limit
+    maintenance registrations; grants never imports it (registered in its ``AppConfig.ready``)."""
+    if hook not in _maintenance_limits:
+        _maintenance_limits.append(hook)
 
 
 def require_file_administrator(actor: Actor, system: System, basis: str | None = None) -> None:
@@ -630,6 +654,10 @@ def maintenance_account_register(
         )
     if not permissions:
         raise RuleViolation(_("Choose at least one permission."), clause="A5.9", field="permissions")
+    for hook in _maintenance_limits:
+        limit = hook(person, root, valid_from)
+        if limit is not None and (limit.until is None or valid_to > limit.until):
+            raise RuleViolation(limit.reason, clause=limit.clause, field="valid_to")
     account = Account.objects.filter(system=root, person=person).as_of(valid_from).first() or account_create(
         actor=actor,
         system=root,

@@ -6,6 +6,9 @@
 - people still to enrol biometric data, and their officers, are reminded (A6.4);
 - unused temporary passwords expire and lock their user ID (A8.4); password holders are reminded
   before a change falls due, and passwords past it are recorded as due (A8.7, A8.8);
+- outsourcing (A12, A13): reliability evidence is reminded before it expires and noted when it
+  has, re-assessments and checklist reviews are reminded, and contracts whose period is over end
+  with their maintenance staff's IDs and permissions (A5.9);
 - emails that could not be sent are retried.
 
 Idempotent and safe to run every few minutes from cron or a systemd timer, also from two hosts
@@ -34,6 +37,7 @@ from kengen.grants.models import Grant
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver
+from kengen.outsourcing.services import outsourcing_run_due
 from kengen.people.models import Appointment
 from kengen.personnel.services import scheduled_changes_apply_due
 from kengen.terminals.services import enrolment_remind_due
@@ -53,6 +57,11 @@ class DueSummary:
     passwords_due: int = 0  # A8.7/A8.8: passwords past their deadline
     personnel_applied: int = 0  # scheduled personnel changes applied on their date
     personnel_failed: int = 0  # scheduled personnel changes refused on their date
+    evidence_reminders: int = 0  # A13.1(5): reliability evidence expiring soon
+    evidence_expired: int = 0  # A13.1(5): expired evidence noted, re-assessment brought forward
+    reassessment_reminders: int = 0  # A13.1: re-assessments due soon
+    review_reminders: int = 0  # A12.1(2): checklist reviews due soon
+    contracts_ended: int = 0  # A5.9: contracts past their period, with their maintenance IDs
 
     def as_dict(self) -> dict:
         return {
@@ -65,6 +74,11 @@ class DueSummary:
             "personnel_applied": self.personnel_applied,
             "personnel_failed": self.personnel_failed,
             "passwords_due": self.passwords_due,
+            "evidence_reminders": self.evidence_reminders,
+            "evidence_expired": self.evidence_expired,
+            "reassessment_reminders": self.reassessment_reminders,
+            "review_reminders": self.review_reminders,
+            "contracts_ended": self.contracts_ended,
         }
 
 
@@ -164,6 +178,9 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         summary = DueSummary()
         # Scheduled personnel changes first: a retirement due today caps grants below (A7).
         summary.personnel_applied, summary.personnel_failed = scheduled_changes_apply_due(today=today)
+        # Contracts past their period end first, with their maintenance staff's IDs (A5.9).
+        for name, count in outsourcing_run_due(today=today).items():  # A12.1, A13.1
+            setattr(summary, name, count)
         summary.expired = close_expired_grants(today, now)
         summary.capped = cap_grants_at_appointment_end(today, now)
         summary.reminders = enrolment_remind_due(now=now)

@@ -31,6 +31,7 @@ from kengen.grants.services import account_create, grant_create
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create
+from kengen.outsourcing.services import contract_create, contract_staff_add
 from kengen.people.models import Person
 from kengen.people.services import appointment_start, assignment_start, person_create, personnel_policy_update
 from kengen.profiles.demo_staff import StaffPlan, plan_staff
@@ -336,6 +337,23 @@ def _load_contractors(
     people = accounts = grants = 0
     for cd in profile.contractors:
         contractor = contractor_create(actor=None, name=cd.name, kana=cd.kana)
+        covered = {ad.system: systems[ad.system] for md in cd.personnel for ad in md.accounts}
+        # A12: the contract the staff work under, registered and awaiting the consultation with
+        # the IT division head (A12.2) — the demo's outsourcing journey starts from it.
+        register = (
+            contract_create(
+                actor=None,
+                contractor=contractor,
+                title=contract,
+                work="maintenance",
+                systems=list(covered.values()),
+                organization=next(iter(covered.values())).owner,
+                valid_from=start,
+                valid_to=end,
+            )
+            if covered
+            else None
+        )
         for md in cd.personnel:
             person = person_create(
                 actor=None,
@@ -347,6 +365,8 @@ def _load_contractors(
                 given_name_kana=md.given_name_kana,
             )
             people += 1
+            if register is not None:
+                contract_staff_add(actor=None, contract=register, person=person)
             for ad in md.accounts:
                 account = account_create(
                     actor=None,

@@ -12,7 +12,8 @@
   status badge, decision fields and action buttons; ``pdf``: the PDF kit (opening, applicant
   block, administrator's box, document).
 
-Form 1 (``applications``) and Form 2 (``credentials``) use it; see docs/architecture.md,
+Form 1 (``applications``), Form 2 (``credentials``) and the consultations and subcontracting
+permissions (``outsourcing``) use it; see docs/architecture.md,
 "Adding an application form". It imports only lower layers (core, audit, notifications,
 organizations, people, roles, systems, users), never the apps that use it.
 """

@@ -3,8 +3,9 @@ same numbering, transitions, scopes, constraints, audit events and notices for e
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -43,6 +44,9 @@ class Form:
     draft: Callable[[], Any]
     applicant: Any
     decider: Any
+    #: What the form's decision takes (the consultation: the IT division head's answer), and what
+    #: else a decided row holds.
+    options: dict = field(default_factory=dict)
 
 
 def _form1(world) -> Form:
@@ -76,9 +80,34 @@ def _form2(world) -> Form:
     return Form(FORM2, "P", draft, world.users["jinji_clerk"], world.users["joho_head"])
 
 
-@pytest.fixture(params=["form1", "form2"])
+def _consultation(world) -> Form:
+    from kengen.contractors.services import contractor_create
+    from kengen.outsourcing.services import CONSULTATION, consultation_create, contract_create
+
+    world.core()  # 情報システム課長 administers the core system: the IT division head (A12.2)
+    system = world.system("HR", "人事給与システム", owner=world.shokuin)
+    contract = contract_create(
+        actor=None,
+        contractor=contractor_create(actor=None, name="北見情報サービス"),
+        title="保守",
+        work="maintenance",
+        systems=[system],
+        organization=world.shokuin,
+        valid_from=timezone.localdate(),
+        valid_to=timezone.localdate() + dt.timedelta(days=365),
+    )
+
+    def draft():
+        return consultation_create(actor=world.users["shokuin_head"], contract=contract, reason="新規委託")
+
+    return Form(
+        CONSULTATION, "C", draft, world.users["shokuin_head"], world.users["joho_head"], {"answer": "agree"}
+    )
+
+
+@pytest.fixture(params=["form1", "form2", "consultation"])
 def form(request, world) -> Form:
-    return {"form1": _form1, "form2": _form2}[request.param](world)
+    return {"form1": _form1, "form2": _form2, "consultation": _consultation}[request.param](world)
 
 
 def _notified(person, app) -> bool:
@@ -106,7 +135,7 @@ def test_a_draft_goes_to_the_deciding_side_and_the_decision_comes_back(form):
     assert app.submitted_by == form.applicant.person and app.submitted_at is not None
     assert _notified(form.decider.person, app)  # the deciding side hears of it
 
-    decision = workflow_decide(form.flow, actor=form.decider, application=app)
+    decision = workflow_decide(form.flow, actor=form.decider, application=app, **form.options)
     app.refresh_from_db()
     assert decision.application.pk == app.pk
     assert app.status == form.flow.model.decided_status and not app.is_open
@@ -134,7 +163,7 @@ def test_a_rejection_needs_a_reason_and_goes_back_to_the_applicant(form):
     assert app.decided_by == form.decider.person
     assert Notification.objects.filter(recipient=form.applicant.person, body__contains="記載不備").exists()
     with pytest.raises(Conflict):  # decided: nothing more to do
-        workflow_decide(form.flow, actor=form.decider, application=app)
+        workflow_decide(form.flow, actor=form.decider, application=app, **form.options)
 
 
 def test_only_an_open_application_can_be_withdrawn(form):
@@ -153,10 +182,10 @@ def test_each_side_acts_only_on_its_own_steps(form):
     with pytest.raises(NotFound):  # a draft is not the deciding side's to see
         workflow_submit(form.flow, actor=form.decider, application=app)
     with pytest.raises(NotFound):
-        workflow_decide(form.flow, actor=form.decider, application=app)
+        workflow_decide(form.flow, actor=form.decider, application=app, **form.options)
     workflow_submit(form.flow, actor=form.applicant, application=app)
     with pytest.raises(NotFound):
-        workflow_decide(form.flow, actor=form.applicant, application=app)
+        workflow_decide(form.flow, actor=form.applicant, application=app, **form.options)
     app.refresh_from_db()
     assert app.status == WorkflowStatus.SUBMITTED
 
@@ -176,7 +205,13 @@ def test_the_database_refuses_an_inconsistent_state(form, broken):
     with pytest.raises(IntegrityError), transaction.atomic():
         type(app).objects.filter(pk=app.pk).update(**values)
     type(app).objects.filter(pk=app.pk).update(  # the same, made whole, is accepted
-        **{**values, **decided, "rejection_reason": "記載不備", "submitted_by": form.applicant.person}
+        **{
+            **values,
+            **decided,
+            **form.options,
+            "rejection_reason": "記載不備",
+            "submitted_by": form.applicant.person,
+        }
     )
 
 

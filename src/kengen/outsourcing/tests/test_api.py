@@ -1,0 +1,129 @@
+"""The outsourcing API: the same rules as the services, with the house's status codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from kengen.outsourcing.choices import ContractStatus
+from kengen.outsourcing.models import Contract
+from kengen.outsourcing.tests.conftest import period
+from kengen.users.services import api_token_create
+
+
+def _auth(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='test').raw}"}
+
+
+@pytest.mark.clause("A12.2")
+def test_register_consult_answer_activate_over_the_api(client, out):
+    start, end = period()
+    officer, head = _auth(out.officer), _auth(out.it_head)
+    body = {
+        "contractor_id": out.contractor.pk,
+        "title": "人事給与システム保守",
+        "work": "maintenance",
+        "systems": ["JINJI-SYS"],
+        "organization_id": out.world.shokuin.pk,
+        "valid_from": str(start),
+        "valid_to": str(end),
+    }
+    created = client.post("/api/v1/outsourcing/contracts", body, content_type="application/json", **officer)
+    assert created.status_code == 201, created.content
+    cid = created.json()["id"]
+    assert len(created.json()["checklist"]) == 6
+    refused = client.post(f"/api/v1/outsourcing/contracts/{cid}/activate", **officer)
+    assert refused.status_code == 422 and refused.json()["clause"] == "A12.2"
+    app = client.post(
+        "/api/v1/consultations",
+        {"contract_id": cid, "reason": "保守委託"},
+        content_type="application/json",
+        **officer,
+    ).json()
+    assert client.post(f"/api/v1/consultations/{app['id']}/submit", **officer).status_code == 200
+    bad = client.post(
+        f"/api/v1/consultations/{app['id']}/complete",
+        {"answer": "object"},
+        content_type="application/json",
+        **head,
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "comment"
+    ok = client.post(
+        f"/api/v1/consultations/{app['id']}/complete",
+        {"answer": "agree"},
+        content_type="application/json",
+        **head,
+    )
+    assert ok.status_code == 200 and ok.json()["answer"] == "agree"
+    active = client.post(f"/api/v1/outsourcing/contracts/{cid}/activate", **officer)
+    assert active.status_code == 200 and active.json()["status"] == ContractStatus.ACTIVE
+
+
+def test_other_sections_get_404_and_only_officers_register(client, out):
+    start, end = period()
+    body = {
+        "contractor_id": out.contractor.pk,
+        "title": "x",
+        "work": "maintenance",
+        "systems": ["JINJI-SYS"],
+        "organization_id": out.world.shokuin.pk,
+        "valid_from": str(start),
+        "valid_to": str(end),
+    }
+    other = _auth(out.world.users["shiminzei_head"])
+    assert (
+        client.post(
+            "/api/v1/outsourcing/contracts", body, content_type="application/json", **other
+        ).status_code
+        == 403
+    )
+    cid = client.post(
+        "/api/v1/outsourcing/contracts", body, content_type="application/json", **_auth(out.officer)
+    ).json()["id"]
+    assert client.get(f"/api/v1/outsourcing/contracts/{cid}", **other).status_code == 404
+    assert Contract.objects.count() == 1
+
+
+@pytest.mark.clause("A12.1")
+def test_no_subcontractor_without_permission_over_the_api(client, out):
+    from kengen.outsourcing.tests.test_services import _active
+
+    parent = _active(out)
+    conf = _auth(out.configurator)
+    app = client.post(
+        "/api/v1/subcontracting-permissions",
+        {"contract_id": parent.pk, "subcontractor_id": out.other.pk, "work_scope": "夜間監視"},
+        content_type="application/json",
+        **conf,
+    ).json()
+    assert app["subcontract_id"] is None
+    client.post(f"/api/v1/subcontracting-permissions/{app['id']}/submit", **conf)
+    assert client.post(f"/api/v1/subcontracting-permissions/{app['id']}/complete", **conf).status_code == 404
+    done = client.post(f"/api/v1/subcontracting-permissions/{app['id']}/complete", **_auth(out.officer))
+    assert done.status_code == 200 and done.json()["subcontract_id"]
+
+
+def test_the_configurator_registers_contractors_and_staff_over_the_api(client, out):
+    conf = _auth(out.configurator)
+    c = client.post(
+        "/api/v1/outsourcing/contractors", {"name": "網走システム"}, content_type="application/json", **conf
+    )
+    assert c.status_code == 201
+    staff = client.post(
+        f"/api/v1/outsourcing/contractors/{c.json()['id']}/staff",
+        {
+            "family_name": "保守",
+            "given_name": "次郎",
+            "family_name_kana": "ホシュ",
+            "given_name_kana": "ジロウ",
+        },
+        content_type="application/json",
+        **conf,
+    )
+    assert staff.status_code == 201 and staff.json()["staff"][0]["name"] == "保守 次郎"
+    refused = client.post(
+        "/api/v1/outsourcing/contractors",
+        {"name": "x"},
+        content_type="application/json",
+        **_auth(out.officer),
+    )
+    assert refused.status_code == 403

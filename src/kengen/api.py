@@ -104,6 +104,7 @@ def _mount() -> None:
     from kengen.people.api import router as people_router
     from kengen.personnel.api import config_router
     from kengen.personnel.api import router as personnel_router
+    from kengen.reviews.api import router as reviews_router
     from kengen.roles.api import router as roles_router
     from kengen.systems.api import router as systems_router
     from kengen.terminals.api import router as terminals_router
@@ -126,6 +127,7 @@ def _mount() -> None:
     api.add_router("/credentials", credentials_router, tags=["passwords (A8)"])
     api.add_router("/password-applications", form2_router, tags=["password applications (Form 2)"])
     api.add_router("/viewing", viewing_router, tags=["viewing IDs (A11)"])
+    api.add_router("/reviews", reviews_router, tags=["validity checks (A5.10, A6.5)"])
 
 
 _mount()

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "kengen.workflow",
     "kengen.applications",
     "kengen.terminals",
+    "kengen.reviews",
     "kengen.personnel",
     "kengen.jobs",
     "kengen.credentials",

@@ -1,7 +1,5 @@
 """Validity checks over the API (A5.10, A5.11, A6.5, A6.6): the same services as the pages."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import datetime as dt

@@ -11,13 +11,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kengen.core.era import wareki
 from kengen.reviews.choices import CampaignKind, Decision
 from kengen.reviews.models import ReviewCampaign
 from kengen.reviews.selectors import Matrix, campaign_counts, campaign_progress, evidence_rows
-from kengen.workflow.pdf import GOTHIC, MINCHO, register_fonts, style
+from kengen.workflow.pdf import GOTHIC, MINCHO, para, register_fonts, style
 
 SMALL = style("review-small", size=7.5)
 CELL = style("review-cell", size=8)
@@ -51,9 +51,7 @@ class NumberedCanvas(rl_canvas.Canvas):
 
 
 def _p(value: str, st: Any = CELL) -> Paragraph:
-    from kengen.workflow.pdf import text
-
-    return Paragraph(text(value), st)
+    return para(value, st)
 
 
 def _grid() -> TableStyle:
@@ -89,7 +87,7 @@ def _heading(campaign: ReviewCampaign) -> list:
     systems = "、".join(s.name for s in campaign.systems.all())
     clause = "第6条第5項" if campaign.kind == CampaignKind.TERMINALS else "第5条第10項"
     return [
-        Paragraph("管理ファイル正当性確認票", TITLE),
+        para("管理ファイル正当性確認票", TITLE),
         Spacer(1, 2 * mm),
         _p(
             f"確認名：{campaign.title}　対象：{systems}　基準日：{wareki(campaign.as_of)}　"
@@ -103,6 +101,7 @@ def _heading(campaign: ReviewCampaign) -> list:
 def render_check_sheet(campaign: ReviewCampaign, matrix: Matrix) -> bytes:
     """The people × permissions matrix as the paper check sheet: ○ for each permission held, 新 for
     a permission new since the last check, a 確認欄 per person, and the officer's 印 box."""
+    register_fonts()
     pagesize = landscape(A4)
     width = pagesize[0] - 24 * mm
     columns = matrix.columns or ["—"]
@@ -158,6 +157,7 @@ def render_evidence(user: Any, campaign: ReviewCampaign, limit: int = 5000) -> b
     """The evidence of a check: scope, progress per section, who decided what and when, the
     corrections made and what is still open (A5.10, A5.11). Beyond ``limit`` items the PDF says so
     and the Excel export carries them all."""
+    register_fonts()
     counts = campaign_counts(user, campaign)
     status = "確定済" if campaign.finalized_at else "実施中"
     finalized = (

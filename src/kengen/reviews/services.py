@@ -922,7 +922,7 @@ def parse_export(content: bytes, filename: str, mapping: ColumnMapping) -> list[
     """The export's rows; a bad row refuses the whole file, naming the row and the column."""
     rows = iter(_table_rows(content, filename))
     try:
-        _, header = next(rows)
+        _line, header = next(rows)
     except StopIteration:
         raise RuleViolation(_("The file is empty."), field="file") from None
     header = [h.strip() for h in header]

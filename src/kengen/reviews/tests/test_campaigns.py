@@ -59,11 +59,15 @@ def test_each_grant_is_routed_to_the_officer_of_the_holders_section(rw: ReviewWo
     kazei = _item(c, rw.grants["kazei_inquiry"])
     assert kazei.route == Route.OFFICER and kazei.organization_id == rw.w.kazei.pk
     shiminzei = rw.w.users["shiminzei_head"]
-    seen = set(ReviewItem.objects.restrict(shiminzei, "change").filter(campaign=c).values_list("grant_id", flat=True))
+    seen = set(
+        ReviewItem.objects.restrict(shiminzei, "change").filter(campaign=c).values_list("grant_id", flat=True)
+    )
     assert seen == {rw.grants["kazei_inquiry"].pk}
     # The other section's officer cannot decide it (404, not 403).
     with pytest.raises(NotFound):
-        item_decide(actor=rw.w.users["shiminzei_head"], item=_item(c, rw.grants["jinji_inquiry"]), decision="keep")
+        item_decide(
+            actor=rw.w.users["shiminzei_head"], item=_item(c, rw.grants["jinji_inquiry"]), decision="keep"
+        )
 
 
 @pytest.mark.clause("A5.10")
@@ -130,7 +134,11 @@ def test_revoking_or_correcting_needs_a_reason_and_correction_a_shorter_period(r
     assert e.value.field == "correct_to"
     with pytest.raises(RuleViolation):
         item_decide(
-            actor=officer, item=item, decision=Decision.CORRECT, reason="x", correct_to=START - dt.timedelta(days=1)
+            actor=officer,
+            item=item,
+            decision=Decision.CORRECT,
+            reason="x",
+            correct_to=START - dt.timedelta(days=1),
         )
 
 
@@ -184,9 +192,12 @@ def test_finalize_applies_revocations_and_corrections_through_the_grant_services
     assert c.status == CampaignStatus.FINALIZED
     assert _item(c, rw.grants["kazei_inquiry"]).outcome == Outcome.UNDECIDED
     # The officers were told.
-    assert Notification.objects.filter(
-        recipient=rw.w.people["shiminzei_head"], subject__contains="finalized"
-    ).exists() or Notification.objects.filter(recipient=rw.w.people["shiminzei_head"]).count() >= 2
+    assert (
+        Notification.objects.filter(
+            recipient=rw.w.people["shiminzei_head"], subject__contains="finalized"
+        ).exists()
+        or Notification.objects.filter(recipient=rw.w.people["shiminzei_head"]).count() >= 2
+    )
     with pytest.raises(Conflict):
         item_decide(actor=officer, item=_item(c, rw.grants["kazei_inquiry"]), decision="keep")
 
@@ -234,7 +245,11 @@ def test_rerun_over_undecided_items(rw: ReviewWorld):
 def test_scheduled_campaign_opens_on_its_date(rw: ReviewWorld):
     today = timezone.localdate()
     s = schedule_create(
-        actor=rw.w.users["shokuin_head"], title="年次確認", systems=[rw.system], next_on=today, interval_months=12
+        actor=rw.w.users["shokuin_head"],
+        title="年次確認",
+        systems=[rw.system],
+        next_on=today,
+        interval_months=12,
     )
     due = reviews_run_due(today=today)
     assert due.opened == 1

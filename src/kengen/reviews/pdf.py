@@ -50,7 +50,7 @@ class NumberedCanvas(rl_canvas.Canvas):
         super().save()
 
 
-def _p(value: str, st: Any = CELL) -> Paragraph:
+def _p(value: str, st: Any = CELL) -> Any:
     return para(value, st)
 
 

@@ -25,7 +25,7 @@ HEAD = style("review-head", font=GOTHIC, size=8)
 TITLE = style("review-title", font=GOTHIC, size=14)
 BODY = style("review-body", size=9.5)
 
-DECISION_MARK = {Decision.KEEP: "○", Decision.REVOKE: "×", Decision.CORRECT: "訂"}
+DECISION_MARK: dict[str, str] = {Decision.KEEP: "○", Decision.REVOKE: "×", Decision.CORRECT: "訂"}
 
 
 class NumberedCanvas(rl_canvas.Canvas):

@@ -65,6 +65,7 @@ def test_officer_reviews_their_section_and_the_administrator_finalizes(world, br
     page.wait_for_selector("#matrix")
     matrix = page.locator("#matrix").inner_text()
     assert "伊藤" in matrix and "山本" in matrix and "田中" not in matrix
+    assert testing.axe_violations(page) == []
     # Keep the first person in bulk (unchanged since the last check: there was none).
     clerk = world.people["kazei_clerk"]
     page.locator(f"#person-{clerk.pk} button:has-text('変更なし')").first.click()
@@ -85,6 +86,9 @@ def test_officer_reviews_their_section_and_the_administrator_finalizes(world, br
     # The administrator finalizes; the revocation goes through the grant services.
     page.context.clear_cookies()
     sign_in(page, "shokuin-head")
+    page.goto("/")
+    assert page.locator("#chart-reviews svg").count() == 1  # the dashboard's progress chart
+    assert testing.axe_violations(page) == []
     page.goto(f"/reviews/{campaign.pk}/")
     page.locator("form[action$='/finalize/'] button").click()
     page.wait_for_selector("#campaign-status")

@@ -252,14 +252,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def _systems_of_kind(kind: str, systems: Sequence[System]) -> list[System]:
     if not systems:
         raise RuleViolation(_("Choose at least one system."), clause="A5.10", field="systems")
-    roots = {s.account_system.id for s in systems}
     if kind == CampaignKind.TERMINALS and any(s.kind != SystemKind.TWO_FACTOR for s in systems):
         raise RuleViolation(
             _("A terminal validity check covers the two-factor authentication system."),
             clause="A6.5",
             field="systems",
         )
-    del roots
     return list(systems)
 
 

@@ -143,15 +143,26 @@ class ReviewItem(models.Model):
 
     campaign = models.ForeignKey(ReviewCampaign, on_delete=models.PROTECT, related_name="items")
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices, default=ItemKind.GRANT)
+    # No database constraint on grant, system, person and unit: items are copied from the
+    # FK-checked grants table in the same statement, and grants, systems, people and units are
+    # never deleted (history is ended, not erased). A deferred FK check per row and column was most
+    # of the time of a campaign over hundreds of thousands of grants on PostgreSQL.
     grant = models.ForeignKey(
-        "grants.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "grants.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
     )
     enrolment = models.ForeignKey(
         "terminals.BiometricEnrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    system = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     organization = models.ForeignKey(
         "organizations.Organization",
@@ -159,6 +170,7 @@ class ReviewItem(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
         verbose_name=_("unit"),
         help_text=_("The holder's unit today: whose security officer decides (A4)."),
     )

@@ -1137,18 +1137,30 @@ def _executemany(model: type[models.Model], columns: Sequence[str], rows: Iterab
     """Insert plain tuples in batches with one prepared statement (``bulk_create`` compiles SQL for
     every batch of model instances: seconds at 100,000 rows)."""
     table = model._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    one = f"({', '.join(['%s'] * len(columns))})"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
+    # SQLite's executemany is a C loop; PostgreSQL gets multi-row VALUES (one round trip per batch).
+    per_statement = 1 if connection.vendor == "sqlite" else 1000
     done = 0
     batch: list[Sequence[Any]] = []
+
+    def flush(cursor: Any) -> None:
+        if per_statement == 1:
+            cursor.executemany(head + one, batch)
+            return
+        for i in range(0, len(batch), per_statement):
+            chunk = batch[i : i + per_statement]
+            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
+
     with connection.cursor() as cursor:
         for row in rows:
             batch.append(row)
             if len(batch) >= 10000:
-                cursor.executemany(sql, batch)
+                flush(cursor)
                 done += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            flush(cursor)
             done += len(batch)
     return done
 

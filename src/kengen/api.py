@@ -107,6 +107,7 @@ def _mount() -> None:
     from kengen.people.api import router as people_router
     from kengen.personnel.api import config_router
     from kengen.personnel.api import router as personnel_router
+    from kengen.reviews.api import router as reviews_router
     from kengen.roles.api import designations_router
     from kengen.roles.api import router as roles_router
     from kengen.systems.api import router as systems_router
@@ -140,6 +141,7 @@ def _mount() -> None:
     api.add_router(
         "/subcontracting-permissions", subcontracts_router, tags=["subcontracting permissions (A12.1)"]
     )
+    api.add_router("/reviews", reviews_router, tags=["validity checks (A5.10, A6.5)"])
 
 
 _mount()

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "kengen.applications",
     "kengen.terminals",
     "kengen.outsourcing",
+    "kengen.reviews",
     "kengen.personnel",
     "kengen.jobs",
     "kengen.credentials",

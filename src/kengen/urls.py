@@ -24,6 +24,7 @@ urlpatterns = [
     path("applications/", include("kengen.applications.urls")),
     path("inbox/", include("kengen.notifications.urls")),
     path("terminals/", include("kengen.terminals.urls")),
+    path("reviews/", include("kengen.reviews.urls")),
     path("", include("kengen.credentials.urls")),  # /me/passwords/ and /credentials/
     path("viewing/", include("kengen.viewing.urls")),
     path("outsourcing/", include("kengen.outsourcing.urls")),

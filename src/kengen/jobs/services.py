@@ -40,6 +40,7 @@ from kengen.notifications.services import notification_deliver
 from kengen.outsourcing.services import outsourcing_run_due
 from kengen.people.models import Appointment
 from kengen.personnel.services import scheduled_changes_apply_due
+from kengen.reviews.services import reviews_run_due
 from kengen.terminals.services import enrolment_remind_due
 
 ADVISORY_LOCK_KEY = 0x4B454E47454E  # "KENGEN"
@@ -62,6 +63,9 @@ class DueSummary:
     reassessment_reminders: int = 0  # A13.1: re-assessments due soon
     review_reminders: int = 0  # A12.1(2): checklist reviews due soon
     contracts_ended: int = 0  # A5.9: contracts past their period, with their maintenance IDs
+    reviews_opened: int = 0  # A5.10: scheduled validity checks opened
+    reviews_reminded: int = 0  # validity checks whose officers were reminded
+    reviews_escalated: int = 0  # overdue validity checks escalated (never auto-revoked)
 
     def as_dict(self) -> dict:
         return {
@@ -79,6 +83,9 @@ class DueSummary:
             "reassessment_reminders": self.reassessment_reminders,
             "review_reminders": self.review_reminders,
             "contracts_ended": self.contracts_ended,
+            "reviews_opened": self.reviews_opened,
+            "reviews_reminded": self.reviews_reminded,
+            "reviews_escalated": self.reviews_escalated,
         }
 
 
@@ -184,6 +191,10 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         summary.expired = close_expired_grants(today, now)
         summary.capped = cap_grants_at_appointment_end(today, now)
         summary.reminders = enrolment_remind_due(now=now)
+        reviews = reviews_run_due(today=today)  # A5.10: remind, escalate; never revoke
+        summary.reviews_opened = reviews.opened
+        summary.reviews_reminded = reviews.reminded
+        summary.reviews_escalated = reviews.escalated
         for name, count in credentials_run_due(now=now).items():  # A8.4, A8.7, A8.8
             setattr(summary, name, count)
         failed = list(

@@ -126,6 +126,26 @@ def enrolment_complete(
     return e
 
 
+@transaction.atomic
+def enrolment_cancel(*, actor: Actor, enrolment_id: int, reason: str) -> BiometricEnrolment:
+    """A6.6: the two-factor administrator cancels a pending enrolment a validity check found no
+    longer needed (the terminal permission went, or the person left). Never deletes."""
+    e = _get(actor, enrolment_id)
+    if not e.is_pending:
+        raise Conflict(_("This enrolment is already closed."))
+    if not reason.strip():
+        raise RuleViolation(_("State why the enrolment is cancelled."), clause="A6.6", field="reason")
+    e.cancelled_at = timezone.now()
+    e.save(update_fields=["cancelled_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENROLMENT_CANCELLED,
+        target=e,
+        new={"cancelled_at": e.cancelled_at, "reason": reason.strip()},
+    )
+    return e
+
+
 def enrolment_remind_due(*, now: dt.datetime | None = None) -> int:
     """Remind people still to enrol, and their security officers, at most once a week each."""
     now = now or timezone.now()

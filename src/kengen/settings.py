@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "kengen.applications",
     "kengen.terminals",
     "kengen.personnel",
+    "kengen.hrwave",
     "kengen.jobs",
     "kengen.credentials",
     "kengen.viewing",

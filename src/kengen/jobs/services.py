@@ -33,6 +33,7 @@ from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
+from kengen.hrwave.services import waves_apply_due
 from kengen.notifications.services import notification_deliver
 from kengen.people.models import Appointment
 from kengen.personnel.services import scheduled_changes_apply_due
@@ -53,6 +54,8 @@ class DueSummary:
     passwords_due: int = 0  # A8.7/A8.8: passwords past their deadline
     personnel_applied: int = 0  # scheduled personnel changes applied on their date
     personnel_failed: int = 0  # scheduled personnel changes refused on their date
+    waves_applied: int = 0  # scheduled HR waves applied on their date
+    waves_failed: int = 0  # scheduled HR waves refused on their date
 
     def as_dict(self) -> dict:
         return {
@@ -64,6 +67,8 @@ class DueSummary:
             "password_reminders": self.password_reminders,
             "personnel_applied": self.personnel_applied,
             "personnel_failed": self.personnel_failed,
+            "waves_applied": self.waves_applied,
+            "waves_failed": self.waves_failed,
             "passwords_due": self.passwords_due,
         }
 
@@ -164,6 +169,7 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         summary = DueSummary()
         # Scheduled personnel changes first: a retirement due today caps grants below (A7).
         summary.personnel_applied, summary.personnel_failed = scheduled_changes_apply_due(today=today)
+        summary.waves_applied, summary.waves_failed = waves_apply_due(today=today)
         summary.expired = close_expired_grants(today, now)
         summary.capped = cap_grants_at_appointment_end(today, now)
         summary.reminders = enrolment_remind_due(now=now)

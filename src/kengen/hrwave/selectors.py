@@ -765,20 +765,20 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         if (
             ChangeKind.APPOINTMENT in kinds[key]
             and state_after.employment_type in EmploymentType.fiscal_year()
+            and person.pk not in registered
         ):
-            if person.pk not in registered:
-                result.network_registrations.append(
-                    PersonItem(
-                        person.pk,
-                        name,
-                        "A5.3",
-                        _(
-                            "New appointment from %(date)s: the registration filed for the previous one does not count."
-                        )
-                        % {"date": _wareki(on)},
-                        officer_ids=officers.ids([u[0] for u in state_after.units], on),
+            result.network_registrations.append(
+                PersonItem(
+                    person.pk,
+                    name,
+                    "A5.3",
+                    _(
+                        "New appointment from %(date)s: the registration filed for the previous one does not count."
                     )
+                    % {"date": _wareki(on)},
+                    officer_ids=officers.ids([u[0] for u in state_after.units], on),
                 )
+            )
     numbers = sorted({g.basis_reference for _p, _s, _n, gs in flagged for g in gs})
     applying: dict[str, int] = {}
     for chunk in _chunks(numbers):

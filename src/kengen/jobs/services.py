@@ -31,9 +31,9 @@ from kengen.core.models import active_on_q
 from kengen.credentials.services import credentials_run_due
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
+from kengen.hrwave.services import waves_apply_due
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
-from kengen.hrwave.services import waves_apply_due
 from kengen.notifications.services import notification_deliver
 from kengen.people.models import Appointment
 from kengen.personnel.services import scheduled_changes_apply_due

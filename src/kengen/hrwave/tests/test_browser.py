@@ -62,7 +62,7 @@ def test_personnel_officer_uploads_previews_and_applies_an_hr_list(world, browse
     path = tmp_path / "異動.csv"
     path.write_bytes(
         hr_csv(
-            [move(clerk.staff_number, "KAZEI")[:1] + ["KAZEI", "", "異動"]], encoding="cp932", header=header
+            [[clerk.staff_number, "KAZEI", "", "異動"]], encoding="cp932", header=header
         )
     )
     page.goto("/hr/")

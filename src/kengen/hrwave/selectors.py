@@ -673,11 +673,11 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         if key not in before:
             people[key] = change.person
             if change.person is not None:
-                a = appointment.get(change.person.pk)
+                current = appointment.get(change.person.pk)
                 state = _State(
-                    a.employment_type if a else None,
+                    current.employment_type if current else None,
                     list(units.get(change.person.pk, [])),
-                    a.valid_to if a else None,
+                    current.valid_to if current else None,
                 )
             else:
                 state = _State(None, [])

@@ -106,7 +106,10 @@ def column_mapping_save(
     for required in ("staff_number", "action"):
         if required not in clean:
             raise RuleViolation(_("Map the staff number and the action."), field=required)
-    if ColumnMapping.objects.filter(name=name).exclude(pk=getattr(mapping, "pk", None)).exists():
+    taken = ColumnMapping.objects.filter(name=name)
+    if mapping is not None:
+        taken = taken.exclude(pk=mapping.pk)
+    if taken.exists():
         raise Conflict(_("A mapping with that name exists."), field="name")
     old = None
     if mapping is None:
@@ -619,11 +622,11 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
                 .order_by("id")
             )
         _close_assignments(w, closing, on, AssignmentEndReason.APPOINTMENT_ENDED)
-    c = wc.consequences
-    _end_grants(w, [i.grant for i in c.direct_revocations], on, EndReason.TRANSFER, "A5.5")
-    _end_grants(w, [i.grant for i in c.appointment_caps], on, EndReason.APPOINTMENT_ENDED, "A7")
+    consequences = wc.consequences
+    _end_grants(w, [i.grant for i in consequences.direct_revocations], on, EndReason.TRANSFER, "A5.5")
+    _end_grants(w, [i.grant for i in consequences.appointment_caps], on, EndReason.APPOINTMENT_ENDED, "A7")
     # Notices (A5.5, A4, A5.3, A3): the personnel app's texts, stored in bulk, emailed on commit.
-    notices = consequence_notices(c, on=on, hired=hired_ids)
+    notices = consequence_notices(consequences, on=on, hired=hired_ids)
     recipients = {p.pk: p for p in _people(sorted({i for n in notices for i in n.recipient_ids}))}
     hired_people = {p.full_name: p for p in new_people}
     rows_out: list[Notification] = []
@@ -650,7 +653,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     w.counts["notifications"] += len(rows_out)
     # Sign-ins of people no longer employed (only once the date has come, as personnel does).
     if on <= timezone.localdate(w.now):
-        user_ids = [p.user_id for p in c.sign_ins_to_disable if p.user_id]
+        user_ids = [p.user_id for p in consequences.sign_ins_to_disable if p.user_id]
         users = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
         User.objects.filter(pk__in=[u.pk for u in users]).update(is_active=False)
         for u in users:

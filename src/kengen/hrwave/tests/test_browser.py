@@ -60,11 +60,7 @@ def test_personnel_officer_uploads_previews_and_applies_an_hr_list(world, browse
 
     header = ["職員番号", "所属コード", "職", "異動種別"]
     path = tmp_path / "異動.csv"
-    path.write_bytes(
-        hr_csv(
-            [[clerk.staff_number, "KAZEI", "", "異動"]], encoding="cp932", header=header
-        )
-    )
+    path.write_bytes(hr_csv([[clerk.staff_number, "KAZEI", "", "異動"]], encoding="cp932", header=header))
     page.goto("/hr/")
     page.set_input_files("#id_file", str(path))
     page.fill("#id_effective_on", "2024-10-01")

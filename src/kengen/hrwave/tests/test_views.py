@@ -91,7 +91,5 @@ def test_the_mapping_editor_saves_and_edits(client, world, hr):
         f"/hr/mappings/{mapping.pk}/", {**fields, "col_action": "区分", "col_staff_number": "区分"}
     )
     assert (
-        (response.status_code == 200
-        and "same column" in response.content.decode())
-        or "同じ" in response.content.decode()
-    )
+        response.status_code == 200 and "same column" in response.content.decode()
+    ) or "同じ" in response.content.decode()

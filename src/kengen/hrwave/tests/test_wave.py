@@ -11,7 +11,7 @@ import time_machine
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead, AuditEvent
 from kengen.audit.services import audit_verify
-from kengen.core.exceptions import Conflict
+from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
 from kengen.hrwave.choices import WaveStatus
@@ -223,8 +223,9 @@ def test_a_list_is_scheduled_and_applied_by_run_due_on_its_date(world, hr):
     future = dt.date(2025, 4, 1)
     with time_machine.travel(dt.datetime(2025, 3, 10, 1, tzinfo=dt.UTC), tick=False):
         wave = _wave(hr, [move(kazei.staff_number, "JINJI")], on=future)
-        with pytest.raises(Exception, match="schedule"):
+        with pytest.raises(RuleViolation) as refused:  # a future date is scheduled, not applied
             wave_apply(actor=hr, wave=wave)
+        assert refused.value.field == "effective_on"
         wave_schedule(actor=hr, wave=wave)
         assert waves_apply_due() == (0, 0)
     with time_machine.travel(dt.datetime(2025, 4, 1, 0, 30, tzinfo=dt.UTC), tick=False):

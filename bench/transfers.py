@@ -67,7 +67,7 @@ def setup(people: int, seed: int) -> None:
     t = time.perf_counter()
     profile_load(name="kitami", demo_staff=False)
     g = generate(people=people, grants_per_person=10, seed=seed)
-    Grant.objects.filter(basis="initial_load").extra(where=["id % 5 = 0"]).update(basis="direct")  # noqa: S610
+    Grant.objects.filter(basis="initial_load").extra(where=["id % 5 = 0"]).update(basis="direct")
     divisions = list(Organization.objects.filter(code__regex=r"^SC\d+$").order_by("code"))
     for d in divisions[: len(divisions) // 2]:
         eligibility_entry_create(actor=None, organization=d, valid_from=START)
@@ -80,11 +80,10 @@ def setup(people: int, seed: int) -> None:
 
 def write_wave(people: int, seed: int) -> None:
     """30 % movers (clerks only: heads stay), 5 % leavers, 5 % joiners, in CP932."""
+    from kengen.organizations.models import Post
     from kengen.people.models import Assignment
 
-    from kengen.organizations.models import Post
-
-    rng = random.Random(seed)  # noqa: S311 (synthetic data)
+    rng = random.Random(seed)
     clerk_post = Post.objects.filter(is_head=False).order_by("-rank", "id").first()
     assert clerk_post is not None
     clerks = list(
@@ -176,20 +175,22 @@ def raw_reference(result: dict) -> float:
                 table_a, table_g = Assignment._meta.db_table, Grant._meta.db_table
                 if connection.vendor == "postgresql":
                     c.execute(
-                        f"UPDATE {table_a} SET valid_to = %s WHERE id = ANY(%s)", [EFFECTIVE, assignment_ids]
-                    )  # noqa: S608
+                        f"UPDATE {table_a} SET valid_to = %s WHERE id = ANY(%s)",
+                        [EFFECTIVE, assignment_ids],  # noqa: S608 (model table names)
+                    )
                     c.execute(
-                        f"UPDATE {table_g} SET valid_to = %s WHERE id = ANY(%s)", [EFFECTIVE, grant_ids]
-                    )  # noqa: S608
+                        f"UPDATE {table_g} SET valid_to = %s WHERE id = ANY(%s)",
+                        [EFFECTIVE, grant_ids],  # noqa: S608 (model table names)
+                    )
                 else:
                     c.executemany(
-                        f"UPDATE {table_a} SET valid_to = %s WHERE id = %s",
+                        f"UPDATE {table_a} SET valid_to = %s WHERE id = %s",  # noqa: S608 (model table names)
                         [(EFFECTIVE, i) for i in assignment_ids],
-                    )  # noqa: S608
+                    )
                     c.executemany(
-                        f"UPDATE {table_g} SET valid_to = %s WHERE id = %s",
+                        f"UPDATE {table_g} SET valid_to = %s WHERE id = %s",  # noqa: S608 (model table names)
                         [(EFFECTIVE, i) for i in grant_ids],
-                    )  # noqa: S608
+                    )
             first_e = next_id(AuditEvent)
             seq0 = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
             value = {"valid_to": "2025-04-01", "end_reason": "transfer"}
@@ -291,7 +292,7 @@ def main() -> None:
     print(f"database: {connection.vendor}; staff: {a.people:,}; cores: {os.cpu_count()}", flush=True)
     setup(a.people, a.seed)
     connection.close()
-    subprocess.run([sys.executable, __file__, "--measure"], check=True)  # noqa: S603
+    subprocess.run([sys.executable, __file__, "--measure"], check=True)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     line("peak memory of import+preview+apply (max RSS)", f"{peak:,.0f} MB")
 

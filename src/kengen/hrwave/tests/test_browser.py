@@ -10,7 +10,7 @@ import os
 import pytest
 
 from kengen import testing
-from kengen.hrwave.tests.conftest import hr_csv, move
+from kengen.hrwave.tests.conftest import hr_csv
 from kengen.personnel.tests.test_browser import sign_in
 
 pytestmark = [

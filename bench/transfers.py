@@ -171,26 +171,18 @@ def raw_reference(result: dict) -> float:
                     for i in range(n_assign)
                 ),
             )
+            table_a, table_g = Assignment._meta.db_table, Grant._meta.db_table
+            any_a = f"UPDATE {table_a} SET valid_to = %s WHERE id = ANY(%s)"  # noqa: S608 (model tables)
+            any_g = f"UPDATE {table_g} SET valid_to = %s WHERE id = ANY(%s)"  # noqa: S608
+            one_a = f"UPDATE {table_a} SET valid_to = %s WHERE id = %s"  # noqa: S608
+            one_g = f"UPDATE {table_g} SET valid_to = %s WHERE id = %s"  # noqa: S608
             with connection.cursor() as c:
-                table_a, table_g = Assignment._meta.db_table, Grant._meta.db_table
                 if connection.vendor == "postgresql":
-                    c.execute(
-                        f"UPDATE {table_a} SET valid_to = %s WHERE id = ANY(%s)",
-                        [EFFECTIVE, assignment_ids],  # noqa: S608 (model table names)
-                    )
-                    c.execute(
-                        f"UPDATE {table_g} SET valid_to = %s WHERE id = ANY(%s)",
-                        [EFFECTIVE, grant_ids],  # noqa: S608 (model table names)
-                    )
+                    c.execute(any_a, [EFFECTIVE, assignment_ids])
+                    c.execute(any_g, [EFFECTIVE, grant_ids])
                 else:
-                    c.executemany(
-                        f"UPDATE {table_a} SET valid_to = %s WHERE id = %s",  # noqa: S608 (model table names)
-                        [(EFFECTIVE, i) for i in assignment_ids],
-                    )
-                    c.executemany(
-                        f"UPDATE {table_g} SET valid_to = %s WHERE id = %s",  # noqa: S608 (model table names)
-                        [(EFFECTIVE, i) for i in grant_ids],
-                    )
+                    c.executemany(one_a, [(EFFECTIVE, i) for i in assignment_ids])
+                    c.executemany(one_g, [(EFFECTIVE, i) for i in grant_ids])
             first_e = next_id(AuditEvent)
             seq0 = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
             value = {"valid_to": "2025-04-01", "end_reason": "transfer"}

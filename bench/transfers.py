@@ -67,7 +67,7 @@ def setup(people: int, seed: int) -> None:
     t = time.perf_counter()
     profile_load(name="kitami", demo_staff=False)
     g = generate(people=people, grants_per_person=10, seed=seed)
-    Grant.objects.filter(basis="initial_load").extra(where=["id % 5 = 0"]).update(basis="direct")
+    Grant.objects.filter(basis="initial_load").extra(where=["mod(id, 5) = 0"]).update(basis="direct")
     divisions = list(Organization.objects.filter(code__regex=r"^SC\d+$").order_by("code"))
     for d in divisions[: len(divisions) // 2]:
         eligibility_entry_create(actor=None, organization=d, valid_from=START)

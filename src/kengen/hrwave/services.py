@@ -549,14 +549,19 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     moves = [c for c in changes if c.kind == ChangeKind.MOVE]
     moving = [c.assignment for c in moves if c.assignment is not None]
     fresh = (
-        {a.pk: a for a in Assignment.objects.filter(pk__in=[m.pk for m in moving]).select_related("post")}
+        {
+            a.pk: a
+            for a in Assignment.objects.filter(pk__in=[m.pk for m in moving]).select_related(
+                "post", "person", "organization"
+            )
+        }
         if len(moving) < CHUNK
         else {}
     )
     if len(moving) >= CHUNK:
         for start in range(0, len(moving), CHUNK):
             fresh.update(
-                Assignment.objects.select_related("post").in_bulk(
+                Assignment.objects.select_related("post", "person", "organization").in_bulk(
                     [m.pk for m in moving[start : start + CHUNK]]
                 )
             )
@@ -569,7 +574,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         start_on, until = keeps[old.pk]
         opening.append(
             Assignment(
-                person_id=old.person_id,
+                person=old.person,
                 organization=c.organization,
                 post=c.post or old.post,
                 valid_from=max(on, start_on),
@@ -589,8 +594,10 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         chosen: dict[int, Appointment] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            cands = Appointment.objects.filter(person_id__in=chunk).filter(
-                active_on_q(day_before) | active_on_q(on)
+            cands = (
+                Appointment.objects.select_related("person")
+                .filter(person_id__in=chunk)
+                .filter(active_on_q(day_before) | active_on_q(on))
             )
             for a in cands.order_by("valid_from"):
                 prev = chosen.get(a.person_id)
@@ -617,7 +624,8 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         closing: list[Assignment] = []
         for start in range(0, len(ids), CHUNK):
             closing.extend(
-                Assignment.objects.filter(person_id__in=ids[start : start + CHUNK])
+                Assignment.objects.select_related("person", "organization", "post")
+                .filter(person_id__in=ids[start : start + CHUNK])
                 .filter(overlapping_q(on, None))
                 .order_by("id")
             )
@@ -654,7 +662,9 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     # Sign-ins of people no longer employed (only once the date has come, as personnel does).
     if on <= timezone.localdate(w.now):
         user_ids = [p.user_id for p in consequences.sign_ins_to_disable if p.user_id]
-        users = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+        users = list(
+            User.objects.select_related("person").filter(pk__in=user_ids, is_active=True).order_by("pk")
+        )
         User.objects.filter(pk__in=[u.pk for u in users]).update(is_active=False)
         for u in users:
             w.events.append(

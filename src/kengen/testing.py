@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kengen.core.dates import fiscal_year_end
@@ -266,9 +267,47 @@ def chromium_page(base_url: str, *, init_script: str | None = None) -> Iterator[
         page.set_default_timeout(15_000)
         try:
             yield page
+        except BaseException:
+            _save_failure_screenshot(page)
+            raise
         finally:
             context.close()
             browser.close()
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+AXE_JS = REPO_ROOT / "vendor" / "axe-core" / "axe.min.js"
+
+
+def _save_failure_screenshot(page: Any) -> None:
+    """Keep what the browser showed when a browser test failed (CI keeps ``test-artifacts/``)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "browser-test").split(" ")[0]
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in test)[-150:]
+    try:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+    except Exception:  # noqa: S110 - a failed screenshot must not hide the test's own failure
+        pass
+
+
+def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run the vendored axe-core on the current page; the violations of the given impacts.
+
+    Each entry reads ``rule-id (impact): help — selector, selector``, so a failing assertion says
+    what to fix and where.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: the page's Content-Security-Policy (no inline
+        # scripts) stays exactly as users get it.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in result["violations"]:
+        if violation.get("impact") in impacts:
+            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+    return found
 
 
 def totp_from_secret(secret: str) -> str:

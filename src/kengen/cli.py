@@ -17,6 +17,8 @@ kengen run-due               close expired grants, apply scheduled personnel cha
 kengen person add|move|renew|end --staff-number N …   personnel changes (--preview prints the consequences)
 kengen schedule list|cancel [ID]                       scheduled personnel changes (予定されている変更)
 kengen role list|designate USER ROLE|end ID            designated roles (auditor, configurator, personnel)
+kengen hr import FILE --effective DATE [--apply|--schedule] [--mapping NAME]   the HR wave (bulk changes)
+kengen hr apply ID | kengen hr list                    apply a previewed HR list; list imports
 kengen <any manage.py command>
 """
 

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "kengen.outsourcing",
     "kengen.reviews",
     "kengen.personnel",
+    "kengen.hrwave",
     "kengen.jobs",
     "kengen.credentials",
     "kengen.viewing",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/", include("kengen.people.urls")),
     path("personnel/", include("kengen.personnel.urls")),
     path("configuration/", include("kengen.personnel.config_urls")),
+    path("hr/", include("kengen.hrwave.urls")),
     path("systems/", include("kengen.systems.urls")),
     path("management-file/", include("kengen.grants.urls")),
     path("table-2/", include("kengen.eligibility.urls")),

@@ -66,6 +66,12 @@ class AuditAction(models.TextChoices):
     PERSONNEL_CHANGE_SCHEDULED = "personnel.scheduled", _("Personnel change scheduled")
     PERSONNEL_CHANGE_CANCELLED = "personnel.cancelled", _("Scheduled personnel change cancelled")
     PERSONNEL_CHANGE_FAILED = "personnel.failed", _("Scheduled personnel change failed")
+    HR_WAVE_IMPORTED = "hrwave.imported", _("HR list imported")
+    HR_WAVE_APPLIED = "hrwave.applied", _("HR wave applied")
+    HR_WAVE_SCHEDULED = "hrwave.scheduled", _("HR wave scheduled")
+    HR_WAVE_CANCELLED = "hrwave.cancelled", _("HR wave cancelled")
+    HR_WAVE_FAILED = "hrwave.failed", _("Scheduled HR wave failed")
+    HR_MAPPING_SAVED = "hrwave.mapping_saved", _("HR column mapping saved")
     ROLE_DESIGNATED = "role.designated", _("Role designated")
     ROLE_DESIGNATION_ENDED = "role.designation_ended", _("Role designation ended")
 

@@ -34,6 +34,7 @@ from kengen.core.models import active_on_q
 from kengen.credentials.services import credentials_run_due
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
+from kengen.hrwave.services import waves_apply_due
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver
@@ -66,6 +67,8 @@ class DueSummary:
     reviews_opened: int = 0  # A5.10: scheduled validity checks opened
     reviews_reminded: int = 0  # validity checks whose officers were reminded
     reviews_escalated: int = 0  # overdue validity checks escalated (never auto-revoked)
+    waves_applied: int = 0  # scheduled HR waves applied on their date
+    waves_failed: int = 0  # scheduled HR waves refused on their date
 
     def as_dict(self) -> dict:
         return {
@@ -77,6 +80,8 @@ class DueSummary:
             "password_reminders": self.password_reminders,
             "personnel_applied": self.personnel_applied,
             "personnel_failed": self.personnel_failed,
+            "waves_applied": self.waves_applied,
+            "waves_failed": self.waves_failed,
             "passwords_due": self.passwords_due,
             "evidence_reminders": self.evidence_reminders,
             "evidence_expired": self.evidence_expired,
@@ -185,6 +190,8 @@ def run_due(*, now: dt.datetime | None = None) -> DueSummary:
         summary = DueSummary()
         # Scheduled personnel changes first: a retirement due today caps grants below (A7).
         summary.personnel_applied, summary.personnel_failed = scheduled_changes_apply_due(today=today)
+        # Scheduled HR waves (hrwave) on their date, in one transaction each.
+        summary.waves_applied, summary.waves_failed = waves_apply_due(today=today)
         # Contracts past their period end first, with their maintenance staff's IDs (A5.9).
         for name, count in outsourcing_run_due(today=today).items():  # A12.1, A13.1
             setattr(summary, name, count)

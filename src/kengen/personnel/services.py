@@ -309,6 +309,89 @@ def _people_of(ids: Iterable[int | None]) -> list[Person]:
     return list(Person.objects.filter(pk__in=[i for i in ids if i]))
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification a personnel change sends (to ``recipient_ids``, people); ``target_person_name``
+    names a new hire the notice is about (A5.3)."""
+
+    recipient_ids: tuple[int, ...]
+    clause: str
+    subject: str
+    body: str
+    target_person_name: str = ""
+
+
+def consequence_notices(consequences: Consequences, *, on: dt.date, hired: Mapping[str, int]) -> list[Notice]:
+    """The notices the consequences call for (A5.5 revocations, A4 Form 1 flags, A5.3
+    registrations, role changes): the same texts whether one change or a whole HR wave is applied.
+    ``hired`` maps a new hire's name to their new person id."""
+    out: list[Notice] = []
+    for rev in consequences.direct_revocations:
+        out.append(
+            Notice(
+                rev.officer_ids,
+                "A5.5",
+                _("Direct grant of %(name)s revoked") % {"name": rev.person.full_name},
+                _("%(system)s %(perm)s (user ID %(uid)s) ends on %(date)s: %(note)s.")
+                % {
+                    "system": rev.grant.account.system.name,
+                    "perm": rev.grant.permission.name,
+                    "uid": rev.grant.account.user_id,
+                    "date": wareki(on),
+                    "note": rev.note,
+                },
+            )
+        )
+    for flag in consequences.form1_flags:
+        out.append(
+            Notice(
+                flag.officer_ids,
+                "A4",
+                _("%(name)s leaves the section that applied for their permissions")
+                % {"name": flag.person.full_name},
+                _(
+                    "From %(date)s %(name)s %(note)s. %(system)s %(perm)s (user ID %(uid)s) stays until it is "
+                    "cancelled on Form 1 or re-applied by the new section."
+                )
+                % {
+                    "date": wareki(on),
+                    "name": flag.person.full_name,
+                    "note": flag.note,
+                    "system": flag.grant.account.system.name,
+                    "perm": flag.grant.permission.name,
+                    "uid": flag.grant.account.user_id,
+                },
+            )
+        )
+    for reg in consequences.network_registrations:
+        out.append(
+            Notice(
+                reg.officer_ids,
+                "A5.3",
+                _("Network user registration needed for %(name)s") % {"name": reg.person_name},
+                _("%(name)s is a fiscal-year appointee from %(date)s. %(note)s")
+                % {"name": reg.person_name, "date": wareki(on), "note": reg.note},
+                target_person_name=reg.person_name if reg.person_id is None else "",
+            )
+        )
+    by_person: dict[int | str, list[str]] = {}
+    for gain in consequences.roles_gained:
+        by_person.setdefault(gain.person_id or gain.person_name, []).append(
+            _("From %(date)s you are %(role)s (%(label)s).")
+            % {"date": wareki(on), "role": gain.role_label, "label": gain.label}
+        )
+    for loss in consequences.roles_lost:
+        by_person.setdefault(loss.person_id or loss.person_name, []).append(
+            _("From %(date)s you are no longer %(role)s (%(label)s).")
+            % {"date": wareki(on), "role": loss.role_label, "label": loss.label}
+        )
+    for who, lines in by_person.items():
+        recipient = who if isinstance(who, int) else hired.get(who)
+        if recipient is not None:
+            out.append(Notice((recipient,), "A3", _("Your roles in Kengen change"), "\n".join(lines)))
+    return out
+
+
 @transaction.atomic
 def personnel_changes_apply(
     *,
@@ -348,69 +431,15 @@ def personnel_changes_apply(
         )
         for item in consequences.appointment_caps
     ]
-    for rev in consequences.direct_revocations:
-        notification_send(
-            recipients=_people_of(rev.officer_ids),
-            clause="A5.5",
-            subject=_("Direct grant of %(name)s revoked") % {"name": rev.person.full_name},
-            body=_("%(system)s %(perm)s (user ID %(uid)s) ends on %(date)s: %(note)s.")
-            % {
-                "system": rev.grant.account.system.name,
-                "perm": rev.grant.permission.name,
-                "uid": rev.grant.account.user_id,
-                "date": wareki(on),
-                "note": rev.note,
-            },
-        )
-    for flag in consequences.form1_flags:
-        notification_send(
-            recipients=_people_of(flag.officer_ids),
-            clause="A4",
-            subject=_("%(name)s leaves the section that applied for their permissions")
-            % {"name": flag.person.full_name},
-            body=_(
-                "From %(date)s %(name)s %(note)s. %(system)s %(perm)s (user ID %(uid)s) stays until it is "
-                "cancelled on Form 1 or re-applied by the new section."
-            )
-            % {
-                "date": wareki(on),
-                "name": flag.person.full_name,
-                "note": flag.note,
-                "system": flag.grant.account.system.name,
-                "perm": flag.grant.permission.name,
-                "uid": flag.grant.account.user_id,
-            },
-        )
     hired = {c.name: p for c, p in zip(batch, people, strict=True) if c.new_person}
-    for reg in consequences.network_registrations:
+    for notice in consequence_notices(consequences, on=on, hired={k: p.pk for k, p in hired.items()}):
         notification_send(
-            recipients=_people_of(reg.officer_ids),
-            clause="A5.3",
-            subject=_("Network user registration needed for %(name)s") % {"name": reg.person_name},
-            body=_("%(name)s is a fiscal-year appointee from %(date)s. %(note)s")
-            % {"name": reg.person_name, "date": wareki(on), "note": reg.note},
-            target=hired.get(reg.person_name) if reg.person_id is None else None,
+            recipients=_people_of(notice.recipient_ids),
+            clause=notice.clause,
+            subject=notice.subject,
+            body=notice.body,
+            target=hired.get(notice.target_person_name) if notice.target_person_name else None,
         )
-    by_person: dict[int | str, list[str]] = {}
-    for gain in consequences.roles_gained:
-        by_person.setdefault(gain.person_id or gain.person_name, []).append(
-            _("From %(date)s you are %(role)s (%(label)s).")
-            % {"date": wareki(on), "role": gain.role_label, "label": gain.label}
-        )
-    for loss in consequences.roles_lost:
-        by_person.setdefault(loss.person_id or loss.person_name, []).append(
-            _("From %(date)s you are no longer %(role)s (%(label)s).")
-            % {"date": wareki(on), "role": loss.role_label, "label": loss.label}
-        )
-    for who, lines in by_person.items():
-        recipient = Person.objects.filter(pk=who).first() if isinstance(who, int) else hired.get(who)
-        if recipient is not None:
-            notification_send(
-                recipients=[recipient],
-                clause="A3",
-                subject=_("Your roles in Kengen change"),
-                body="\n".join(lines),
-            )
     disabled = []
     if on <= timezone.localdate():
         for off in consequences.sign_ins_to_disable:

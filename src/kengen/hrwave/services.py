@@ -1,0 +1,848 @@
+"""The bulk personnel wave: import an HR list, preview every consequence, apply it — all of it or
+none of it — now or on its date (``kengen run-due``).
+
+The write path is set-based: the rules are the personnel app's (validation mirrors its refusals,
+``selectors.wave_consequences`` is its consequence engine over the whole file, the notices are
+``personnel.services.consequence_notices``), but rows are written with ``bulk_create`` and
+set-wise ``UPDATE``s, and the audit events — the same events, with the same content, that the
+per-row services write (person created, appointment started/ended, assignment started/ended, grant
+ended, sign-in disabled), plus one ``personnel.applied`` event per change — are chained in order in
+Python under one chain-head lock (``audit.services.audit_record_many``). Everything happens in one
+transaction; re-applying, or re-importing the same file, changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kengen.audit.choices import AuditAction
+from kengen.audit.models import AuditChainHead
+from kengen.audit.services import EventSpec, audit_record, audit_record_many
+from kengen.core.exceptions import Conflict, DomainError, RuleViolation
+from kengen.core.models import active_on_q, overlapping_q
+from kengen.core.permissions import require_personnel
+from kengen.core.types import Actor
+from kengen.grants.choices import EndReason
+from kengen.grants.models import Grant
+from kengen.hrwave.choices import DEFAULT_MAPPING, WAVE_FIELDS, WaveStatus
+from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine
+from kengen.hrwave.progress import progress_write
+from kengen.hrwave.reader import read_sheet
+from kengen.hrwave.selectors import (
+    CHUNK,
+    Progress,
+    RowError,
+    WaveConsequences,
+    changes_from_rows,
+    fingerprint,
+    rows_by_date,
+    wave_consequences,
+    wave_validate,
+)
+from kengen.notifications.choices import EmailStatus
+from kengen.notifications.models import Notification
+from kengen.notifications.services import notification_deliver
+from kengen.organizations.selectors import OrgTree
+from kengen.people.choices import AssignmentEndReason, PersonKind
+from kengen.people.models import Appointment, Assignment, Person
+from kengen.personnel.changes import PersonnelChange
+from kengen.personnel.choices import ChangeKind
+from kengen.personnel.services import consequence_notices
+from kengen.users.models import User
+
+ProgressHook = Callable[[str, int, int], None]
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if actor is not None and getattr(actor, "pk", None) else None
+
+
+def _hook(wave_key: str | None, extra: ProgressHook | None) -> Progress:
+    def report(phase: str, done: int, total: int) -> None:
+        if wave_key:
+            progress_write(wave_key, phase, done, total)
+        if extra is not None:
+            extra(phase, done, total)
+
+    return report
+
+
+# --- Column mappings -----------------------------------------------------------------------------
+
+
+def mapping_columns(mapping: ColumnMapping | None) -> dict[str, str]:
+    """The header text for each field: the saved mapping's, else the default."""
+    if mapping is None:
+        mapping = ColumnMapping.objects.filter(name="default").first()
+    return {**DEFAULT_MAPPING, **(mapping.columns if mapping is not None else {})}
+
+
+@transaction.atomic
+def column_mapping_save(
+    *, actor: Actor, name: str, columns: dict[str, str], mapping: ColumnMapping | None = None
+) -> ColumnMapping:
+    """Create or change a saved mapping (which header holds which field)."""
+    require_personnel(actor)
+    name = name.strip()
+    if not name:
+        raise RuleViolation(_("Give the mapping a name."), field="name")
+    known = {f for f, _l in WAVE_FIELDS}
+    unknown = set(columns) - known
+    if unknown:
+        raise RuleViolation(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, field="columns")
+    clean = {k: v.strip() for k, v in columns.items() if v.strip()}
+    headers = list(clean.values())
+    if len(headers) != len(set(headers)):
+        raise RuleViolation(_("Two fields are mapped to the same column."), field="columns")
+    for required in ("staff_number", "action"):
+        if required not in clean:
+            raise RuleViolation(_("Map the staff number and the action."), field=required)
+    taken = ColumnMapping.objects.filter(name=name)
+    if mapping is not None:
+        taken = taken.exclude(pk=mapping.pk)
+    if taken.exists():
+        raise Conflict(_("A mapping with that name exists."), field="name")
+    old = None
+    if mapping is None:
+        row = ColumnMapping.objects.create(name=name, columns=clean)
+    else:
+        row = ColumnMapping.objects.select_for_update().get(pk=mapping.pk)
+        old = {"name": row.name, "columns": row.columns}
+        row.name, row.columns = name, clean
+        row.save(update_fields=["name", "columns", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.HR_MAPPING_SAVED,
+        target=row,
+        old=old,
+        new={"name": name, "columns": clean},
+    )
+    return row
+
+
+# --- Import and preview ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    row: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def _describe_units(units: Iterable[tuple[int, int, bool]], tree: OrgTree, posts: dict[int, str]) -> str:
+    return "、".join(f"{tree.full_name(o)} {posts.get(p, '')}".strip() for o, p, _h in units)[:300]
+
+
+def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequences], str]:
+    """Compute the consequences per date and write the preview lines and totals (bulk)."""
+    from kengen.organizations.models import Post
+
+    WaveLine.objects.filter(wave=wave).delete()
+    groups = rows_by_date(wave.rows)
+    posts = dict(Post.objects.values_list("pk", "name"))
+    totals: dict[str, int] = defaultdict(int)
+    results: list[WaveConsequences] = []
+    officers: set[int] = set()
+    parts: list[str] = []
+    lines: list[WaveLine] = []
+    done_rows = 0
+    for on, rows in groups:
+        tree = OrgTree(on)
+        for r in rows:
+            if r.get("done"):
+                totals["already_done"] += 1
+        changes = changes_from_rows(rows)
+        todo = [r for r in rows if not r.get("done")]
+        if not changes:
+            continue
+        wc = wave_consequences(changes, on=on)
+        results.append(wc)
+        c = wc.consequences
+        parts.append(f"{on.isoformat()}:{c.fingerprint}")
+        notes: dict[object, list[str]] = defaultdict(list)
+
+        def who(person_id: int | None, name: str) -> object:
+            return person_id if person_id is not None else name
+
+        for item in c.roles_gained:
+            notes[who(item.person_id, item.person_name)].append(
+                _("gains %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
+            )
+        for item in c.roles_lost:
+            notes[who(item.person_id, item.person_name)].append(
+                _("loses %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
+            )
+        for g in c.direct_revocations:
+            notes[g.person.pk].append(
+                _("A5.5 direct grant revoked: %(s)s %(p)s")
+                % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
+            )
+        for g in c.form1_flags:
+            notes[g.person.pk].append(
+                _("A4 Form 1 grant to re-apply or cancel: %(s)s %(p)s")
+                % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
+            )
+        for g in c.appointment_caps:
+            notes[g.person.pk].append(
+                _("A7 grant ends with the appointment: %(s)s %(p)s")
+                % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
+            )
+        for p in c.network_registrations:
+            notes[who(p.person_id, p.person_name)].append(_("A5.3 network user registration needed"))
+        for p in c.sign_ins_to_disable:
+            notes[p.person_id].append(_("Kengen sign-in disabled"))
+        for p in wc.newly_eligible:
+            notes[who(p.person_id, p.person_name)].append(
+                _("A5.5 newly eligible for a direct grant (offered, not granted)")
+            )
+        for name, items in (
+            ("roles_gained", c.roles_gained),
+            ("roles_lost", c.roles_lost),
+            ("direct_revocations", c.direct_revocations),
+            ("form1_flags", c.form1_flags),
+            ("appointment_caps", c.appointment_caps),
+            ("network_registrations", c.network_registrations),
+            ("sign_ins_to_disable", c.sign_ins_to_disable),
+            ("newly_eligible", wc.newly_eligible),
+        ):
+            totals[name] += len(items)  # type: ignore[arg-type]
+        for notice in consequence_notices(c, on=on, hired={}):
+            if notice.clause in ("A5.5", "A4", "A5.3"):
+                officers.update(notice.recipient_ids)
+            totals["notifications"] += len(notice.recipient_ids)
+        before_units: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+        ids = [r["person"] for r in todo if r.get("person")]
+        for start in range(0, len(ids), CHUNK):
+            for a in Assignment.objects.filter(
+                active_on_q(on), person_id__in=ids[start : start + CHUNK]
+            ).select_related("post"):
+                before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
+        for r, change in zip(todo, changes, strict=True):
+            kind = r["kind"]
+            totals[
+                {"hire": "joiners", "move": "movers", "end": "leavers", "appointment": "reappointed"}[kind]
+            ] += 1
+            after = ""
+            if change.organization is not None:
+                post = change.post or (change.assignment.post if change.assignment else None)
+                after = f"{tree.full_name(change.organization.pk)} {post.name if post else ''}".strip()
+            key = r["person"] if r.get("person") else r.get("name", "")
+            lines.append(
+                WaveLine(
+                    wave=wave,
+                    row_no=r["row"],
+                    staff_number=r["staff_number"],
+                    name=(r.get("name") or "")[:101],
+                    action=kind,
+                    effective_on=on,
+                    before=_describe_units(before_units.get(r.get("person") or 0, []), tree, posts),
+                    after=after[:300],
+                    consequences="\n".join(notes.get(key, [])),
+                )
+            )
+        done_rows += len(rows)
+        progress("preview", done_rows, len(wave.rows))
+    for on, rows in groups:
+        for r in rows:
+            if r.get("done"):
+                lines.append(
+                    WaveLine(
+                        wave=wave,
+                        row_no=r["row"],
+                        staff_number=r["staff_number"],
+                        name=(r.get("name") or "")[:101],
+                        action=r["kind"],
+                        effective_on=on,
+                        already_done=True,
+                    )
+                )
+    WaveLine.objects.bulk_create(lines, batch_size=CHUNK)
+    totals["officers_to_notify"] = len(officers)
+    wave.totals = dict(totals)
+    wave.fingerprint = fingerprint(parts)
+    return results, wave.fingerprint
+
+
+def _head_seq() -> int:
+    head = AuditChainHead.objects.filter(id=1).first()
+    return head.last_seq if head else 0
+
+
+def wave_import(
+    *,
+    actor: Actor,
+    data: bytes,
+    file_name: str,
+    effective_on: dt.date,
+    mapping: ColumnMapping | None = None,
+    progress: ProgressHook | None = None,
+) -> WaveImport:
+    """Read, validate and preview an HR list (nothing in the records changes). A file with errors
+    is kept with every error (row, column, reason) and status ``invalid``; it cannot be applied."""
+    require_personnel(actor)
+    if not (dt.date(1868, 10, 23) <= effective_on <= dt.date(2999, 12, 31)):
+        raise RuleViolation(_("The effective date is out of range."), field="effective_on")
+    sheet = read_sheet(data)  # refuses oversized and unreadable files before anything is stored
+    columns = mapping_columns(mapping)
+    with transaction.atomic():
+        wave = WaveImport.objects.create(
+            file_name=file_name[:255],
+            content_sha256=hashlib.sha256(data).hexdigest(),
+            encoding=sheet.encoding,
+            mapping=mapping,
+            effective_on=effective_on,
+            status=WaveStatus.VALID,
+            created_by=_user(actor),
+        )
+    report = _hook(f"wave-{wave.pk}", progress)
+    with transaction.atomic():
+        validated = wave_validate(sheet, mapping=columns, effective_on=effective_on, progress=report)
+        wave = WaveImport.objects.select_for_update().get(pk=wave.pk)
+        wave.row_count = validated.row_count
+        errors = [e.as_dict() for e in validated.errors]
+        if not errors:
+            wave.rows = validated.rows
+            try:
+                _preview(wave, report)
+            except (Conflict, RuleViolation) as exc:
+                errors = [RowError(0, str(exc.field or ""), str(exc.message)).as_dict()]
+                WaveLine.objects.filter(wave=wave).delete()
+        wave.errors = errors
+        wave.status = WaveStatus.INVALID if errors else WaveStatus.PREVIEWED
+        if errors:
+            wave.rows = []
+        audit_record(
+            actor=actor,
+            action=AuditAction.HR_WAVE_IMPORTED,
+            target=wave,
+            new={
+                "file": wave.file_name,
+                "sha256": wave.content_sha256,
+                "encoding": wave.encoding,
+                "effective_on": effective_on,
+                "rows": wave.row_count,
+                "errors": len(errors),
+                "totals": wave.totals,
+                "fingerprint": wave.fingerprint,
+            },
+        )
+        wave.computed_at_seq = _head_seq()
+        wave.save()
+    report("done", wave.row_count, wave.row_count)
+    return wave
+
+
+def wave_preview_is_current(wave: WaveImport) -> bool:
+    """True while nothing was recorded since the preview was computed (any change to the records
+    writes an audit event). When False, applying recomputes and refuses if the consequences
+    differ from the preview's fingerprint."""
+    return wave.computed_at_seq is not None and wave.computed_at_seq == _head_seq()
+
+
+@transaction.atomic
+def wave_refresh(*, actor: Actor, wave: WaveImport) -> WaveImport:
+    """Recompute the preview against today's records (after the data it was computed from changed)."""
+    require_personnel(actor)
+    row = WaveImport.objects.select_for_update().get(pk=wave.pk)
+    if row.status != WaveStatus.PREVIEWED:
+        raise Conflict(_("Only a previewed list can be recomputed."))
+    _preview(row, _hook(f"wave-{row.pk}", None))
+    row.computed_at_seq = _head_seq()
+    row.save()
+    return row
+
+
+# --- Apply -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Writer:
+    """Collects the rows, events and notices of a wave, then writes them set-wise."""
+
+    actor: Actor
+    now: dt.datetime
+    events: list[EventSpec] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    notification_ids: list[int] = field(default_factory=list)
+
+
+def _close_assignments(w: _Writer, rows: Sequence[Assignment], on: dt.date, reason: str) -> None:
+    """``people.services.assignment_close`` for many assignments: two UPDATEs and their events."""
+    user = _user(w.actor)
+    rows = [a for a in rows if a.valid_to is None or a.valid_to > on]
+    starting_before = [a.pk for a in rows if a.valid_from <= on]
+    for start in range(0, len(starting_before), CHUNK):
+        Assignment.objects.filter(pk__in=starting_before[start : start + CHUNK]).update(
+            valid_to=on, end_reason=reason, ended_by=user
+        )
+    for a in rows:
+        old = {"valid_to": a.valid_to}
+        a.valid_to = max(on, a.valid_from)
+        if a.valid_from > on:
+            Assignment.objects.filter(pk=a.pk).update(valid_to=a.valid_to, end_reason=reason, ended_by=user)
+        w.events.append(
+            EventSpec.about(
+                AuditAction.ASSIGNMENT_ENDED, a, old=old, new={"valid_to": a.valid_to, "end_reason": reason}
+            )
+        )
+    w.counts["assignments_ended"] += len(rows)
+
+
+def _open_assignments(w: _Writer, rows: list[Assignment]) -> None:
+    Assignment.objects.bulk_create(rows, batch_size=CHUNK)
+    for a in rows:
+        w.events.append(
+            EventSpec.about(
+                AuditAction.ASSIGNMENT_STARTED,
+                a,
+                new={
+                    "person": a.person_id,
+                    "organization": a.organization_id,
+                    "post": a.post_id,
+                    "valid_from": a.valid_from,
+                    "valid_to": a.valid_to,
+                    "is_primary": a.is_primary,
+                },
+            )
+        )
+    w.counts["assignments_started"] += len(rows)
+
+
+def _grant_snapshot(g: Grant) -> dict[str, Any]:
+    """``grants.services._grant_snapshot``: the same audit content as ``grant_end``."""
+    return {
+        "account": g.account_id,
+        "user_id": g.account.user_id,
+        "system": g.account.system.code,
+        "permission": g.permission.code,
+        "permission_system": g.permission.system.code,
+        "person": g.account.person_id,
+        "valid_from": g.valid_from,
+        "valid_to": g.valid_to,
+        "purpose": g.purpose,
+        "purpose_approved_by": g.purpose_approved_by_id,
+        "basis": g.basis,
+        "basis_reference": g.basis_reference,
+        "end_reason": g.end_reason,
+    }
+
+
+def _end_grants(w: _Writer, grants: Sequence[Grant], on: dt.date, reason: str, note: str) -> None:
+    """``grants.services.grant_end(actor=None, …)`` for many grants (Kengen ends them, A5.5/A7)."""
+    seen: set[int] = set()
+    todo = [g for g in grants if not (g.pk in seen or seen.add(g.pk))]  # type: ignore[func-returns-value]
+    olds = [_grant_snapshot(g) for g in todo]
+    plain = [g.pk for g in todo if g.valid_from <= on]
+    for start in range(0, len(plain), CHUNK):
+        Grant.objects.filter(pk__in=plain[start : start + CHUNK], ended_at__isnull=True).update(
+            valid_to=on, end_reason=reason, end_note=note, ended_at=w.now, ended_by=None
+        )
+    for g, old in zip(todo, olds, strict=True):
+        g.valid_to = max(on, g.valid_from)
+        if g.valid_from > on:
+            Grant.objects.filter(pk=g.pk).update(
+                valid_to=g.valid_to, end_reason=reason, end_note=note, ended_at=w.now, ended_by=None
+            )
+        g.end_reason, g.end_note, g.ended_at = reason, note, w.now
+        w.events.append(
+            EventSpec.about(
+                AuditAction.GRANT_ENDED,
+                g,
+                old=old,
+                new=_grant_snapshot(g),
+                application_ref=g.basis_reference,
+                as_system=True,
+            )
+        )
+    w.counts["grants_ended"] += len(todo)
+
+
+def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: WaveConsequences) -> None:
+    changes = wc.consequences.changes
+    user = _user(w.actor)
+    todo = [r for r in rows if not r.get("done")]
+    # Joiners: people, then appointments and assignments (bulk_create returns ids on PG and SQLite).
+    hires = [(r, c) for r, c in zip(todo, changes, strict=True) if c.kind == ChangeKind.HIRE]
+    new_people = [
+        Person(
+            kind=PersonKind.STAFF,
+            staff_number=c.new_person.staff_number,
+            family_name=c.new_person.family_name,
+            given_name=c.new_person.given_name,
+            family_name_kana=c.new_person.family_name_kana,
+            given_name_kana=c.new_person.given_name_kana,
+            email=c.new_person.email,
+        )
+        for _r, c in hires
+        if c.new_person is not None
+    ]
+    Person.objects.bulk_create(new_people, batch_size=CHUNK)
+    for p in new_people:
+        w.events.append(
+            EventSpec.about(
+                AuditAction.PERSON_CREATED,
+                p,
+                new={"kind": PersonKind.STAFF, "staff_number": p.staff_number, "name": p.full_name},
+            )
+        )
+    w.counts["people_created"] += len(new_people)
+    person_of: dict[int, Person] = {}
+    hired_ids: dict[str, int] = {}
+    for (r, c), p in zip(hires, new_people, strict=True):
+        person_of[r["row"]] = p
+        hired_ids[c.name] = p.pk
+    appointing = [
+        (r, c, person_of.get(r["row"]) or c.person)
+        for r, c in zip(todo, changes, strict=True)
+        if c.kind in (ChangeKind.HIRE, ChangeKind.APPOINTMENT)
+    ]
+    appointments = [
+        Appointment(
+            person=p,
+            employment_type=c.employment_type,
+            valid_from=on,
+            valid_to=c.appointment_to,
+            recorded_at=w.now,
+            recorded_by=user,
+        )
+        for _r, c, p in appointing
+    ]
+    Appointment.objects.bulk_create(appointments, batch_size=CHUNK)
+    for a in appointments:
+        w.events.append(
+            EventSpec.about(
+                AuditAction.APPOINTMENT_STARTED,
+                a,
+                new={
+                    "person": a.person_id,
+                    "employment_type": a.employment_type,
+                    "valid_from": on,
+                    "valid_to": a.valid_to,
+                },
+            )
+        )
+    w.counts["appointments_started"] += len(appointments)
+    opening = [
+        Assignment(
+            person=p,
+            organization=c.organization,
+            post=c.post,
+            valid_from=on,
+            valid_to=None,
+            is_primary=True,
+            recorded_at=w.now,
+            recorded_by=user,
+        )
+        for _r, c, p in appointing
+        if c.organization is not None and c.post is not None and p is not None
+    ]
+    # Movers: the moving assignment ends, the same person starts in the new unit (assignment_move).
+    moves = [c for c in changes if c.kind == ChangeKind.MOVE]
+    moving = [c.assignment for c in moves if c.assignment is not None]
+    fresh = (
+        {
+            a.pk: a
+            for a in Assignment.objects.filter(pk__in=[m.pk for m in moving]).select_related(
+                "post", "person", "organization"
+            )
+        }
+        if len(moving) < CHUNK
+        else {}
+    )
+    if len(moving) >= CHUNK:
+        for start in range(0, len(moving), CHUNK):
+            fresh.update(
+                Assignment.objects.select_related("post", "person", "organization").in_bulk(
+                    [m.pk for m in moving[start : start + CHUNK]]
+                )
+            )
+    ended = [fresh[m.pk] for m in moving]
+    keeps = {a.pk: (a.valid_from, a.valid_to) for a in ended}
+    _close_assignments(w, ended, on, AssignmentEndReason.TRANSFER)
+    for c in moves:
+        assert c.assignment is not None and c.organization is not None
+        old = fresh[c.assignment.pk]
+        start_on, until = keeps[old.pk]
+        opening.append(
+            Assignment(
+                person=old.person,
+                organization=c.organization,
+                post=c.post or old.post,
+                valid_from=max(on, start_on),
+                valid_to=until,
+                is_primary=old.is_primary,
+                recorded_at=w.now,
+                recorded_by=user,
+            )
+        )
+    _open_assignments(w, opening)
+    # Leavers: the appointment in force the day before ends on ``on``, with its assignments.
+    ends = [c for c in changes if c.kind == ChangeKind.END and c.person is not None]
+    if ends:
+        ids = [c.person.pk for c in ends if c.person is not None]
+        reason_of = {c.person.pk: c.reason for c in ends if c.person is not None}
+        day_before = on - dt.timedelta(days=1)
+        chosen: dict[int, Appointment] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            cands = (
+                Appointment.objects.select_related("person")
+                .filter(person_id__in=chunk)
+                .filter(active_on_q(day_before) | active_on_q(on))
+            )
+            for a in cands.order_by("valid_from"):
+                prev = chosen.get(a.person_id)
+                # appointment_on(on - 1) first, else appointment_on(on); the latest start wins.
+                if prev is None or (a.is_active_on(day_before) or not prev.is_active_on(day_before)):
+                    chosen[a.person_id] = a
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for pid, a in chosen.items():
+            by_reason[reason_of[pid]].append(a.pk)
+            w.events.append(
+                EventSpec.about(
+                    AuditAction.APPOINTMENT_ENDED,
+                    a,
+                    old={"valid_to": a.valid_to, "end_reason": a.end_reason},
+                    new={"valid_to": on, "end_reason": reason_of[pid]},
+                )
+            )
+        for reason, pks in by_reason.items():
+            for start in range(0, len(pks), CHUNK):
+                Appointment.objects.filter(pk__in=pks[start : start + CHUNK]).update(
+                    valid_to=on, end_reason=reason, ended_by=user
+                )
+        w.counts["appointments_ended"] += len(chosen)
+        closing: list[Assignment] = []
+        for start in range(0, len(ids), CHUNK):
+            closing.extend(
+                Assignment.objects.select_related("person", "organization", "post")
+                .filter(person_id__in=ids[start : start + CHUNK])
+                .filter(overlapping_q(on, None))
+                .order_by("id")
+            )
+        _close_assignments(w, closing, on, AssignmentEndReason.APPOINTMENT_ENDED)
+    consequences = wc.consequences
+    _end_grants(w, [i.grant for i in consequences.direct_revocations], on, EndReason.TRANSFER, "A5.5")
+    _end_grants(w, [i.grant for i in consequences.appointment_caps], on, EndReason.APPOINTMENT_ENDED, "A7")
+    # Notices (A5.5, A4, A5.3, A3): the personnel app's texts, stored in bulk, emailed on commit.
+    notices = consequence_notices(consequences, on=on, hired=hired_ids)
+    recipients = {p.pk: p for p in _people(sorted({i for n in notices for i in n.recipient_ids}))}
+    hired_people = {p.full_name: p for p in new_people}
+    rows_out: list[Notification] = []
+    for n in notices:
+        target = hired_people.get(n.target_person_name) if n.target_person_name else None
+        for pid in dict.fromkeys(n.recipient_ids):
+            person = recipients.get(pid)
+            if person is None:
+                continue
+            rows_out.append(
+                Notification(
+                    recipient=person,
+                    clause=n.clause,
+                    subject=n.subject[:200],
+                    body=n.body,
+                    target_type=target._meta.label_lower if target is not None else "",
+                    target_id=str(target.pk) if target is not None else "",
+                    email_address=person.email,
+                    email_status=EmailStatus.PENDING if person.email else EmailStatus.NO_ADDRESS,
+                )
+            )
+    Notification.objects.bulk_create(rows_out, batch_size=CHUNK)
+    w.notification_ids.extend(n.pk for n in rows_out if n.email_status == EmailStatus.PENDING)
+    w.counts["notifications"] += len(rows_out)
+    # Sign-ins of people no longer employed (only once the date has come, as personnel does).
+    if on <= timezone.localdate(w.now):
+        user_ids = [p.user_id for p in consequences.sign_ins_to_disable if p.user_id]
+        users = list(
+            User.objects.select_related("person").filter(pk__in=user_ids, is_active=True).order_by("pk")
+        )
+        User.objects.filter(pk__in=[u.pk for u in users]).update(is_active=False)
+        for u in users:
+            w.events.append(
+                EventSpec.about(
+                    AuditAction.USER_UPDATED, u, old={"is_active": True}, new={"is_active": False}
+                )
+            )
+        w.counts["sign_ins_disabled"] += len(users)
+    # One event per change: the row, what it was, and the wave it came from.
+    for r, change in zip(todo, changes, strict=True):
+        person = person_of.get(r["row"]) or change.person
+        assert person is not None
+        w.events.append(
+            EventSpec.about(
+                AuditAction.PERSONNEL_CHANGE_APPLIED,
+                person,
+                new={"on": on, "row": r["row"], "change": change.to_payload() | {"person": person.pk}},
+            )
+        )
+
+
+def _people(ids: Sequence[int]) -> list[Person]:
+    out: list[Person] = []
+    for start in range(0, len(ids), CHUNK):
+        out.extend(Person.objects.filter(pk__in=ids[start : start + CHUNK]))
+    return out
+
+
+def _lock_people(rows: Sequence[dict[str, Any]]) -> None:
+    ids = sorted({r["person"] for r in rows if r.get("person")})
+    for start in range(0, len(ids), CHUNK):
+        list(
+            Person.objects.select_for_update()
+            .filter(pk__in=ids[start : start + CHUNK])
+            .values_list("pk", flat=True)
+        )
+
+
+def _apply_locked(
+    actor: Actor, wave: WaveImport, expected: str | None, report: Progress, *, scheduled: bool = False
+) -> dict[str, int]:
+    if wave.status == WaveStatus.APPLIED:
+        return dict(wave.result)  # applying twice changes nothing
+    if wave.status not in (WaveStatus.PREVIEWED, WaveStatus.SCHEDULED):
+        raise Conflict(_("This list cannot be applied (%(status)s).") % {"status": wave.get_status_display()})
+    if wave.status == WaveStatus.SCHEDULED and not scheduled:
+        raise Conflict(_("This list is scheduled; cancel the schedule to apply it now."))
+    _lock_people(wave.rows)
+    groups = rows_by_date(wave.rows)
+    computed: list[tuple[dt.date, list[dict[str, Any]], WaveConsequences]] = []
+    parts: list[str] = []
+    for n, (on, rows) in enumerate(groups, start=1):
+        changes: list[PersonnelChange] = changes_from_rows(rows)
+        if changes:
+            wc = wave_consequences(changes, on=on)
+            computed.append((on, rows, wc))
+            parts.append(f"{on.isoformat()}:{wc.consequences.fingerprint}")
+        report("recheck", n, len(groups))
+    if fingerprint(parts) != (expected or wave.fingerprint):
+        raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
+    w = _Writer(actor=actor, now=timezone.now())
+    for n, (on, rows, wc) in enumerate(computed, start=1):
+        _write_group(w, on, rows, wc)
+        report("write", n, len(computed))
+    w.events.append(
+        EventSpec.about(
+            AuditAction.HR_WAVE_APPLIED,
+            wave,
+            new={
+                "fingerprint": wave.fingerprint,
+                "effective_on": wave.effective_on,
+                "counts": dict(w.counts),
+            },
+        )
+    )
+    report("audit", 0, len(w.events))
+    audit_record_many(actor=actor, events=w.events, actor_label=None if actor is not None else "kengen")
+    report("audit", len(w.events), len(w.events))
+    ids = list(w.notification_ids)
+    if ids:
+        transaction.on_commit(lambda: notification_deliver(ids=ids))
+    wave.status = WaveStatus.APPLIED
+    wave.applied_at = w.now
+    wave.result = dict(w.counts) | {"events": len(w.events)}
+    wave.save(update_fields=["status", "applied_at", "result"])
+    return dict(wave.result)
+
+
+def wave_apply(
+    *, actor: Actor, wave: WaveImport, expected: str | None = None, progress: ProgressHook | None = None
+) -> dict[str, int]:
+    """Apply a previewed list now (also when its date is past: late-entered transfers), in one
+    transaction: every row, revocation, cap, notice, disabled sign-in and audit event, or none.
+    ``expected`` is the preview's fingerprint (default: the stored one); if the consequences
+    differ now, nothing is applied and ``Conflict`` asks to look again."""
+    require_personnel(actor)
+    report = _hook(f"wave-{wave.pk}", progress)
+    with transaction.atomic():
+        row = WaveImport.objects.select_for_update().get(pk=wave.pk)
+        if row.status == WaveStatus.PREVIEWED and row.effective_on > timezone.localdate():
+            raise RuleViolation(
+                _("The list takes effect on a future date: schedule it."), field="effective_on"
+            )
+        result = _apply_locked(actor, row, expected, report)
+    report("done", 1, 1)
+    return result
+
+
+@transaction.atomic
+def wave_schedule(*, actor: Actor, wave: WaveImport, expected: str | None = None) -> WaveImport:
+    """Leave a previewed list to ``kengen run-due`` on its effective date."""
+    require_personnel(actor)
+    row = WaveImport.objects.select_for_update().get(pk=wave.pk)
+    if row.status != WaveStatus.PREVIEWED:
+        raise Conflict(_("Only a previewed list can be scheduled."))
+    if row.effective_on <= timezone.localdate():
+        raise RuleViolation(
+            _("Only a future date can be scheduled; apply the list now."), field="effective_on"
+        )
+    if expected is not None and expected != row.fingerprint:
+        raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
+    row.status = WaveStatus.SCHEDULED
+    row.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action=AuditAction.HR_WAVE_SCHEDULED, target=row, new={"effective_on": row.effective_on}
+    )
+    return row
+
+
+@transaction.atomic
+def wave_cancel(*, actor: Actor, wave: WaveImport) -> WaveImport:
+    require_personnel(actor)
+    row = WaveImport.objects.select_for_update().get(pk=wave.pk)
+    if row.status not in (WaveStatus.PREVIEWED, WaveStatus.SCHEDULED, WaveStatus.INVALID):
+        raise Conflict(_("This list can no longer be cancelled."))
+    old = row.status
+    row.status = WaveStatus.CANCELLED
+    row.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.HR_WAVE_CANCELLED,
+        target=row,
+        old={"status": old},
+        new={"status": row.status},
+    )
+    return row
+
+
+def waves_apply_due(*, today: dt.date | None = None) -> tuple[int, int]:
+    """``kengen run-due``: apply every scheduled list whose date has come, each in its own
+    transaction. One refused now (the records changed) is marked failed with the reason."""
+    today = today or timezone.localdate()
+    applied = failed = 0
+    due = list(
+        WaveImport.objects.filter(status=WaveStatus.SCHEDULED, effective_on__lte=today)
+        .order_by("effective_on", "id")
+        .values_list("pk", flat=True)
+    )
+    for pk in due:
+        try:
+            with transaction.atomic():
+                row = WaveImport.objects.select_for_update().get(pk=pk)
+                if row.status != WaveStatus.SCHEDULED:
+                    continue
+                _apply_locked(None, row, None, _hook(f"wave-{pk}", None), scheduled=True)
+            applied += 1
+        except DomainError as exc:
+            with transaction.atomic():
+                row = WaveImport.objects.select_for_update().get(pk=pk)
+                row.status = WaveStatus.FAILED
+                row.error = str(exc.message)
+                row.save(update_fields=["status", "error"])
+                audit_record(
+                    actor=None,
+                    actor_label="kengen run-due",
+                    action=AuditAction.HR_WAVE_FAILED,
+                    target=row,
+                    new={"error": row.error, "clause": exc.clause},
+                )
+            failed += 1
+    return applied, failed

@@ -43,6 +43,7 @@ from kengen.personnel.selectors import (
     GrantItem,
     PersonItem,
     RoleItem,
+    _against_scheduled,
     _check_one_head,
     _roles,
     _State,
@@ -635,7 +636,12 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
     units: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
     grants: dict[int, list[_HeldGrant]] = defaultdict(list)
     users: dict[int, int] = {}
+    inactive: dict[int, int] = {}
     registered: set[int] = set()
+    hire_numbers = [c.new_person.staff_number.strip() for c in batch if c.new_person is not None]
+    taken: set[str] = set()
+    for chunk_numbers in _chunks(hire_numbers):
+        taken.update(User.objects.filter(username__in=chunk_numbers).values_list("username", flat=True))
     for chunk in _chunks(ids):
         for a in Appointment.objects.filter(active_on_q(on), person_id__in=chunk).order_by("valid_from"):
             appointment[a.person_id] = a  # the latest start wins, as Person.appointment_on
@@ -660,6 +666,12 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
             .values_list("pk", "person_id")
         ):
             users.setdefault(pid, uid)
+        for uid, pid in (
+            User.objects.filter(person_id__in=chunk, is_active=False)
+            .order_by("pk")
+            .values_list("pk", "person_id")
+        ):
+            inactive.setdefault(pid, uid)
         registered.update(
             NetworkUserRegistration.objects.filter(
                 person_id__in=chunk, filed_on__gte=network_registration_window_start(on)
@@ -687,6 +699,8 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         after[key] = (change.name, _after(change, after[key][1]))
         kinds.setdefault(key, set()).add(change.kind)
     _check_one_head(after, set(after), on)
+    result.pending_later = _against_scheduled(batch, on)
+    hires = {f"new-{i}": c for i, c in enumerate(batch) if c.new_person is not None}
 
     flagged: list[tuple[Person, _State, set[int], list[_HeldGrant]]] = []
     for key, (name, state_after) in after.items():
@@ -703,6 +717,18 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
                 label = tree.full_name(org_id) if org_id else labels.get(system_id, "")
                 target.append(RoleItem(person_id, name, role, label, org_id, system_id))
         if person is None:
+            hire = hires[key]  # type: ignore[index]
+            assert hire.new_person is not None
+            username = hire.new_person.staff_number.strip()
+            if username in taken:
+                note = _("the sign-in name %(name)s is taken: create their sign-in by hand") % {
+                    "name": username
+                }
+            else:
+                note = _(
+                    "sign-in name %(name)s, without a password until the configuration administrator issues one"
+                ) % {"name": username}
+            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note))
             if state_after.employment_type in EmploymentType.fiscal_year():
                 result.network_registrations.append(
                     PersonItem(
@@ -740,6 +766,12 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
                     )
                 )
             continue
+        if state_before.employment_type is None and person.pk in inactive:
+            result.sign_ins_to_enable.append(
+                PersonItem(
+                    person.pk, name, "A2.4", _("appointed again from this date"), user_id=inactive[person.pk]
+                )
+            )
         now_eligible = eligible(state_after)
         if not now_eligible:
             direct = [g for g in held if g.basis == GrantBasis.DIRECT]

@@ -673,6 +673,44 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
                 )
             )
         w.counts["sign_ins_disabled"] += len(users)
+        back_ids = [p.user_id for p in consequences.sign_ins_to_enable if p.user_id]
+        back = list(
+            User.objects.select_related("person").filter(pk__in=back_ids, is_active=False).order_by("pk")
+        )
+        User.objects.filter(pk__in=[u.pk for u in back]).update(is_active=True)
+        for u in back:
+            w.events.append(
+                EventSpec.about(
+                    AuditAction.USER_UPDATED, u, old={"is_active": False}, new={"is_active": True}
+                )
+            )
+        w.counts["sign_ins_enabled"] += len(back)
+    # A2.4: new hires get a sign-in named by the staff number, with no usable password until the
+    # configuration administrator issues one (as personnel_changes_apply does for one hire).
+    numbers = [p.staff_number for p in new_people if p.staff_number]
+    taken: set[str] = set()
+    for start in range(0, len(numbers), CHUNK):
+        taken.update(
+            User.objects.filter(username__in=numbers[start : start + CHUNK]).values_list(
+                "username", flat=True
+            )
+        )
+    sign_ins = []
+    for p in new_people:
+        if p.staff_number and p.staff_number not in taken:
+            u = User(username=p.staff_number, person=p)
+            u.set_unusable_password()
+            sign_ins.append(u)
+    User.objects.bulk_create(sign_ins, batch_size=CHUNK)
+    for u in sign_ins:
+        w.events.append(
+            EventSpec.about(
+                AuditAction.USER_CREATED,
+                u,
+                new={"username": u.username, "person": u.person_id, "is_superuser": False},
+            )
+        )
+    w.counts["sign_ins_created"] += len(sign_ins)
     # One event per change: the row, what it was, and the wave it came from.
     for r, change in zip(todo, changes, strict=True):
         person = person_of.get(r["row"]) or change.person

@@ -152,6 +152,13 @@ def test_applying_writes_the_rows_notices_and_one_chained_event_per_change(world
         world.people["shiminzei_head"].pk
     ]
     assert Notification.objects.filter(clause="A3", recipient=new).count() == 1
+    # A2.4: each hire gets a sign-in named by the staff number, without a usable password.
+    hired = User.objects.filter(username__in=["N0001", "N0002"]).order_by("username")
+    assert [(u.username, u.person.staff_number, u.has_usable_password()) for u in hired] == [
+        ("N0001", "N0001", False),
+        ("N0002", "N0002", False),
+    ]
+    assert AuditEvent.objects.filter(action=AuditAction.USER_CREATED, seq__gt=before).count() == 2
     applied = AuditEvent.objects.filter(action=AuditAction.PERSONNEL_CHANGE_APPLIED, seq__gt=before)
     assert applied.count() == 5
     assert AuditEvent.objects.filter(action=AuditAction.GRANT_ENDED, seq__gt=before).count() == 1

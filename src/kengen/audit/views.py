@@ -15,7 +15,7 @@ from kengen.audit.forms import AuditFilterForm
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
 from kengen.core.exceptions import PermissionDenied
-from kengen.core.exports import Table
+from kengen.core.exports import Table, export_name
 from kengen.core.views import export_format, paginate
 from kengen.roles.selectors import scope_for
 
@@ -75,6 +75,7 @@ def audit_list(request):
             fmt=fmt,
             encoding=encoding,
             filename=f"audit-log-{timezone.localdate().isoformat()}",
+            name=export_name(_("Audit log"), timezone.localdate()),
             label="audit log",
             details={"filters": form.cleaned_data if form.is_bound and form.is_valid() else {}},
         )

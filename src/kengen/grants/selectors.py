@@ -191,7 +191,7 @@ def _file_headers() -> list[str]:
 def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
     """The file as a table to export; ``rows`` may be a list or a stream (then so is the table)."""
 
-    def row(r: FileRow) -> list[str | None]:
+    def row(r: FileRow) -> list[Any]:
         g = r.grant
         a = g.account
         p = a.person
@@ -206,8 +206,8 @@ def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
             r.organization,
             g.permission.name,
             g.get_purpose_display() + (f" ({g.purpose_note})" if g.purpose_note else ""),
-            wareki(g.valid_from),
-            wareki(last_day(g.valid_to)),
+            g.valid_from,  # real dates: the spreadsheet shows them in the era and sorts them
+            last_day(g.valid_to),
             g.get_basis_display(),
             g.basis_reference,
         ]
@@ -245,17 +245,11 @@ _EXPORT_VALUES = (
 
 def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) -> Table:
     """The same table as :func:`management_file_table` for a whole listing, streamed: plain values
-    (no model instances), labels and era dates looked up once, units per chunk of rows."""
+    (no model instances), labels looked up once, units per chunk of rows; dates stay dates."""
 
     kinds = {k: str(v) for k, v in AccountKind.choices}
     purposes = {k: str(v) for k, v in Purpose.choices}
     bases = {k: str(v) for k, v in GrantBasis.choices}
-    eras: dict[dt.date | None, str] = {}
-
-    def era(d: dt.date | None) -> str:
-        if d not in eras:
-            eras[d] = wareki(d)
-        return eras[d]
 
     def rows() -> Iterator[list[Any]]:
         tree = OrgTree(as_of)
@@ -313,8 +307,8 @@ def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) 
                     org,
                     permission,
                     purposes.get(purpose, purpose) + (f" ({note})" if note else ""),
-                    era(valid_from),
-                    era(last_day(valid_to)),
+                    valid_from,
+                    last_day(valid_to),
                     bases.get(basis, basis),
                     reference,
                 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
 from kengen.core.exceptions import PermissionDenied
+from kengen.core.exports import export_name
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
 from kengen.core.refusals import refusals_on
@@ -110,6 +111,7 @@ def management_file_view(request):
             fmt=fmt,
             encoding=encoding,
             filename=f"management-file-{date.isoformat()}",
+            name=export_name(_("Management file"), date),
             label="management file",
             details={
                 "as_of": date,

@@ -105,6 +105,28 @@ def test_excel_export_opens_and_contains_the_rows_and_is_audited(file_world, cli
     assert event.new["format"] == "xlsx"
 
 
+def test_excel_export_has_real_era_dates_a_frozen_filtered_header_and_a_japanese_name(file_world, client):
+    import datetime as dt
+    from urllib.parse import unquote
+
+    from kengen.core.xlsx import DATE_FORMAT
+
+    login(client, file_world.users["joho_head"])
+    response = client.get(reverse("grants:file"), {"on": "2024-04-01", "format": "xlsx"})
+    disposition = response["Content-Disposition"]
+    assert 'filename="management-file-2024-04-01.xlsx"' in disposition
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "管理ファイル_令和6年4月1日.xlsx"
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
+    headers = [c.value for c in sheet[1]]
+    col = headers.index("有効期間の開始") + 1 if "有効期間の開始" in headers else None
+    start = next(c for c in sheet[2] if isinstance(c.value, dt.datetime))
+    assert col is None or start.column == col
+    assert start.value == dt.datetime(2024, 4, 1)  # a date, not the text 令和6年4月1日
+    assert start.is_date and start.number_format == DATE_FORMAT
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(headers)).column_letter}3"
+
+
 @pytest.mark.clause("A4")
 def test_cp932_csv_decodes_and_holds_only_the_officers_rows(file_world, client):
     login(client, file_world.users["shiminzei_head"])

@@ -21,14 +21,14 @@ class FileFilterForm(forms.Form):
     staff_number = forms.CharField(label=_("Staff number"), required=False, max_length=20)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, systems=(), tree=None, **kwargs):
+    def __init__(self, *args, systems=(), tree=None, units: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         system_choices: list[tuple[str, str]] = [("", _("All systems"))]
         for s in systems:
             system_choices.append((str(s.id), ("\u3000" if s.parent_id else "") + s.name))
         self.fields["system"].choices = system_choices
         self.fields["organization"].choices = (
-            unit_choices(tree) if tree is not None else [("", _("All units"))]
+            unit_choices(tree, units) if tree is not None else [("", _("All units"))]
         )
 
 

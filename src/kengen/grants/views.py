@@ -17,6 +17,7 @@ from kengen.core.exports import export_name
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
 from kengen.core.refusals import refusals_on
+from kengen.core.scope import scope_of, units_in_scope
 from kengen.core.templatetags.kengen import wareki
 from kengen.core.views import export_format, keyset_paginate, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
@@ -82,7 +83,13 @@ def management_file_view(request):
             s.code,
         )
     )
-    form = FileFilterForm(with_date(request.GET, date), systems=systems, tree=tree, initial={"on": date})
+    form = FileFilterForm(
+        with_date(request.GET, date),
+        systems=systems,
+        tree=tree,
+        units=units_in_scope(scope_of(user, on=date)),
+        initial={"on": date},
+    )
     flt = FileFilter(as_of=date)
     person = None
     if form.is_valid():

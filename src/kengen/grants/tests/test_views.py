@@ -180,3 +180,23 @@ def test_a_forged_cursor_is_refused_with_a_message_not_followed(file_world, clie
 
     assert "このページへのリンクは、この一覧では使えません。" in response.content.decode()
     assert response.redirect_chain[0][1] == 302
+
+
+def test_unit_filter_offers_an_officer_only_the_units_of_their_section(file_world, client):
+    login(client, file_world.users["shiminzei_head"])
+    form = client.get(reverse("grants:file")).context["form"]
+    offered = {int(v) for v, _ in form.fields["organization"].choices if v}
+    assert file_world.shiminzei.pk in offered
+    assert file_world.jinji.pk not in offered and file_world.city.pk not in offered
+
+    login(client, file_world.users["joho_head"])  # administers a system used across the city
+    form = client.get(reverse("grants:file")).context["form"]
+    offered = {int(v) for v, _ in form.fields["organization"].choices if v}
+    assert {file_world.jinji.pk, file_world.shiminzei.pk, file_world.city.pk} <= offered
+
+
+def test_people_search_offers_an_officer_only_their_units(file_world, client):
+    login(client, file_world.users["shiminzei_head"])
+    form = client.get(reverse("people:list")).context["form"]
+    offered = {int(v) for v, _ in form.fields["unit"].choices if v}
+    assert file_world.shiminzei.pk in offered and file_world.jinji.pk not in offered

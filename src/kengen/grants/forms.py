@@ -20,6 +20,12 @@ class FileFilterForm(forms.Form):
     )
     staff_number = forms.CharField(label=_("Staff number"), required=False, max_length=20)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    ending_by = EraDateField(
+        label=_("Last day on or before"),
+        required=False,
+        help_text=_("Only the permissions that end by this day."),
+    )
+    fiscal_year = forms.BooleanField(label=_("Fiscal-year appointees only"), required=False)
 
     def __init__(self, *args, systems=(), tree=None, units: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

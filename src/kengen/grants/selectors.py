@@ -18,8 +18,8 @@ from kengen.core.paging import Listing
 from kengen.grants.choices import AccountKind, GrantBasis, Purpose
 from kengen.grants.models import MAX_LISTED_PEOPLE, Account, Grant
 from kengen.organizations.selectors import OrgTree
-from kengen.people.choices import PersonKind
-from kengen.people.models import Assignment, Person
+from kengen.people.choices import EmploymentType, PersonKind
+from kengen.people.models import Appointment, Assignment, Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
@@ -32,6 +32,8 @@ class FileFilter:
     system_id: int | None = None
     organization_id: int | None = None
     person_id: int | None = None
+    ends_by: dt.date | None = None  # only grants whose last day is before this (exclusive) end
+    fiscal_year_appointees: bool = False  # only grants of 会計年度任用職員 appointed on the date
 
 
 @dataclass
@@ -76,11 +78,16 @@ def grants_as_of(
     system_id: int | None = None,
     organization_id: int | None = None,
     person_id: int | None = None,
+    ends_by: dt.date | None = None,
+    fiscal_year_appointees: bool = False,
 ) -> QuerySet[Grant]:
     """Grants in force on ``date`` that ``user`` may see, narrowed by system, unit or person.
 
     ``organization_id`` keeps the grants of people assigned on ``date`` to that unit or any unit
-    below it (and viewing IDs held by those units).
+    below it (and viewing IDs held by those units). ``ends_by`` keeps the grants that end (their
+    exclusive ``valid_to``) on or before it; ``fiscal_year_appointees`` those of people whose
+    appointment in force on ``date`` is a fiscal-year one. The dashboard's counts are these
+    filters, so a count and the list it links to agree.
     """
     qs = (
         Grant.objects.restrict(user, "view", on=date)
@@ -104,6 +111,13 @@ def grants_as_of(
         qs = qs.filter(
             people_in_units_q(units, date, "account__") | Q(account__holder_organization_id__in=units)
         )
+    if ends_by is not None:
+        qs = qs.filter(valid_to__isnull=False, valid_to__lte=ends_by)
+    if fiscal_year_appointees:
+        appointees = Appointment.objects.filter(
+            active_on_q(date), employment_type__in=EmploymentType.fiscal_year()
+        ).values("person_id")
+        qs = qs.filter(account__person_id__in=appointees)
     return qs
 
 
@@ -143,6 +157,8 @@ def management_file_listing(*, user: User, flt: FileFilter) -> Listing:
         system_id=flt.system_id,
         organization_id=flt.organization_id,
         person_id=flt.person_id,
+        ends_by=flt.ends_by,
+        fiscal_year_appointees=flt.fiscal_year_appointees,
     )
     accounts = Account.objects.restrict(user, "view", on=flt.as_of).as_of(flt.as_of)
     if flt.person_id:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -103,11 +105,14 @@ def management_file_view(request):
             if person is None:
                 form.add_error(None, _("No one you may see matches that person."))
         if not form.errors:
+            ending_by = form.cleaned_data["ending_by"]
             flt = FileFilter(
                 as_of=date,
                 system_id=form.cleaned_data["system"],
                 organization_id=form.cleaned_data["organization"],
                 person_id=person.pk if person else None,
+                ends_by=ending_by + dt.timedelta(days=1) if ending_by else None,  # valid_to is exclusive
+                fiscal_year_appointees=form.cleaned_data["fiscal_year"],
             )
     listing = management_file_listing(user=user, flt=flt) if not form.errors else None
     if export := export_format(request):

@@ -71,7 +71,18 @@ def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
         basis=GrantBasis.INITIAL_LOAD,
     )
     login(client, world.users["shiminzei_head"])
-    assert client.get(reverse("dashboard:home")).context["counts"]["fiscal_year_ending"] == 1
+    response = client.get(reverse("dashboard:home"))
+    assert response.context["counts"]["fiscal_year_ending"] == 1
+
+    # The count links to the list it counts, with the filter applied: the same one row.
+    url = response.context["fiscal_year_url"]
+    assert f'href="{url.replace("&", "&amp;")}"' in response.content.decode()
+    listing = client.get(url)
+    assert listing.context["count"] == 1
+    assert "fy1" in listing.content.decode()
+    # … and the 30-day count links to a list as long as it says.
+    url = response.context["ending_soon_url"]
+    assert client.get(url).context["count"] == response.context["counts"]["ending_soon"]
 
 
 def test_language_switch_to_english(world, client):

@@ -116,3 +116,16 @@ def test_unknown_page_is_a_kengen_404(world, client):
     body = response.content.decode()
     assert "ページが見つかりません" in body
     assert '<main id="main"' in body
+
+
+def test_staff_see_no_officer_menus_or_tiles(world, client):
+    login(client, world.users["jinji_clerk"])  # no role: their own IDs, passwords and log
+    body = client.get(reverse("dashboard:home")).content.decode()
+    for name in ("applications:list", "people:list", "eligibility:table", "roles:list", "users:tokens"):
+        assert f'href="{reverse(name)}"' not in body, name
+    assert f'href="{reverse("grants:file")}"' in body and f'href="{reverse("audit:list")}"' in body
+
+    login(client, world.users["shiminzei_head"])  # a security officer gets them
+    body = client.get(reverse("dashboard:home")).content.decode()
+    for name in ("applications:list", "people:list"):
+        assert f'href="{reverse(name)}"' in body, name

@@ -215,3 +215,18 @@ class AccountEndForm(forms.Form):
 
     on = EraDateField(label=_("Takes effect on"), help_text=_("The user ID no longer holds from this day."))
     reason = forms.ChoiceField(label=_("Reason"), choices=ACCOUNT_END_REASONS, initial=EndReason.CANCELLED)
+
+
+class MatrixFilterForm(forms.Form):
+    """The per-person view's filters: as-of date and unit (only the units in the user's scope)."""
+
+    on = EraDateField(label=_("As of"), required=False)
+    organization = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
+
+    def __init__(self, *args, tree=None, units: set[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = (
+            unit_choices(tree, units) if tree is not None else [("", _("All units"))]
+        )

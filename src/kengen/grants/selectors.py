@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -398,4 +398,113 @@ def open_grants(account: Account, on: dt.date) -> QuerySet[Grant]:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
         .select_related("permission__system")
         .order_by("permission__system__sort_order", "permission__sort_order")
+    )
+
+
+# --- the per-person view: people × permissions ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixColumn:
+    """One permission of one system: a column of the per-person view."""
+
+    key: tuple[int, int]  # (system id of the user ID, permission id)
+    system: str
+    permission: str
+
+
+@dataclass
+class MatrixRow:
+    person: Person
+    unit: str
+    user_ids: list[str]
+    held: set[tuple[int, int]]
+
+
+@dataclass
+class PermissionMatrix:
+    """Who holds which permission of which system on a date (the management file per person)."""
+
+    as_of: dt.date
+    columns: list[MatrixColumn]
+    rows: list[MatrixRow]
+
+    def systems(self) -> list[tuple[str, int]]:
+        """The column groups: each system's name and how many permission columns it spans."""
+        groups: list[tuple[str, int]] = []
+        for c in self.columns:
+            if groups and groups[-1][0] == c.system:
+                groups[-1] = (c.system, groups[-1][1] + 1)
+            else:
+                groups.append((c.system, 1))
+        return groups
+
+
+def matrix_people(*, user: User, as_of: dt.date, organization_id: int | None) -> QuerySet[Person]:
+    """The people of the per-person view, in the database's order (a paginator pages them): those
+    assigned on ``as_of`` to ``organization_id`` and the units below it, or — without one — to the
+    units the user is security officer of, or else everyone whose rows the user may see."""
+    people = Person.objects.restrict(user, "view", on=as_of)
+    units: set[int] | None = None
+    if organization_id:
+        units = set(OrgTree(as_of).descendant_ids([int(organization_id)]))
+    else:
+        scope = scope_for(user)
+        if scope.officer_org_ids and not scope.sees_everything:
+            units = set(scope.officer_org_ids)
+    if units is not None:
+        people = people.filter(
+            pk__in=Assignment.objects.filter(active_on_q(as_of), organization_id__in=units).values(
+                "person_id"
+            )
+        )
+    else:
+        people = people.filter(pk__in=grants_as_of(user=user, date=as_of).values("account__person_id"))
+    return people.order_by("family_name_kana", "given_name_kana", "staff_number", "pk")
+
+
+def permission_matrix(*, user: User, as_of: dt.date, people: Sequence[Person]) -> PermissionMatrix:
+    """The permissions ``people`` (one page of :func:`matrix_people`) hold on ``as_of``, as far as
+    ``user`` may see them: one query for the grants, one for the units."""
+    ids = [p.pk for p in people]
+    grants = list(
+        grants_as_of(user=user, date=as_of)
+        .filter(account__person_id__in=ids)
+        .select_related("account__system", "permission__system")
+    )
+    columns: dict[tuple[int, int], MatrixColumn] = {}
+    order: dict[tuple[int, int], tuple[Any, ...]] = {}
+    held: dict[int, set[tuple[int, int]]] = {}
+    user_ids: dict[int, set[str]] = {}
+    for g in grants:
+        system = g.account.system
+        key = (system.pk, g.permission_id)
+        if key not in columns:
+            perm = g.permission
+            label = perm.name if perm.system_id == system.pk else f"{perm.system.name} {perm.name}"
+            columns[key] = MatrixColumn(key=key, system=system.name, permission=label)
+            order[key] = (system.sort_order, system.code, perm.system.sort_order, perm.sort_order, perm.code)
+        pid = g.account.person_id
+        assert pid is not None
+        held.setdefault(pid, set()).add(key)
+        user_ids.setdefault(pid, set()).add(g.account.user_id)
+    tree = OrgTree(as_of)
+    units: dict[int, list[str]] = {}
+    for a in Assignment.objects.filter(active_on_q(as_of), person_id__in=ids).order_by(
+        "-is_primary", "valid_from"
+    ):
+        if a.organization_id in tree.by_id:
+            units.setdefault(a.person_id, []).append(tree.full_name(a.organization_id))
+    return PermissionMatrix(
+        as_of=as_of,
+        columns=sorted(columns.values(), key=lambda c: order[c.key]),
+        rows=[
+            MatrixRow(
+                person=p,
+                unit="、".join(units.get(p.pk, [])),
+                user_ids=sorted(user_ids.get(p.pk, set())),
+                held=held.get(p.pk, set()),
+            )
+            for p in people
+        ],
     )

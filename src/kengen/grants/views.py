@@ -30,6 +30,7 @@ from kengen.grants.forms import (
     DirectGrantForm,
     FileFilterForm,
     MaintenanceAccountForm,
+    MatrixFilterForm,
     RevokeTransferForm,
     permission_choices,
 )
@@ -538,4 +539,41 @@ def account_end_view(request, pk: int):
         request,
         "grants/account_end.html",
         {"account": account, "form": form, "held": open_grants(account, today)},
+    )
+
+
+MATRIX_PER_PAGE = 30  # people per screen page; printing takes up to PRINT_PER_PAGE
+
+
+@login_required
+def person_matrix(request):
+    """The management file per person: people × systems/permissions as of a date, for checking
+    (確認欄) — a security officer's section by default; printable, with page numbers."""
+    from kengen.grants.selectors import matrix_people, permission_matrix
+
+    user = request.user
+    date, _date_form = as_of_date(request)
+    tree = OrgTree(
+        date, Organization.objects.restrict(user, "view").as_of(date).order_by("sort_order", "code")
+    )
+    units = units_in_scope(scope_of(user, on=date))
+    form = MatrixFilterForm(with_date(request.GET, date), tree=tree, units=units, initial={"on": date})
+    organization_id = form.cleaned_data["organization"] if form.is_valid() else None
+    people = matrix_people(user=user, as_of=date, organization_id=organization_id)
+    printing = request.GET.get("print") == "1"
+    context = paginate(request, people, PRINT_PER_PAGE if printing else MATRIX_PER_PAGE)
+    matrix = permission_matrix(user=user, as_of=date, people=list(context["page_obj"]))
+    unit_name = tree.full_name(organization_id) if organization_id and organization_id in tree.by_id else ""
+    return render(
+        request,
+        "grants/matrix.html",
+        {
+            **context,
+            "form": form,
+            "matrix": matrix,
+            "date": date,
+            "printing": printing,
+            "unit_name": unit_name,
+            "title": _("Permissions per person (as of %(date)s)") % {"date": wareki(date)},
+        },
     )

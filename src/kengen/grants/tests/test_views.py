@@ -200,3 +200,53 @@ def test_people_search_offers_an_officer_only_their_units(file_world, client):
     form = client.get(reverse("people:list")).context["form"]
     offered = {int(v) for v, _ in form.fields["unit"].choices if v}
     assert file_world.shiminzei.pk in offered and file_world.jinji.pk not in offered
+
+
+@pytest.mark.clause("A4")
+def test_per_person_view_shows_the_officers_people_by_permission_with_a_check_column(file_world, client):
+    login(client, file_world.users["shiminzei_head"])
+    response = client.get(reverse("grants:matrix"), {"on": "2024-04-01"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    matrix = response.context["matrix"]
+    names = [r.person.full_name for r in matrix.rows]
+    assert file_world.people["kazei_clerk"].full_name in names  # 市民税課's clerk
+    assert file_world.people["jinji_clerk"].full_name not in names  # not the officer's section
+    (row,) = [r for r in matrix.rows if r.person == file_world.people["kazei_clerk"]]
+    assert row.user_ids == ["KAZEI001"]
+    assert [(c.system, c.permission) for c in matrix.columns if c.key in row.held] == [
+        ("人事給与システム", "照会")
+    ]
+    assert "確認欄" in body and "人事給与システム" in body and "KAZEI001" in body and "JINJI001" not in body
+    assert "令和6年4月1日" in body
+
+
+def test_per_person_view_prints_with_page_numbers(file_world, client):
+    login(client, file_world.users["joho_head"])  # administers HR: may pick any unit
+    response = client.get(
+        reverse("grants:matrix"), {"on": "2024-04-01", "print": "1", "organization": file_world.city.pk}
+    )
+    body = response.content.decode()
+    assert 'class="kg-print"' in body and "印刷者" in body
+    assert {r.person.full_name for r in response.context["matrix"].rows} >= {
+        file_world.people["kazei_clerk"].full_name,
+        file_world.people["jinji_clerk"].full_name,
+    }
+    from pathlib import Path
+
+    import kengen
+
+    css = (Path(kengen.__file__).parent / "static" / "kengen" / "kengen.css").read_text()
+    assert 'counter(page) " / " counter(pages)' in css  # printed page numbers (CSS paged media)
+
+
+def test_per_person_view_pages_in_the_database(file_world, client):
+    from kengen.grants.views import MATRIX_PER_PAGE
+    from kengen.testing import staff
+
+    for i in range(MATRIX_PER_PAGE + 1):
+        staff(file_world.kazei, family="中村", given=f"職員{i}")
+    login(client, file_world.users["shiminzei_head"])
+    response = client.get(reverse("grants:matrix"))
+    assert len(response.context["matrix"].rows) == MATRIX_PER_PAGE
+    assert response.context["page_obj"].paginator.num_pages == 2

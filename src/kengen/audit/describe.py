@@ -167,8 +167,8 @@ class Describer:
     # --- parts ---------------------------------------------------------------------------------
 
     def actor(self, event: AuditEvent) -> tuple[str, bool]:
-        if event.actor_id is not None:
-            user = event.actor
+        user = event.actor
+        if user is not None:
             person = getattr(user, "person", None)
             if person is not None:
                 return f"{person.full_name}（{user.username}）", True

@@ -85,7 +85,7 @@ def to_xlsx(table: Table) -> bytes:
 
 def export_name(label: str, on: dt.date) -> str:
     """The Japanese name a downloaded file is saved as: 管理ファイル_令和8年12月2日 (no extension)."""
-    return f"{label}_{wareki(on)}".translate(str.maketrans(dict.fromkeys('\\/:*?"<>|', "_")))
+    return f"{label}_{wareki(on)}".translate({ord(c): "_" for c in '\\/:*?"<>|'})
 
 
 def content_disposition(name: str, fallback: str) -> str:

@@ -27,7 +27,7 @@ class FileFilterForm(forms.Form):
     )
     fiscal_year = forms.BooleanField(label=_("Fiscal-year appointees only"), required=False)
 
-    def __init__(self, *args, systems=(), tree=None, units: set[int] | None = None, **kwargs):
+    def __init__(self, *args, systems=(), tree=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         system_choices: list[tuple[str, str]] = [("", _("All systems"))]
         for s in systems:
@@ -225,7 +225,7 @@ class MatrixFilterForm(forms.Form):
         label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
 
-    def __init__(self, *args, tree=None, units: set[int] | None = None, **kwargs):
+    def __init__(self, *args, tree=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = (
             unit_choices(tree, units) if tree is not None else [("", _("All units"))]

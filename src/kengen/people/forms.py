@@ -34,7 +34,7 @@ class PersonSearchForm(forms.Form):
     )
     on = EraDateField(label=_("As of"), required=False)
 
-    def __init__(self, *args, tree=None, units: set[int] | None = None, **kwargs):
+    def __init__(self, *args, tree=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = (
             unit_choices(tree, units) if tree is not None else [("", _("All units"))]

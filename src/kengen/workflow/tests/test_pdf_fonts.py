@@ -5,6 +5,7 @@ is numbered 「n / m」; a rejection is called 差戻し, as in the UI."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -17,11 +18,11 @@ from kengen.workflow.pdf import REJECTED_WORD
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("F1")]
 
 
-def fonts_of(data: bytes) -> list[dict]:
+def fonts_of(data: bytes) -> list[dict[str, Any]]:
     """Every font resource of every page, resolved, with its descendant (Type0) font's descriptor."""
     found = []
     for page in PdfReader(io.BytesIO(data)).pages:
-        resources = page["/Resources"].get_object()
+        resources: Any = page["/Resources"].get_object()
         for ref in resources.get("/Font", {}).values():
             font = ref.get_object()
             descriptor = font.get("/FontDescriptor")

@@ -85,7 +85,12 @@ def audit_list(request):
 @login_required
 def audit_detail(request, seq: int):
     """One event, field by field, in words an auditor reads (404 for an event the user may not see)."""
-    event = AuditEvent.objects.restrict(request.user, "view").select_related("actor__person").filter(seq=seq).first()
+    event = (
+        AuditEvent.objects.restrict(request.user, "view")
+        .select_related("actor__person")
+        .filter(seq=seq)
+        .first()
+    )
     if event is None:
         raise Http404
     return render(request, "audit/detail.html", {"view": Describer().describe(event)})

@@ -42,7 +42,6 @@ def sign_in_with_new_factor(page, username: str) -> None:
     page.goto("/")
 
 
-@pytest.mark.clause("A12.1")
 def test_auditor_reads_an_event_in_japanese_and_exports_the_log(world, live_server):
     from openpyxl import load_workbook
 

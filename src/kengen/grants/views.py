@@ -36,6 +36,7 @@ from kengen.grants.forms import (
 )
 from kengen.grants.models import Account, Grant
 from kengen.grants.selectors import (
+    FILE_SORTS,
     FileFilter,
     administered_account_systems,
     direct_grant_systems,
@@ -114,6 +115,7 @@ def management_file_view(request):
                 person_id=person.pk if person else None,
                 ends_by=ending_by + dt.timedelta(days=1) if ending_by else None,  # valid_to is exclusive
                 fiscal_year_appointees=form.cleaned_data["fiscal_year"],
+                sort=request.GET.get("sort", "") if request.GET.get("sort", "") in FILE_SORTS else "",
             )
     listing = management_file_listing(user=user, flt=flt) if not form.errors else None
     if export := export_format(request):
@@ -153,6 +155,7 @@ def management_file_view(request):
     }
     context["rows"] = context["page"].items
     context["lines"] = _file_lines(context["rows"])
+    context["sort"] = flt.sort
     return render(request, "grants/file.html", context)
 
 

@@ -250,3 +250,18 @@ def test_per_person_view_pages_in_the_database(file_world, client):
     response = client.get(reverse("grants:matrix"))
     assert len(response.context["matrix"].rows) == MATRIX_PER_PAGE
     assert response.context["page_obj"].paginator.num_pages == 2
+
+
+def test_management_file_columns_sort_both_ways_in_the_database(file_world, client):
+    login(client, file_world.users["joho_head"])
+    ids = lambda r: [line["user_id"] for line in r.context["lines"]]  # noqa: E731
+    up = client.get(reverse("grants:file"), {"on": "2024-04-01", "sort": "user_id"})
+    down = client.get(reverse("grants:file"), {"on": "2024-04-01", "sort": "-user_id"})
+    assert ids(up) == ["JINJI001", "KAZEI001"] and ids(down) == ["KAZEI001", "JINJI001"]
+    body = up.content.decode()
+    assert 'aria-sort="ascending"' in body and "sort=-user_id" in body
+    by_name = client.get(reverse("grants:file"), {"on": "2024-04-01", "sort": "name"})
+    kana = [file_world.people[k].family_name_kana for k in ("jinji_clerk", "kazei_clerk")]
+    assert ids(by_name) == [uid for _, uid in sorted(zip(kana, ["JINJI001", "KAZEI001"], strict=True))]
+    # an unknown sort is the file's own order, not an error
+    assert client.get(reverse("grants:file"), {"sort": "password"}).status_code == 200

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kengen.api import api
+from kengen.core.views import favicon
 
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # API: mounted by kengen.api

@@ -25,7 +25,7 @@ from kengen.acknowledgements.selectors import (
 from kengen.acknowledgements.services import acknowledgement_record
 from kengen.acknowledgements.texts import current_text
 from kengen.audit.exports import audited_export
-from kengen.core.exports import Table
+from kengen.core.exports import Table, export_name
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.views import export_format
 
@@ -130,6 +130,7 @@ def status_list(request):
             fmt=fmt,
             encoding=encoding,
             filename=f"acknowledgements-{date.isoformat()}",
+            name=export_name(_("Acknowledgements (A9)"), date),
             label="acknowledgements (A9)",
             details={"unit": unit, "status": status, "on": date},
         )

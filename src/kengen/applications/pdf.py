@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
 FORM_LABEL = "別記様式1（第5条、第6条関係）"
 TITLE = "システム使用者の操作権限登録(解除)申請書"
-BLANK_ROWS = 9
+BLANK_ROWS = 8
 
 ADDRESSEES: dict[str, str] = {
     Route.CORE: SYSTEM_ADDRESSEES[SystemKind.CORE],

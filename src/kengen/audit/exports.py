@@ -20,11 +20,14 @@ def audited_export(
     label: str,
     details: dict,
     count: Callable[[], int] | None = None,
+    name: str | None = None,
 ):
     """Send ``table`` as a file and record who exported what (the export itself is an event).
 
     With ``count`` (the number of rows, counted in the database), ``table.rows`` may be a stream:
-    the file is then streamed with bounded memory instead of being built in memory first."""
+    the file is then streamed with bounded memory instead of being built in memory first.
+    ``name`` is the Japanese file name (管理ファイル_令和8年12月2日), ``filename`` its ASCII
+    fallback for clients that cannot read RFC 6266 ``filename*``."""
     if count is None:
         table.rows = list(table.rows)
         rows = len(table.rows)
@@ -42,5 +45,5 @@ def audited_export(
         ip_address=client_ip(request),
     )
     if count is not None:
-        return streaming_export_response(table, fmt, filename, encoding=encoding)
-    return export_response(table, fmt, filename, encoding=encoding)
+        return streaming_export_response(table, fmt, filename, encoding=encoding, name=name)
+    return export_response(table, fmt, filename, encoding=encoding, name=name)

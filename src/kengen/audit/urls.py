@@ -6,4 +6,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.audit_list, name="list"),
     path("verify/", views.audit_verify_view, name="verify"),
+    path("<int:seq>/", views.audit_detail, name="detail"),
 ]

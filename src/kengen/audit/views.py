@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kengen.audit.describe import Describer, describe_events
 from kengen.audit.exports import audited_export
 from kengen.audit.forms import AuditFilterForm
 from kengen.audit.models import AuditEvent
 from kengen.audit.services import audit_verify
 from kengen.core.exceptions import PermissionDenied
-from kengen.core.exports import Table
+from kengen.core.exports import Table, export_name
 from kengen.core.views import export_format, paginate
 from kengen.roles.selectors import scope_for
 
@@ -25,46 +25,42 @@ def _may_verify(user) -> bool:
     return bool(user.is_superuser or scope.is_auditor)
 
 
-def _json(value) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def audit_table(events) -> Table:
+    """The log as an auditor reads it: the same words as the detail page, one event a row; the
+    change is one line per field (項目: 変更前 → 変更後)."""
     headers = [
         _("No."),
         _("Occurred at"),
         _("Actor"),
         _("Action"),
-        _("Target type"),
-        _("Target ID"),
+        _("Kind of object"),
         _("Target"),
         _("On application"),
-        _("Old values"),
-        _("New values"),
+        _("Changes"),
         _("IP address"),
     ]
-    rows = [
-        [
+    describer = Describer()
+
+    def row(e: AuditEvent) -> list:
+        view = describer.describe(e)
+        return [
             e.seq,
             timezone.localtime(e.occurred_at),
-            e.actor_label,
-            e.get_action_display(),
-            e.target_type,
-            e.target_id,
+            view.actor,
+            view.action,
+            view.target_kind,
             e.target_label,
             e.application_ref,
-            _json(e.old),
-            _json(e.new),
+            view.changes_text(),
             e.ip_address or "",
         ]
-        for e in events
-    ]
-    return Table(title=_("Audit log"), headers=headers, rows=rows)
+
+    return Table(title=_("Audit log"), headers=headers, rows=[row(e) for e in events])
 
 
 @login_required
 def audit_list(request):
-    events = AuditEvent.objects.restrict(request.user, "view").select_related("actor")
+    events = AuditEvent.objects.restrict(request.user, "view").select_related("actor__person")
     form = AuditFilterForm(request.GET or None)
     events = form.apply(events).order_by("-seq")
     if export := export_format(request):
@@ -75,14 +71,29 @@ def audit_list(request):
             fmt=fmt,
             encoding=encoding,
             filename=f"audit-log-{timezone.localdate().isoformat()}",
+            name=export_name(_("Audit log"), timezone.localdate()),
             label="audit log",
             details={"filters": form.cleaned_data if form.is_bound and form.is_valid() else {}},
         )
+    context = paginate(request, events)
+    context["events"] = describe_events(context["page_obj"])
     return render(
-        request,
-        "audit/list.html",
-        {"form": form, "may_verify": _may_verify(request.user), **paginate(request, events)},
+        request, "audit/list.html", {"form": form, "may_verify": _may_verify(request.user), **context}
     )
+
+
+@login_required
+def audit_detail(request, seq: int):
+    """One event, field by field, in words an auditor reads (404 for an event the user may not see)."""
+    event = (
+        AuditEvent.objects.restrict(request.user, "view")
+        .select_related("actor__person")
+        .filter(seq=seq)
+        .first()
+    )
+    if event is None:
+        raise Http404
+    return render(request, "audit/detail.html", {"view": Describer().describe(event)})
 
 
 @require_POST

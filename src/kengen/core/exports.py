@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+
+from kengen.core.era import wareki
+from kengen.core.xlsx import write_sheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 GETA = "〓"
@@ -76,29 +76,24 @@ def to_csv(table: Table, *, encoding: str = "utf-8-sig") -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = table.title[:31] or "Sheet1"
-    ws.append([escape_cell(h) for h in table.headers])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    widths = [len(str(h)) for h in table.headers]
-    for row in table.rows:
-        values = []
-        for i, v in enumerate(row):
-            if isinstance(v, dt.datetime) and v.tzinfo is not None:
-                v = v.replace(tzinfo=None)  # Excel has no time zones; callers pass local time
-            value = escape_cell(v) if not isinstance(v, bool) else int(v)
-            values.append(value)
-            if i < len(widths):
-                widths[i] = max(widths[i], len(_text(v)))
-        ws.append(values)
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, w * 2 + 2))
-    ws.freeze_panes = "A2"
+    """The table as .xlsx bytes, through the same writer as the streamed exports (one look for
+    every Excel file Kengen writes: real dates in the Japanese era, frozen header, autofilter)."""
     out = io.BytesIO()
-    wb.save(out)
+    write_xlsx(table, out)
     return out.getvalue()
+
+
+def export_name(label: str, on: dt.date) -> str:
+    """The Japanese name a downloaded file is saved as: 管理ファイル_令和8年12月2日 (no extension)."""
+    return f"{label}_{wareki(on)}".translate({ord(c): "_" for c in '\\/:*?"<>|'})
+
+
+def content_disposition(name: str, fallback: str) -> str:
+    """``attachment`` with the (Japanese) file name as RFC 6266/5987 ``filename*`` and an ASCII
+    ``filename`` for clients that do not read it: 管理ファイル_令和8年12月2日.xlsx, falling back
+    to management-file-2026-12-02.xlsx."""
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in fallback)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def iter_csv(table: Table, *, encoding: str = "utf-8-sig", batch: int = 1000) -> Iterator[bytes]:
@@ -134,8 +129,6 @@ def write_xlsx(table: Table, out: Any, *, sample: int = 200) -> int:
     """The table as .xlsx into ``out`` (a binary file), streamed row by row with
     :mod:`kengen.core.xlsx` (openpyxl spends minutes on a million rows); memory stays flat.
     Column widths come from the headers and the first ``sample`` rows. Returns the row count."""
-    from kengen.core.xlsx import write_sheet
-
     rows = iter(table.rows)
     head: list[Sequence[Any]] = []
     for row in rows:
@@ -162,25 +155,30 @@ def write_xlsx(table: Table, out: Any, *, sample: int = 200) -> int:
     )
 
 
-def export_response(table: Table, fmt: str, filename: str, *, encoding: str = "utf-8-sig"):
-    """An ``HttpResponse`` with the table as ``csv`` or ``xlsx``."""
+def export_response(
+    table: Table, fmt: str, filename: str, *, encoding: str = "utf-8-sig", name: str | None = None
+):
+    """An ``HttpResponse`` with the table as ``csv`` or ``xlsx``, saved as ``name`` (Japanese, the
+    extension added) or, by clients that cannot read it, ``filename`` (ASCII)."""
     if fmt == "xlsx":
         body = to_xlsx(table)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        name = f"{filename}.xlsx"
+        ext = "xlsx"
     elif fmt == "csv":
         body = to_csv(table, encoding=encoding)
         charset = "Shift_JIS" if encoding == "cp932" else "utf-8"
         content_type = f"text/csv; charset={charset}"
-        name = f"{filename}.csv"
+        ext = "csv"
     else:
         raise ValueError(f"unknown export format {fmt!r}")
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition(f"{name or filename}.{ext}", f"{filename}.{ext}")
     return response
 
 
-def streaming_export_response(table: Table, fmt: str, filename: str, *, encoding: str = "utf-8-sig"):
+def streaming_export_response(
+    table: Table, fmt: str, filename: str, *, encoding: str = "utf-8-sig", name: str | None = None
+):
     """Like :func:`export_response` for tables whose rows are a stream (a whole management file).
 
     CSV is sent while it is read (the browser shows the download growing). XLSX cannot be sent
@@ -191,7 +189,7 @@ def streaming_export_response(table: Table, fmt: str, filename: str, *, encoding
         response: StreamingHttpResponse = StreamingHttpResponse(
             iter_csv(table, encoding=encoding), content_type=f"text/csv; charset={charset}"
         )
-        name = f"{filename}.csv"
+        ext = "csv"
     elif fmt == "xlsx":
         import tempfile
 
@@ -201,9 +199,9 @@ def streaming_export_response(table: Table, fmt: str, filename: str, *, encoding
         response = FileResponse(
             tmp, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        name = f"{filename}.xlsx"
+        ext = "xlsx"
     else:
         raise ValueError(f"unknown export format {fmt!r}")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition(f"{name or filename}.{ext}", f"{filename}.{ext}")
     response["Cache-Control"] = "no-store"
     return response

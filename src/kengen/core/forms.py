@@ -14,12 +14,44 @@ from kengen.core.era import parse_wareki, wareki
 
 
 class DateInput(forms.DateInput):
-    """A native date picker (``<input type="date">``, ISO values)."""
+    """A date typed as text in the Japanese era (令和8年4月1日, R8.4.1) or as 2026-04-01, shown
+    in the era, with a live preview of how Kengen reads it (``static/kengen/era-date.js``, loaded
+    by ``base.html``: the CSP forbids inline scripts). The server parses the same forms
+    (:class:`EraDateField`, ``core.era.parse_wareki``); without JavaScript nothing is lost."""
 
-    input_type = "date"
+    input_type = "text"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        defaults = {
+            "inputmode": "text",
+            "autocomplete": "off",
+            "placeholder": "令和8年4月1日",
+            "data-kg-era-date": "",
+            "size": "16",
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            return wareki(value)
+        return super().format_value(value)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html
+
+        attrs = {**(attrs or {})}
+        preview_id = f"{attrs.get('id') or 'id_' + name}-era"
+        described = " ".join(filter(None, [attrs.get("aria-describedby", ""), preview_id]))
+        attrs["aria-describedby"] = described
+        attrs["data-kg-era-preview"] = preview_id
+        field = super().render(name, value, attrs, renderer)
+        return format_html(
+            '{}<span class="kg-era-preview" id="{}" aria-live="polite" data-invalid="{}" data-western="{}"></span>',
+            field,
+            preview_id,
+            _("Not a date Kengen can read. Type e.g. 令和8年4月1日, R8.4.1 or 2026-04-01."),
+            _("Gregorian"),
+        )
 
 
 class FastSelect(forms.Select):
@@ -75,27 +107,8 @@ class EraDateField(forms.DateField):
         return date
 
 
-class EraTextInput(DateInput):
-    """A text box for dates: 令和7年4月1日, R7.4.1 or 2025-04-01 (a native date picker takes no era
-    dates); a date already chosen is shown in the era."""
-
-    input_type = "text"
-
-    def __init__(self, attrs=None):
-        super().__init__(
-            attrs={"placeholder": "令和7年4月1日", "autocomplete": "off", "size": 16, **(attrs or {})}
-        )
-
-    def format_value(self, value):
-        if isinstance(value, dt.date):
-            return wareki(value)
-        return super().format_value(value)
-
-
-class WarekiDateField(EraDateField):
-    """An ``EraDateField`` typed as text in the era (``EraTextInput``)."""
-
-    widget = EraTextInput
+#: The date field of every form (kept as a name: the personnel and role pages use it).
+WarekiDateField = EraDateField
 
 
 class AsOfForm(forms.Form):

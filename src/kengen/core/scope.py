@@ -56,3 +56,17 @@ def scope_of(user: Any, on: dt.date | None = None) -> Any:
     if _resolver is None:
         raise RuntimeError("No scope resolver is registered: is kengen.roles in INSTALLED_APPS?")
     return _resolver(user) if on is None else _resolver(user, on=on)
+
+
+def units_in_scope(scope: ScopeLike) -> set[int] | None:
+    """The units a user's lists may be narrowed to (the 所属 filter), ``None`` for every unit.
+
+    Every unit for whoever reads across units: auditors and superusers, the configuration and
+    personnel staff, and system administrators (their systems' users sit anywhere). A security
+    officer (a 課長) gets the units of their section and below; anyone else no unit (they see
+    only their own rows, so there is nothing to narrow)."""
+    if scope.sees_everything or scope.is_configurator or scope.is_personnel:
+        return None
+    if scope.administered_system_ids or scope.central_roles:
+        return None
+    return set(scope.officer_org_ids)

@@ -77,3 +77,16 @@ def keyset_paginate(request, listing: Listing | None, per_page: int = PER_PAGE) 
             else listing.offset_page((number - 1) * per_page, per_page)
         )
     return {"page": page, "count": count, "count_exact": exact, "pages": pages}
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every site whatever the page links: the icon
+    from the static folder (also linked from ``base.html``), cached for a day."""
+    from pathlib import Path
+
+    from django.http import FileResponse
+
+    icon = Path(__file__).resolve().parent.parent / "static" / "kengen" / "favicon.ico"
+    response = FileResponse(icon.open("rb"), content_type="image/vnd.microsoft.icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -18,7 +18,7 @@ from kengen.applications.models import Application
 from kengen.core.dates import fiscal_year_end
 from kengen.core.models import active_on_q
 from kengen.grants.models import Grant
-from kengen.people.choices import EmploymentType
+from kengen.grants.selectors import grants_as_of
 from kengen.people.models import Person
 from kengen.roles.choices import Role
 from kengen.roles.selectors import scope_for
@@ -55,6 +55,16 @@ def _work_counts(user, scope) -> dict[str, int | None]:
     return counts
 
 
+def _file_url(**params: object) -> str:
+    """The management file with the filters a dashboard count applies."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    query = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
+    return f"{reverse('grants:file')}?{urlencode(query)}"
+
+
 @login_required
 def home(request):
     """The home page: greeting, my roles today, and the counts that matter for them."""
@@ -86,18 +96,12 @@ def home(request):
             account__system_id__in=scope.administered_system_ids
         ).count()
     if scope.is_officer or scope.administered_system_ids or scope.sees_everything:
+        # The same filters as the management file's list each count links to (grants_as_of).
         soon = today + dt.timedelta(days=31)  # last day within 30 days ⇔ exclusive end ≤ today + 31
-        counts["ending_soon"] = grants_today.filter(valid_to__isnull=False, valid_to__lte=soon).count()
-        fy_end = fiscal_year_end(today)
-        counts["fiscal_year_ending"] = (
-            grants_today.filter(valid_to__isnull=False, valid_to__lte=fy_end)
-            .filter(
-                Q(account__person__appointments__employment_type__in=EmploymentType.fiscal_year())
-                & active_on_q(today, "account__person__appointments__")
-            )
-            .distinct()
-            .count()
-        )
+        counts["ending_soon"] = grants_as_of(user=user, date=today, ends_by=soon).count()
+        counts["fiscal_year_ending"] = grants_as_of(
+            user=user, date=today, ends_by=fiscal_year_end(today), fiscal_year_appointees=True
+        ).count()
     counts.update(_work_counts(user, scope))
     return render(
         request,
@@ -107,5 +111,9 @@ def home(request):
             "counts": counts,
             "soon_until": today + dt.timedelta(days=30),
             "fiscal_year_last_day": fiscal_year_end(today) - dt.timedelta(days=1),
+            "ending_soon_url": _file_url(on=today, ending_by=today + dt.timedelta(days=30)),
+            "fiscal_year_url": _file_url(
+                on=today, ending_by=fiscal_year_end(today) - dt.timedelta(days=1), fiscal_year="on"
+            ),
         },
     )

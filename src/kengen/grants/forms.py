@@ -20,15 +20,21 @@ class FileFilterForm(forms.Form):
     )
     staff_number = forms.CharField(label=_("Staff number"), required=False, max_length=20)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    ending_by = EraDateField(
+        label=_("Last day on or before"),
+        required=False,
+        help_text=_("Only the permissions that end by this day."),
+    )
+    fiscal_year = forms.BooleanField(label=_("Fiscal-year appointees only"), required=False)
 
-    def __init__(self, *args, systems=(), tree=None, **kwargs):
+    def __init__(self, *args, systems=(), tree=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         system_choices: list[tuple[str, str]] = [("", _("All systems"))]
         for s in systems:
             system_choices.append((str(s.id), ("\u3000" if s.parent_id else "") + s.name))
         self.fields["system"].choices = system_choices
         self.fields["organization"].choices = (
-            unit_choices(tree) if tree is not None else [("", _("All units"))]
+            unit_choices(tree, units) if tree is not None else [("", _("All units"))]
         )
 
 
@@ -209,3 +215,18 @@ class AccountEndForm(forms.Form):
 
     on = EraDateField(label=_("Takes effect on"), help_text=_("The user ID no longer holds from this day."))
     reason = forms.ChoiceField(label=_("Reason"), choices=ACCOUNT_END_REASONS, initial=EndReason.CANCELLED)
+
+
+class MatrixFilterForm(forms.Form):
+    """The per-person view's filters: as-of date and unit (only the units in the user's scope)."""
+
+    on = EraDateField(label=_("As of"), required=False)
+    organization = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
+
+    def __init__(self, *args, tree=None, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = (
+            unit_choices(tree, units) if tree is not None else [("", _("All units"))]
+        )

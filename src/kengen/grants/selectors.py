@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,8 @@ from kengen.core.paging import Listing
 from kengen.grants.choices import AccountKind, GrantBasis, Purpose
 from kengen.grants.models import MAX_LISTED_PEOPLE, Account, Grant
 from kengen.organizations.selectors import OrgTree
-from kengen.people.choices import PersonKind
-from kengen.people.models import Assignment, Person
+from kengen.people.choices import EmploymentType, PersonKind
+from kengen.people.models import Appointment, Assignment, Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
@@ -32,6 +32,9 @@ class FileFilter:
     system_id: int | None = None
     organization_id: int | None = None
     person_id: int | None = None
+    ends_by: dt.date | None = None  # only grants whose last day is before this (exclusive) end
+    fiscal_year_appointees: bool = False  # only grants of 会計年度任用職員 appointed on the date
+    sort: str = ""  # a key of FILE_SORTS; "" is the file's own order (FILE_ORDER)
 
 
 @dataclass
@@ -76,11 +79,16 @@ def grants_as_of(
     system_id: int | None = None,
     organization_id: int | None = None,
     person_id: int | None = None,
+    ends_by: dt.date | None = None,
+    fiscal_year_appointees: bool = False,
 ) -> QuerySet[Grant]:
     """Grants in force on ``date`` that ``user`` may see, narrowed by system, unit or person.
 
     ``organization_id`` keeps the grants of people assigned on ``date`` to that unit or any unit
-    below it (and viewing IDs held by those units).
+    below it (and viewing IDs held by those units). ``ends_by`` keeps the grants that end (their
+    exclusive ``valid_to``) on or before it; ``fiscal_year_appointees`` those of people whose
+    appointment in force on ``date`` is a fiscal-year one. The dashboard's counts are these
+    filters, so a count and the list it links to agree.
     """
     qs = (
         Grant.objects.restrict(user, "view", on=date)
@@ -104,6 +112,13 @@ def grants_as_of(
         qs = qs.filter(
             people_in_units_q(units, date, "account__") | Q(account__holder_organization_id__in=units)
         )
+    if ends_by is not None:
+        qs = qs.filter(valid_to__isnull=False, valid_to__lte=ends_by)
+    if fiscal_year_appointees:
+        appointees = Appointment.objects.filter(
+            active_on_q(date), employment_type__in=EmploymentType.fiscal_year()
+        ).values("person_id")
+        qs = qs.filter(account__person_id__in=appointees)
     return qs
 
 
@@ -130,6 +145,25 @@ def _file_rows(grants: list[Grant], as_of: dt.date, tree: OrgTree) -> list[FileR
     return rows
 
 
+#: The other orders the management file's columns can be sorted by ("-" first: descending). Each
+#: ends with the grant's id, so it is total and keyset pages never skip or repeat a row.
+FILE_SORTS: dict[str, tuple[str, ...]] = {
+    "user_id": ("account__user_id", "account_id", "id"),
+    "-user_id": ("-account__user_id", "-account_id", "-id"),
+    "name": ("account__person__family_name_kana", "account__person__given_name_kana", "account_id", "id"),
+    "-name": (
+        "-account__person__family_name_kana",
+        "-account__person__given_name_kana",
+        "-account_id",
+        "-id",
+    ),
+    "valid_from": ("valid_from", "id"),
+    "-valid_from": ("-valid_from", "-id"),
+    "valid_to": ("valid_to", "id"),
+    "-valid_to": ("-valid_to", "-id"),
+}
+
+
 def management_file_listing(*, user: User, flt: FileFilter) -> Listing:
     """The management file as a :class:`~kengen.core.paging.Listing` of :class:`FileRow`.
 
@@ -143,6 +177,8 @@ def management_file_listing(*, user: User, flt: FileFilter) -> Listing:
         system_id=flt.system_id,
         organization_id=flt.organization_id,
         person_id=flt.person_id,
+        ends_by=flt.ends_by,
+        fiscal_year_appointees=flt.fiscal_year_appointees,
     )
     accounts = Account.objects.restrict(user, "view", on=flt.as_of).as_of(flt.as_of)
     if flt.person_id:
@@ -160,6 +196,8 @@ def management_file_listing(*, user: User, flt: FileFilter) -> Listing:
             tree_cache.append(OrgTree(flt.as_of))
         return _file_rows(page, flt.as_of, tree_cache[0])
 
+    if flt.sort in FILE_SORTS:  # a column the user sorted by: one query, no partitions
+        return Listing(grants.order_by(*FILE_SORTS[flt.sort]), FILE_SORTS[flt.sort], to_out=to_rows)
     return Listing(grants, FILE_ORDER, to_out=to_rows, partitions=partitions)
 
 
@@ -191,7 +229,7 @@ def _file_headers() -> list[str]:
 def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
     """The file as a table to export; ``rows`` may be a list or a stream (then so is the table)."""
 
-    def row(r: FileRow) -> list[str | None]:
+    def row(r: FileRow) -> list[Any]:
         g = r.grant
         a = g.account
         p = a.person
@@ -206,8 +244,8 @@ def management_file_table(rows: Iterable[FileRow], as_of: dt.date) -> Table:
             r.organization,
             g.permission.name,
             g.get_purpose_display() + (f" ({g.purpose_note})" if g.purpose_note else ""),
-            wareki(g.valid_from),
-            wareki(last_day(g.valid_to)),
+            g.valid_from,  # real dates: the spreadsheet shows them in the era and sorts them
+            last_day(g.valid_to),
             g.get_basis_display(),
             g.basis_reference,
         ]
@@ -245,17 +283,11 @@ _EXPORT_VALUES = (
 
 def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) -> Table:
     """The same table as :func:`management_file_table` for a whole listing, streamed: plain values
-    (no model instances), labels and era dates looked up once, units per chunk of rows."""
+    (no model instances), labels looked up once, units per chunk of rows; dates stay dates."""
 
     kinds = {k: str(v) for k, v in AccountKind.choices}
     purposes = {k: str(v) for k, v in Purpose.choices}
     bases = {k: str(v) for k, v in GrantBasis.choices}
-    eras: dict[dt.date | None, str] = {}
-
-    def era(d: dt.date | None) -> str:
-        if d not in eras:
-            eras[d] = wareki(d)
-        return eras[d]
 
     def rows() -> Iterator[list[Any]]:
         tree = OrgTree(as_of)
@@ -313,8 +345,8 @@ def management_file_export(listing: Listing, as_of: dt.date, chunk: int = 5000) 
                     org,
                     permission,
                     purposes.get(purpose, purpose) + (f" ({note})" if note else ""),
-                    era(valid_from),
-                    era(last_day(valid_to)),
+                    valid_from,
+                    last_day(valid_to),
                     bases.get(basis, basis),
                     reference,
                 ]
@@ -388,4 +420,113 @@ def open_grants(account: Account, on: dt.date) -> QuerySet[Grant]:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
         .select_related("permission__system")
         .order_by("permission__system__sort_order", "permission__sort_order")
+    )
+
+
+# --- the per-person view: people × permissions ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixColumn:
+    """One permission of one system: a column of the per-person view."""
+
+    key: tuple[int, int]  # (system id of the user ID, permission id)
+    system: str
+    permission: str
+
+
+@dataclass
+class MatrixRow:
+    person: Person
+    unit: str
+    user_ids: list[str]
+    held: set[tuple[int, int]]
+
+
+@dataclass
+class PermissionMatrix:
+    """Who holds which permission of which system on a date (the management file per person)."""
+
+    as_of: dt.date
+    columns: list[MatrixColumn]
+    rows: list[MatrixRow]
+
+    def systems(self) -> list[tuple[str, int]]:
+        """The column groups: each system's name and how many permission columns it spans."""
+        groups: list[tuple[str, int]] = []
+        for c in self.columns:
+            if groups and groups[-1][0] == c.system:
+                groups[-1] = (c.system, groups[-1][1] + 1)
+            else:
+                groups.append((c.system, 1))
+        return groups
+
+
+def matrix_people(*, user: User, as_of: dt.date, organization_id: int | None) -> QuerySet[Person]:
+    """The people of the per-person view, in the database's order (a paginator pages them): those
+    assigned on ``as_of`` to ``organization_id`` and the units below it, or — without one — to the
+    units the user is security officer of, or else everyone whose rows the user may see."""
+    people = Person.objects.restrict(user, "view", on=as_of)
+    units: set[int] | None = None
+    if organization_id:
+        units = set(OrgTree(as_of).descendant_ids([int(organization_id)]))
+    else:
+        scope = scope_for(user)
+        if scope.officer_org_ids and not scope.sees_everything:
+            units = set(scope.officer_org_ids)
+    if units is not None:
+        people = people.filter(
+            pk__in=Assignment.objects.filter(active_on_q(as_of), organization_id__in=units).values(
+                "person_id"
+            )
+        )
+    else:
+        people = people.filter(pk__in=grants_as_of(user=user, date=as_of).values("account__person_id"))
+    return people.order_by("family_name_kana", "given_name_kana", "staff_number", "pk")
+
+
+def permission_matrix(*, user: User, as_of: dt.date, people: Sequence[Person]) -> PermissionMatrix:
+    """The permissions ``people`` (one page of :func:`matrix_people`) hold on ``as_of``, as far as
+    ``user`` may see them: one query for the grants, one for the units."""
+    ids = [p.pk for p in people]
+    grants = list(
+        grants_as_of(user=user, date=as_of)
+        .filter(account__person_id__in=ids)
+        .select_related("account__system", "permission__system")
+    )
+    columns: dict[tuple[int, int], MatrixColumn] = {}
+    order: dict[tuple[int, int], tuple[Any, ...]] = {}
+    held: dict[int, set[tuple[int, int]]] = {}
+    user_ids: dict[int, set[str]] = {}
+    for g in grants:
+        system = g.account.system
+        key = (system.pk, g.permission_id)
+        if key not in columns:
+            perm = g.permission
+            label = perm.name if perm.system_id == system.pk else f"{perm.system.name} {perm.name}"
+            columns[key] = MatrixColumn(key=key, system=system.name, permission=label)
+            order[key] = (system.sort_order, system.code, perm.system.sort_order, perm.sort_order, perm.code)
+        pid = g.account.person_id
+        assert pid is not None
+        held.setdefault(pid, set()).add(key)
+        user_ids.setdefault(pid, set()).add(g.account.user_id)
+    tree = OrgTree(as_of)
+    units: dict[int, list[str]] = {}
+    for a in Assignment.objects.filter(active_on_q(as_of), person_id__in=ids).order_by(
+        "-is_primary", "valid_from"
+    ):
+        if a.organization_id in tree.by_id:
+            units.setdefault(a.person_id, []).append(tree.full_name(a.organization_id))
+    return PermissionMatrix(
+        as_of=as_of,
+        columns=sorted(columns.values(), key=lambda c: order[c.key]),
+        rows=[
+            MatrixRow(
+                person=p,
+                unit="、".join(units.get(p.pk, [])),
+                user_ids=sorted(user_ids.get(p.pk, set())),
+                held=held.get(p.pk, set()),
+            )
+            for p in people
+        ],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -13,9 +15,11 @@ from django.utils.translation import gettext as _
 from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
 from kengen.core.exceptions import PermissionDenied
+from kengen.core.exports import export_name
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import exclusive_end
 from kengen.core.refusals import refusals_on
+from kengen.core.scope import scope_of, units_in_scope
 from kengen.core.templatetags.kengen import wareki
 from kengen.core.views import export_format, keyset_paginate, paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
@@ -26,11 +30,13 @@ from kengen.grants.forms import (
     DirectGrantForm,
     FileFilterForm,
     MaintenanceAccountForm,
+    MatrixFilterForm,
     RevokeTransferForm,
     permission_choices,
 )
 from kengen.grants.models import Account, Grant
 from kengen.grants.selectors import (
+    FILE_SORTS,
     FileFilter,
     administered_account_systems,
     direct_grant_systems,
@@ -81,7 +87,13 @@ def management_file_view(request):
             s.code,
         )
     )
-    form = FileFilterForm(with_date(request.GET, date), systems=systems, tree=tree, initial={"on": date})
+    form = FileFilterForm(
+        with_date(request.GET, date),
+        systems=systems,
+        tree=tree,
+        units=units_in_scope(scope_of(user, on=date)),
+        initial={"on": date},
+    )
     flt = FileFilter(as_of=date)
     person = None
     if form.is_valid():
@@ -95,11 +107,15 @@ def management_file_view(request):
             if person is None:
                 form.add_error(None, _("No one you may see matches that person."))
         if not form.errors:
+            ending_by = form.cleaned_data["ending_by"]
             flt = FileFilter(
                 as_of=date,
                 system_id=form.cleaned_data["system"],
                 organization_id=form.cleaned_data["organization"],
                 person_id=person.pk if person else None,
+                ends_by=ending_by + dt.timedelta(days=1) if ending_by else None,  # valid_to is exclusive
+                fiscal_year_appointees=form.cleaned_data["fiscal_year"],
+                sort=request.GET.get("sort", "") if request.GET.get("sort", "") in FILE_SORTS else "",
             )
     listing = management_file_listing(user=user, flt=flt) if not form.errors else None
     if export := export_format(request):
@@ -110,6 +126,7 @@ def management_file_view(request):
             fmt=fmt,
             encoding=encoding,
             filename=f"management-file-{date.isoformat()}",
+            name=export_name(_("Management file"), date),
             label="management file",
             details={
                 "as_of": date,
@@ -138,6 +155,7 @@ def management_file_view(request):
     }
     context["rows"] = context["page"].items
     context["lines"] = _file_lines(context["rows"])
+    context["sort"] = flt.sort
     return render(request, "grants/file.html", context)
 
 
@@ -524,4 +542,41 @@ def account_end_view(request, pk: int):
         request,
         "grants/account_end.html",
         {"account": account, "form": form, "held": open_grants(account, today)},
+    )
+
+
+MATRIX_PER_PAGE = 30  # people per screen page; printing takes up to PRINT_PER_PAGE
+
+
+@login_required
+def person_matrix(request):
+    """The management file per person: people × systems/permissions as of a date, for checking
+    (確認欄) — a security officer's section by default; printable, with page numbers."""
+    from kengen.grants.selectors import matrix_people, permission_matrix
+
+    user = request.user
+    date, _date_form = as_of_date(request)
+    tree = OrgTree(
+        date, Organization.objects.restrict(user, "view").as_of(date).order_by("sort_order", "code")
+    )
+    units = units_in_scope(scope_of(user, on=date))
+    form = MatrixFilterForm(with_date(request.GET, date), tree=tree, units=units, initial={"on": date})
+    organization_id = form.cleaned_data["organization"] if form.is_valid() else None
+    people = matrix_people(user=user, as_of=date, organization_id=organization_id)
+    printing = request.GET.get("print") == "1"
+    context = paginate(request, people, PRINT_PER_PAGE if printing else MATRIX_PER_PAGE)
+    matrix = permission_matrix(user=user, as_of=date, people=list(context["page_obj"]))
+    unit_name = tree.full_name(organization_id) if organization_id and organization_id in tree.by_id else ""
+    return render(
+        request,
+        "grants/matrix.html",
+        {
+            **context,
+            "form": form,
+            "matrix": matrix,
+            "date": date,
+            "printing": printing,
+            "unit_name": unit_name,
+            "title": _("Permissions per person (as of %(date)s)") % {"date": wareki(date)},
+        },
     )

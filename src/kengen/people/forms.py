@@ -7,9 +7,12 @@ from kengen.core.forms import EraDateField
 from kengen.people.choices import EmploymentType
 
 
-def unit_choices(tree) -> list[tuple[str, str]]:
-    """Units in force on the tree's date, indented by depth, for a ``<select>``."""
-    return [("", _("All units"))] + [(str(o.id), "\u3000" * depth + o.name) for o, depth in tree.walk()]
+def unit_choices(tree, only: set[int] | None = None) -> list[tuple[str, str]]:
+    """Units in force on the tree's date, indented by depth, for a ``<select>``; with ``only``
+    (``core.scope.units_in_scope``) just those units, indented from the shallowest of them."""
+    units = [(o, depth) for o, depth in tree.walk() if only is None or o.id in only]
+    top = min((depth for _, depth in units), default=0)
+    return [("", _("All units"))] + [(str(o.id), "\u3000" * (depth - top) + o.name) for o, depth in units]
 
 
 class PersonSearchForm(forms.Form):
@@ -31,6 +34,8 @@ class PersonSearchForm(forms.Form):
     )
     on = EraDateField(label=_("As of"), required=False)
 
-    def __init__(self, *args, tree=None, **kwargs):
+    def __init__(self, *args, tree=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = unit_choices(tree) if tree is not None else [("", _("All units"))]
+        self.fields["unit"].choices = (
+            unit_choices(tree, units) if tree is not None else [("", _("All units"))]
+        )

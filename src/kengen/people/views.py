@@ -10,6 +10,7 @@ from django.utils import timezone
 from kengen.core.access import get_visible
 from kengen.core.forms import as_of_date, client_ip, with_date
 from kengen.core.models import active_on_q
+from kengen.core.scope import scope_of, units_in_scope
 from kengen.core.views import paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.models import Account, Grant
@@ -27,7 +28,12 @@ def person_list(request):
         date,
         Organization.objects.restrict(request.user, "view").as_of(date).order_by("sort_order", "code"),
     )
-    form = PersonSearchForm(with_date(request.GET, date), tree=tree, initial={"on": date})
+    form = PersonSearchForm(
+        with_date(request.GET, date),
+        tree=tree,
+        units=units_in_scope(scope_of(request.user, on=date)),
+        initial={"on": date},
+    )
     people = Person.objects.restrict(request.user, "view", on=date)
     if form.is_valid():
         if q := form.cleaned_data["q"].strip():

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kengen.audit.exports import audited_export
 from kengen.core.access import get_visible
-from kengen.core.exports import Table
+from kengen.core.exports import Table, export_name
 from kengen.core.forms import client_ip
 from kengen.core.refusals import back_on_refusal, refusals_on
 from kengen.core.views import export_format, paginate
@@ -60,6 +60,7 @@ def lending_list(request):
             fmt=fmt,
             encoding=encoding,
             filename=f"viewing-lendings-{timezone.localdate().isoformat()}",
+            name=export_name(_("Viewing ID lendings"), timezone.localdate()),
             label="viewing ID lendings",
             details={"status": status or None},
         )

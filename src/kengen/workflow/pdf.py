@@ -11,9 +11,10 @@ own body — the lines table, the password details — and takes the rest from h
 - ``render_form``: the document with page numbers 「n / m」 and the box reserved on every page;
 - the styles, ``para``/``text``/``box``/``grid`` and ``FormParagraph`` (keeps U+3000 blanks).
 
-Text is set in ReportLab's built-in Japanese CID fonts (HeiseiMin-W3 for the body,
-HeiseiKakuGo-W5 for headings), which are not embedded: every Japanese PC supplies the glyphs.
-Dates are in the Japanese era. A form never carries a password or token.
+Text is set in BIZ UD明朝 (body) and BIZ UDゴシック Bold (headings), TrueType fonts vendored under
+``workflow/fonts/`` (SIL OFL) and subset-embedded by ReportLab, so a form prints the same on every
+PC whatever fonts it has. Dates are in the Japanese era. A rejection is 差戻し, the word the UI uses.
+A form never carries a password or token.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -35,7 +37,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -49,8 +51,12 @@ if TYPE_CHECKING:
     from kengen.systems.models import System
     from kengen.workflow.models import WorkflowApplication
 
-MINCHO = "HeiseiMin-W3"
-GOTHIC = "HeiseiKakuGo-W5"
+MINCHO = "BIZUDMincho"
+GOTHIC = "BIZUDGothic-Bold"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_FILES = {MINCHO: "BIZUDMincho_400Regular.ttf", GOTHIC: "BIZUDGothic_700Bold.ttf"}
+#: What a rejected application is called on the forms: the word of the UI (WorkflowStatus.REJECTED).
+REJECTED_WORD = "差戻し"
 
 DEFAULT_REGULATION = "北見市行政情報システムの管理運用に関する取扱要領"
 DATE_PLACEHOLDER = "令和　　年　　月　　日"
@@ -81,7 +87,7 @@ _fonts_registered = False
 
 
 def register_fonts() -> None:
-    """Register the two CID fonts once per process (ReportLab's registry is global)."""
+    """Register the two embedded TrueType fonts once per process (ReportLab's registry is global)."""
     global _fonts_registered
     if _fonts_registered:
         return
@@ -90,7 +96,7 @@ def register_fonts() -> None:
             known = set(pdfmetrics.getRegisteredFontNames())
             for name in (MINCHO, GOTHIC):
                 if name not in known:
-                    pdfmetrics.registerFont(UnicodeCIDFont(name))
+                    pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / FONT_FILES[name])))
             _fonts_registered = True
 
 
@@ -124,6 +130,7 @@ LABEL_CENTRE = style("form-label-centre", font=GOTHIC, size=9, align=TA_CENTER)
 TITLE_STYLE = style("form-title", font=GOTHIC, size=15, align=TA_CENTER, spaceBefore=2, spaceAfter=4)
 ADDRESSEE = style("form-addressee", size=12)
 CENTRE = style("form-centre", align=TA_CENTER)
+SEAL = style("form-seal", size=8, align=TA_CENTER, textColor=colors.HexColor("#666666"))
 
 
 def text(value: str) -> str:
@@ -168,6 +175,7 @@ def grid(extra: list[tuple] | None = None) -> TableStyle:
     """The ruled table style of every box on the forms."""
     return TableStyle(
         [
+            ("FONTNAME", (0, 0), (-1, -1), MINCHO),  # plain-string cells too: never a standard font
             ("GRID", (0, 0), (-1, -1), 0.6, LINE_COLOUR),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -230,6 +238,7 @@ def header_block(*, form_label: str, date: str, number: str) -> Table:
         colWidths=[114 * mm, 66 * mm],
         style=TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), MINCHO),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -241,10 +250,15 @@ def header_block(*, form_label: str, date: str, number: str) -> Table:
 def applicant_block(*, unit: str, role: str, who: str, label_width: float = 40 * mm) -> Table:
     """申請者: the unit and the person signing (right-aligned, ruled lines to write on)."""
     table = Table(
-        [[para("申請者", LABEL), ""], [para("所属", LABEL), para(unit)], [para(role, LABEL), para(who)]],
-        colWidths=[label_width, 62 * mm],
+        [
+            [para("申請者", LABEL), "", ""],
+            [para("所属", LABEL), para(unit), ""],
+            [para(role, LABEL), para(who), para("印", SEAL)],
+        ],
+        colWidths=[label_width, 54 * mm, 8 * mm],
         style=TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), MINCHO),
                 ("SPAN", (0, 0), (-1, 0)),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEBELOW", (0, 1), (-1, 2), 0.5, LINE_COLOUR),
@@ -323,31 +337,48 @@ def decision_of(app: WorkflowApplication) -> DecisionBox:
 
 def admin_box(data: DecisionBox, *, decided_on_label: str, decided_label: str) -> Table:
     """管理者記入欄: received on, decided on (``decided_on_label``: 登録日, 処理日 …), the result
-    (``decided_label`` or rejected with the reason) and who decided."""
+    (``decided_label`` or 差戻し with the reason), who decided, and the two stamp boxes of the paper
+    form (受付印, 処理印) left blank for the administrator's seal."""
     reason = data.rejection_reason if data.result == "rejected" else "　" * 6
     if len(reason) > MAX_BOX_REASON:  # the box is reserved on every page: keep it small
         reason = reason[: MAX_BOX_REASON - 1] + "…"
-    result = f"{box(data.result == 'decided')}{decided_label}　{box(data.result == 'rejected')}却下（理由：{reason}）"
+    result = (
+        f"{box(data.result == 'decided')}{decided_label}　"
+        f"{box(data.result == 'rejected')}{REJECTED_WORD}（理由：{reason}）"
+    )
     return Table(
         [
-            [para("管理者記入欄", LABEL), "", "", ""],
+            [
+                para("管理者記入欄", LABEL),
+                "",
+                "",
+                "",
+                para("受付印", LABEL_CENTRE),
+                para("処理印", LABEL_CENTRE),
+            ],
             [
                 para("受付日", LABEL_CENTRE),
                 para(data.received_on),
                 para(decided_on_label, LABEL_CENTRE),
                 para(data.decided_on),
+                "",
+                "",
             ],
             [
                 para("処理結果", LABEL_CENTRE),
                 para(result),
                 para("処理者", LABEL_CENTRE),
                 para(data.decided_by),
+                "",
+                "",
             ],
         ],
-        colWidths=[22 * mm, 78 * mm, 22 * mm, 58 * mm],
+        colWidths=[16 * mm, 64 * mm, 16 * mm, 44 * mm, 20 * mm, 20 * mm],
         style=grid(
             [
-                ("SPAN", (0, 0), (-1, 0)),
+                ("SPAN", (0, 0), (3, 0)),
+                ("SPAN", (4, 1), (4, 2)),
+                ("SPAN", (5, 1), (5, 2)),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("BACKGROUND", (0, 1), (0, -1), SHADE),
                 ("BACKGROUND", (2, 1), (2, -1), SHADE),
@@ -365,6 +396,7 @@ class FormCanvas(rl_canvas.Canvas):
     administrator's box in the space every page keeps free for it at the bottom."""
 
     def __init__(self, *args: Any, admin_box: Table, **kwargs: Any) -> None:
+        kwargs["initialFontName"] = MINCHO  # else ReportLab lists Helvetica, not embedded
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
         self._admin_box = admin_box

@@ -191,7 +191,7 @@ def test_individual_system_is_addressed_to_its_administrator_and_rejection_is_pr
     assert "田中花子" in text
     assert "令和8年12月1日〜" in text  # open-ended
     box = text[text.index("管理者記入欄") :]
-    assert "□登録済■却下（理由：権限の根拠が不明）" in box
+    assert "□登録済■差戻し（理由：権限の根拠が不明）" in box
     assert "受付日令和8年11月25日" in box
     assert "登録日令和年月日" in box  # rejected: nothing registered
     assert "佐藤一郎" in box

@@ -88,3 +88,36 @@ def test_streamed_xlsx_reads_back_like_the_openpyxl_one():
     assert got[2][2] == dt.datetime(2024, 4, 1, 9, 30, 15)
     assert got[2][5] == "制御文字"  # characters XML cannot hold are dropped, not fatal
     assert [[c.value for c in row] for row in built.iter_rows()] == [row[:5] for row in got]
+
+
+def test_xlsx_dates_are_dates_shown_in_the_era_with_a_frozen_filtered_header():
+    from kengen.core.xlsx import DATE_FORMAT, DATETIME_FORMAT
+
+    body = to_xlsx(_table([["髙橋 一郎", dt.date(2019, 5, 1)], ["佐藤", dt.datetime(2026, 12, 2, 9, 5)]]))
+    ws = load_workbook(io.BytesIO(body)).active
+    assert ws["B2"].is_date and ws["B2"].value == dt.datetime(2019, 5, 1)
+    assert ws["B2"].number_format == DATE_FORMAT == '[$-411]ggge"年"m"月"d"日"'
+    assert ws["B3"].is_date and ws["B3"].number_format == DATETIME_FORMAT
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:B3"
+    assert ws["A1"].font.bold
+
+
+def test_xlsx_of_no_rows_still_filters_its_header():
+    ws = load_workbook(io.BytesIO(to_xlsx(_table([])))).active
+    assert ws.auto_filter.ref == "A1:B1"
+    assert [c.value for c in ws[1]] == ["氏名", "値"]
+
+
+def test_file_names_are_japanese_with_an_ascii_fallback():
+    from urllib.parse import unquote
+
+    from kengen.core.exports import content_disposition, export_name
+
+    name = export_name("管理ファイル", dt.date(2026, 12, 2))
+    assert name == "管理ファイル_令和8年12月2日"
+    header = content_disposition(f"{name}.xlsx", "management-file-2026-12-02.xlsx")
+    assert header.startswith('attachment; filename="management-file-2026-12-02.xlsx"; ')
+    assert header.isascii()
+    assert unquote(header.split("filename*=UTF-8''")[1]) == "管理ファイル_令和8年12月2日.xlsx"
+    assert export_name("a/b:c", dt.date(2026, 12, 2)) == "a_b_c_令和8年12月2日"

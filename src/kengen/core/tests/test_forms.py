@@ -29,3 +29,29 @@ def test_fast_select_renders_what_djangos_select_renders():
         )
         assert '<optgroup label="Group">' in fast_html
         assert "&lt;&amp;&gt;" in fast_html
+
+
+def test_date_fields_are_text_in_the_era_with_a_preview_beside_them():
+    import datetime as dt
+
+    from kengen.core.forms import AsOfForm
+
+    html = str(AsOfForm(initial={"on": dt.date(2026, 4, 1)})["on"])
+    assert 'type="text"' in html and 'type="date"' not in html
+    assert 'value="令和8年4月1日"' in html
+    assert "data-kg-era-date" in html
+    assert (
+        'aria-describedby="id_on-era"' in html and 'id="id_on-era"' in html and 'aria-live="polite"' in html
+    )
+
+
+def test_era_text_typed_into_a_date_field_is_read_as_the_server_reads_it():
+    import datetime as dt
+
+    from kengen.core.forms import AsOfForm
+
+    for typed in ("令和8年4月1日", "R8.4.1", "r8-4-1", "Ｒ８．４．１", "2026-04-01"):
+        form = AsOfForm({"on": typed})
+        assert form.is_valid(), typed
+        assert form.cleaned_data["on"] == dt.date(2026, 4, 1)
+    assert not AsOfForm({"on": "平成32年1月1日"}).is_valid()  # outside the era

@@ -71,7 +71,18 @@ def test_dashboard_counts_fiscal_year_grants_ending_this_year(world, client):
         basis=GrantBasis.INITIAL_LOAD,
     )
     login(client, world.users["shiminzei_head"])
-    assert client.get(reverse("dashboard:home")).context["counts"]["fiscal_year_ending"] == 1
+    response = client.get(reverse("dashboard:home"))
+    assert response.context["counts"]["fiscal_year_ending"] == 1
+
+    # The count links to the list it counts, with the filter applied: the same one row.
+    url = response.context["fiscal_year_url"]
+    assert f'href="{url.replace("&", "&amp;")}"' in response.content.decode()
+    listing = client.get(url)
+    assert listing.context["count"] == 1
+    assert "fy1" in listing.content.decode()
+    # … and the 30-day count links to a list as long as it says.
+    url = response.context["ending_soon_url"]
+    assert client.get(url).context["count"] == response.context["counts"]["ending_soon"]
 
 
 def test_language_switch_to_english(world, client):
@@ -105,3 +116,16 @@ def test_unknown_page_is_a_kengen_404(world, client):
     body = response.content.decode()
     assert "ページが見つかりません" in body
     assert '<main id="main"' in body
+
+
+def test_staff_see_no_officer_menus_or_tiles(world, client):
+    login(client, world.users["jinji_clerk"])  # no role: their own IDs, passwords and log
+    body = client.get(reverse("dashboard:home")).content.decode()
+    for name in ("applications:list", "people:list", "eligibility:table", "roles:list", "users:tokens"):
+        assert f'href="{reverse(name)}"' not in body, name
+    assert f'href="{reverse("grants:file")}"' in body and f'href="{reverse("audit:list")}"' in body
+
+    login(client, world.users["shiminzei_head"])  # a security officer gets them
+    body = client.get(reverse("dashboard:home")).content.decode()
+    for name in ("applications:list", "people:list"):
+        assert f'href="{reverse(name)}"' in body, name

@@ -4,19 +4,21 @@ responsibilities (A12.1, A5.9), the responsibility matrix, consultations with th
 and their assessments (A13.1), and the contractor register (the configuration administrator).
 
 The same services as the UI; refusals map to 404/403/409/422 in ``kengen.api``. Evidence files
-are uploaded in the UI (multipart, size and type checked by ``services.evidence_check``) and listed
-here by name, size and hash."""
+are uploaded as multipart (size and type checked by ``services.evidence_check``, as in the UI),
+listed by name, size and hash, and downloaded only by those who may see their contract or
+service."""
 
 import datetime as dt
 from typing import Annotated
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from kengen.contractors.models import Contractor
-from kengen.core.access import get_visible
+from kengen.core.access import audit_refusal, get_visible
 from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDate, Code, Id, InSchema, fits
 from kengen.core.exceptions import NotFound
 from kengen.core.paging import KeysetPagination, Listing
@@ -33,10 +35,12 @@ from kengen.outsourcing.models import (
     Consultation,
     Contract,
     ExternalService,
+    ReliabilityEvidence,
     ServiceAssessment,
     SubcontractPermission,
 )
-from kengen.outsourcing.selectors import contract_accounts, responsibility_matrix
+from kengen.outsourcing.responses import evidence_response
+from kengen.outsourcing.selectors import contract_accounts, responsibility_matrix, visible_evidence_files
 from kengen.outsourcing.services import (
     assessment_record,
     checklist_update,
@@ -51,6 +55,7 @@ from kengen.outsourcing.services import (
     contract_staff_add,
     contractor_update,
     evidence_add,
+    evidence_upload,
     responsibility_set,
     service_create,
     service_start_use,
@@ -794,3 +799,64 @@ workflow_endpoints(
 @subcontracts.get("/{int:app_id}/subcontract.pdf", summary="The subcontracting permission as PDF")
 def subcontract_pdf(request, app_id: Id):
     return pdf.response(pdf.render_subcontract(_subcontract(request, app_id)), f"subcontract-{app_id}.pdf")
+
+
+# --- evidence files (A12.1(2), A13.1(5)) ---------------------------------------------------------
+
+
+class EvidenceFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+UPLOAD = File(...)  # a multipart field named "file"
+
+
+def _file_out(f) -> EvidenceFileOut:
+    return EvidenceFileOut(id=f.pk, name=f.name, content_type=f.content_type, size=f.size, sha256=f.sha256)
+
+
+def _read(upload: UploadedFile) -> bytes:
+    from kengen.outsourcing.services import EVIDENCE_MAX_BYTES
+
+    return upload.read(EVIDENCE_MAX_BYTES + 1)  # one byte past the limit is enough to refuse
+
+
+@router.post(
+    "/checklist/{int:entry_id}/files",
+    response={201: EvidenceFileOut},
+    summary="Attach an evidence file (PDF, PNG, JPEG; 10 MB) to a security measure (A12.1(2))",
+)
+def upload_checklist_file(request, entry_id: Id, file: UploadedFile = UPLOAD):
+    entry = get_visible(ChecklistEntry, request.auth, pk=entry_id, ip_address=_ip(request))
+    return Status(
+        201,
+        _file_out(evidence_upload(actor=request.auth, entry=entry, name=file.name or "", data=_read(file))),
+    )
+
+
+@router.post(
+    "/evidence/{int:evidence_id}/files",
+    response={201: EvidenceFileOut},
+    summary="Attach the file of an audit report or certification (A13.1(5))",
+)
+def upload_reliability_file(request, evidence_id: Id, file: UploadedFile = UPLOAD):
+    evidence = get_visible(ReliabilityEvidence, request.auth, pk=evidence_id, ip_address=_ip(request))
+    saved = evidence_upload(actor=request.auth, reliability=evidence, name=file.name or "", data=_read(file))
+    return Status(201, _file_out(saved))
+
+
+@router.get("/files/{int:file_id}", summary="Download an evidence file (always as an attachment)")
+def download_file(request, file_id: Id):
+    from kengen.outsourcing.models import EvidenceFile
+
+    found = visible_evidence_files(request.auth).filter(pk=file_id).first()
+    if found is None:
+        hidden = EvidenceFile.objects.filter(pk=file_id).first()
+        if hidden is not None:
+            audit_refusal(request.auth, hidden, action="view", ip_address=_ip(request))
+        raise NotFound(_("Not found."))
+    return evidence_response(found)

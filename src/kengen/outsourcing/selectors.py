@@ -13,7 +13,7 @@ from kengen.grants.choices import AccountKind
 from kengen.grants.models import Account
 from kengen.grants.services import MaintenanceLimit
 from kengen.outsourcing.choices import ContractStatus
-from kengen.outsourcing.models import Contract, ContractStaff, Responsibility
+from kengen.outsourcing.models import Contract, ContractStaff, EvidenceFile, ExternalService, Responsibility
 from kengen.people.models import Person
 from kengen.systems.models import System
 
@@ -97,3 +97,11 @@ def responsibility_matrix(
             entry = by_system.setdefault(system.pk, (system, []))
             entry[1].append(MatrixRow(system, contract, recorded.get((contract.pk, system.pk))))
     return sorted(by_system.values(), key=lambda e: (e[0].sort_order, e[0].code))
+
+
+def visible_evidence_files(user: object) -> QuerySet[EvidenceFile]:
+    """Evidence files of the contracts and services ``user`` may see (A12.1(2), A13.1(5))."""
+    return EvidenceFile.objects.filter(
+        Q(checklist_entry__contract__in=Contract.objects.restrict(user).values("pk"))
+        | Q(reliability__service__in=ExternalService.objects.restrict(user).values("pk"))
+    )

@@ -10,7 +10,6 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,7 +55,8 @@ from kengen.outsourcing.models import (
     ExternalService,
     SubcontractPermission,
 )
-from kengen.outsourcing.selectors import contract_accounts, responsibility_matrix
+from kengen.outsourcing.responses import evidence_response
+from kengen.outsourcing.selectors import contract_accounts, responsibility_matrix, visible_evidence_files
 from kengen.outsourcing.services import (
     CONSULTATION,
     SUBCONTRACT,
@@ -381,24 +381,13 @@ def checklist_action(request, pk: int, action: str):
 def evidence_download(request, pk: int):
     """An evidence file, only to those who may see its contract or service; always a download,
     never rendered by the browser (a crafted file cannot run script on Kengen's origin)."""
-    visible = EvidenceFile.objects.filter(
-        Q(checklist_entry__contract__in=Contract.objects.restrict(request.user).values("pk"))
-        | Q(reliability__service__in=ExternalService.objects.restrict(request.user).values("pk"))
-    )
-    file = visible.filter(pk=pk).first()
+    file = visible_evidence_files(request.user).filter(pk=pk).first()
     if file is None:
         hidden = EvidenceFile.objects.filter(pk=pk).first()
         if hidden is not None:
             audit_refusal(request.user, hidden, action="view", ip_address=client_ip(request))
         raise NotFound(_("Not found."))
-    response = HttpResponse(bytes(file.data), content_type=file.content_type)
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file.name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_response(file)
 
 
 @login_required

@@ -127,3 +127,56 @@ def test_the_configurator_registers_contractors_and_staff_over_the_api(client, o
         **_auth(out.officer),
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.clause("A12.1")
+def test_evidence_files_over_the_api_are_checked_and_shown_only_to_who_may_see_them(client, out):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kengen.audit.models import AuditEvent
+    from kengen.outsourcing.services import EVIDENCE_MAX_BYTES
+
+    start, end = period()
+    officer = _auth(out.officer)
+    created = client.post(
+        "/api/v1/outsourcing/contracts",
+        {
+            "contractor_id": out.contractor.pk,
+            "title": "人事給与システム保守",
+            "work": "maintenance",
+            "systems": ["JINJI-SYS"],
+            "organization_id": out.world.shokuin.pk,
+            "valid_from": str(start),
+            "valid_to": str(end),
+        },
+        content_type="application/json",
+        **officer,
+    ).json()
+    entry = created["checklist"][0]["id"]
+    url = f"/api/v1/outsourcing/checklist/{entry}/files"
+    pdf = b"%PDF-1.4\n% confidentiality agreement\n"
+    ok = client.post(url, {"file": SimpleUploadedFile("秘密保持契約書.pdf", pdf)}, **officer)
+    assert ok.status_code == 201, ok.content
+    body = ok.json()
+    assert (body["name"], body["size"], body["content_type"]) == (
+        "秘密保持契約書.pdf",
+        len(pdf),
+        "application/pdf",
+    )
+    fake = client.post(url, {"file": SimpleUploadedFile("x.pdf", b"<script>alert(1)</script>")}, **officer)
+    assert fake.status_code == 422 and fake.json()["field"] == "file"
+    exe = client.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")}, **officer)
+    assert exe.status_code == 422
+    big = client.post(
+        url, {"file": SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * EVIDENCE_MAX_BYTES)}, **officer
+    )
+    assert big.status_code == 422 and big.json()["clause"] == "A12.1"
+    download = client.get(f"/api/v1/outsourcing/files/{body['id']}", **officer)
+    assert download.status_code == 200 and download.content == pdf
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    other_officer = _auth(out.world.users["shiminzei_head"])
+    assert client.get(f"/api/v1/outsourcing/files/{body['id']}", **other_officer).status_code == 404
+    assert client.post(url, {"file": SimpleUploadedFile("a.pdf", pdf)}, **other_officer).status_code == 404
+    uploaded = AuditEvent.objects.filter(action="contract.evidence_uploaded").values_list("new", flat=True)
+    assert [e["sha256"] for e in uploaded] == [body["sha256"]]

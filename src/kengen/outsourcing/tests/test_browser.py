@@ -39,6 +39,7 @@ def sign_in(page, username: str) -> None:
 @pytest.mark.clause("A12.1")
 def test_register_consult_answer_activate(out, live_server):
     with testing.chromium_page(live_server.url) as page:
+        page.on("dialog", lambda dialog: dialog.accept())  # confirm.js asks before submitting
         page.set_default_timeout(60_000)  # two cores shared by the whole test run
         sign_in(page, "shokuin-head")
         page.goto("/outsourcing/")
@@ -70,6 +71,7 @@ def test_register_consult_answer_activate(out, live_server):
         officer_page = page
         head_context = page.context.browser.new_context(locale="ja-JP", base_url=live_server.url)
         page = head_context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
         page.set_default_timeout(60_000)
         sign_in(page, "joho-head")  # 情報システム課長, the IT division head, in a browser of their own
         page.goto("/outsourcing/consultations/?status=submitted")

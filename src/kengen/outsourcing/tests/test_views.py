@@ -122,7 +122,12 @@ def test_evidence_is_uploaded_limited_and_served_only_to_authorized_users(client
     bad = client.post(
         url, {"file": SimpleUploadedFile("x.html", b"<script>", content_type="application/pdf")}, follow=True
     )
-    assert "PDF, PNG" in bad.content.decode() and not EvidenceFile.objects.exists()
+    from django.utils.translation import gettext, override
+
+    rule = "Only PDF, PNG and JPEG files are accepted."
+    with override("ja"):
+        said = (rule, gettext(rule))
+    assert any(text in bad.content.decode() for text in said) and not EvidenceFile.objects.exists()
     client.post(url, {"file": SimpleUploadedFile("合意書.pdf", PDF, content_type="application/pdf")})
     f = EvidenceFile.objects.get()
     download = client.get(reverse("outsourcing:evidence_download", args=[f.pk]))

@@ -156,7 +156,8 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
 
     Cached for the request on the user object, and across requests in this process under the
     scope data version, which database triggers bump on every write to the tables read here: a
-    role change is seen by the next request that starts after it committed."""
+    role change is seen by the next request that starts after it committed. Anything else cached
+    on a ``Scope`` (``grants.models.officer_member_ids``) must derive only from those tables."""
     date = on or timezone.localdate()
     cache = user.__dict__.setdefault("_kengen_scope_cache", {})
     if date in cache:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponseBase
@@ -33,10 +34,11 @@ def is_system_sign_in(request: HttpRequest) -> bool:
 class SystemSignInMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
-        handler: Callable[[HttpRequest], HttpResponseBase] = convert_exception_to_response(self._view)
+        # As Django's handler builds its chain (synchronous: Kengen is served over WSGI).
+        handler: Any = convert_exception_to_response(self._view)
         for middleware in (XFrameOptionsMiddleware, CommonMiddleware, LocaleMiddleware):
             handler = convert_exception_to_response(middleware(handler))
-        self.lean = handler
+        self.lean: Callable[[HttpRequest], HttpResponseBase] = handler
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not is_system_sign_in(request):

@@ -104,6 +104,7 @@ def _mount() -> None:
     from kengen.people.api import router as people_router
     from kengen.personnel.api import config_router
     from kengen.personnel.api import router as personnel_router
+    from kengen.roles.api import designations_router
     from kengen.roles.api import router as roles_router
     from kengen.systems.api import router as systems_router
     from kengen.terminals.api import router as terminals_router
@@ -114,6 +115,7 @@ def _mount() -> None:
     api.add_router("/people", people_router, tags=["people"])
     api.add_router("/personnel", personnel_router, tags=["personnel changes (人事)"])
     api.add_router("/configuration", config_router, tags=["configuration (A14)"])
+    api.add_router("/configuration/roles", designations_router, tags=["configuration (A14)"])
     api.add_router("/systems", systems_router, tags=["systems"])
     api.add_router("/systems", verify_router, tags=["sign-in verification (systems' API keys)"])
     api.add_router("/", grants_router, tags=["management file"])

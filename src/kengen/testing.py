@@ -280,9 +280,13 @@ SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
 AXE_JS = REPO_ROOT / "vendor" / "axe-core" / "axe.min.js"
 
 
+# Set by pytest itself while a test runs (not Kengen configuration, so not in docs/operations.md).
+_PYTEST_CURRENT_TEST = "PYTEST_CURRENT_TEST"
+
+
 def _save_failure_screenshot(page: Any) -> None:
     """Keep what the browser showed when a browser test failed (CI keeps ``test-artifacts/``)."""
-    test = os.environ.get("PYTEST_CURRENT_TEST", "browser-test").split(" ")[0]
+    test = os.environ.get(_PYTEST_CURRENT_TEST, "browser-test").split(" ")[0]
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in test)[-150:]
     try:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)

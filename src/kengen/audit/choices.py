@@ -18,9 +18,11 @@ class AuditAction(models.TextChoices):
     ORGANIZATION_ENDED = "organization.ended", _("Organization ended")
     ORGANIZATION_REORGANIZED = "organization.reorganized", _("Reorganization")
     POST_CREATED = "post.created", _("Post created")
+    POST_UPDATED = "post.updated", _("Post changed")
 
     PERSON_CREATED = "person.created", _("Person registered")
     PERSON_UPDATED = "person.updated", _("Person updated")
+    PERSONNEL_POLICY_CHANGED = "personnel_policy.changed", _("Personnel periods changed")
     APPOINTMENT_STARTED = "appointment.started", _("Appointment started")
     APPOINTMENT_ENDED = "appointment.ended", _("Appointment ended")
     ASSIGNMENT_STARTED = "assignment.started", _("Assignment started")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.bounds import date_problem
-from kengen.core.era import parse_wareki
+from kengen.core.era import parse_wareki, wareki
 
 
 class DateInput(forms.DateInput):
@@ -73,6 +73,29 @@ class EraDateField(forms.DateField):
         if date is not None and (problem := date_problem(date)):
             raise ValidationError(problem, code="out_of_range")
         return date
+
+
+class EraTextInput(DateInput):
+    """A text box for dates: 令和7年4月1日, R7.4.1 or 2025-04-01 (a native date picker takes no era
+    dates); a date already chosen is shown in the era."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"placeholder": "令和7年4月1日", "autocomplete": "off", "size": 16, **(attrs or {})}
+        )
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            return wareki(value)
+        return super().format_value(value)
+
+
+class WarekiDateField(EraDateField):
+    """An ``EraDateField`` typed as text in the era (``EraTextInput``)."""
+
+    widget = EraTextInput
 
 
 class AsOfForm(forms.Form):

@@ -89,6 +89,12 @@ class Post(models.Model):
         help_text=_("Whoever holds this post in a unit is that unit's head, and takes its roles."),
     )
     rank = models.PositiveSmallIntegerField(_("rank"), default=100, help_text=_("Lower is more senior."))
+    unit_kinds = models.JSONField(
+        _("kinds of unit"),
+        default=list,
+        blank=True,
+        help_text=_("The kinds of unit that have this post (課長 in a 課, 係長 in a 係); empty: any unit."),
+    )
 
     class Meta:
         ordering = ["rank", "code"]
@@ -97,3 +103,13 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def fits(self, organization: Organization) -> bool:
+        """Whether a unit of ``organization``'s kind has this post (AS: the post exists in the unit)."""
+        return not self.unit_kinds or organization.kind in self.unit_kinds
+
+    @property
+    def unit_kind_labels(self) -> list[str]:
+        from kengen.organizations.choices import OrganizationKind
+
+        return [str(OrganizationKind(k).label) for k in self.unit_kinds if k in OrganizationKind.values]

@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.models import overlapping_q
 from kengen.core.permissions import require_configurator
 from kengen.core.types import Actor
 from kengen.organizations.choices import OrganizationKind
@@ -137,10 +140,37 @@ def units_refuse_children_left(orgs: Sequence[Organization], on: dt.date) -> Non
 
 
 @transaction.atomic
+def _unit_kinds(unit_kinds: Sequence[str]) -> list[str]:
+    kinds = list(dict.fromkeys(k.strip() for k in unit_kinds if k.strip()))
+    for kind in kinds:
+        if kind not in OrganizationKind.values:
+            raise RuleViolation(_("Unknown kind of unit %(k)s.") % {"k": kind}, field="unit_kinds")
+    return kinds
+
+
+def post_refuse_misfit(post: Post, organization: Organization) -> None:
+    """AS: a post is held only in a kind of unit that has it (課長 in a 課, 係長 in a 係)."""
+    if not post.fits(organization):
+        raise RuleViolation(
+            _("%(post)s is not a post of %(unit)s: it is held in %(kinds)s.")
+            % {"post": post.name, "unit": organization.name, "kinds": "、".join(post.unit_kind_labels)},
+            clause="AS",
+            field="post",
+        )
+
+
 def post_create(
-    *, actor: Actor, code: str, name: str, is_head: bool = False, rank: int = 100, kana: str = ""
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    is_head: bool = False,
+    rank: int = 100,
+    kana: str = "",
+    unit_kinds: Sequence[str] = (),
 ) -> Post:
-    """Add a post (職) to the catalogue; ``is_head`` posts carry the unit's roles (A3, A4)."""
+    """Add a post (職) to the catalogue; ``is_head`` posts carry the unit's roles (A3, A4);
+    ``unit_kinds``: the kinds of unit that have it (empty: any)."""
 
     require_configurator(actor)
     code, name = code.strip(), name.strip()
@@ -148,13 +178,75 @@ def post_create(
         raise RuleViolation(_("A post needs a code."), field="code")
     if not name:
         raise RuleViolation(_("A post needs a name."), field="name")
+    kinds = _unit_kinds(unit_kinds)
     if Post.objects.filter(code=code).exists():
         raise Conflict(_("Post code %(code)s is already used.") % {"code": code}, field="code")
-    post = Post.objects.create(code=code, name=name, is_head=is_head, rank=rank, kana=kana)
+    post = Post.objects.create(code=code, name=name, is_head=is_head, rank=rank, kana=kana, unit_kinds=kinds)
     audit_record(
         actor=actor,
         action=AuditAction.POST_CREATED,
         target=post,
-        new={"code": code, "name": name, "is_head": is_head, "rank": rank},
+        new={"code": code, "name": name, "is_head": is_head, "rank": rank, "unit_kinds": kinds},
     )
     return post
+
+
+@transaction.atomic
+def post_update(
+    *,
+    actor: Actor,
+    post: Post,
+    name: str | None = None,
+    kana: str | None = None,
+    rank: int | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> Post:
+    """Rename a post, or change its rank or the kinds of unit that have it. Whether it heads its
+    unit is not changed here: that would move roles retroactively; add a new post instead.
+    Narrowing ``unit_kinds`` is refused while someone holds the post in a unit it would exclude."""
+    require_configurator(actor)
+    p = Post.objects.select_for_update().get(pk=post.pk)
+    old: dict[str, object] = {}
+    new: dict[str, object] = {}
+    if name is not None:
+        if not name.strip():
+            raise RuleViolation(_("A post needs a name."), field="name")
+        old["name"], new["name"] = p.name, name.strip()
+    if kana is not None:
+        old["kana"], new["kana"] = p.kana, kana.strip()
+    if rank is not None:
+        old["rank"], new["rank"] = p.rank, rank
+    if unit_kinds is not None:
+        kinds = _unit_kinds(unit_kinds)
+        if kinds:
+            # Assignments are reached through the reverse relation (people sits above organizations).
+            held = (
+                Organization.objects.filter(
+                    Q(assignments__post=p) & overlapping_q(timezone.localdate(), None, prefix="assignments__")
+                )
+                .exclude(kind__in=kinds)
+                .values_list("name", flat=True)
+                .distinct()
+            )
+            units = list(held[:5])
+            if units:
+                raise Conflict(
+                    _("%(post)s is held in %(units)s, which the new kinds of unit would exclude.")
+                    % {"post": p.name, "units": "、".join(units)},
+                    field="unit_kinds",
+                )
+        old["unit_kinds"], new["unit_kinds"] = p.unit_kinds, kinds
+    changed = {k: v for k, v in new.items() if old[k] != v}
+    if not changed:
+        return p
+    for k, v in changed.items():
+        setattr(p, k, v)
+    p.save(update_fields=list(changed))
+    audit_record(
+        actor=actor,
+        action=AuditAction.POST_UPDATED,
+        target=p,
+        old={k: old[k] for k in changed},
+        new=changed,
+    )
+    return p

@@ -217,3 +217,32 @@ class Assignment(EffectiveDated):
 
     def __str__(self) -> str:
         return f"{self.person} {self.organization} {self.post}"
+
+
+class PersonnelPolicy(models.Model):
+    """The city's periods for personnel records (one row; Kengen's defaults until a profile or the
+    configuration administrator sets them)."""
+
+    network_registration_lead_days = models.PositiveSmallIntegerField(
+        _("network registration: days before the appointment"),
+        default=31,
+        help_text=_(
+            "A5.3: a network user registration counts for a fiscal-year appointment when it was filed no "
+            "earlier than this many days before the appointment starts (HR files it in March for April)."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("personnel policy")
+        verbose_name_plural = _("personnel policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="personnel_policy_single_row"),
+            models.CheckConstraint(
+                condition=Q(network_registration_lead_days__gte=1, network_registration_lead_days__lte=366),
+                name="personnel_policy_lead_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

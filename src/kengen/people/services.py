@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,12 +20,13 @@ from kengen.audit.services import audit_record
 from kengen.contractors.models import Contractor
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import overlapping_q
-from kengen.core.permissions import require_personnel
+from kengen.core.permissions import require_configurator, require_personnel
 from kengen.core.scope import scope_of
 from kengen.core.types import Actor
 from kengen.organizations.models import Organization, Post
+from kengen.organizations.services import post_refuse_misfit
 from kengen.people.choices import AppointmentEndReason, AssignmentEndReason, EmploymentType, PersonKind
-from kengen.people.models import Appointment, Assignment, Person
+from kengen.people.models import Appointment, Assignment, Person, PersonnelPolicy
 
 
 @transaction.atomic
@@ -85,6 +87,61 @@ def person_create(
         new={"kind": kind, "staff_number": person.staff_number, "name": person.full_name},
     )
     return person
+
+
+PERSON_DETAIL_FIELDS = (
+    "staff_number",
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "email",
+)
+
+
+@transaction.atomic
+def person_update(*, actor: Actor, person: Person, **changes: str) -> Person:
+    """Correct or change who a person is: names and their kana (a marriage, a typo), email, staff
+    number (A2.4). Only the fields given change; the audit event keeps each field before and after.
+
+    Staff are recorded by the personnel records officer; a contractor's maintenance staff also by
+    the configuration administrator (A14). A staff number stays unique; names are required."""
+    p = Person.objects.select_for_update().get(pk=person.pk)
+    if not (p.kind == PersonKind.MAINTENANCE and actor is not None and scope_of(actor).is_configurator):
+        require_personnel(actor)
+    unknown = set(changes) - set(PERSON_DETAIL_FIELDS)
+    if unknown:
+        raise RuleViolation(_("This cannot be changed here."), field=sorted(unknown)[0])
+    old: dict[str, str | None] = {}
+    new: dict[str, str | None] = {}
+    for name, raw in changes.items():
+        value: str | None = (raw or "").strip()
+        if name in ("family_name", "given_name", "family_name_kana", "given_name_kana") and not value:
+            raise RuleViolation(_("This field is required."), field=name)
+        if name == "staff_number":
+            if p.kind != PersonKind.STAFF:
+                raise RuleViolation(_("Only staff have a staff number."), clause="A2.4", field="staff_number")
+            if not value:
+                raise RuleViolation(_("Staff need a staff number."), clause="A2.4", field="staff_number")
+            if Person.objects.filter(staff_number=value).exclude(pk=p.pk).exists():
+                raise Conflict(
+                    _("Staff number %(number)s is already registered.") % {"number": value},
+                    field="staff_number",
+                )
+        try:
+            model_field = Person._meta.get_field(name)
+            assert isinstance(model_field, models.Field)
+            model_field.clean(value, p)
+        except ValidationError as e:
+            raise RuleViolation(" ".join(e.messages), field=name) from None
+        if getattr(p, name) != value:
+            old[name], new[name] = getattr(p, name), value
+            setattr(p, name, value)
+    if not new:
+        return p
+    p.save(update_fields=list(new))
+    audit_record(actor=actor, action=AuditAction.PERSON_UPDATED, target=p, old=old, new=new)
+    return p
 
 
 @transaction.atomic
@@ -227,6 +284,7 @@ def assignment_open(
         )
     if post is None or not Post.objects.filter(pk=post.pk).exists():
         raise RuleViolation(_("Choose a post that exists."), field="post")
+    post_refuse_misfit(post, organization)
     if valid_to is not None and valid_to <= valid_from:
         raise RuleViolation(_("The assignment must end after it starts."), field="valid_to")
     if check_head:
@@ -365,3 +423,28 @@ def assignment_move(
         reason=reason,
         check_head=actor is not None,
     )
+
+
+@transaction.atomic
+def personnel_policy_update(*, actor: Actor, network_registration_lead_days: int) -> PersonnelPolicy:
+    """Set the city's personnel periods (A14: the configuration administrator, or a profile)."""
+    require_configurator(actor)
+    if not 1 <= network_registration_lead_days <= 366:
+        raise RuleViolation(
+            _("Give a number of days from 1 to 366."),
+            clause="A5.3",
+            field="network_registration_lead_days",
+        )
+    policy, created = PersonnelPolicy.objects.select_for_update().get_or_create(pk=1)
+    old = policy.network_registration_lead_days
+    if old != network_registration_lead_days or created:
+        policy.network_registration_lead_days = network_registration_lead_days
+        policy.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERSONNEL_POLICY_CHANGED,
+            target=policy,
+            old={"network_registration_lead_days": None if created else old},
+            new={"network_registration_lead_days": network_registration_lead_days},
+        )
+    return policy

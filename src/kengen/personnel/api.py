@@ -22,8 +22,11 @@ from kengen.core.paging import KeysetPagination, Listing
 from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
-from kengen.organizations.services import OrganizationSpec, organization_create, post_create
+from kengen.organizations.services import OrganizationSpec, organization_create, post_create, post_update
+from kengen.people.api import PersonOut
 from kengen.people.models import Assignment, Person
+from kengen.people.selectors import personnel_policy
+from kengen.people.services import person_update, personnel_policy_update
 from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.models import ScheduledChange
 from kengen.personnel.selectors import Consequences, consequences_of, reorganization_consequences
@@ -132,6 +135,9 @@ class ConsequencesOut(Schema):
     appointment_caps: list[GrantItemOut]
     network_registrations: list[PersonItemOut]
     sign_ins_to_disable: list[PersonItemOut]
+    sign_ins_to_create: list[PersonItemOut]
+    sign_ins_to_enable: list[PersonItemOut]
+    pending_later: list[PersonItemOut]
 
 
 class ResultOut(Schema):
@@ -220,7 +226,7 @@ def _run(request, batch: list[PersonnelChange], on: dt.date, expected: str | Non
             status="scheduled",
             people=[c.person.pk for c in batch if c.person],
             scheduled_id=result.pk,
-            consequences=_out(consequences_of(batch, on=on)),
+            consequences=_out(consequences_of(batch, on=on, applying=result.pk)),
         ),
     )
 
@@ -252,6 +258,30 @@ def patch_person(request, person_id: Id, body: PersonChangeIn, preview: bool = F
     _require_personnel(request.auth)
     person = _person(request, person_id)
     return _run(request, [_change(request, body, person)], body.on, body.expected, preview)
+
+
+class PersonDetailsIn(InSchema):
+    """Only the fields given change (a correction, a change of name)."""
+
+    staff_number: Code | None = None
+    family_name: Name | None = None
+    given_name: Name | None = None
+    family_name_kana: Kana | None = None
+    given_name_kana: Kana | None = None
+    email: Annotated[str, at_most(254), SINGLE_LINE] | None = None
+
+
+@router.patch(
+    "/people/{int:person_id}/details",
+    response=PersonOut,
+    summary="Correct or change a person's names, kana, email or staff number",
+)
+def patch_person_details(request, person_id: Id, body: PersonDetailsIn):
+    person = _person(request, person_id)
+    assert person is not None
+    changes = {k: v for k, v in body.dict(exclude_unset=True).items() if v is not None}
+    person = person_update(actor=request.auth, person=person, **changes)
+    return PersonOut.from_orm(person)
 
 
 def _scheduled_out(row: ScheduledChange) -> ScheduledOut:
@@ -371,6 +401,16 @@ class PostIn(InSchema):
     is_head: bool = False
     rank: Annotated[int, Field(ge=0, le=999)] = 100
     kana: Annotated[str, at_most(100), SINGLE_LINE] = ""
+    unit_kinds: Annotated[list[Code], at_most(20)] = Field(
+        default_factory=list, description="kinds of unit that have the post (empty: any)"
+    )
+
+
+class PostPatchIn(InSchema):
+    name: Name | None = None
+    kana: Annotated[str, at_most(100), SINGLE_LINE] | None = None
+    rank: Annotated[int, Field(ge=0, le=999)] | None = None
+    unit_kinds: Annotated[list[Code], at_most(20)] | None = None
 
 
 class PostOut(Schema):
@@ -379,6 +419,7 @@ class PostOut(Schema):
     name: str
     is_head: bool
     rank: int
+    unit_kinds: list[str]
 
 
 class SystemIn(InSchema):
@@ -525,13 +566,32 @@ def reorganize(request, body: ReorganizationIn, preview: bool = False):
     return Status(201, ReorganizationOut(**consequences.as_dict()))
 
 
+def _post_out(post: Post) -> PostOut:
+    return PostOut(
+        id=post.pk,
+        code=post.code,
+        name=post.name,
+        is_head=post.is_head,
+        rank=post.rank,
+        unit_kinds=list(post.unit_kinds),
+    )
+
+
 @config_router.post("/posts", response={201: PostOut}, summary="Add a post")
 def create_post(request, body: PostIn):
     _require_configurator(request.auth)
-    post = post_create(actor=request.auth, **body.dict())
-    return Status(
-        201, PostOut(id=post.pk, code=post.code, name=post.name, is_head=post.is_head, rank=post.rank)
-    )
+    return Status(201, _post_out(post_create(actor=request.auth, **body.dict())))
+
+
+@config_router.patch(
+    "/posts/{code}", response=PostOut, summary="Rename a post, or change its rank or its kinds of unit"
+)
+def patch_post(request, code: Code, body: PostPatchIn):
+    _require_configurator(request.auth)
+    post = Post.objects.filter(code=code).first()
+    if post is None:
+        raise NotFound(_("No such post."))
+    return _post_out(post_update(actor=request.auth, post=post, **body.dict(exclude_unset=True)))
 
 
 @config_router.post(
@@ -612,3 +672,30 @@ def end_table2(request, entry_id: Id, body: UnitEndIn):
     return Table2Out(
         id=entry.pk, listed_as=entry.listed_as, valid_from=entry.valid_from, valid_to=entry.valid_to
     )
+
+
+class PersonnelPolicyOut(Schema):
+    network_registration_lead_days: int
+
+
+class PersonnelPolicyIn(InSchema):
+    network_registration_lead_days: Annotated[int, Field(ge=1, le=366)]
+
+
+@config_router.get("/personnel-periods", response=PersonnelPolicyOut, summary="The city's personnel periods")
+def get_policy(request):
+    _require_configurator(request.auth)
+    return PersonnelPolicyOut(
+        network_registration_lead_days=personnel_policy().network_registration_lead_days
+    )
+
+
+@config_router.put(
+    "/personnel-periods",
+    response=PersonnelPolicyOut,
+    summary="Set the city's personnel periods (A5.3 window)",
+)
+def put_policy(request, body: PersonnelPolicyIn):
+    _require_configurator(request.auth)
+    policy = personnel_policy_update(actor=request.auth, **body.dict())
+    return PersonnelPolicyOut(network_registration_lead_days=policy.network_registration_lead_days)

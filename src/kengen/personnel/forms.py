@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kengen.core.era import wareki
-from kengen.core.forms import DateInput, EraDateField
+from kengen.core.forms import WarekiDateField
 from kengen.core.models import exclusive_end, last_day
 from kengen.eligibility.choices import EntryScope
 from kengen.organizations.choices import OrganizationEndReason, OrganizationKind
@@ -21,28 +21,6 @@ from kengen.personnel.changes import NewPerson, PersonnelChange
 from kengen.personnel.choices import ChangeKind
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System
-
-
-class EraTextInput(DateInput):
-    """A text box for dates: 令和7年4月1日, R7.4.1 or 2025-04-01 (a native date picker takes no era
-    dates); a date already chosen is shown in the era."""
-
-    input_type = "text"
-
-    def __init__(self, attrs=None):
-        super().__init__(
-            attrs={"placeholder": "令和7年4月1日", "autocomplete": "off", "size": 16, **(attrs or {})}
-        )
-
-    def format_value(self, value):
-        if isinstance(value, dt.date):
-            return wareki(value)
-        return super().format_value(value)
-
-
-class WarekiDateField(EraDateField):
-    widget = EraTextInput
-
 
 _PERSON_FIELDS = ("staff_number", "family_name", "given_name", "family_name_kana", "given_name_kana", "email")
 _FIELDS_OF_KIND = {
@@ -301,6 +279,20 @@ class PostForm(forms.Form):
     kana = forms.CharField(label=_("Name (kana)"), max_length=100, required=False)
     is_head = forms.BooleanField(label=_("Heads the unit (takes its roles)"), required=False)
     rank = forms.IntegerField(label=_("Rank (lower is more senior)"), min_value=0, max_value=999, initial=100)
+    unit_kinds = forms.MultipleChoiceField(
+        label=_("Kinds of unit that have this post"),
+        choices=OrganizationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("課長 in a 課, 係長 in a 係. None ticked: any unit (主事, 主任 …)."),
+    )
+
+
+class PostEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    kana = forms.CharField(label=_("Name (kana)"), max_length=100, required=False)
+    rank = forms.IntegerField(label=_("Rank (lower is more senior)"), min_value=0, max_value=999)
+    unit_kinds = PostForm.base_fields["unit_kinds"]
 
 
 class SystemForm(forms.Form):
@@ -380,3 +372,28 @@ class Table2Form(forms.Form):
 
 class EndDateForm(forms.Form):
     last_day = WarekiDateField(label=_("Last day"))
+
+
+class PersonDetailsForm(forms.Form):
+    """Who a person is (names, kana, email, staff number): corrections and changes of name."""
+
+    staff_number = forms.CharField(label=_("Staff number"), max_length=20)
+    family_name = forms.CharField(label=_("Family name"), max_length=50)
+    given_name = forms.CharField(label=_("Given name"), max_length=50)
+    family_name_kana = forms.CharField(label=_("Family name (kana)"), max_length=100)
+    given_name_kana = forms.CharField(label=_("Given name (kana)"), max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False)
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        if person.kind != "staff":
+            del self.fields["staff_number"]
+
+
+class PersonnelPolicyForm(forms.Form):
+    network_registration_lead_days = forms.IntegerField(
+        label=_("Network user registration counts from (days before the appointment)"),
+        min_value=1,
+        max_value=366,
+        help_text=_("A5.3: a registration filed earlier was for a previous appointment and does not count."),
+    )

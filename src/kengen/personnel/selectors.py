@@ -38,11 +38,13 @@ from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
+from kengen.organizations.services import post_refuse_misfit
 from kengen.people.choices import AppointmentEndReason, EmploymentType
 from kengen.people.models import Assignment, Person
 from kengen.people.selectors import network_registration_window_start
 from kengen.personnel.changes import PersonnelChange
-from kengen.personnel.choices import ChangeKind
+from kengen.personnel.choices import ChangeKind, ScheduledStatus
+from kengen.personnel.models import ScheduledChange
 from kengen.roles.choices import Role
 from kengen.roles.selectors import security_officers_for
 from kengen.systems.choices import SystemKind
@@ -148,6 +150,12 @@ class Consequences:
     appointment_caps: list[GrantItem] = field(default_factory=list)  # A7
     network_registrations: list[PersonItem] = field(default_factory=list)  # A5.3
     sign_ins_to_disable: list[PersonItem] = field(default_factory=list)
+    # New hires get a Kengen sign-in named by their staff number (no usable password until the
+    # configuration administrator issues one); people appointed again get theirs back.
+    sign_ins_to_create: list[PersonItem] = field(default_factory=list)
+    sign_ins_to_enable: list[PersonItem] = field(default_factory=list)
+    # Changes already scheduled for a later date for the same people: checked again on their date.
+    pending_later: list[PersonItem] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -160,6 +168,8 @@ class Consequences:
                 self.appointment_caps,
                 self.network_registrations,
                 self.sign_ins_to_disable,
+                self.sign_ins_to_create,
+                self.sign_ins_to_enable,
             )
         )
 
@@ -174,6 +184,9 @@ class Consequences:
             "appointment_caps": [g.as_dict() for g in self.appointment_caps],
             "network_registrations": [p.as_dict() for p in self.network_registrations],
             "sign_ins_to_disable": [p.as_dict() for p in self.sign_ins_to_disable],
+            "sign_ins_to_create": [p.as_dict() for p in self.sign_ins_to_create],
+            "sign_ins_to_enable": [p.as_dict() for p in self.sign_ins_to_enable],
+            "pending_later": [p.as_dict() for p in self.pending_later],
         }
 
     @property
@@ -270,6 +283,7 @@ def _require_unit(org: Organization | None, post: Post | None, on: dt.date) -> N
         )
     if post is None or not Post.objects.filter(pk=post.pk).exists():
         raise RuleViolation(_("Choose a post that exists."), field="post")
+    post_refuse_misfit(post, org)
 
 
 def _require_appointment_terms(employment_type: str, start: dt.date, end: dt.date | None) -> None:
@@ -420,8 +434,62 @@ def _check_one_head(after: dict, batch_ids: set, on: dt.date) -> None:
         )
 
 
-def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on: dt.date) -> Consequences:
-    """What ``changes`` do on ``on``. Reads only; raises the refusal a change would meet."""
+def _against_scheduled(
+    batch: Sequence[PersonnelChange], on: dt.date, applying: int | None = None
+) -> list[PersonItem]:
+    """Changes already scheduled (予定されている変更) for the people of ``batch``.
+
+    One on the same date or an earlier one would be applied before or together with ``batch`` but
+    was not part of what the preview computed from today's records: refused, naming it (cancel it,
+    or enter both as one change). A later one is listed: it is checked again on its own date. A new
+    hire's staff number already used by a scheduled hire is refused."""
+    ids = {c.person.pk for c in batch if c.person is not None}
+    numbers = {c.new_person.staff_number.strip() for c in batch if c.new_person is not None}
+    later: list[PersonItem] = []
+    pending = ScheduledChange.objects.filter(status=ScheduledStatus.SCHEDULED)
+    if applying is not None:
+        pending = pending.exclude(pk=applying)
+    for row in pending.order_by("effective_on", "id"):
+        for item in row.payload:
+            hired = (item.get("new_person") or {}).get("staff_number", "").strip()
+            if hired and hired in numbers:
+                raise Conflict(
+                    _("Staff number %(number)s is already in a change scheduled for %(date)s: %(summary)s")
+                    % {"number": hired, "date": wareki(row.effective_on), "summary": row.summary},
+                    field="staff_number",
+                    clause="A2.4",
+                )
+            if item.get("person") not in ids:
+                continue
+            if row.effective_on <= on:
+                raise Conflict(
+                    _(
+                        "A change for the same person is already scheduled for %(date)s (%(summary)s). "
+                        "Cancel it on the scheduled-changes page, or enter both changes together."
+                    )
+                    % {"date": wareki(row.effective_on), "summary": row.summary}
+                )
+            person = next(c.person for c in batch if c.person is not None and c.person.pk == item["person"])
+            later.append(
+                PersonItem(
+                    person.pk,
+                    person.full_name,
+                    "AS",
+                    _(
+                        "a change is scheduled for %(date)s (%(summary)s): it will be checked again on that date"
+                    )
+                    % {"date": wareki(row.effective_on), "summary": row.summary},
+                )
+            )
+            break
+    return later
+
+
+def consequences_of(
+    changes: PersonnelChange | Sequence[PersonnelChange], *, on: dt.date, applying: int | None = None
+) -> Consequences:
+    """What ``changes`` do on ``on``. Reads only; raises the refusal a change would meet.
+    ``applying``: the scheduled change being applied (not a conflict with itself)."""
     batch = [changes] if isinstance(changes, PersonnelChange) else list(changes)
     if not batch:
         raise RuleViolation(_("Nothing to change."), field="changes")
@@ -453,6 +521,7 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
     if len(staff_numbers) != len(set(staff_numbers)):
         raise Conflict(_("The same staff number is given twice."), field="staff_number")
     _check_one_head(after, set(after), on)
+    result.pending_later = _against_scheduled(batch, on, applying)
 
     for key, (name, state_after) in after.items():
         person = people[key]
@@ -470,6 +539,18 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
                 label = tree.full_name(org_id) if org_id else labels.get(system_id, "")
                 target.append(RoleItem(person_id, name, role, label, org_id, system_id))
         if person is None:
+            hire = new_hires[key]
+            assert hire.new_person is not None
+            username = hire.new_person.staff_number.strip()
+            if User.objects.filter(username=username).exists():
+                note = _("the sign-in name %(name)s is taken: create their sign-in by hand") % {
+                    "name": username
+                }
+            else:
+                note = _(
+                    "sign-in name %(name)s, without a password until the configuration administrator issues one"
+                ) % {"name": username}
+            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note))
             # A new hire: nothing held yet; a fiscal-year appointee needs a registration (A5.3).
             if state_after.employment_type in EmploymentType.fiscal_year():
                 result.network_registrations.append(
@@ -502,6 +583,12 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
                     PersonItem(person.pk, name, "A7", _("no appointment from this date"), user_id=user.pk)
                 )
             continue
+        if state_before.employment_type is None:
+            user = User.objects.filter(person=person, is_active=False).first()
+            if user is not None:
+                result.sign_ins_to_enable.append(
+                    PersonItem(person.pk, name, "A2.4", _("appointed again from this date"), user_id=user.pk)
+                )
         # Still employed on the date: A5.5 eligibility, Form 1 sections, A5.3.
         if not _eligible(state_after, tree, entries):
             officers = _officer_ids(
@@ -516,11 +603,11 @@ def consequences_of(changes: PersonnelChange | Sequence[PersonnelChange], *, on:
         if old_sections != new_sections:
             form1 = list(_open_grants(person, on, GrantBasis.APPLICATION))
             numbers = {g.basis_reference for g in form1}
-            applying = dict(
+            applying_unit = dict(
                 Application.objects.filter(number__in=numbers).values_list("number", "organization_id")
             )
             for g in form1:
-                org_id = applying.get(g.basis_reference)
+                org_id = applying_unit.get(g.basis_reference)
                 section = tree.security_unit_of(org_id) if org_id else None
                 if section is None or section.id in new_sections:
                     continue

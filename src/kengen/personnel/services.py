@@ -56,7 +56,7 @@ from kengen.personnel.models import ScheduledChange
 from kengen.personnel.selectors import Consequences, consequences_of, moving_assignment
 from kengen.systems.models import System
 from kengen.users.models import User
-from kengen.users.services import user_set_active
+from kengen.users.services import user_create, user_set_active
 
 
 def _refuse_if_still_used(
@@ -332,7 +332,7 @@ def personnel_changes_apply(
         .filter(pk__in=[c.person.pk for c in batch if c.person])
         .values_list("pk", flat=True)
     )
-    consequences = consequences_of(batch, on=on)
+    consequences = consequences_of(batch, on=on, applying=scheduled.pk if scheduled is not None else None)
     if expected is not None and expected != consequences.fingerprint:
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
     people = [_apply_one(actor, c, on) for c in batch]
@@ -417,6 +417,16 @@ def personnel_changes_apply(
             user = User.objects.filter(pk=off.user_id).first() if off.user_id else None
             if user is not None:
                 disabled.append(user_set_active(actor=actor, user=user, is_active=False))
+        for back in consequences.sign_ins_to_enable:
+            user = User.objects.filter(pk=back.user_id).first() if back.user_id else None
+            if user is not None:
+                user_set_active(actor=actor, user=user, is_active=True)
+    for change, person in zip(batch, people, strict=True):
+        # A2.4: a new hire's sign-in, named by the staff number, with no usable password until
+        # the configuration administrator issues one (or a directory sign-in takes over).
+        if change.new_person is not None and not User.objects.filter(username=person.staff_number).exists():
+            assert person.staff_number is not None
+            user_create(actor=actor, username=person.staff_number, password=None, person=person)
     audit_record(
         actor=actor,
         action=AuditAction.PERSONNEL_CHANGE_APPLIED,

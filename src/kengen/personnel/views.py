@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +22,11 @@ from kengen.eligibility.models import EligibilityEntry
 from kengen.eligibility.services import eligibility_entry_create, eligibility_entry_end
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
-from kengen.organizations.services import OrganizationSpec, organization_create, post_create
+from kengen.organizations.services import OrganizationSpec, organization_create, post_create, post_update
+from kengen.people.choices import PersonKind
 from kengen.people.models import Person
+from kengen.people.selectors import personnel_policy
+from kengen.people.services import PERSON_DETAIL_FIELDS, person_update, personnel_policy_update
 from kengen.personnel.choices import ChangeKind, ScheduledStatus
 from kengen.personnel.forms import (
     FIELD_OF_ERROR,
@@ -31,7 +34,10 @@ from kengen.personnel.forms import (
     OrganizationEndForm,
     OrganizationForm,
     PermissionForm,
+    PersonDetailsForm,
     PersonnelChangeForm,
+    PersonnelPolicyForm,
+    PostEditForm,
     PostForm,
     ReorganizeForm,
     SystemEditForm,
@@ -131,6 +137,34 @@ def change(request, kind: str, pk: int | None = None):
 
 
 @login_required
+def person_details(request, pk: int):
+    """Correct or change a person's names, kana, email or staff number (audited field by field)."""
+    scope = scope_for(request.user)
+    person = get_visible(Person, request.user, pk=pk, ip_address=client_ip(request))
+    if not (scope.is_personnel or (scope.is_configurator and person.kind == PersonKind.MAINTENANCE)):
+        _require_personnel(request.user)
+    form = PersonDetailsForm(
+        request.POST or None,
+        person=person,
+        initial={name: getattr(person, name) for name in PERSON_DETAIL_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            person_update(actor=request.user, person=person, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("people:detail", person.pk)
+    return render(
+        request,
+        "personnel/details.html",
+        {
+            "form": form,
+            "person": person,
+            "title": _("Edit the details of %(name)s") % {"name": person.full_name},
+        },
+    )
+
+
+@login_required
 def scheduled_list(request):
     """予定されている変更: what will take effect, who entered it; cancellable until its date."""
     scope = scope_for(request.user)
@@ -201,6 +235,7 @@ def configuration(request):
                 "organization"
             ),
             "today": today,
+            "policy": personnel_policy(),
         },
     )
 
@@ -333,6 +368,55 @@ def post_new(request):
             return redirect("configuration:index")
     return _form_page(
         request, form, title=_("Add a post"), lead="", submit=_("Add the post"), back="configuration:index"
+    )
+
+
+@login_required
+def post_edit(request, pk: int):
+    _require_configurator(request.user)
+    post = get_object_or_404(Post, pk=pk)  # the post catalogue is not scoped: every post is public
+    form = PostEditForm(
+        request.POST or None,
+        initial={"name": post.name, "kana": post.kana, "rank": post.rank, "unit_kinds": post.unit_kinds},
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            post_update(actor=request.user, post=post, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("configuration:index")
+    return _form_page(
+        request,
+        form,
+        title=_("Change the post %(name)s") % {"name": post.name},
+        lead=_(
+            "Whether a post heads its unit cannot change: that would move roles in the past. Add a new post instead."
+        ),
+        submit=_("Save"),
+        back="configuration:index",
+    )
+
+
+@login_required
+def policy_edit(request):
+    """The city's personnel periods (A5.3 network-registration window)."""
+    _require_configurator(request.user)
+    policy = personnel_policy()
+    form = PersonnelPolicyForm(
+        request.POST or None,
+        initial={"network_registration_lead_days": policy.network_registration_lead_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form, fields=True):
+            personnel_policy_update(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("configuration:index")
+    return _form_page(
+        request,
+        form,
+        title=_("Personnel periods"),
+        lead=_("Periods the regulation leaves to the city's practice."),
+        submit=_("Save"),
+        back="configuration:index",
     )
 
 

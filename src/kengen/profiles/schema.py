@@ -156,6 +156,16 @@ class Profile:
     given_names: tuple[tuple[str, str], ...] = ()
     #: chance that a leaf unit without an explicit ``fiscal_year`` count gets one appointee
     fiscal_year_chance: float = 0.5
+    #: A5.3: a network user registration counts for an appointment when filed no earlier than this
+    #: many days before it starts
+    network_registration_lead_days: int = 31
 
     def units(self) -> Iterator[tuple[UnitDef, UnitDef | None, int]]:
         return self.city.walk()
+
+    def head_post_kinds(self, post_code: str) -> tuple[str, ...]:
+        """The kinds of unit a head post heads: the kinds it is the default head of, and the kinds
+        of the units that name it as their head. Empty for a post that heads nothing here."""
+        kinds = [kind for kind, code in self.head_posts.items() if code == post_code]
+        kinds += [unit.kind for unit, _parent, _depth in self.units() if unit.head == post_code]
+        return tuple(dict.fromkeys(kinds))

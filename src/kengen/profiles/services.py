@@ -32,7 +32,7 @@ from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create
 from kengen.people.models import Person
-from kengen.people.services import appointment_start, assignment_start, person_create
+from kengen.people.services import appointment_start, assignment_start, person_create, personnel_policy_update
 from kengen.profiles.demo_staff import StaffPlan, plan_staff
 from kengen.profiles.registry import get_profile
 from kengen.profiles.schema import Profile, SystemDef, UnitDef
@@ -48,7 +48,14 @@ INITIAL_LOAD_REFERENCE = "既存管理ファイル移行(デモデータ)"
 
 @transaction.atomic
 def post_create(
-    *, actor: Actor, code: str, name: str, kana: str = "", is_head: bool = False, rank: int = 100
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    kana: str = "",
+    is_head: bool = False,
+    rank: int = 100,
+    unit_kinds: tuple[str, ...] = (),
 ) -> Post:
     """Define a post (職). ``is_head`` posts make their holder the head of the unit, and so the
     holder of the unit's roles (security officer, system administrator: A3, A4)."""
@@ -57,12 +64,21 @@ def post_create(
         raise RuleViolation(_("A post needs a code and a name."), field="code" if not code else "name")
     if Post.objects.filter(code=code).exists():
         raise Conflict(_("Post code %(code)s is already used.") % {"code": code}, field="code")
-    post = Post.objects.create(code=code, name=name.strip(), kana=kana, is_head=is_head, rank=rank)
+    post = Post.objects.create(
+        code=code, name=name.strip(), kana=kana, is_head=is_head, rank=rank, unit_kinds=list(unit_kinds)
+    )
     audit_record(
         actor=actor,
         action=AuditAction.POST_CREATED,
         target=post,
-        new={"code": code, "name": post.name, "kana": kana, "is_head": is_head, "rank": rank},
+        new={
+            "code": code,
+            "name": post.name,
+            "kana": kana,
+            "is_head": is_head,
+            "rank": rank,
+            "unit_kinds": list(unit_kinds),
+        },
     )
     return post
 
@@ -97,7 +113,16 @@ class LoadSummary:
 
 def _load_posts(profile: Profile) -> dict[str, Post]:
     return {
-        p.code: post_create(actor=None, code=p.code, name=p.name, kana=p.kana, is_head=p.is_head, rank=p.rank)
+        # A head post is held only in the kinds of unit it heads (AS); other posts anywhere.
+        p.code: post_create(
+            actor=None,
+            code=p.code,
+            name=p.name,
+            kana=p.kana,
+            is_head=p.is_head,
+            rank=p.rank,
+            unit_kinds=profile.head_post_kinds(p.code) if p.is_head else (),
+        )
         for p in profile.posts
     }
 
@@ -422,6 +447,7 @@ def profile_load(
         effective=profile.effective,
         demo_staff=demo_staff,
     )
+    personnel_policy_update(actor=None, network_registration_lead_days=profile.network_registration_lead_days)
     posts = _load_posts(profile)
     orgs = _load_organizations(profile)
     systems = _load_systems(profile, orgs)

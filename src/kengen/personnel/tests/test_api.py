@@ -147,7 +147,7 @@ def test_a_future_patch_is_scheduled_listed_and_cancelled(client, world, hr):
         content_type=JSON,
         **auth,
     )
-    assert response.status_code == 201 and response.json()["status"] == "scheduled"
+    assert response.status_code == 201 and response.json()["status"] == "scheduled", response.json()
     assert [p["user"] for p in response.json()["consequences"]["sign_ins_to_disable"]] == [
         world.users["kazei_clerk"].pk
     ]

@@ -121,3 +121,44 @@ def test_configurator_registers_a_system_and_reorganizes_with_a_preview(world, b
     assert System.objects.get(pk=system.pk).owner_on(dt.date(2025, 4, 1)) == Organization.objects.get(
         code="KAZEI2"
     )
+
+
+@pytest.mark.clause("A14")
+def test_configurator_designates_a_personnel_officer_who_then_corrects_a_name(world, live_server):
+    """Designate → the new 人事担当 signs in and corrects a staff member's name; both pages pass axe."""
+    from kengen.people.models import Person
+    from kengen.roles.choices import DesignatedRoleKind
+    from kengen.roles.models import DesignatedRole
+    from kengen.roles.services import role_designate
+    from kengen.testing import START, staff, user_for
+
+    conf = user_for(None, username="conf")
+    role_designate(actor=None, user=conf, role=DesignatedRoleKind.CONFIGURATOR, valid_from=START)
+    user_for(staff(world.jinji, family="人事", given="新任"), username="hr-new")
+    clerk = world.people["kazei_clerk"]
+
+    with testing.chromium_page(live_server.url) as page:
+        sign_in(page, "conf")
+        page.goto("/configuration/")
+        page.locator("a[href='/roles/designations/new/']").first.click()
+        assert testing.axe_violations(page) == []
+        page.fill("#id_username", "hr-new")
+        page.select_option("#id_role", "personnel")
+        page.fill("#id_valid_from", "令和6年4月1日")
+        page.fill("#id_reason", "辞令")
+        page.locator("form.kg-form button[type=submit]").first.click()
+        page.wait_for_url("**/roles/")
+        assert "hr-new" in page.locator("main").inner_text()
+    assert DesignatedRole.objects.filter(user__username="hr-new", role="personnel").exists()
+
+    with testing.chromium_page(live_server.url) as page:
+        sign_in(page, "hr-new")
+        page.goto(f"/people/{clerk.pk}/")
+        page.locator(f"a[href='/personnel/people/{clerk.pk}/details/']").click()
+        assert testing.axe_violations(page) == []
+        page.fill("#id_family_name", "山本")
+        page.fill("#id_family_name_kana", "ヤマモト")
+        page.locator("form.kg-form button[type=submit]").first.click()
+        page.wait_for_url(f"**/people/{clerk.pk}/")
+        assert "山本" in page.locator("h1").inner_text()
+    assert Person.objects.get(pk=clerk.pk).family_name == "山本"

@@ -350,3 +350,70 @@ def test_form1_refuses_a_renewed_appointee_whose_registration_was_for_the_previo
         check_network_registration(fy, dt.date(2025, 5, 1))
     assert exc.value.clause == "A5.3"
     assert Notification.objects.filter(clause="A5.3", subject__contains=fy.family_name).exists()
+
+
+@pytest.mark.clause("A2.4")
+def test_a_new_hire_gets_a_sign_in_named_by_the_staff_number_without_a_password(world, hr):
+    from kengen.users.models import User
+
+    hire = PersonnelChange(
+        kind=ChangeKind.HIRE,
+        new_person=NewPerson("N0101", "新井", "春子", "アライ", "ハルコ"),
+        employment_type=EmploymentType.REGULAR,
+        organization=world.kazei,
+        post=world.clerk,
+    )
+    c = consequences_of(hire, on=D)
+    assert [(p.person_name, p.clause) for p in c.sign_ins_to_create] == [("新井 春子", "A2.4")]
+    assert "N0101" in c.sign_ins_to_create[0].note
+    applied = personnel_changes_apply(actor=hr, changes=hire, on=D, expected=c.fingerprint)
+    user = User.objects.get(username="N0101")
+    assert user.person == applied.people[0] and user.is_active
+    assert not user.has_usable_password()
+    assert AuditEvent.objects.filter(action=AuditAction.USER_CREATED, target_id=str(user.pk)).exists()
+
+
+@pytest.mark.clause("A2.4")
+def test_a_taken_sign_in_name_is_said_in_the_preview_and_left_alone(world, hr):
+    from kengen.users.models import User
+
+    other = user_for(None, username="N0102")
+    hire = PersonnelChange(
+        kind=ChangeKind.HIRE,
+        new_person=NewPerson("N0102", "新井", "夏子", "アライ", "ナツコ"),
+        employment_type=EmploymentType.REGULAR,
+        organization=world.kazei,
+        post=world.clerk,
+    )
+    c = consequences_of(hire, on=D)
+    from django.utils.translation import gettext
+
+    taken = gettext("the sign-in name %(name)s is taken: create their sign-in by hand") % {"name": "N0102"}
+    assert c.sign_ins_to_create[0].note == taken
+    applied = personnel_changes_apply(actor=hr, changes=hire, on=D, expected=c.fingerprint)
+    assert list(User.objects.filter(username="N0102")) == [other]
+    assert other.person is None and not User.objects.filter(person=applied.people[0]).exists()
+
+
+@pytest.mark.clause("A2.4")
+@pytest.mark.clause("A7")
+def test_someone_appointed_again_after_a_gap_gets_their_sign_in_back(world, hr):
+    clerk = world.people["kazei_clerk"]
+    user = world.users["kazei_clerk"]
+    end = PersonnelChange(kind=ChangeKind.END, person=clerk, reason=AppointmentEndReason.RESIGNED)
+    personnel_changes_apply(actor=hr, changes=end, on=D)
+    user.refresh_from_db()
+    assert user.is_active is False
+    back_on = dt.date(2025, 4, 1)
+    again = PersonnelChange(
+        kind=ChangeKind.APPOINTMENT,
+        person=clerk,
+        employment_type=EmploymentType.REGULAR,
+        organization=world.kazei,
+        post=world.clerk,
+    )
+    c = consequences_of(again, on=back_on)
+    assert [(p.person_id, p.user_id) for p in c.sign_ins_to_enable] == [(clerk.pk, user.pk)]
+    personnel_changes_apply(actor=hr, changes=again, on=back_on, expected=c.fingerprint)
+    user.refresh_from_db()
+    assert user.is_active is True

@@ -137,3 +137,64 @@ def test_a_scheduled_change_refused_on_its_date_is_marked_failed_and_its_author_
     row.refresh_from_db()
     assert row.status == ScheduledStatus.FAILED and row.error
     assert Notification.objects.filter(recipient=hr.person).count() == 1
+
+
+@pytest.mark.clause("AS")
+@time_machine.travel(TODAY, tick=False)
+def test_a_change_on_or_after_a_pending_one_for_the_same_person_is_refused_naming_it(world, hr):
+    first = scheduled_change_create(actor=hr, changes=move(world), on=FUTURE)
+    retire = PersonnelChange(
+        kind=ChangeKind.END, person=world.people["kazei_clerk"], reason=AppointmentEndReason.RETIRED
+    )
+    for later in (FUTURE, dt.date(2025, 10, 1)):
+        with pytest.raises(Conflict) as exc:
+            scheduled_change_create(actor=hr, changes=retire, on=later)
+        assert first.summary in exc.value.message
+    assert ScheduledChange.objects.count() == 1
+    # Someone else is not concerned.
+    other = PersonnelChange(
+        kind=ChangeKind.MOVE, person=world.people["jinji_clerk"], organization=world.kazei
+    )
+    assert scheduled_change_create(actor=hr, changes=other, on=FUTURE).status == ScheduledStatus.SCHEDULED
+
+
+@pytest.mark.clause("AS")
+@time_machine.travel(TODAY, tick=False)
+def test_an_earlier_change_lists_the_pending_later_one_which_is_checked_again_on_its_date(world, hr):
+    from kengen.personnel.selectors import consequences_of
+
+    later = scheduled_change_create(actor=hr, changes=move(world), on=FUTURE)
+    now = PersonnelChange(
+        kind=ChangeKind.MOVE, person=world.people["kazei_clerk"], organization=world.shokuin
+    )
+    c = consequences_of(now, on=dt.date(2025, 3, 10))
+    assert [(p.person_id, p.clause) for p in c.pending_later] == [(world.people["kazei_clerk"].pk, "AS")]
+    assert later.summary in c.pending_later[0].note
+    personnel_changes_submit(actor=hr, changes=now, on=dt.date(2025, 3, 10), expected=c.fingerprint)
+    with time_machine.travel(dt.datetime(2025, 4, 1, 6, 0, tzinfo=dt.UTC), tick=False):
+        run_due()
+    later.refresh_from_db()
+    assert later.status == ScheduledStatus.APPLIED
+    assert {a.organization_id for a in world.people["kazei_clerk"].assignments_on(FUTURE)} == {world.jinji.pk}
+
+
+@pytest.mark.clause("A2.4")
+@time_machine.travel(TODAY, tick=False)
+def test_a_staff_number_already_in_a_scheduled_hire_is_refused(world, hr):
+    from kengen.people.choices import EmploymentType
+    from kengen.personnel.changes import NewPerson
+
+    def hire(given):
+        return PersonnelChange(
+            kind=ChangeKind.HIRE,
+            new_person=NewPerson("N7001", "新井", given, "アライ", "ハルコ"),
+            employment_type=EmploymentType.REGULAR,
+            organization=world.kazei,
+            post=world.clerk,
+        )
+
+    scheduled_change_create(actor=hr, changes=hire("春子"), on=FUTURE)
+    with pytest.raises(Conflict) as exc:
+        scheduled_change_create(actor=hr, changes=hire("夏子"), on=dt.date(2025, 5, 1))
+    assert exc.value.field == "staff_number"
+    assert ScheduledChange.objects.count() == 1

@@ -1,7 +1,7 @@
 """Profile one signed-in page in-process: SQL queries (count, time, the slowest) and the Python
 functions that take the time. Run against the benchmark database (see bench/load.py):
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kengen_bench uv run python bench/profile_page.py / joho-kacho
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kengen_bench uv run python bench/profile_page.py / joho-kacho [--cpu-only]
 
 Signs the user in through the test client after confirming their authenticator app through the
 services (as bench/load.py does). This is not a test: it asserts nothing.
@@ -30,6 +30,9 @@ from kengen.users.models import User  # noqa: E402
 
 
 def main() -> None:
+    cpu_only = "--cpu-only" in sys.argv  # the CPU figure and the queries, no cProfile
+    if cpu_only:
+        sys.argv.remove("--cpu-only")
     path = sys.argv[1] if len(sys.argv) > 1 else "/"
     username = sys.argv[2] if len(sys.argv) > 2 else "joho-kacho"
     sys.path.insert(0, os.path.dirname(__file__))
@@ -51,12 +54,22 @@ def main() -> None:
         client.get(path)
         timings.append(time.perf_counter() - start)
     print(f"{path} as {username}: best {min(timings) * 1000:.0f} ms of 5")
+    # CPU of this process only (time.process_time): holds on a machine other work is using.
+    cpu = []
+    for _ in range(30):
+        start = time.process_time()
+        client.get(path)
+        cpu.append(time.process_time() - start)
+    cpu.sort()
+    print(f"CPU per request: median {cpu[15] * 1000:.1f} ms, best {cpu[0] * 1000:.1f} ms of 30")
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
     total = sum(float(q["time"]) for q in queries.captured_queries)
     print(f"{len(queries.captured_queries)} queries, {total * 1000:.0f} ms in the database")
     for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
         print(f"  {float(q['time']) * 1000:6.1f} ms  {q['sql'][:300]}")
+    if cpu_only:
+        return
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(20):

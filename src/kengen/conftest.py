@@ -24,6 +24,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_shared_scopes():
+    """Scopes cached across requests are keyed by ids and the scope data version, both of which
+    a rolled-back test can reuse; each test starts with none."""
+    from kengen.roles.selectors import scope_cache_clear
+
+    scope_cache_clear()
+    yield
+    scope_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _audit_guard_for_flush(request):
     """Transactional tests end with Django emptying every table; on SQLite the audit table's
     append-only triggers would refuse that, so the guard is lifted for that flush only."""

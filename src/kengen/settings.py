@@ -158,6 +158,9 @@ MIDDLEWARE = [
     # Serves the vendored CSS, fonts and htmx in production too (no CDN, no separate web server
     # needed); run `kengen collectstatic` at deploy time for compressed, cache-busted files.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Systems' sign-in checks (POST /api/v1/systems/{code}/verify, …/password, API key only):
+    # answered here with only the language, host and frame middleware, not the browser's stack.
+    "kengen.credentials.middleware.SystemSignInMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

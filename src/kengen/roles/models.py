@@ -44,3 +44,18 @@ class DesignatedRole(EffectiveDated):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()}"
+
+
+class ScopeDataVersion(models.Model):
+    """One row whose ``version`` changes whenever data that ``scope_for`` reads changes: designated
+    roles, assignments, posts, organizations (and their predecessor links) and systems.
+
+    Database triggers bump it (migration ``0004_scope_data_version``), so every write counts —
+    services, bulk writes, the admin site, raw SQL — and a cached ``Scope`` keyed by the version is
+    never used after the change that would alter it has committed. On PostgreSQL the trigger runs
+    at commit (deferred, once per transaction), so the row is locked only for the commit itself."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"scope data version {self.version}"

@@ -8,11 +8,15 @@ that day. When the post holder changes, the powers move on the effective date.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from kengen.core.models import active_on_q
 from kengen.organizations.models import Organization
@@ -122,13 +126,62 @@ def _owner_of(system: System, date: dt.date) -> Organization | None:
     return successor_on(system.owner, date)
 
 
+#: Scopes computed by earlier requests of this process, keyed by the user's own fields, the date,
+#: the language (holdings carry translated labels) and the scope data version.
+_shared_scopes: OrderedDict[tuple[Any, ...], Scope] = OrderedDict()
+_shared_lock = threading.Lock()
+SHARED_SCOPES_MAX = 4096
+
+
+def scope_data_version() -> int | None:
+    """The current ``ScopeDataVersion``, or ``None`` when a cached scope must not be used: inside a
+    transaction (its own writes are counted only when it commits, on PostgreSQL) or when the
+    version row is missing (a database without the triggers)."""
+    if connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM roles_scopedataversion WHERE id = 1")  # the one row
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def scope_cache_clear() -> None:
+    """Forget the scopes shared across requests (tests; the version makes it unnecessary else)."""
+    with _shared_lock:
+        _shared_scopes.clear()
+
+
 def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
-    """The roles and reach of ``user`` on ``on`` (default: today in Asia/Tokyo)."""
+    """The roles and reach of ``user`` on ``on`` (default: today in Asia/Tokyo).
+
+    Cached for the request on the user object, and across requests in this process under the
+    scope data version, which database triggers bump on every write to the tables read here: a
+    role change is seen by the next request that starts after it committed. Anything else cached
+    on a ``Scope`` (``grants.models.officer_member_ids``) must derive only from those tables."""
     date = on or timezone.localdate()
     cache = user.__dict__.setdefault("_kengen_scope_cache", {})
     if date in cache:
         return cache[date]
     person_id = getattr(user, "person_id", None)
+    version = scope_data_version() if user.pk is not None else None
+    key = (user.pk, person_id, bool(user.is_superuser), bool(user.is_active), date, get_language(), version)
+    if version is not None:
+        with _shared_lock:
+            shared = _shared_scopes.get(key)
+        if shared is not None:
+            cache[date] = shared
+            return shared
+    scope = _compute_scope(user, person_id, date)
+    if version is not None:
+        with _shared_lock:
+            _shared_scopes[key] = scope
+            while len(_shared_scopes) > SHARED_SCOPES_MAX:
+                _shared_scopes.popitem(last=False)
+    cache[date] = scope
+    return scope
+
+
+def _compute_scope(user: Any, person_id: int | None, date: dt.date) -> Scope:
     scope = Scope(user_id=user.pk, person_id=person_id, date=date, is_superuser=bool(user.is_superuser))
     designated = set(
         DesignatedRole.objects.filter(active_on_q(date), user_id=user.pk).values_list("role", flat=True)
@@ -168,7 +221,6 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
                     "id", flat=True
                 )
             )
-    cache[date] = scope
     return scope
 
 

@@ -58,6 +58,17 @@ def has_primary_device(user: Any) -> bool:
     )
 
 
+def _verified_with_primary_device(user: Any) -> bool:
+    """The session passed with a confirmed authenticator app or passkey (loaded this request by
+    django-otp), so the user has one: ``has_primary_device`` need not ask the database."""
+    device = getattr(user, "otp_device", None)
+    return (
+        isinstance(device, (TOTPDevice, WebAuthnCredential))
+        and bool(device.confirmed)
+        and device.user_id == user.pk
+    )
+
+
 def second_factor_state(user: Any) -> SecondFactorState:
     """Where a signed-in user stands with the second factor in the current session.
 
@@ -66,7 +77,7 @@ def second_factor_state(user: Any) -> SecondFactorState:
     verified = getattr(user, "is_verified", lambda: False)()
     required = mfa_required(user)
     if verified:
-        if required and not has_primary_device(user):
+        if required and not _verified_with_primary_device(user) and not has_primary_device(user):
             return SecondFactorState.ENROL  # e.g. came in with a recovery code after losing a phone
         return SecondFactorState.DONE
     if user_has_device(user, confirmed=True):

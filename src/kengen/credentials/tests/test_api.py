@@ -205,3 +205,29 @@ def test_form2_through_the_api(world, client):
     pdf = client.get(f"/api/v1/password-applications/{app['id']}/form2.pdf", **clerk)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert PasswordApplication.objects.get().number == app["number"]
+
+
+def test_systems_sign_in_is_answered_without_the_browser_stack(core, client, key, monkeypatch):
+    """Issue 9: ``SystemSignInMiddleware`` answers verify and password changes itself, with the
+    language, host and frame middleware and the headers every API answer carries; no session,
+    second-factor or acknowledgement middleware runs, and a browser session counts for nothing."""
+    from kengen.users.middleware import SecondFactorMiddleware, SessionSecurityMiddleware
+
+    def not_here(self, request):
+        raise AssertionError("the browser stack ran")
+
+    monkeypatch.setattr(SessionSecurityMiddleware, "check", not_here)
+    monkeypatch.setattr(SecondFactorMiddleware, "check", not_here)
+    value = issue_and_reveal(core, core.account)
+    english = _verify(client, key, "JINJI001", value, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 200 and english.json()["result"] == "must_change"
+    assert "no-store" in english["Cache-Control"]
+    assert english["X-Frame-Options"] == "DENY"
+    assert english["Content-Language"] == "en" and "Accept-Language" in english["Vary"]
+    assert english["Content-Security-Policy"]
+    japanese = _verify(client, key, "JINJI001", value, HTTP_ACCEPT_LANGUAGE="ja")
+    assert japanese["Content-Language"] == "ja"
+    assert japanese.json()["message"] != english.json()["message"]
+    assert _verify(client, key, "JINJI001", value, HTTP_HOST="evil.example").status_code == 400
+    client.force_login(core.users["joho_head"])  # a signed-in browser is still not a system
+    assert _verify(client, {}, "JINJI001", value).status_code == 401

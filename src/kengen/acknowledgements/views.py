@@ -27,7 +27,7 @@ from kengen.acknowledgements.texts import current_text
 from kengen.audit.exports import audited_export
 from kengen.core.exports import Table, export_name
 from kengen.core.forms import as_of_date, client_ip, with_date
-from kengen.core.views import export_format
+from kengen.core.views import export_format, paginate
 
 
 def _safe_next(request) -> str:
@@ -141,5 +141,6 @@ def status_list(request):
     return render(
         request,
         "acknowledgements/list.html",
-        {"form": form, "rows": rows, "date": date, "counts": counts, "text": current_text()},
+        # The counts are over every row; the table shows one page of them (PER_PAGE rows).
+        {"form": form, "date": date, "counts": counts, "text": current_text(), **paginate(request, rows)},
     )

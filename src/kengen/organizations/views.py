@@ -28,8 +28,30 @@ def tree(request):
     date, date_form = as_of_date(request)
     org_tree = _tree(request.user, date)
     heads = heads_by_org(date)
-    rows = [(org, depth, heads.get(org.id, [])) for org, depth in org_tree.walk()]
-    return render(request, "organizations/tree.html", {"date": date, "date_form": date_form, "rows": rows})
+    walk = org_tree.walk()
+    # Grouped by the units below the top (部, 総合支所 …): one group at a time, so a city of 184
+    # units is not one long page. ``?under=all`` shows the whole chart (and prints it).
+    top_depth = 0 if len(org_tree.roots) > 1 else 1
+    groups = [org for org, depth in walk if depth == top_depth]
+    under = request.GET.get("under", "")
+    shown: set[int] | None = None
+    current = None
+    if under != "all" and len(walk) > 60 and groups:
+        current = next((g for g in groups if str(g.pk) == under), groups[0])
+        shown = org_tree.descendant_ids([current.pk]) | {o.id for o, d in walk if d < top_depth}
+    rows = [(org, depth, heads.get(org.id, [])) for org, depth in walk if shown is None or org.id in shown]
+    return render(
+        request,
+        "organizations/tree.html",
+        {
+            "date": date,
+            "date_form": date_form,
+            "rows": rows,
+            "groups": groups if shown is not None or under == "all" else [],
+            "current": current,
+            "showing_all": under == "all",
+        },
+    )
 
 
 @login_required

@@ -253,7 +253,7 @@ def test_the_list_page_filters_and_exports(acknowledged, client):
 
     page = client.get(reverse("acknowledgements:list"), {"status": "never"})
     assert page.status_code == 200
-    assert [r.name for r in page.context["rows"]] == ["山本 四郎"]
+    assert [r.name for r in page.context["page_obj"]] == ["山本 四郎"]
     assert page.context["counts"]["pending"] == 1
 
     csv_response = client.get(reverse("acknowledgements:list"), {"format": "csv"})
@@ -292,3 +292,20 @@ def test_the_api_lists_acknowledgements_within_scope(acknowledged, client):
     assert {r["name"]: r["status"] for r in status} == {"佐藤 一郎": "never", "田中 花子": "current"}
     assert other_unit.status_code == 404
     assert clerk.status_code == 403
+
+
+@pytest.mark.clause("A9.2")
+def test_the_status_page_pages_a_long_list_and_counts_all_of_it(acknowledged, client):
+    from kengen.core.views import PER_PAGE
+    from kengen.testing import staff
+
+    for i in range(PER_PAGE + 5):
+        staff(acknowledged.jinji, family="多数", given=f"{i:03d}")
+    login(client, acknowledged.users["shokuin_head"])
+    first = client.get(reverse("acknowledgements:list"))
+    total = first.context["page_obj"].paginator.count
+    assert total > PER_PAGE and len(first.context["page_obj"]) == PER_PAGE
+    assert first.context["counts"]["no_sign_in"] >= PER_PAGE + 5  # the cards count every row
+    second = client.get(reverse("acknowledgements:list"), {"page": 2})
+    names = [r.name for r in first.context["page_obj"]] + [r.name for r in second.context["page_obj"]]
+    assert len(names) == total and len(set(names)) == total

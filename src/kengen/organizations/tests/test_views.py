@@ -62,3 +62,21 @@ def test_unit_detail_shows_table2_status(world, client):
 def test_unknown_unit_is_404(world, client):
     login(client, world.users["shokuin_head"])
     assert client.get(reverse("organizations:detail", args=[999999])).status_code == 404
+
+
+def test_a_long_chart_is_shown_one_department_at_a_time(world, client):
+    from kengen.testing import org
+
+    for i in range(60):
+        org(f"EXTRA{i:02d}", f"追加係{i:02d}", "section", world.shiminzei)
+    login(client, world.users["kazei_clerk"])
+    first = client.get(reverse("organizations:tree"))
+    groups = [g.name for g in first.context["groups"]]
+    assert groups == ["企画財政部", "総務部"]  # in the chart's order (sort order, code)
+    shown = {o.name for o, _d, _h in first.context["rows"]}
+    assert "情報システム課" in shown and "追加係00" not in shown and "北見市" in shown
+    somu = client.get(reverse("organizations:tree"), {"under": world.somu.pk})
+    shown = {o.name for o, _d, _h in somu.context["rows"]}
+    assert "追加係00" in shown and "情報システム課" not in shown
+    everything = client.get(reverse("organizations:tree"), {"under": "all"})
+    assert len(everything.context["rows"]) == 68

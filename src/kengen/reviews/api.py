@@ -53,7 +53,7 @@ class CampaignOut(Schema):
     counts: dict[str, int]
 
 
-class SectionOut(Schema):
+class ReviewSectionOut(Schema):
     section_id: int | None
     name: str
     total: int
@@ -102,7 +102,7 @@ class RerunIn(InSchema):
     deadline: ApiDate
 
 
-class EvidenceIn(InSchema):
+class ReviewEvidenceIn(InSchema):
     filename: Annotated[str, at_most(200, min_length=1), SINGLE_LINE]
     content_base64: B64
     section: Id | None = None
@@ -116,7 +116,7 @@ class EvidenceOut(Schema):
     size: int
 
 
-class ScheduleIn(InSchema):
+class ReviewScheduleIn(InSchema):
     title: Annotated[str, fits(ReviewSchedule, "title", min_length=1), SINGLE_LINE]
     kind: Literal["systems", "terminals"] = "systems"
     systems: Annotated[list[Id], Field(min_length=1, max_length=100)]
@@ -290,7 +290,7 @@ def list_schedules(request):
 
 
 @router.post("/schedules", response={201: ScheduleOut}, summary="Schedule validity checks (administrator)")
-def create_schedule(request, body: ScheduleIn):
+def create_schedule(request, body: ReviewScheduleIn):
     s = schedule_create(
         actor=request.auth,
         title=body.title,
@@ -403,11 +403,11 @@ def get_campaign(request, campaign_id: Id):
     return _campaign_out(request, _campaign(request, campaign_id))
 
 
-@router.get("/{int:campaign_id}/progress", response=list[SectionOut], summary="Progress per section")
+@router.get("/{int:campaign_id}/progress", response=list[ReviewSectionOut], summary="Progress per section")
 def progress(request, campaign_id: Id):
     c = _campaign(request, campaign_id)
     return [
-        SectionOut(section_id=s.section_id, name=s.name, total=s.total, decided=s.decided)
+        ReviewSectionOut(section_id=s.section_id, name=s.name, total=s.total, decided=s.decided)
         for s in campaign_progress(request.auth, c)
     ]
 
@@ -473,7 +473,7 @@ def rerun(request, campaign_id: Id, body: RerunIn):
 @router.post(
     "/{int:campaign_id}/evidence", response={201: EvidenceOut}, summary="Attach a signed check sheet scan"
 )
-def attach(request, campaign_id: Id, body: EvidenceIn):
+def attach(request, campaign_id: Id, body: ReviewEvidenceIn):
     c = _campaign(request, campaign_id)
     e = evidence_attach(
         actor=request.auth,

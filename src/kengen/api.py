@@ -99,6 +99,7 @@ def _mount() -> None:
     from kengen.credentials.api import systems_router as verify_router
     from kengen.eligibility.api import router as eligibility_router
     from kengen.grants.api import router as grants_router
+    from kengen.hrwave.api import router as hrwave_router
     from kengen.notifications.api import router as notifications_router
     from kengen.organizations.api import router as organizations_router
     from kengen.outsourcing.api import consultations as consultations_router
@@ -118,6 +119,7 @@ def _mount() -> None:
     api.add_router("/organizations", organizations_router, tags=["organizations"])
     api.add_router("/people", people_router, tags=["people"])
     api.add_router("/personnel", personnel_router, tags=["personnel changes (人事)"])
+    api.add_router("/hr", hrwave_router, tags=["HR lists (bulk personnel wave)"])
     api.add_router("/configuration", config_router, tags=["configuration (A14)"])
     api.add_router("/configuration/roles", designations_router, tags=["configuration (A14)"])
     api.add_router("/systems", systems_router, tags=["systems"])

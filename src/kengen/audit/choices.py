@@ -72,6 +72,7 @@ class AuditAction(models.TextChoices):
     HR_WAVE_CANCELLED = "hrwave.cancelled", _("HR wave cancelled")
     HR_WAVE_FAILED = "hrwave.failed", _("Scheduled HR wave failed")
     HR_MAPPING_SAVED = "hrwave.mapping_saved", _("HR column mapping saved")
+    HR_MAPPING_DELETED = "hrwave.mapping_deleted", _("HR column mapping deleted")
     ROLE_DESIGNATED = "role.designated", _("Role designated")
     ROLE_DESIGNATION_ENDED = "role.designation_ended", _("Role designation ended")
 

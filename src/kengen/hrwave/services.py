@@ -129,6 +129,25 @@ def column_mapping_save(
     return row
 
 
+@transaction.atomic
+def column_mapping_delete(*, actor: Actor, mapping: ColumnMapping) -> None:
+    """Delete a saved mapping that no imported list was read with (those keep it, to show how
+    they were read)."""
+    require_personnel(actor)
+    row = ColumnMapping.objects.select_for_update().filter(pk=mapping.pk).first()
+    if row is None:
+        return
+    if WaveImport.objects.filter(mapping=row).exists():
+        raise Conflict(_("HR lists were imported with this mapping; it cannot be deleted."), field="mapping")
+    audit_record(
+        actor=actor,
+        action=AuditAction.HR_MAPPING_DELETED,
+        target=row,
+        old={"name": row.name, "columns": row.columns},
+    )
+    row.delete()
+
+
 # --- Import and preview ------------------------------------------------------------------------------
 
 

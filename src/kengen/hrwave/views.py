@@ -10,18 +10,18 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kengen.core.access import get_visible
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
-from kengen.core.exports import Table, streaming_export_response
+from kengen.core.exports import streaming_export_response
 from kengen.core.forms import client_ip
 from kengen.core.refusals import back_on_refusal, refusals_on
 from kengen.core.views import paginate
 from kengen.hrwave.choices import WaveAction
+from kengen.hrwave.exports import preview_lines, preview_table, preview_totals
 from kengen.hrwave.forms import FIELD_LABELS, MappingForm, UploadForm
-from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine
+from kengen.hrwave.models import ColumnMapping, WaveImport
 from kengen.hrwave.progress import progress_read
 from kengen.hrwave.services import (
     column_mapping_save,
@@ -35,27 +35,9 @@ from kengen.hrwave.services import (
 )
 from kengen.roles.selectors import scope_for
 
-TOTALS = (
-    ("joiners", gettext_lazy("Joiners")),
-    ("movers", gettext_lazy("Movers")),
-    ("leavers", gettext_lazy("Leavers")),
-    ("reappointed", gettext_lazy("Reappointed")),
-    ("already_done", gettext_lazy("Already in effect (nothing to do)")),
-    ("roles_gained", gettext_lazy("Roles gained (A3, A4)")),
-    ("roles_lost", gettext_lazy("Roles lost (A3, A4)")),
-    ("direct_revocations", gettext_lazy("Direct grants revoked (A5.5)")),
-    ("newly_eligible", gettext_lazy("Newly eligible for a direct grant (A5.5, offered)")),
-    ("form1_flags", gettext_lazy("Form 1 grants whose holder leaves the applying section (A4)")),
-    ("appointment_caps", gettext_lazy("Grants ending with the appointment (A7)")),
-    ("network_registrations", gettext_lazy("Network user registrations needed (A5.3)")),
-    ("sign_ins_to_disable", gettext_lazy("Kengen sign-ins to disable")),
-    ("officers_to_notify", gettext_lazy("Security officers to notify")),
-    ("notifications", gettext_lazy("Notifications")),
-)
-
 
 def _totals(wave: WaveImport) -> list[tuple[str, int]]:
-    return [(str(label), int(wave.totals.get(key, 0))) for key, label in TOTALS]
+    return [(label, value) for _key, label, value in preview_totals(wave)]
 
 
 def _require_personnel_page(request) -> None:
@@ -97,12 +79,8 @@ def wave_list(request):
 def wave_detail(request, pk: int):
     _require_personnel_page(request)
     wave = get_visible(WaveImport, request.user, pk=pk, ip_address=client_ip(request))
-    lines = WaveLine.objects.restrict(request.user, "view").filter(wave=wave).order_by("row_no", "id")
     show = request.GET.get("show", "")
-    if show in WaveAction.values:
-        lines = lines.filter(action=show, already_done=False)
-    elif show == "consequences":
-        lines = lines.exclude(consequences="")
+    lines = preview_lines(request.user, wave, show)
     return render(
         request,
         "hrwave/detail.html",
@@ -195,38 +173,7 @@ def wave_preview_xlsx(request, pk: int):
     """The preview as Excel: the totals, then one line per person (streamed)."""
     _require_personnel_page(request)
     wave = get_visible(WaveImport, request.user, pk=pk, ip_address=client_ip(request))
-    labels = dict(WaveAction.choices)
-
-    def rows():
-        for label, value in _totals(wave):
-            yield ["", "", _("Total"), label, value, "", "", ""]
-        qs = WaveLine.objects.restrict(request.user, "view").filter(wave=wave).order_by("row_no", "id")
-        for line in qs.iterator(chunk_size=2000):
-            yield [
-                line.row_no,
-                line.staff_number,
-                line.name,
-                str(labels.get(line.action, line.action)) + (" ✓" if line.already_done else ""),
-                line.effective_on,
-                line.before,
-                line.after,
-                line.consequences,
-            ]
-
-    table = Table(
-        title=_("HR list preview"),
-        headers=[
-            _("Row"),
-            _("Staff number"),
-            _("Name"),
-            _("Action"),
-            _("Effective date"),
-            _("Before"),
-            _("After"),
-            _("Consequences"),
-        ],
-        rows=rows(),
-    )
+    table = preview_table(request.user, wave)
     return streaming_export_response(table, "xlsx", f"hr-preview-{wave.pk}")
 
 

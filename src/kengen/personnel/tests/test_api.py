@@ -12,9 +12,8 @@ from kengen.grants.services import grant_direct
 from kengen.people.models import Person
 from kengen.personnel.choices import ScheduledStatus
 from kengen.personnel.models import ScheduledChange
-from kengen.roles.choices import DesignatedRoleKind
 from kengen.roles.services import role_designate
-from kengen.testing import START, staff, user_for
+from kengen.testing import START, user_for
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +23,6 @@ NOW = dt.datetime(2024, 9, 20, 9, 0, tzinfo=dt.UTC)
 
 def _auth(user):
     return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='test').raw}"}
-
-
-@pytest.fixture
-def hr(world):
-    user = user_for(staff(world.jinji, family="人事", given="担当"), username="hr")
-    role_designate(actor=None, user=user, role=DesignatedRoleKind.PERSONNEL, valid_from=START)
-    return user
 
 
 def _move(world, person, on="2024-09-01", **extra):

@@ -23,21 +23,11 @@ from kengen.personnel.services import (
     scheduled_change_cancel,
     scheduled_change_create,
 )
-from kengen.roles.choices import DesignatedRoleKind
-from kengen.roles.services import role_designate
-from kengen.testing import START, staff, user_for
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 FUTURE = dt.date(2025, 4, 1)
-
-
-@pytest.fixture
-def hr(world):
-    user = user_for(staff(world.jinji, family="人事", given="担当"), username="hr")
-    role_designate(actor=None, user=user, role=DesignatedRoleKind.PERSONNEL, valid_from=START)
-    return user
 
 
 def move(world):

@@ -16,19 +16,11 @@ from kengen.grants.services import grant_direct
 from kengen.people.models import Person
 from kengen.personnel.choices import ScheduledStatus
 from kengen.personnel.models import ScheduledChange
-from kengen.roles.choices import DesignatedRoleKind
 from kengen.roles.services import role_designate
-from kengen.testing import START, login, staff, user_for
+from kengen.testing import START, login, user_for
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2024, 9, 20, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def hr(world):
-    user = user_for(staff(world.jinji, family="人事", given="担当"), username="hr")
-    role_designate(actor=None, user=user, role=DesignatedRoleKind.PERSONNEL, valid_from=START)
-    return user
 
 
 def designated(role: str):

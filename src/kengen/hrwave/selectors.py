@@ -47,6 +47,7 @@ from kengen.personnel.selectors import (
     _check_one_head,
     _roles,
     _State,
+    new_sign_in_note,
 )
 from kengen.roles.selectors import heads_of
 from kengen.systems.models import System
@@ -707,6 +708,11 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         person = people[key]
         state_before = before[key][1]
         person_id = person.pk if person is not None else None
+        number = ""
+        if person is None:
+            hire = hires[key]  # type: ignore[index]
+            assert hire.new_person is not None
+            number = hire.new_person.staff_number.strip()
         old_roles = _roles(state_before, tree, systems)
         new_roles = _roles(state_after, tree, systems)
         for target, roles in (
@@ -715,20 +721,10 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         ):
             for role, org_id, system_id in sorted(roles, key=lambda r: (r[0], r[1] or 0, r[2] or 0)):
                 label = tree.full_name(org_id) if org_id else labels.get(system_id, "")
-                target.append(RoleItem(person_id, name, role, label, org_id, system_id))
+                target.append(RoleItem(person_id, name, role, label, org_id, system_id, number))
         if person is None:
-            hire = hires[key]  # type: ignore[index]
-            assert hire.new_person is not None
-            username = hire.new_person.staff_number.strip()
-            if username in taken:
-                note = _("the sign-in name %(name)s is taken: create their sign-in by hand") % {
-                    "name": username
-                }
-            else:
-                note = _(
-                    "sign-in name %(name)s, without a password until the configuration administrator issues one"
-                ) % {"name": username}
-            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note))
+            note = new_sign_in_note(number, taken=number in taken)
+            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note, hire_staff_number=number))
             if state_after.employment_type in EmploymentType.fiscal_year():
                 result.network_registrations.append(
                     PersonItem(
@@ -737,11 +733,18 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
                         "A5.3",
                         _("New fiscal-year appointee: file the network user registration before Form 1."),
                         officer_ids=officers.ids([u[0] for u in state_after.units], on),
+                        hire_staff_number=number,
                     )
                 )
             elif eligible(state_after):
                 wave.newly_eligible.append(
-                    PersonItem(None, name, "A5.5", _("Covered by Table 2: may be granted directly."))
+                    PersonItem(
+                        None,
+                        name,
+                        "A5.5",
+                        _("Covered by Table 2: may be granted directly."),
+                        hire_staff_number=number,
+                    )
                 )
             continue
         held = grants.get(person.pk, [])

@@ -189,15 +189,15 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
         parts.append(f"{on.isoformat()}:{c.fingerprint}")
         notes: dict[object, list[str]] = defaultdict(list)
 
-        def who(person_id: int | None, name: str) -> object:
-            return person_id if person_id is not None else name
+        def who(person_id: int | None, hire_staff_number: str) -> object:
+            return person_id if person_id is not None else hire_staff_number
 
         for item in c.roles_gained:
-            notes[who(item.person_id, item.person_name)].append(
+            notes[who(item.person_id, item.hire_staff_number)].append(
                 _("gains %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
             )
         for item in c.roles_lost:
-            notes[who(item.person_id, item.person_name)].append(
+            notes[who(item.person_id, item.hire_staff_number)].append(
                 _("loses %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
             )
         for g in c.direct_revocations:
@@ -216,11 +216,11 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
                 % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
             )
         for p in c.network_registrations:
-            notes[who(p.person_id, p.person_name)].append(_("A5.3 network user registration needed"))
+            notes[who(p.person_id, p.hire_staff_number)].append(_("A5.3 network user registration needed"))
         for p in c.sign_ins_to_disable:
             notes[p.person_id].append(_("Kengen sign-in disabled"))
         for p in wc.newly_eligible:
-            notes[who(p.person_id, p.person_name)].append(
+            notes[who(p.person_id, p.hire_staff_number)].append(
                 _("A5.5 newly eligible for a direct grant (offered, not granted)")
             )
         for name, items in (
@@ -254,7 +254,7 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
             if change.organization is not None:
                 post = change.post or (change.assignment.post if change.assignment else None)
                 after = f"{tree.full_name(change.organization.pk)} {post.name if post else ''}".strip()
-            key = r["person"] if r.get("person") else r.get("name", "")
+            key = r["person"] if r.get("person") else r["staff_number"]
             lines.append(
                 WaveLine(
                     wave=wave,
@@ -516,9 +516,10 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     w.counts["people_created"] += len(new_people)
     person_of: dict[int, Person] = {}
     hired_ids: dict[str, int] = {}
-    for (r, c), p in zip(hires, new_people, strict=True):
+    for (r, _c), p in zip(hires, new_people, strict=True):
         person_of[r["row"]] = p
-        hired_ids[c.name] = p.pk
+        assert p.staff_number is not None
+        hired_ids[p.staff_number] = p.pk
     appointing = [
         (r, c, person_of.get(r["row"]) or c.person)
         for r, c in zip(todo, changes, strict=True)
@@ -655,10 +656,10 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     # Notices (A5.5, A4, A5.3, A3): the personnel app's texts, stored in bulk, emailed on commit.
     notices = consequence_notices(consequences, on=on, hired=hired_ids)
     recipients = {p.pk: p for p in _people(sorted({i for n in notices for i in n.recipient_ids}))}
-    hired_people = {p.full_name: p for p in new_people}
+    hired_people = {p.staff_number: p for p in new_people}
     rows_out: list[Notification] = []
     for n in notices:
-        target = hired_people.get(n.target_person_name) if n.target_person_name else None
+        target = hired_people.get(n.target_hire) if n.target_hire else None
         for pid in dict.fromkeys(n.recipient_ids):
             person = recipients.get(pid)
             if person is None:

@@ -97,6 +97,7 @@ class RoleItemOut(Schema):
     label: str
     organization: int | None
     system: int | None
+    hire_staff_number: str = ""  # a new hire's (no person id yet)
 
 
 class GrantItemOut(Schema):
@@ -123,6 +124,7 @@ class PersonItemOut(Schema):
     note: str
     user: int | None
     officers: list[int]
+    hire_staff_number: str = ""  # a new hire's (no person id yet)
 
 
 class ConsequencesOut(Schema):

@@ -68,6 +68,9 @@ class RoleItem:
     label: str
     organization_id: int | None = None
     system_id: int | None = None
+    #: A new hire has no person id yet: their staff number tells two hires of one name apart
+    #: (notices to them are keyed by it).
+    hire_staff_number: str = ""
 
     @property
     def role_label(self) -> str:
@@ -81,6 +84,7 @@ class RoleItem:
             "label": self.label,
             "organization": self.organization_id,
             "system": self.system_id,
+            "hire_staff_number": self.hire_staff_number,
         }
 
 
@@ -125,6 +129,7 @@ class PersonItem:
     note: str = ""
     user_id: int | None = None
     officer_ids: tuple[int, ...] = ()
+    hire_staff_number: str = ""  # a new hire's (no person id yet), as in RoleItem
 
     def as_dict(self) -> dict:
         return {
@@ -134,6 +139,7 @@ class PersonItem:
             "note": self.note,
             "user": self.user_id,
             "officers": list(self.officer_ids),
+            "hire_staff_number": self.hire_staff_number,
         }
 
 
@@ -194,6 +200,17 @@ class Consequences:
         """A digest of what the preview showed: confirming refuses if the consequences changed."""
         raw = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def new_sign_in_note(username: str, *, taken: bool) -> str:
+    """What a preview says of a new hire's Kengen sign-in (A2.4): named by the staff number, with
+    no usable password until the configuration administrator issues one — or, if that name is
+    taken, to be created by hand. The one text for a single change and for an HR wave."""
+    if taken:
+        return _("the sign-in name %(name)s is taken: create their sign-in by hand") % {"name": username}
+    return _("sign-in name %(name)s, without a password until the configuration administrator issues one") % {
+        "name": username
+    }
 
 
 # --- The state of one person on the date, before and after ------------------------------------
@@ -527,6 +544,11 @@ def consequences_of(
         person = people[key]
         state_before = before[key][1]
         person_id = person.pk if person is not None else None
+        number = ""
+        if person is None:
+            hire = new_hires[key]
+            assert hire.new_person is not None
+            number = hire.new_person.staff_number.strip()
         # Roles (A3, A4)
         old_roles = _roles(state_before, tree, systems)
         new_roles = _roles(state_after, tree, systems)
@@ -537,20 +559,10 @@ def consequences_of(
         ):
             for role, org_id, system_id in sorted(roles, key=lambda r: (r[0], r[1] or 0, r[2] or 0)):
                 label = tree.full_name(org_id) if org_id else labels.get(system_id, "")
-                target.append(RoleItem(person_id, name, role, label, org_id, system_id))
+                target.append(RoleItem(person_id, name, role, label, org_id, system_id, number))
         if person is None:
-            hire = new_hires[key]
-            assert hire.new_person is not None
-            username = hire.new_person.staff_number.strip()
-            if User.objects.filter(username=username).exists():
-                note = _("the sign-in name %(name)s is taken: create their sign-in by hand") % {
-                    "name": username
-                }
-            else:
-                note = _(
-                    "sign-in name %(name)s, without a password until the configuration administrator issues one"
-                ) % {"name": username}
-            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note))
+            note = new_sign_in_note(number, taken=User.objects.filter(username=number).exists())
+            result.sign_ins_to_create.append(PersonItem(None, name, "A2.4", note, hire_staff_number=number))
             # A new hire: nothing held yet; a fiscal-year appointee needs a registration (A5.3).
             if state_after.employment_type in EmploymentType.fiscal_year():
                 result.network_registrations.append(
@@ -560,6 +572,7 @@ def consequences_of(
                         "A5.3",
                         _("New fiscal-year appointee: file the network user registration before Form 1."),
                         officer_ids=_officer_ids([u[0] for u in state_after.units], on),
+                        hire_staff_number=number,
                     )
                 )
             continue

@@ -311,20 +311,21 @@ def _people_of(ids: Iterable[int | None]) -> list[Person]:
 
 @dataclass(frozen=True)
 class Notice:
-    """One notification a personnel change sends (to ``recipient_ids``, people); ``target_person_name``
-    names a new hire the notice is about (A5.3)."""
+    """One notification a personnel change sends (to ``recipient_ids``, people); ``target_hire``
+    is the staff number of a new hire the notice is about (A5.3)."""
 
     recipient_ids: tuple[int, ...]
     clause: str
     subject: str
     body: str
-    target_person_name: str = ""
+    target_hire: str = ""
 
 
 def consequence_notices(consequences: Consequences, *, on: dt.date, hired: Mapping[str, int]) -> list[Notice]:
     """The notices the consequences call for (A5.5 revocations, A4 Form 1 flags, A5.3
     registrations, role changes): the same texts whether one change or a whole HR wave is applied.
-    ``hired`` maps a new hire's name to their new person id."""
+    ``hired`` maps a new hire's staff number to their new person id (names are not unique: two
+    people of one name may be hired on the same day)."""
     out: list[Notice] = []
     for rev in consequences.direct_revocations:
         out.append(
@@ -371,17 +372,17 @@ def consequence_notices(consequences: Consequences, *, on: dt.date, hired: Mappi
                 _("Network user registration needed for %(name)s") % {"name": reg.person_name},
                 _("%(name)s is a fiscal-year appointee from %(date)s. %(note)s")
                 % {"name": reg.person_name, "date": wareki(on), "note": reg.note},
-                target_person_name=reg.person_name if reg.person_id is None else "",
+                target_hire=reg.hire_staff_number if reg.person_id is None else "",
             )
         )
     by_person: dict[int | str, list[str]] = {}
     for gain in consequences.roles_gained:
-        by_person.setdefault(gain.person_id or gain.person_name, []).append(
+        by_person.setdefault(gain.person_id or gain.hire_staff_number, []).append(
             _("From %(date)s you are %(role)s (%(label)s).")
             % {"date": wareki(on), "role": gain.role_label, "label": gain.label}
         )
     for loss in consequences.roles_lost:
-        by_person.setdefault(loss.person_id or loss.person_name, []).append(
+        by_person.setdefault(loss.person_id or loss.hire_staff_number, []).append(
             _("From %(date)s you are no longer %(role)s (%(label)s).")
             % {"date": wareki(on), "role": loss.role_label, "label": loss.label}
         )
@@ -431,14 +432,14 @@ def personnel_changes_apply(
         )
         for item in consequences.appointment_caps
     ]
-    hired = {c.name: p for c, p in zip(batch, people, strict=True) if c.new_person}
+    hired = {c.new_person.staff_number.strip(): p for c, p in zip(batch, people, strict=True) if c.new_person}
     for notice in consequence_notices(consequences, on=on, hired={k: p.pk for k, p in hired.items()}):
         notification_send(
             recipients=_people_of(notice.recipient_ids),
             clause=notice.clause,
             subject=notice.subject,
             body=notice.body,
-            target=hired.get(notice.target_person_name) if notice.target_person_name else None,
+            target=hired.get(notice.target_hire) if notice.target_hire else None,
         )
     disabled = []
     if on <= timezone.localdate():

@@ -253,3 +253,28 @@ def test_a_preview_is_refused_once_the_data_it_was_computed_from_changed(world, 
         wave_apply(actor=hr, wave=wave)
     wave.refresh_from_db()
     assert wave.status == WaveStatus.PREVIEWED
+
+
+@pytest.mark.clause("A3")
+@pytest.mark.clause("A5.3")
+@time_machine.travel(NOW, tick=False)
+def test_two_hires_of_one_name_on_one_day_keep_their_own_preview_lines_and_notices(world, hr):
+    wave = _wave(
+        hr,
+        [
+            leave(world.people["shiminzei_head"].staff_number),
+            hire("N0001", "山田", "太郎", "SHIMINZEI", "kacho"),  # gains the officer role (A4)
+            hire("N0002", "山田", "太郎", "KAZEI", "shuji", "会計年度(パートタイム)", "2025-03-31"),  # A5.3
+        ],
+    )
+    assert wave.status == WaveStatus.PREVIEWED, wave.errors
+    lines = {line.staff_number: line.consequences for line in wave.lines.all()}
+    role = str(Role.SECURITY_OFFICER.label)
+    assert role in lines["N0001"] and "A5.3" not in lines["N0001"]
+    assert "A5.3" in lines["N0002"] and role not in lines["N0002"]
+    wave_apply(actor=hr, wave=wave)
+    new_head, new_fy = Person.objects.get(staff_number="N0001"), Person.objects.get(staff_number="N0002")
+    roles = Notification.objects.filter(clause="A3")  # the leaving head is told too
+    assert roles.filter(recipient=new_head).count() == 1 and not roles.filter(recipient=new_fy).exists()
+    registrations = Notification.objects.filter(clause="A5.3")
+    assert registrations and {n.target_id for n in registrations} == {str(new_fy.pk)}

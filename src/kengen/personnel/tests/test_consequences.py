@@ -366,3 +366,39 @@ def test_someone_appointed_again_after_a_gap_gets_their_sign_in_back(world, hr):
     personnel_changes_apply(actor=hr, changes=again, on=back_on, expected=c.fingerprint)
     user.refresh_from_db()
     assert user.is_active is True
+
+
+@pytest.mark.clause("A3")
+@pytest.mark.clause("A5.3")
+@pytest.mark.clause("A2.4")
+def test_two_hires_of_one_name_on_one_day_each_get_their_own_notices(world, hr):
+    """Notices to new hires are keyed by staff number, not by name: 山田 太郎 the new head gets the
+    role notice, 山田 太郎 the fiscal-year appointee is the one the A5.3 notice is about."""
+    leaving = PersonnelChange(
+        kind=ChangeKind.END, person=world.people["shiminzei_head"], reason=AppointmentEndReason.RETIRED
+    )
+    head = PersonnelChange(
+        kind=ChangeKind.HIRE,
+        new_person=NewPerson("N0001", "山田", "太郎", "ヤマダ", "タロウ"),
+        employment_type=EmploymentType.REGULAR,
+        organization=world.shiminzei,
+        post=world.head,
+    )
+    fy = PersonnelChange(
+        kind=ChangeKind.HIRE,
+        new_person=NewPerson("N0002", "山田", "太郎", "ヤマダ", "タロウ"),
+        employment_type=EmploymentType.FY_FULL_TIME,
+        appointment_to=dt.date(2025, 4, 1),
+        organization=world.kazei,
+        post=world.clerk,
+    )
+    preview = consequences_of([leaving, head, fy], on=D)
+    assert {r.hire_staff_number for r in preview.roles_gained} == {"N0001"}
+    assert [p.hire_staff_number for p in preview.network_registrations] == ["N0002"]
+    assert [p.hire_staff_number for p in preview.sign_ins_to_create] == ["N0001", "N0002"]
+    personnel_changes_apply(actor=hr, changes=[leaving, head, fy], on=D, expected=preview.fingerprint)
+    new_head, new_fy = Person.objects.get(staff_number="N0001"), Person.objects.get(staff_number="N0002")
+    roles = Notification.objects.filter(clause="A3")  # the leaving head is told too
+    assert roles.filter(recipient=new_head).count() == 1 and not roles.filter(recipient=new_fy).exists()
+    registrations = Notification.objects.filter(clause="A5.3")
+    assert registrations and {n.target_id for n in registrations} == {str(new_fy.pk)}

@@ -9,9 +9,8 @@ CSV nor .xlsx) is refused with 422 and nothing is stored.
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -40,6 +39,7 @@ from kengen.hrwave.services import (
 from kengen.roles.selectors import scope_for
 
 router = Router()
+_M = TypeVar("_M", WaveImport, ColumnMapping)
 
 #: Errors returned with an import; the rest are paged at ``/imports/{id}/errors``.
 ERRORS_SHOWN = 100
@@ -161,26 +161,21 @@ def _require_writer(user) -> None:
         raise PermissionDenied(_("Only the personnel records officer (人事担当) can change HR lists."))
 
 
-def _wave(request, import_id: int, *, write: bool = False) -> WaveImport:
+def _visible(request, model: type[_M], pk: int, *, write: bool) -> _M:
+    """The object if the caller may read it (or change it, with ``write``): 403 without the
+    role, as on the pages; 404 for an object they may not see."""
     (_require_writer if write else _require_reader)(request.auth)
     return get_visible(
-        WaveImport,
-        request.auth,
-        action="change" if write else "view",
-        pk=import_id,
-        ip_address=_ip(request),
+        model, request.auth, action="change" if write else "view", pk=pk, ip_address=_ip(request)
     )
+
+
+def _wave(request, import_id: int, *, write: bool = False) -> WaveImport:
+    return _visible(request, WaveImport, import_id, write=write)
 
 
 def _mapping(request, mapping_id: int, *, write: bool = False) -> ColumnMapping:
-    (_require_writer if write else _require_reader)(request.auth)
-    return get_visible(
-        ColumnMapping,
-        request.auth,
-        action="change" if write else "view",
-        pk=mapping_id,
-        ip_address=_ip(request),
-    )
+    return _visible(request, ColumnMapping, mapping_id, write=write)
 
 
 def _mapping_out(m: ColumnMapping) -> HrMappingOut:
@@ -242,7 +237,7 @@ def list_fields(request):
 @paginate(KeysetPagination)
 def list_mappings(request):
     _require_reader(request.auth)
-    qs: QuerySet[ColumnMapping] = ColumnMapping.objects.restrict(request.auth, "view")
+    qs = ColumnMapping.objects.restrict(request.auth, "view")
     return Listing(qs, ["name", "pk"], to_out=lambda page: [_mapping_out(m) for m in page])
 
 

@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from kengen.audit.models import AuditChainHead
 from kengen.core.access import get_visible
 from kengen.core.bounds import SINGLE_LINE, ApiDate, Id, InSchema, at_most, fits
 from kengen.core.exceptions import PermissionDenied, RuleViolation
@@ -182,7 +183,8 @@ def _mapping_out(m: ColumnMapping) -> HrMappingOut:
     return HrMappingOut(id=m.pk, name=m.name, columns=dict(m.columns), updated_at=m.updated_at)
 
 
-def _import_out(w: WaveImport) -> HrImportOut:
+def _import_out(w: WaveImport, *, head_seq: int | None = None) -> HrImportOut:
+    """``head_seq``: the audit chain head, read once for a whole page (else read here)."""
     author = w.created_by
     return HrImportOut(
         id=w.pk,
@@ -196,13 +198,38 @@ def _import_out(w: WaveImport) -> HrImportOut:
         error_count=len(w.errors),
         errors=[HrRowErrorOut(**e) for e in w.errors[:ERRORS_SHOWN]],
         fingerprint=w.fingerprint,
-        preview_current=wave_preview_is_current(w),
+        preview_current=(
+            wave_preview_is_current(w)
+            if head_seq is None
+            else w.computed_at_seq is not None and w.computed_at_seq == head_seq
+        ),
         created_at=w.created_at,
         created_by=author.username if author is not None else "",
         applied_at=w.applied_at,
         result={k: int(v) for k, v in (w.result or {}).items()},
         error=w.error,
     )
+
+
+#: What a listed import shows (``only``: a list never reads an import's normalized rows).
+_LISTED = (
+    "id",
+    "file_name",
+    "content_sha256",
+    "encoding",
+    "mapping",
+    "effective_on",
+    "status",
+    "row_count",
+    "errors",
+    "fingerprint",
+    "computed_at_seq",
+    "created_at",
+    "created_by",
+    "applied_at",
+    "result",
+    "error",
+)
 
 
 def _line_out(line: WaveLine) -> HrLineOut:
@@ -277,8 +304,17 @@ def delete_mapping(request, mapping_id: Id):
 @paginate(KeysetPagination)
 def list_imports(request):
     _require_reader(request.auth)
-    qs = WaveImport.objects.restrict(request.auth, "view").select_related("created_by")
-    return Listing(qs, ["-pk"], to_out=lambda page: [_import_out(w) for w in page])
+    qs = (
+        WaveImport.objects.restrict(request.auth, "view")
+        .select_related("created_by")
+        .only(*_LISTED, "created_by__username")  # never the (large) normalized rows
+    )
+
+    def out(page: list[WaveImport]) -> list[HrImportOut]:
+        head = AuditChainHead.objects.filter(id=1).values_list("last_seq", flat=True).first() or 0
+        return [_import_out(w, head_seq=head) for w in page]
+
+    return Listing(qs, ["-pk"], to_out=out)
 
 
 @router.post(

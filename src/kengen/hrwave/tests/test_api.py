@@ -59,7 +59,9 @@ def test_the_officer_uploads_previews_downloads_and_applies_over_the_api(client,
     assert body["created_by"] == "hr"
     wave_id = body["id"]
     assert client.get(f"{BASE}/imports/{wave_id}", **auth).json()["fingerprint"] == body["fingerprint"]
-    assert [w["id"] for w in client.get(f"{BASE}/imports", **auth).json()["items"]] == [wave_id]
+    (listed,) = client.get(f"{BASE}/imports", **auth).json()["items"]
+    assert listed == client.get(f"{BASE}/imports/{wave_id}", **auth).json()
+    assert listed["id"] == wave_id and listed["preview_current"] is True
 
     preview = client.get(f"{BASE}/imports/{wave_id}/preview", **auth).json()
     totals = {t["category"]: t["count"] for t in preview["totals"]}

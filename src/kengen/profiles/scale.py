@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
+
+from kengen.core.bulk import write_rows
 
 START = dt.date(2024, 4, 1)
 
@@ -55,7 +56,9 @@ def _preparer(model: type[models.Model]) -> Callable[[dict], tuple]:
         else:
             missing.append("")
     memo: dict[tuple[int, Any], Any] = {}
-    plan = list(zip(range(len(fields)), fields, [f.attname for f in fields], passthrough, missing, strict=True))
+    plan = list(
+        zip(range(len(fields)), fields, [f.attname for f in fields], passthrough, missing, strict=True)
+    )
 
     def prepared(row: dict) -> tuple:
         values = []
@@ -74,39 +77,6 @@ def _preparer(model: type[models.Model]) -> Callable[[dict], tuple]:
         return tuple(values)
 
     return prepared
-
-
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """PostgreSQL ``COPY table (columns) FROM STDIN`` of plain tuples (database values)."""
-    n = 0
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                n += 1
-    return n
-
-
-def executemany_rows(
-    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], batch_size: int = 50000
-) -> int:
-    """SQLite: one prepared ``INSERT`` run by ``executemany`` over large batches of plain tuples."""
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-    n = 0
-    with connection.cursor() as cursor:
-        it = iter(rows)
-        while batch := list(islice(it, batch_size)):
-            cursor.executemany(sql, batch)
-            n += len(batch)
-    return n
-
-
-def write_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert plain tuples of database values: ``COPY`` on PostgreSQL, ``executemany`` elsewhere."""
-    if connection.vendor == "postgresql":
-        return copy_rows(table, columns, rows)
-    return executemany_rows(table, columns, rows)
 
 
 def bulk_write(model: type[models.Model], rows: Iterable[dict]) -> int:

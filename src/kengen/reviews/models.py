@@ -141,20 +141,31 @@ class ItemQuerySet(RestrictedQuerySet):
 class ReviewItem(models.Model):
     """One grant (or biometric enrolment) to confirm in a campaign, routed to whoever decides it."""
 
-    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.PROTECT, related_name="items")
+    # Items are only ever read within their campaign: the unique (campaign, grant) index serves
+    # the campaign's lookups, and no single-column index is kept on campaign, grant, system, person
+    # or unit (each was one more index entry written per item; a campaign writes a million).
+    campaign = models.ForeignKey(
+        ReviewCampaign, on_delete=models.PROTECT, related_name="items", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices, default=ItemKind.GRANT)
     # No database constraint on grant, system, person and unit: items are copied from the
     # FK-checked grants table in the same statement, and grants, systems, people and units are
     # never deleted (history is ended, not erased). A deferred FK check per row and column was most
     # of the time of a campaign over hundreds of thousands of grants on PostgreSQL.
     grant = models.ForeignKey(
-        "grants.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        "grants.Grant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     enrolment = models.ForeignKey(
         "terminals.BiometricEnrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     system = models.ForeignKey(
-        "systems.System", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "systems.System", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     person = models.ForeignKey(
         "people.Person",
@@ -163,6 +174,7 @@ class ReviewItem(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     organization = models.ForeignKey(
         "organizations.Organization",
@@ -171,6 +183,7 @@ class ReviewItem(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
         verbose_name=_("unit"),
         help_text=_("The holder's unit today: whose security officer decides (A4)."),
     )

@@ -364,7 +364,9 @@ def _notify_sections(
         items = items.undecided()
     tree = OrgTree(today)
     sections: set[int] = set()
-    for org_id in items.filter(route=Route.OFFICER).values_list("organization_id", flat=True).distinct():
+    for org_id in (
+        items.filter(route=Route.OFFICER).order_by().values_list("organization_id", flat=True).distinct()
+    ):
         unit = tree.security_unit_of(org_id) if org_id else None
         if unit is not None:
             sections.add(unit.id)

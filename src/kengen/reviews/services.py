@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,15 +110,6 @@ def _units_today_sql(today: dt.date) -> tuple[str, list[Any]]:
 def _units_with_officer(today: dt.date) -> list[int]:
     tree = OrgTree(today)
     return sorted(o for o in tree.by_id if tree.security_unit_of(o) is not None)
-
-
-def _route_case(org_field: str, person_kind_q: Q, today: dt.date) -> Case:
-    """Officer when the holder is staff in a unit that has a security officer; else administrator."""
-    return Case(
-        When(person_kind_q, then=Value(Route.ADMINISTRATOR)),
-        When(Q(**{f"{org_field}__in": _units_with_officer(today)}), then=Value(Route.OFFICER)),
-        default=Value(Route.ADMINISTRATOR),
-    )
 
 
 def _insert_select(table_columns: Sequence[str], queryset: QuerySet) -> int:
@@ -277,15 +268,18 @@ def _reroute(campaign: ReviewCampaign, today: dt.date) -> int:
             [campaign.pk],
         )
         moved = int(cursor.fetchone()[0])
-        if moved:
+        if moved:  # only the rows that change (an UPDATE rewrites every row it touches)
+            unit = f"(SELECT u.unit FROM {units_t} u WHERE u.person_id = {item_t}.person_id)"  # noqa: S608
             cursor.execute(
-                f"UPDATE {item_t} SET organization_id = "  # noqa: S608
-                f"(SELECT u.unit FROM {units_t} u WHERE u.person_id = {item_t}.person_id) WHERE {where}",
+                f"UPDATE {item_t} SET organization_id = {unit} "  # noqa: S608
+                f"WHERE {where} AND COALESCE(organization_id, 0) <> COALESCE({unit}, 0)",
                 [campaign.pk],
             )
         cursor.execute(f"DROP TABLE {units_t}")
     maintenance = Person.objects.filter(kind=PersonKind.MAINTENANCE).values("pk")
-    items.update(route=_route_case("organization_id", Q(person_id__in=maintenance), today))
+    to_officer = Q(organization_id__in=_units_with_officer(today)) & ~Q(person_id__in=maintenance)
+    items.filter(to_officer).exclude(route=Route.OFFICER).update(route=Route.OFFICER)
+    items.exclude(to_officer).exclude(route=Route.ADMINISTRATOR).update(route=Route.ADMINISTRATOR)
     return moved
 
 

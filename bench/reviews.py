@@ -5,7 +5,8 @@ reference measured in the same run.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kg_reviews_bench \\
         uv run python bench/reviews.py --people 100000
 
-Empties the database it is given (flush), loads the Kitami profile's tables, generates N people /
+Empties the database it is given (flush: it must hold no audit events, the log is append-only, so
+start from a new database or data directory), loads the Kitami profile's tables, generates N people /
 10·N grants (``kengen.profiles.scale``), then prints:
 
 - ``campaign_open`` over every system with grants (one item per grant in force, routed to the

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
+
+from kengen.core.bulk import write_rows
 
 START = dt.date(2024, 4, 1)
 
@@ -23,53 +26,73 @@ def next_id(model: type[models.Model]) -> int:
     return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
 
 
-def bulk_write(model: type[models.Model], rows: Iterable[dict]) -> int:
-    """Insert ``rows`` (dicts of field attnames, ``id`` included) into ``model``'s table."""
+#: Field classes whose database value *is* the Python value for ints and strings on both backends.
+_PASSTHROUGH = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,
+    models.CharField,
+    models.TextField,
+    models.ForeignKey,
+)
+
+
+def _preparer(model: type[models.Model]) -> Callable[[dict], tuple]:
+    """A function turning a row dict into the tuple of database values, in column order. Each value
+    is prepared by its field; ints and strings of plain integer/text fields pass as they are, and
+    other values (dates, enum members, defaults) are prepared once per distinct value: preparing
+    every value through the field was most of the Python time at millions of values."""
     fields = list(model._meta.concrete_fields)
-    columns = [str(f.column) for f in fields]
-    table = model._meta.db_table
     now = timezone.now()
+    passthrough = [type(f).__module__.startswith("django.") and isinstance(f, _PASSTHROUGH) for f in fields]
+    missing: list[Any] = []
+    for f in fields:
+        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+            missing.append(now)
+        elif f.has_default():
+            missing.append(f.get_default if callable(f.default) else f.get_default())
+        elif f.null:
+            missing.append(None)
+        else:
+            missing.append("")
+    memo: dict[tuple[int, Any], Any] = {}
+    plan = list(
+        zip(range(len(fields)), fields, [f.attname for f in fields], passthrough, missing, strict=True)
+    )
 
     def prepared(row: dict) -> tuple:
         values = []
-        for f in fields:
-            if f.attname in row:
-                v = row[f.attname]
-            elif getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
-                v = now
-            elif f.has_default():
-                v = f.get_default()
-            elif f.null:
-                v = None
-            else:
-                v = ""
-            values.append(f.get_db_prep_save(v, connection))
+        for i, f, name, plain, default in plan:
+            v = row[name] if name in row else (default() if callable(default) else default)
+            if v is None or (plain and type(v) in (int, str)):
+                values.append(v)
+                continue
+            try:
+                key = (i, v)
+                if key not in memo:
+                    memo[key] = f.get_db_prep_save(v, connection)
+                values.append(memo[key])
+            except TypeError:  # unhashable
+                values.append(f.get_db_prep_save(v, connection))
         return tuple(values)
 
-    n = 0
-    with connection.cursor() as cursor:
+    return prepared
+
+
+def bulk_write(model: type[models.Model], rows: Iterable[dict]) -> int:
+    """Insert ``rows`` (dicts of field attnames, ``id`` included) into ``model``'s table, in one
+    transaction (SQLite otherwise commits, and syncs, every row)."""
+    columns = [str(f.column) for f in model._meta.concrete_fields]
+    table = model._meta.db_table
+    prepared = _preparer(model)
+    with transaction.atomic():
+        n = write_rows(table, columns, map(prepared, rows))
         if connection.vendor == "postgresql":
-            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(prepared(row))
-                    n += 1
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",  # noqa: S608 (model table)
-                [table],
-            )
-        else:
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-            batch: list[tuple] = []
-            for row in rows:
-                batch.append(prepared(row))
-                if len(batch) >= 5000:
-                    cursor.executemany(sql, batch)
-                    n += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
-                n += len(batch)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",  # noqa: S608 (model table)
+                    [table],
+                )
     return n
 
 
@@ -249,6 +272,7 @@ def generate(
     accounts_n = bulk_write(Account, account_rows)
     del account_rows
     ended_on = START + dt.timedelta(days=180)
+    ended_at = timezone.now()
 
     def grant_rows() -> Iterator[dict]:
         gid = first_grant
@@ -271,7 +295,7 @@ def generate(
                     basis="initial_load",
                     basis_reference="scale",
                     end_reason="expired" if ended else "",
-                    ended_at=timezone.now() if ended else None,
+                    ended_at=ended_at if ended else None,
                 )
                 gid += 1
 

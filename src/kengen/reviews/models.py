@@ -141,20 +141,38 @@ class ItemQuerySet(RestrictedQuerySet):
 class ReviewItem(models.Model):
     """One grant (or biometric enrolment) to confirm in a campaign, routed to whoever decides it."""
 
-    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.PROTECT, related_name="items")
+    # Items are only ever read within their campaign: the unique (campaign, grant) index serves
+    # the campaign's lookups, and no single-column index is kept on campaign, grant, system, person
+    # or unit (each was one more index entry written per item; a campaign writes a million).
+    campaign = models.ForeignKey(
+        ReviewCampaign, on_delete=models.PROTECT, related_name="items", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices, default=ItemKind.GRANT)
     # No database constraint on grant, system, person and unit: items are copied from the
     # FK-checked grants table in the same statement, and grants, systems, people and units are
     # never deleted (history is ended, not erased). A deferred FK check per row and column was most
     # of the time of a campaign over hundreds of thousands of grants on PostgreSQL.
     grant = models.ForeignKey(
-        "grants.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        "grants.Grant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
+    # Enrolment and decider are empty when an item is written: indexed only where set (partial
+    # indexes in Meta), so generating a campaign writes no index entry for them.
     enrolment = models.ForeignKey(
-        "terminals.BiometricEnrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "terminals.BiometricEnrolment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     system = models.ForeignKey(
-        "systems.System", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "systems.System", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     person = models.ForeignKey(
         "people.Person",
@@ -163,6 +181,7 @@ class ReviewItem(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     organization = models.ForeignKey(
         "organizations.Organization",
@@ -171,6 +190,7 @@ class ReviewItem(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
         verbose_name=_("unit"),
         help_text=_("The holder's unit today: whose security officer decides (A4)."),
     )
@@ -181,7 +201,12 @@ class ReviewItem(models.Model):
     correct_to = models.DateField(_("corrected end (first day no longer held)"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     escalated = models.BooleanField(_("escalated to the administrator"), default=False)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -194,7 +219,11 @@ class ReviewItem(models.Model):
         verbose_name_plural = _("review items")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "grant"], name="review_item_grant_once"),
-            models.UniqueConstraint(fields=["campaign", "enrolment"], name="review_item_enrolment_once"),
+            models.UniqueConstraint(
+                fields=["campaign", "enrolment"],
+                condition=Q(enrolment__isnull=False),
+                name="review_item_enrolment_once",
+            ),
             models.CheckConstraint(
                 condition=Q(decision__in=["", Decision.KEEP]) | ~Q(reason=""),
                 name="review_item_change_has_reason",
@@ -210,6 +239,12 @@ class ReviewItem(models.Model):
         indexes = [
             models.Index(fields=["campaign", "organization", "person"], name="review_item_section"),
             models.Index(fields=["campaign", "decision"], name="review_item_decision"),
+            models.Index(
+                fields=["enrolment"], condition=Q(enrolment__isnull=False), name="review_item_enrolment"
+            ),
+            models.Index(
+                fields=["decided_by"], condition=Q(decided_by__isnull=False), name="review_item_decided_by"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -91,6 +91,39 @@ def test_each_category_of_difference_is_found(rw: ReviewWorld, fixture: bytes):
 
 
 @pytest.mark.clause("A5.10")
+def test_export_rows_are_kept_only_for_their_last_sign_in(rw: ReviewWorld, fixture: bytes):
+    """The export's rows serve only the matrix's "last sign-in where known": without that column
+    none is stored, and the findings are the same (leavers, orphans, mismatches, missing)."""
+    mapping = ColumnMapping(user_id="ユーザID", permissions="権限")
+    run = reconciliation_import(
+        actor=rw.w.users["shokuin_head"],
+        system=rw.system,
+        as_of=timezone.localdate(),
+        content=fixture,
+        filename="juki.csv",
+        mapping=mapping,
+    )
+    assert run.row_count == 4 and not run.accounts.exists()
+    assert _findings(run) == {
+        FindingCategory.ORPHAN: {"u-orphan"},
+        FindingCategory.MISSING: {"u-missing"},
+        FindingCategory.MISMATCH: {"u-jinji"},
+        FindingCategory.LEAVER: {"u-leaver"},
+    }
+    with_dates = reconciliation_import(
+        actor=rw.w.users["shokuin_head"],
+        system=rw.system,
+        as_of=timezone.localdate(),
+        content=fixture,
+        filename="juki.csv",
+        mapping=MAPPING,
+    )
+    assert with_dates.accounts.count() == 4
+    orphan = with_dates.findings.get(category=FindingCategory.ORPHAN)
+    assert (orphan.person_id, orphan.on_system, orphan.in_file) == (None, "inquiry;update", "")
+
+
+@pytest.mark.clause("A5.10")
 def test_excel_export_with_a_column_mapping(rw: ReviewWorld):
     from openpyxl import Workbook
 

@@ -13,7 +13,7 @@ from kengen.grants.services import grant_direct, maintenance_account_register
 from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.services import assignment_move, person_create
-from kengen.testing import START
+from kengen.testing import START, maintenance_contract
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +33,10 @@ def core(world):
 
 
 @pytest.fixture
-def maintainer(world):
+def maintainer(world, core):
+    """A contractor's engineer on an active contract covering the core package (A5.9)."""
     contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    return person_create(
+    person = person_create(
         actor=None,
         kind=PersonKind.MAINTENANCE,
         contractor=contractor,
@@ -44,6 +45,14 @@ def maintainer(world):
         family_name_kana="ホシュ",
         given_name_kana="イチロウ",
     )
+    maintenance_contract(
+        person,
+        [core[0]],
+        organization=world.joho,
+        officer=world.users["joho_head"],
+        it_head=world.users["joho_head"],
+    )
+    return person
 
 
 def _direct_body(person, **overrides):

@@ -20,7 +20,7 @@ from kengen.grants.services import (
 from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
 from kengen.people.services import assignment_move, person_create
-from kengen.testing import START, staff
+from kengen.testing import START, maintenance_contract, staff
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2024, 5, 1)
@@ -173,9 +173,10 @@ def test_breach_deletion_of_single_permissions_keeps_the_id(world, core):
 
 
 @pytest.fixture
-def maintainer(world):
+def maintainer(world, core):
+    """A contractor's engineer on an active contract covering the core package (A5.9)."""
     contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    return person_create(
+    person = person_create(
         actor=None,
         kind=PersonKind.MAINTENANCE,
         contractor=contractor,
@@ -184,6 +185,14 @@ def maintainer(world):
         family_name_kana="ホシュ",
         given_name_kana="イチロウ",
     )
+    maintenance_contract(
+        person,
+        [core[0]],
+        organization=world.joho,
+        officer=world.users["joho_head"],
+        it_head=world.users["joho_head"],
+    )
+    return person
 
 
 @pytest.mark.clause("A5.9")

@@ -50,7 +50,9 @@ def maintenance_limit_register(hook: MaintenanceLimitHook) -> None:
         _maintenance_limits.append(hook)
 
 
-def check_maintenance_limit(person: Person, system: System, valid_from: dt.date, valid_to: dt.date | None) -> None:
+def check_maintenance_limit(
+    person: Person, system: System, valid_from: dt.date, valid_to: dt.date | None
+) -> None:
     """A5.9: a maintenance staff member's user ID or permission on ``system`` lies within what the
     apps above allow (outsourcing: an active contract covering the system, never beyond its end).
     Checked by every path that registers one (``account_create``, ``grant_create``,

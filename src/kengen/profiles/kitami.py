@@ -17,9 +17,9 @@ import datetime as dt
 from kengen.profiles.schema import (
     AccessRule,
     ContractorDef,
+    DemoLogin,
     EvidenceDef,
     ExternalServiceDef,
-    DemoLogin,
     MaintenanceAccountDef,
     MaintenanceDef,
     PostDef,
@@ -770,11 +770,17 @@ EXTERNAL_SERVICES = (
         ),
         assessment=(
             ("information", "申請者の氏名・住所・連絡先（機密性2）。個人番号は預けない。預けてよい。"),
-            ("foreign_law_risk", "国内事業者。データは国内のみで保管され、外国法の適用を受けるおそれは低い。"),
+            (
+                "foreign_law_risk",
+                "国内事業者。データは国内のみで保管され、外国法の適用を受けるおそれは低い。",
+            ),
             ("work_location", "東京都・大阪府のデータセンター（国内）"),
             ("governing_law", "日本法"),
             ("court", "札幌地方裁判所"),
-            ("exit_plan", "契約終了時はCSV形式で全データを返還し、消去証明書を受け取る。代替は紙の申請で受け付ける。"),
+            (
+                "exit_plan",
+                "契約終了時はCSV形式で全データを返還し、消去証明書を受け取る。代替は紙の申請で受け付ける。",
+            ),
             ("security_design", "LGWAN-ASP経由、TLS1.2以上、保存データの暗号化、管理者の多要素認証。"),
             ("reliability", "ISMAP登録、ISO/IEC 27017認証、SOC 2報告書を確認した。"),
         ),

@@ -347,13 +347,12 @@ def _demo_user(people: Iterable[Person]) -> User:
     """The demo sign-in of one of ``people`` (the profile gives each officer the loader needs one)."""
     user = User.objects.filter(person__in=[p.pk for p in people], is_active=True).order_by("pk").first()
     if user is None:
-        raise RuleViolation("The demo needs a sign-in for %s." % ", ".join(p.full_name for p in people))
+        names = ", ".join(p.full_name for p in people)
+        raise RuleViolation(f"The demo needs a sign-in for {names}.")
     return user
 
 
-def _consulted(
-    officer: User, it_head: User, *, answer: str, comment: str, reason: str, **about: Any
-) -> None:
+def _consulted(officer: User, it_head: User, *, answer: str, comment: str, reason: str, **about: Any) -> None:
     """A consultation with the IT division head drafted, submitted and answered (A12.2, A13.2)."""
     consultation = consultation_create(actor=officer, reason=reason, **about)
     consultation_submit(actor=officer, application=consultation)
@@ -478,9 +477,7 @@ def _load_external_services(profile: Profile, orgs: dict[str, Organization], tod
                 may_entrust=True,
                 **dict(sd.assessment),
             )
-            _consulted(
-                officer, it_head, service=service, reason=sd.purpose, answer="agree", comment=""
-            )
+            _consulted(officer, it_head, service=service, reason=sd.purpose, answer="agree", comment="")
             service_start_use(actor=officer, service=service, on=today - dt.timedelta(days=14))
     return len(profile.external_services)
 

@@ -164,7 +164,11 @@ def test_no_secret_reaches_any_output(core, client, every_log, mailoutbox, setti
         email="engineer@example.jp",
     )
     maintenance_contract(
-        engineer, [w.core_system], organization=w.joho, officer=w.users["joho_head"], it_head=w.users["joho_head"]
+        engineer,
+        [w.core_system],
+        organization=w.joho,
+        officer=w.users["joho_head"],
+        it_head=w.users["joho_head"],
     )
     maintenance_account_register(
         actor=w.users["joho_head"],

@@ -250,3 +250,36 @@ def test_the_contract_page_lists_its_maintenance_staff_and_their_ids(client, out
     )
     page = client.get(reverse("outsourcing:contract_detail", args=[contract.pk])).content.decode()
     assert "hoshu01" in page and "保守 太郎" in page
+
+
+@pytest.mark.clause("A12.1")
+def test_the_officer_changes_a_contract_on_its_edit_page(client, out):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    contract = _contract(out)
+    login(client, out.world.users["shiminzei_head"])
+    assert client.get(reverse("outsourcing:contract_edit", args=[contract.pk])).status_code == 404
+    login(client, out.officer)
+    page = client.get(reverse("outsourcing:contract_detail", args=[contract.pk]))
+    assert reverse("outsourcing:contract_edit", args=[contract.pk]) in page.content.decode()
+    form = client.get(reverse("outsourcing:contract_edit", args=[contract.pk]))
+    assert form.status_code == 200 and form.context["form"].initial["title"] == contract.title
+    last = timezone.localdate() + dt.timedelta(days=60)
+    data = {
+        "title": contract.title,
+        "work": WorkKind.OPERATION,
+        "systems": [out.jinji_system.pk],
+        "organization": out.world.shokuin.pk,
+        "valid_from": contract.valid_from.isoformat(),
+        "last_day": (contract.valid_from - dt.timedelta(days=1)).isoformat(),
+    }
+    refused = client.post(reverse("outsourcing:contract_edit", args=[contract.pk]), data)
+    assert refused.status_code == 200 and refused.context["form"].errors  # the service's rule, on the form
+    data["last_day"] = last.isoformat()
+    response = client.post(reverse("outsourcing:contract_edit", args=[contract.pk]), data)
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.work == WorkKind.OPERATION and contract.last_day == last
+    assert AuditEvent.objects.filter(action=AuditAction.CONTRACT_UPDATED, target_id=str(contract.pk)).exists()

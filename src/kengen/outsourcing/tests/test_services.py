@@ -369,7 +369,12 @@ def test_maintenance_staff_on_no_contract_get_no_user_id_nor_permission_on_any_p
             valid_to=START + dt.timedelta(days=30),
         )
     assert exc.value.clause == "A5.9"
-    assert str(out.engineer.full_name) in exc.value.message and "contract" in exc.value.message.lower()
+    from django.utils.translation import gettext
+
+    assert exc.value.message == gettext(
+        "%(name)s is on no contract. Maintenance staff belong to a contract: add them to the staff of the "
+        "contract they work under (委託契約) before registering a user ID or a permission."
+    ) % {"name": out.engineer.full_name}
     with pytest.raises(RuleViolation) as exc:  # the lower path refuses too
         account_create(
             actor=out.it_head,

@@ -442,3 +442,33 @@ def test_person_page_shows_the_administrators_actions_only_to_them(client, world
     body = client.get(reverse("people:detail", args=[person.pk])).content.decode()
     assert reverse("grants:direct") not in body
     assert reverse("grants:breach", args=[g.account_id]) not in body
+
+
+@pytest.mark.clause("A5.9")
+def test_maintenance_staff_on_no_contract_are_refused_with_the_reason_on_the_page(client, world, core):
+    core_sys, tax = core
+    stray = person_create(
+        actor=None,
+        kind=PersonKind.MAINTENANCE,
+        contractor=contractor_create(actor=None, name="契約のない保守会社"),
+        family_name="無契約",
+        given_name="太郎",
+        family_name_kana="ムケイヤク",
+        given_name_kana="タロウ",
+    )
+    _login(client, world, "joho_head")
+    response = client.post(
+        reverse("grants:maintenance_new"),
+        {
+            "system": core_sys.pk,
+            "person": stray.pk,
+            "user_id": "m009",
+            "permissions": [_perm(tax).pk],
+            "valid_from": "2024-05-01",
+            "last_day": "2025-03-31",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "[A5.9]" in page and "無契約 太郎" in page
+    assert not Account.objects.filter(person=stray).exists()

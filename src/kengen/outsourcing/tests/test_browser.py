@@ -64,7 +64,9 @@ def test_register_consult_answer_activate(out, live_server):
         page.fill("#id_reason", "人事給与システムの保守を委託する。")
         page.get_by_role("button", name="協議書を作成").click()
         page.wait_for_url("**/outsourcing/consultations/*/")
-        page.get_by_role("button", name="情報システム課長に協議する").click()  # the addressee, not "the administrator"
+        page.get_by_role(
+            "button", name="情報システム課長に協議する"
+        ).click()  # the addressee, not "the administrator"
         app = Consultation.objects.get(contract=contract)
         page.wait_for_selector("text=申請中")
 

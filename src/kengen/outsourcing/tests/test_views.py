@@ -283,3 +283,26 @@ def test_the_officer_changes_a_contract_on_its_edit_page(client, out):
     contract.refresh_from_db()
     assert contract.work == WorkKind.OPERATION and contract.last_day == last
     assert AuditEvent.objects.filter(action=AuditAction.CONTRACT_UPDATED, target_id=str(contract.pk)).exists()
+
+
+@pytest.mark.clause("A12.2")
+@pytest.mark.clause("A12.1")
+def test_the_submit_buttons_name_the_forms_addressee(client, out):
+    from django.utils.translation import gettext
+
+    contract = _contract(out)
+    consultation = svc.consultation_create(actor=out.officer, contract=contract, reason="保守委託")
+    login(client, out.officer)
+    page = client.get(reverse("outsourcing:consultation_detail", args=[consultation.pk])).content.decode()
+    assert gettext("Consult the IT division head") in page
+    assert gettext("Submit to the administrator") not in page
+    response = client.post(
+        reverse("outsourcing:consultation_action", args=[consultation.pk, "submit"]), follow=True
+    )
+    assert gettext("The consultation was sent to the IT division head.") in response.content.decode()
+    permission = svc.subcontract_permission_create(
+        actor=out.configurator, contract=contract, subcontractor=out.other, work_scope="障害一次対応"
+    )
+    login(client, out.configurator)
+    page = client.get(reverse("outsourcing:subcontract_detail", args=[permission.pk])).content.decode()
+    assert gettext("Ask the security officer for permission") in page

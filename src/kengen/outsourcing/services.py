@@ -194,6 +194,24 @@ def _checklist_open(contract: Contract) -> None:
     )
 
 
+def _contract_check(
+    work: str, systems: Sequence[System], organization: Organization, valid_from: dt.date, valid_to: dt.date
+) -> None:
+    """What registering and changing a contract both require (A12.1)."""
+    if work not in WorkKind.values:
+        raise RuleViolation(_("Choose development, operation or maintenance."), clause="A12.1", field="work")
+    if not systems:
+        raise RuleViolation(_("Choose at least one system."), clause="A12.1", field="systems")
+    if valid_to <= valid_from:
+        raise RuleViolation(_("The contract must end after it starts."), clause="A12.1", field="valid_to")
+    if not organization.is_active_on(valid_from):
+        raise RuleViolation(
+            _("%(unit)s does not exist on %(date)s.")
+            % {"unit": organization.name, "date": wareki(valid_from)},
+            field="organization",
+        )
+
+
 @transaction.atomic
 def contract_create(
     *,
@@ -220,18 +238,7 @@ def contract_create(
             field="parent",
         )
     title = _text(title, "title", "A12.1")
-    if work not in WorkKind.values:
-        raise RuleViolation(_("Choose development, operation or maintenance."), clause="A12.1", field="work")
-    if not systems:
-        raise RuleViolation(_("Choose at least one system."), clause="A12.1", field="systems")
-    if valid_to <= valid_from:
-        raise RuleViolation(_("The contract must end after it starts."), clause="A12.1", field="valid_to")
-    if not organization.is_active_on(valid_from):
-        raise RuleViolation(
-            _("%(unit)s does not exist on %(date)s.")
-            % {"unit": organization.name, "date": wareki(valid_from)},
-            field="organization",
-        )
+    _contract_check(work, systems, organization, valid_from, valid_to)
     contract = Contract.objects.create(
         contractor=contractor,
         title=title,
@@ -307,26 +314,15 @@ def contract_update(
     before = list(contract_accounts(contract))
     title = contract.title if title is None else _text(title, "title", "A12.1")
     work = contract.work if work is None else work
-    if work not in WorkKind.values:
-        raise RuleViolation(_("Choose development, operation or maintenance."), clause="A12.1", field="work")
     new_systems = (
         list(contract.systems.all()) if systems is None else list({s.pk: s for s in systems}.values())
     )
-    if not new_systems:
-        raise RuleViolation(_("Choose at least one system."), clause="A12.1", field="systems")
     organization = organization or contract.organization
     if organization.pk != contract.organization_id:
         require_section_officer(actor, organization, "A12.1")
     valid_from = valid_from or contract.valid_from
     valid_to = valid_to or contract.valid_to
-    if valid_to <= valid_from:
-        raise RuleViolation(_("The contract must end after it starts."), clause="A12.1", field="valid_to")
-    if not organization.is_active_on(valid_from):
-        raise RuleViolation(
-            _("%(unit)s does not exist on %(date)s.")
-            % {"unit": organization.name, "date": wareki(valid_from)},
-            field="organization",
-        )
+    _contract_check(work, new_systems, organization, valid_from, valid_to)
     if contract.status == ContractStatus.ACTIVE and valid_to <= today:
         raise RuleViolation(
             _("A contract in force is ended with “End the contract”; a new last day must be today or later."),

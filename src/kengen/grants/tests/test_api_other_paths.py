@@ -5,15 +5,14 @@ import datetime as dt
 
 import pytest
 
-from kengen.contractors.services import contractor_create
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
 from kengen.grants.services import grant_direct, maintenance_account_register
 from kengen.notifications.models import Notification
-from kengen.people.choices import AssignmentEndReason, PersonKind
-from kengen.people.services import assignment_move, person_create
-from kengen.testing import START, maintenance_contract
+from kengen.people.choices import AssignmentEndReason
+from kengen.people.services import assignment_move
+from kengen.testing import START
 from kengen.users.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -30,29 +29,6 @@ def core(world):
     core, tax = world.core()
     eligibility_entry_create(actor=None, organization=world.shokuin, valid_from=START)
     return core, tax
-
-
-@pytest.fixture
-def maintainer(world, core):
-    """A contractor's engineer on an active contract covering the core package (A5.9)."""
-    contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    person = person_create(
-        actor=None,
-        kind=PersonKind.MAINTENANCE,
-        contractor=contractor,
-        family_name="保守",
-        given_name="一郎",
-        family_name_kana="ホシュ",
-        given_name_kana="イチロウ",
-    )
-    maintenance_contract(
-        person,
-        [core[0]],
-        organization=world.joho,
-        officer=world.users["joho_head"],
-        it_head=world.users["joho_head"],
-    )
-    return person
 
 
 def _direct_body(person, **overrides):

@@ -15,7 +15,7 @@ from kengen.grants.services import grant_direct, maintenance_account_register
 from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.services import assignment_move, person_create
-from kengen.testing import START, maintenance_contract
+from kengen.testing import START
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2024, 5, 1)
@@ -277,29 +277,6 @@ def test_only_the_systems_administrator_deletes_for_breach(client, world, core):
 
 
 # --- Maintenance staff IDs (A5.9) ---------------------------------------------------------------
-
-
-@pytest.fixture
-def maintainer(world, core):
-    """A contractor's engineer on an active contract covering the core package (A5.9)."""
-    contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    person = person_create(
-        actor=None,
-        kind=PersonKind.MAINTENANCE,
-        contractor=contractor,
-        family_name="保守",
-        given_name="一郎",
-        family_name_kana="ホシュ",
-        given_name_kana="イチロウ",
-    )
-    maintenance_contract(
-        person,
-        [core[0]],
-        organization=world.joho,
-        officer=world.users["joho_head"],
-        it_head=world.users["joho_head"],
-    )
-    return person
 
 
 def test_maintenance_pages_require_sign_in(client, world):

@@ -351,26 +351,31 @@ def test_run_due_ends_contracts_whose_period_is_over_with_their_maintenance_ids(
     assert not Grant.objects.filter(ended_at__isnull=True).filter(account__person=out.engineer).exists()
 
 
+def _register_maintenance(out, *codes: str, valid_to: dt.date, valid_from: dt.date = START):
+    """The core administrator registers the engineer's ID m0001 with ``codes`` on 個人住民税 (A5.9)."""
+    return maintenance_account_register(
+        actor=out.it_head,
+        person=out.engineer,
+        system=out.tax,
+        user_id="m0001",
+        permissions=[out.tax.permissions.get(code=c) for c in codes or ("inquiry",)],
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
 @pytest.mark.clause("A5.9")
 @pytest.mark.clause("A8.8")
 def test_maintenance_staff_on_no_contract_get_no_user_id_nor_permission_on_any_path(out):
+    from django.utils.translation import gettext
+
     from kengen.grants.choices import AccountKind
     from kengen.grants.services import account_create
 
-    perm = out.tax.permissions.get(code="inquiry")
+    month = START + dt.timedelta(days=30)
     with pytest.raises(RuleViolation) as exc:
-        maintenance_account_register(
-            actor=out.it_head,
-            person=out.engineer,
-            system=out.tax,
-            user_id="m0001",
-            permissions=[perm],
-            valid_from=START,
-            valid_to=START + dt.timedelta(days=30),
-        )
+        _register_maintenance(out, valid_to=month)
     assert exc.value.clause == "A5.9"
-    from django.utils.translation import gettext
-
     assert exc.value.message == gettext(
         "%(name)s is on no contract. Maintenance staff belong to a contract: add them to the staff of the "
         "contract they work under (委託契約) before registering a user ID or a permission."
@@ -383,35 +388,19 @@ def test_maintenance_staff_on_no_contract_get_no_user_id_nor_permission_on_any_p
             person=out.engineer,
             kind=AccountKind.MAINTENANCE,
             valid_from=START,
-            valid_to=START + dt.timedelta(days=30),
+            valid_to=month,
         )
     assert exc.value.clause == "A5.9"
     draft = _contract(out, systems=[out.tax])  # on a contract not yet active: still refused
     svc.contract_staff_add(actor=out.officer, contract=draft, person=out.engineer)
     with pytest.raises(RuleViolation):
-        maintenance_account_register(
-            actor=out.it_head,
-            person=out.engineer,
-            system=out.tax,
-            user_id="m0001",
-            permissions=[perm],
-            valid_from=START,
-            valid_to=START + dt.timedelta(days=30),
-        )
+        _register_maintenance(out, valid_to=month)
     assert not Grant.objects.filter(account__person=out.engineer).exists()
 
 
 def _registered(out, contract: Contract) -> None:
     svc.contract_staff_add(actor=out.officer, contract=contract, person=out.engineer)
-    maintenance_account_register(
-        actor=out.it_head,
-        person=out.engineer,
-        system=out.tax,
-        user_id="m0001",
-        permissions=[out.tax.permissions.get(code="inquiry"), out.tax.permissions.get(code="update")],
-        valid_from=START,
-        valid_to=contract.valid_to,
-    )
+    _register_maintenance(out, "inquiry", "update", valid_to=contract.valid_to)
 
 
 @pytest.mark.clause("A12.1")
@@ -479,14 +468,8 @@ def test_shortening_a_contract_cuts_its_maintenance_ids_and_grants_back_and_tell
     assert out.world.people["shokuin_head"].pk in recipients  # the section's security officer
     assert out.world.people["joho_head"].pk in recipients  # the administrator of the core system
     with pytest.raises(RuleViolation):  # and nothing new beyond the new end
-        maintenance_account_register(
-            actor=out.it_head,
-            person=out.engineer,
-            system=out.tax,
-            user_id="m0001",
-            permissions=[out.tax.permissions.get(code="admin")],
-            valid_from=timezone.localdate(),
-            valid_to=new_end + dt.timedelta(days=1),
+        _register_maintenance(
+            out, "admin", valid_from=timezone.localdate(), valid_to=new_end + dt.timedelta(days=1)
         )
 
 

@@ -305,7 +305,8 @@ def contract_update(
     answer, A12.2), and a subcontract stays within its main contract. Shortening the period or
     dropping a system cuts the maintenance staff's user IDs and permissions back to what the
     contracts still allow (A5.9), through the grants services, and tells the section's security
-    officers and the systems' administrators. Audited field by field (old and new)."""
+    officers and the systems' administrators; staff listed to the old end of an extended contract
+    stay on it to the new end. Audited field by field (old and new)."""
     today = today or timezone.localdate()
     contract = _locked(Contract, contract, actor)
     if contract.status == ContractStatus.ENDED:
@@ -372,6 +373,8 @@ def contract_update(
         ContractSystem(contract=contract, system=s) for s in new_systems if s.pk not in present
     )
     contract.staff.filter(valid_to__gt=valid_to).update(valid_to=valid_to)  # A5.9: within the contract
+    if valid_to > old["valid_to"]:  # staff on it to its end stay on it to its new end
+        contract.staff.filter(valid_to=old["valid_to"]).update(valid_to=valid_to)
     new = _contract_values(contract)
     changed = [f for f in CONTRACT_FIELDS if old[f] != new[f]]
     for sub in contract.subcontracts.exclude(status=ContractStatus.ENDED):

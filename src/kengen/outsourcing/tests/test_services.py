@@ -471,6 +471,9 @@ def test_shortening_a_contract_cuts_its_maintenance_ids_and_grants_back_and_tell
         _register_maintenance(
             out, "admin", valid_from=timezone.localdate(), valid_to=new_end + dt.timedelta(days=1)
         )
+    later = new_end + dt.timedelta(days=100)
+    svc.contract_update(actor=out.officer, contract=contract, valid_to=later)  # extended again
+    assert contract.staff.get().valid_to == later  # its staff stay on it to its end
 
 
 @pytest.mark.clause("A5.9")

@@ -379,11 +379,17 @@ def contract_update(
     changed = [f for f in CONTRACT_FIELDS if old[f] != new[f]]
     for sub in contract.subcontracts.exclude(status=ContractStatus.ENDED):
         sub_systems = [s for s in sub.systems.all() if s.pk in kept]
+        if not sub_systems:  # never widened without the security officer's permission (A12.1(1))
+            raise RuleViolation(
+                _("The subcontract %(sub)s covers only systems being removed: end it first.") % {"sub": sub},
+                clause="A12.1",
+                field="systems",
+            )
         contract_update(
             actor=None,
             contract=sub,
             work=work,
-            systems=sub_systems or new_systems,
+            systems=sub_systems,
             organization=organization,
             valid_from=max(sub.valid_from, valid_from),
             valid_to=min(sub.valid_to, valid_to),

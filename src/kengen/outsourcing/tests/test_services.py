@@ -488,7 +488,7 @@ def test_dropping_a_system_from_a_contract_ends_its_maintenance_ids_there(out):
 
 @pytest.mark.clause("A12.1")
 def test_a_subcontract_follows_its_main_contract_when_it_is_shortened(out):
-    contract = _active(out)
+    contract = _active(out, systems=[out.jinji_system, out.tax])
     permission = svc.subcontract_permission_create(
         actor=out.configurator, contract=contract, subcontractor=out.other, work_scope="障害一次対応"
     )
@@ -500,6 +500,11 @@ def test_a_subcontract_follows_its_main_contract_when_it_is_shortened(out):
     assert sub.valid_to == new_end
     with pytest.raises(RuleViolation):  # never beyond its main contract
         svc.contract_update(actor=out.officer, contract=sub, valid_to=new_end + dt.timedelta(days=1))
+    svc.contract_update(actor=out.officer, contract=sub, systems=[out.tax])
+    with pytest.raises(RuleViolation) as exc:  # dropping all its systems would widen or empty it
+        svc.contract_update(actor=out.officer, contract=contract, systems=[out.jinji_system])
+    assert exc.value.field == "systems"
+    assert set(Contract.objects.get(pk=contract.pk).systems.all()) == {out.jinji_system, out.tax}
 
 
 # --- external services (A13) -------------------------------------------------------------------

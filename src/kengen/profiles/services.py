@@ -4,8 +4,10 @@ empty database, all through the domain services, in one transaction (AS, A14).
 ``profile_load(name="kitami")`` writes, in order: posts, the organization tree, the systems of
 別表第1 and the others (A2.1, A3), the lines of 別表第2 (A5.5), and, with ``demo_staff``, synthetic
 people with appointments and assignments, their user IDs and grants (fiscal-year appointees'
-grants capped at their appointment's end, A7), maintenance staff of contractors (A5.9), and the
-demo sign-ins. It records one ``PROFILE_LOADED`` audit event and refuses to load twice.
+grants capped at their appointment's end, A7), the demo sign-ins, then the contractors: each
+contract registered, consulted with the IT division head and activated by the demo officers before
+its maintenance staff get user IDs ending with it (A12.2, A5.9), and the external services (A13).
+It records one ``PROFILE_LOADED`` audit event and refuses to load twice.
 """
 
 from __future__ import annotations

@@ -184,6 +184,44 @@ def build_world() -> World:
     return w
 
 
+def maintenance_contract(
+    person: Person,
+    systems: list[System],
+    *,
+    organization: Organization,
+    officer: User,
+    it_head: User,
+    valid_from: dt.date = START,
+    valid_to: dt.date | None = None,
+) -> Any:
+    """An active maintenance contract of ``person``'s contractor covering ``systems``, with
+    ``person`` on its staff (A5.9: maintenance staff belong to a contract), built through the real
+    services: registered by ``officer`` (the security officer of ``organization``), consulted with
+    ``it_head`` (the IT division head, who answers it, A12.2) and activated. Ends a year after
+    today unless ``valid_to`` says otherwise. Returns the ``outsourcing.Contract``."""
+    from django.utils import timezone
+
+    from kengen.outsourcing import services as out
+
+    assert person.contractor is not None
+    contract = out.contract_create(
+        actor=officer,
+        contractor=person.contractor,
+        title=f"{person.contractor.name} 保守業務委託",
+        work="maintenance",
+        systems=systems,
+        organization=organization,
+        valid_from=valid_from,
+        valid_to=valid_to or timezone.localdate() + dt.timedelta(days=366),
+    )
+    consultation = out.consultation_create(actor=officer, contract=contract, reason="保守業務の委託")
+    out.consultation_submit(actor=officer, application=consultation)
+    out.consultation_complete(actor=it_head, application=consultation, answer="agree")
+    contract = out.contract_activate(actor=officer, contract=contract)
+    out.contract_staff_add(actor=officer, contract=contract, person=person)
+    return contract
+
+
 def login(client, user: User) -> User:
     """Sign ``user`` in on a test client as a finished sign-in, through the real services: the A9
     duties acknowledged (if due) and, when the user must use one, a second factor set up (an

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
 
     # Outsourcing and external services (A12, A13)
     CONTRACT_CREATED = "contract.created", _("Contract registered")
+    CONTRACT_UPDATED = "contract.updated", _("Contract changed")
     CONTRACT_ACTIVATED = "contract.activated", _("Contract activated")
     CONTRACT_ENDED = "contract.ended", _("Contract ended")
     CONTRACT_CHECKLIST_UPDATED = "contract.checklist_updated", _("Security measure recorded")

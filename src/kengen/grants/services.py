@@ -50,6 +50,20 @@ def maintenance_limit_register(hook: MaintenanceLimitHook) -> None:
         _maintenance_limits.append(hook)
 
 
+def check_maintenance_limit(
+    person: Person, system: System, valid_from: dt.date, valid_to: dt.date | None
+) -> None:
+    """A5.9: a maintenance staff member's user ID or permission on ``system`` lies within what the
+    apps above allow (outsourcing: an active contract covering the system, never beyond its end).
+    Checked by every path that registers one (``account_create``, ``grant_create``,
+    ``maintenance_account_register``)."""
+    root = system.account_system
+    for hook in _maintenance_limits:
+        limit = hook(person, root, valid_from)
+        if limit is not None and (limit.until is None or valid_to is None or valid_to > limit.until):
+            raise RuleViolation(limit.reason, clause=limit.clause, field="valid_to")
+
+
 def require_file_administrator(actor: Actor, system: System, basis: str | None = None) -> None:
     """The actor must administer the system on the day (A3), or be a configuration administrator
     loading the existing file. ``actor=None`` is Kengen itself (scheduled jobs, profile loading)."""
@@ -130,6 +144,8 @@ def account_create(
                 clause="A2.5",
                 field="kind",
             )
+        if kind == AccountKind.MAINTENANCE:
+            check_maintenance_limit(person, system, valid_from, valid_to)
     if not system.is_active_on(valid_from):
         raise RuleViolation(
             _("%(system)s is not in service on that date.") % {"system": system.name}, field="valid_from"
@@ -300,18 +316,20 @@ def grant_create(
         raise RuleViolation(_("%(perm)s is no longer offered.") % {"perm": permission}, field="permission")
     if valid_to is not None and valid_to <= valid_from:
         raise RuleViolation(_("The end must come after the start."), field="valid_to")
+    if account.kind == AccountKind.MAINTENANCE and valid_to is None:
+        raise RuleViolation(
+            _("A maintenance staff permission always has an end date."), clause="A5.9", field="valid_to"
+        )
     if valid_from < account.valid_from or (
         account.valid_to is not None and (valid_to is None or valid_to > account.valid_to)
     ):
         raise RuleViolation(
             _("A permission cannot outlast the user ID that holds it."), clause="A2.6", field="valid_to"
         )
-    if account.kind == AccountKind.MAINTENANCE and valid_to is None:
-        raise RuleViolation(
-            _("A maintenance staff permission always has an end date."), clause="A5.9", field="valid_to"
-        )
     if account.person is not None:
         check_appointment_cap(account.person, valid_from, valid_to)
+        if account.kind == AccountKind.MAINTENANCE:
+            check_maintenance_limit(account.person, account.system, valid_from, valid_to)
     if basis == GrantBasis.DIRECT:
         check_direct_grant(account, valid_from)
     check_purpose(
@@ -654,10 +672,7 @@ def maintenance_account_register(
         )
     if not permissions:
         raise RuleViolation(_("Choose at least one permission."), clause="A5.9", field="permissions")
-    for hook in _maintenance_limits:
-        limit = hook(person, root, valid_from)
-        if limit is not None and (limit.until is None or valid_to > limit.until):
-            raise RuleViolation(limit.reason, clause=limit.clause, field="valid_to")
+    check_maintenance_limit(person, root, valid_from, valid_to)
     account = Account.objects.filter(system=root, person=person).as_of(valid_from).first() or account_create(
         actor=actor,
         system=root,

@@ -9,11 +9,13 @@ listed by name, size and hash, and downloaded only by those who may see their co
 service."""
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
+from ninja.constants import NOT_SET
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -53,6 +55,7 @@ from kengen.outsourcing.services import (
     contract_create,
     contract_end,
     contract_staff_add,
+    contract_update,
     contractor_update,
     evidence_add,
     evidence_upload,
@@ -227,20 +230,54 @@ def list_contracts(request, status: Code | None = None):
     "/contracts", response={201: ContractDetailOut}, summary="Register a contract, not yet active (A12.1)"
 )
 def create_contract(request, body: ContractIn):
-    systems = list(System.objects.filter(code__in=body.systems))
-    if len({s.code for s in systems}) != len(set(body.systems)):
-        raise NotFound(_("No such system."), field="systems")
     contract = contract_create(
         actor=request.auth,
         contractor=_contractor_any(body.contractor_id),
         title=body.title,
         work=body.work,
-        systems=systems,
+        systems=_systems(body.systems),
         organization=_organization(body.organization_id),
         valid_from=body.valid_from,
         valid_to=body.valid_to,
     )
     return Status(201, _contract_detail(contract))
+
+
+def _systems(codes: list[str]) -> list[System]:
+    systems = list(System.objects.filter(code__in=codes))
+    if len({s.code for s in systems}) != len(set(codes)):
+        raise NotFound(_("No such system."), field="systems")
+    return systems
+
+
+class ContractChangeIn(InSchema):
+    """What changes (fields left out stay as they are)."""
+
+    title: Line | None = None
+    work: WorkKind | None = None
+    systems: Annotated[list[Code], Field(min_length=1, max_length=50)] | None = None
+    organization_id: Id | None = None
+    valid_from: ApiDate | None = None
+    valid_to: ApiDate | None = None
+
+
+@router.patch(
+    "/contracts/{int:contract_id}",
+    response=ContractDetailOut,
+    summary="Change a contract (A12.1); shortening it cuts maintenance IDs back (A5.9)",
+)
+def change_contract(request, contract_id: Id, body: ContractChangeIn):
+    contract = contract_update(
+        actor=request.auth,
+        contract=_contract(request, contract_id, "change"),
+        title=body.title,
+        work=body.work,
+        systems=None if body.systems is None else _systems(body.systems),
+        organization=None if body.organization_id is None else _organization(body.organization_id),
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+    )
+    return _contract_detail(contract)
 
 
 @router.get("/contracts/{int:contract_id}", response=ContractDetailOut)
@@ -625,45 +662,112 @@ def create_contractor_staff(request, contractor_id: Id, body: StaffMemberIn):
     return Status(201, _contractor_out(contractor))
 
 
-# --- the consultations (A12.2, A13.2) ----------------------------------------------------------
+# --- the two forms on the shared workflow ----------------------------------------------------
 
 
-class ConsultationOut(Schema):
+class OutsourcingFormOut(Schema):
+    """What every outsourcing form on the workflow answers with."""
+
     id: int
     number: str
-    subject: str
-    contract_id: int | None
-    service_id: int | None
-    organization_id: int
     status: str
-    reason: str
-    answer: str
-    answer_comment: str
     submitted_at: dt.datetime | None
     decided_at: dt.datetime | None
     rejection_reason: str
 
 
+def _form_fields(a: Consultation | SubcontractPermission) -> dict[str, Any]:
+    return {f: getattr(a, "pk" if f == "id" else f) for f in OutsourcingFormOut.model_fields}
+
+
+class OutsourcingRejectIn(InSchema):
+    reason: Annotated[str, fits(Consultation, "rejection_reason"), TEXT_AREA]
+
+
+def _form_endpoints(
+    router: Router,
+    *,
+    model: type[Consultation] | type[SubcontractPermission],
+    noun: str,
+    plural: str,
+    out: Callable[[Any], Schema],
+    response: type[Schema],
+    list_summary: str,
+    render: Callable[[Any], bytes],
+    pdf_summary: str,
+    submit: Callable[..., Any],
+    withdraw: Callable[..., Any],
+    decide: Decide[Any],
+    reject: Callable[..., Any],
+) -> Callable[[Any, int], Any]:
+    """The list, the PDF and the workflow's detail and transition endpoints of one form (the
+    create endpoint differs per form and stays beside it). Returns the form's fetch function."""
+
+    def fetch(request, app_id: int) -> Any:
+        return get_visible(model, request.auth, pk=app_id, ip_address=_ip(request))
+
+    def list_view(request, status: Code | None = None):
+        qs = model.objects.restrict(request.auth)
+        if status:
+            qs = qs.filter(status=status)
+        return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [out(a) for a in page])
+
+    def pdf_view(request, app_id: Id):
+        return pdf.response(render(fetch(request, app_id)), f"{noun}-{app_id}.pdf")
+
+    names = EndpointNames.of(__name__, noun, decide=decide.action)
+    for path, view, name, summary, answer in (
+        ("", paginate(KeysetPagination)(list_view), f"list_{plural}", list_summary, list[response]),  # type: ignore[valid-type]
+        (f"/{{int:app_id}}/{noun}.pdf", pdf_view, f"{noun}_pdf", pdf_summary, None),
+    ):
+        view.__name__ = view.__qualname__ = name
+        router.add_api_operation(
+            path,
+            ["GET"],
+            view,
+            response=answer or NOT_SET,
+            operation_id=names.operation_id(name),
+            summary=summary,
+        )
+    workflow_endpoints(
+        router,
+        names=names,
+        fetch=fetch,
+        out=out,
+        response=response,
+        submit=submit,
+        withdraw=withdraw,
+        decide=decide,
+        reject=reject,
+        reject_body=OutsourcingRejectIn,
+    )
+    return fetch
+
+
+# --- the consultations (A12.2, A13.2) ----------------------------------------------------------
+
+
+class ConsultationOut(OutsourcingFormOut):
+    subject: str
+    contract_id: int | None
+    service_id: int | None
+    organization_id: int
+    reason: str
+    answer: str
+    answer_comment: str
+
+
 def _consultation_out(a: Consultation) -> ConsultationOut:
     return ConsultationOut(
-        id=a.pk,
-        number=a.number,
+        **_form_fields(a),
         subject=a.subject,
         contract_id=a.contract_id,
         service_id=a.service_id,
         organization_id=a.organization_id,
-        status=a.status,
         reason=a.reason,
         answer=a.answer,
         answer_comment=a.answer_comment,
-        submitted_at=a.submitted_at,
-        decided_at=a.decided_at,
-        rejection_reason=a.rejection_reason,
     )
-
-
-def _consultation(request, app_id: int) -> Consultation:
-    return get_visible(Consultation, request.auth, pk=app_id, ip_address=_ip(request))
 
 
 class ConsultationIn(InSchema):
@@ -677,19 +781,6 @@ class AnswerIn(InSchema):
     comment: Annotated[str, fits(Consultation, "answer_comment"), TEXT_AREA] = ""
 
 
-class OutsourcingRejectIn(InSchema):
-    reason: Annotated[str, fits(Consultation, "rejection_reason"), TEXT_AREA]
-
-
-@consultations.get("", response=list[ConsultationOut], summary="Consultations with the IT division head")
-@paginate(KeysetPagination)
-def list_consultations(request, status: Code | None = None):
-    qs = Consultation.objects.restrict(request.auth)
-    if status:
-        qs = qs.filter(status=status)
-    return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [_consultation_out(a) for a in page])
-
-
 @consultations.post("", response={201: ConsultationOut}, summary="Draft a consultation (A12.2, A13.2)")
 def create_consultation(request, body: ConsultationIn):
     contract = _contract(request, body.contract_id) if body.contract_id else None
@@ -698,73 +789,47 @@ def create_consultation(request, body: ConsultationIn):
     return Status(201, _consultation_out(app))
 
 
-workflow_endpoints(
+_form_endpoints(
     consultations,
-    names=EndpointNames.of(__name__, "consultation", decide="complete"),
-    fetch=_consultation,
+    model=Consultation,
+    noun="consultation",
+    plural="consultations",
     out=_consultation_out,
     response=ConsultationOut,
+    list_summary="Consultations with the IT division head",
+    render=pdf.render_consultation,
+    pdf_summary="The consultation as PDF",
     submit=consultation_submit,
     withdraw=consultation_withdraw,
     decide=Decide("complete", consultation_complete, body=AnswerIn, summary="The IT division head answers"),
     reject=consultation_reject,
-    reject_body=OutsourcingRejectIn,
 )
-
-
-@consultations.get("/{int:app_id}/consultation.pdf", summary="The consultation as PDF")
-def consultation_pdf(request, app_id: Id):
-    return pdf.response(pdf.render_consultation(_consultation(request, app_id)), f"consultation-{app_id}.pdf")
 
 
 # --- subcontracting permissions (A12.1(1)) -----------------------------------------------------
 
 
-class SubcontractOut(Schema):
-    id: int
-    number: str
+class SubcontractOut(OutsourcingFormOut):
     contract_id: int
     subcontractor_id: int
     work_scope: str
     subcontract_id: int | None
-    status: str
-    submitted_at: dt.datetime | None
-    decided_at: dt.datetime | None
-    rejection_reason: str
 
 
 def _subcontract_out(a: SubcontractPermission) -> SubcontractOut:
     return SubcontractOut(
-        id=a.pk,
-        number=a.number,
+        **_form_fields(a),
         contract_id=a.contract_id,
         subcontractor_id=a.subcontractor_id,
         work_scope=a.work_scope,
         subcontract_id=a.subcontract_id,
-        status=a.status,
-        submitted_at=a.submitted_at,
-        decided_at=a.decided_at,
-        rejection_reason=a.rejection_reason,
     )
-
-
-def _subcontract(request, app_id: int) -> SubcontractPermission:
-    return get_visible(SubcontractPermission, request.auth, pk=app_id, ip_address=_ip(request))
 
 
 class SubcontractIn(InSchema):
     contract_id: Id
     subcontractor_id: Id
     work_scope: Annotated[str, fits(SubcontractPermission, "work_scope"), TEXT_AREA]
-
-
-@subcontracts.get("", response=list[SubcontractOut], summary="Subcontracting permissions")
-@paginate(KeysetPagination)
-def list_subcontracts(request, status: Code | None = None):
-    qs = SubcontractPermission.objects.restrict(request.auth)
-    if status:
-        qs = qs.filter(status=status)
-    return Listing(qs, ["-created_at", "-pk"], to_out=lambda page: [_subcontract_out(a) for a in page])
 
 
 @subcontracts.post(
@@ -780,25 +845,23 @@ def create_subcontract(request, body: SubcontractIn):
     return Status(201, _subcontract_out(app))
 
 
-workflow_endpoints(
+_form_endpoints(
     subcontracts,
-    names=EndpointNames.of(__name__, "subcontract", decide="complete"),
-    fetch=_subcontract,
+    model=SubcontractPermission,
+    noun="subcontract",
+    plural="subcontracts",
     out=_subcontract_out,
     response=SubcontractOut,
+    list_summary="Subcontracting permissions",
+    render=pdf.render_subcontract,
+    pdf_summary="The subcontracting permission as PDF",
     submit=subcontract_permission_submit,
     withdraw=subcontract_permission_withdraw,
     decide=Decide(
         "complete", subcontract_permission_grant, summary="The security officer permits the subcontract"
     ),
     reject=subcontract_permission_reject,
-    reject_body=OutsourcingRejectIn,
 )
-
-
-@subcontracts.get("/{int:app_id}/subcontract.pdf", summary="The subcontracting permission as PDF")
-def subcontract_pdf(request, app_id: Id):
-    return pdf.response(pdf.render_subcontract(_subcontract(request, app_id)), f"subcontract-{app_id}.pdf")
 
 
 # --- evidence files (A12.1(2), A13.1(5)) ---------------------------------------------------------

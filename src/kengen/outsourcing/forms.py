@@ -42,6 +42,15 @@ class ContractForm(forms.Form):
         self.fields["organization"].choices = organizations
 
 
+class ContractEditForm(ContractForm):
+    """The same fields as registration, less the contractor (a contract with another contractor is
+    another contract)."""
+
+    def __init__(self, *args, systems, organizations, **kwargs):
+        super().__init__(*args, contractors=[], systems=systems, organizations=organizations, **kwargs)
+        del self.fields["contractor"]
+
+
 class ConsultForm(forms.Form):
     reason = forms.CharField(
         label=_("What is consulted"),

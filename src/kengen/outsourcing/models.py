@@ -246,6 +246,9 @@ class Consultation(WorkflowApplication):
 
     number_prefix = "C"
     decided_status = WorkflowStatus.COMPLETED
+    submit_label = _("Consult the IT division head")
+    submit_confirm = _("Send this consultation to the IT division head? You cannot edit it afterwards.")
+    submitted_message = _("The consultation was sent to the IT division head.")
 
     subject = models.CharField(_("subject"), max_length=20, choices=ConsultationSubject.choices)
     contract = models.ForeignKey(
@@ -320,6 +323,11 @@ class SubcontractPermission(WorkflowApplication):
 
     number_prefix = "S"
     decided_status = WorkflowStatus.COMPLETED
+    submit_label = _("Ask the security officer for permission")
+    submit_confirm = _(
+        "Ask the security officer of the responsible section for this permission? You cannot edit it afterwards."
+    )
+    submitted_message = _("The application was sent to the security officer of the responsible section.")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="subcontract_permissions")
     subcontractor = models.ForeignKey(

@@ -25,12 +25,20 @@ def covers_q(system: System, prefix: str = "") -> Q:
 
 
 def maintenance_limit(person: Person, system: System, valid_from: dt.date) -> MaintenanceLimit | None:
-    """A5.9 with A12: a maintenance staff member listed on a contract is registered on ``system``
-    only under an active contract covering it on ``valid_from``, and never beyond its end. People on
-    no contract at all are left to the administrator (the register is being filled)."""
+    """A5.9 with A12: maintenance staff belong to a contract. A maintenance staff member is
+    registered on ``system`` only under an active contract covering it on ``valid_from`` on whose
+    staff list they are, and never beyond its end (nor their own period on it)."""
     rows = ContractStaff.objects.filter(person=person)
     if not rows.exists():
-        return None
+        return MaintenanceLimit(
+            until=None,
+            reason=_(
+                "%(name)s is on no contract. Maintenance staff belong to a contract: add them to the staff "
+                "of the contract they work under (委託契約) before registering a user ID or a permission."
+            )
+            % {"name": person.full_name},
+            clause="A5.9",
+        )
     ends = [
         min(row.valid_to, row.contract.end)
         for row in rows.filter(

@@ -38,6 +38,7 @@ from kengen.core.exceptions import Conflict, NotFound, PermissionDenied, RuleVio
 from kengen.core.scope import scope_of
 from kengen.core.types import Actor
 from kengen.grants.choices import EndReason
+from kengen.grants.models import Account
 from kengen.grants.services import account_end
 from kengen.notifications.services import notification_send
 from kengen.organizations.models import Organization
@@ -64,7 +65,7 @@ from kengen.outsourcing.models import (
     ServiceAssessment,
     SubcontractPermission,
 )
-from kengen.outsourcing.selectors import contract_accounts
+from kengen.outsourcing.selectors import contract_accounts, maintenance_limit
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.roles.selectors import administrators_of, security_officers_for
@@ -193,6 +194,24 @@ def _checklist_open(contract: Contract) -> None:
     )
 
 
+def _contract_check(
+    work: str, systems: Sequence[System], organization: Organization, valid_from: dt.date, valid_to: dt.date
+) -> None:
+    """What registering and changing a contract both require (A12.1)."""
+    if work not in WorkKind.values:
+        raise RuleViolation(_("Choose development, operation or maintenance."), clause="A12.1", field="work")
+    if not systems:
+        raise RuleViolation(_("Choose at least one system."), clause="A12.1", field="systems")
+    if valid_to <= valid_from:
+        raise RuleViolation(_("The contract must end after it starts."), clause="A12.1", field="valid_to")
+    if not organization.is_active_on(valid_from):
+        raise RuleViolation(
+            _("%(unit)s does not exist on %(date)s.")
+            % {"unit": organization.name, "date": wareki(valid_from)},
+            field="organization",
+        )
+
+
 @transaction.atomic
 def contract_create(
     *,
@@ -219,18 +238,7 @@ def contract_create(
             field="parent",
         )
     title = _text(title, "title", "A12.1")
-    if work not in WorkKind.values:
-        raise RuleViolation(_("Choose development, operation or maintenance."), clause="A12.1", field="work")
-    if not systems:
-        raise RuleViolation(_("Choose at least one system."), clause="A12.1", field="systems")
-    if valid_to <= valid_from:
-        raise RuleViolation(_("The contract must end after it starts."), clause="A12.1", field="valid_to")
-    if not organization.is_active_on(valid_from):
-        raise RuleViolation(
-            _("%(unit)s does not exist on %(date)s.")
-            % {"unit": organization.name, "date": wareki(valid_from)},
-            field="organization",
-        )
+    _contract_check(work, systems, organization, valid_from, valid_to)
     contract = Contract.objects.create(
         contractor=contractor,
         title=title,
@@ -258,6 +266,168 @@ def contract_create(
             "valid_to": valid_to,
         },
     )
+    return contract
+
+
+#: What ``contract_update`` may change, in the order the audit event lists it.
+CONTRACT_FIELDS = ("title", "work", "systems", "organization", "valid_from", "valid_to")
+
+
+def _contract_values(contract: Contract) -> dict[str, Any]:
+    return {
+        "title": contract.title,
+        "work": contract.work,
+        "systems": sorted(contract.systems.values_list("code", flat=True)),
+        "organization": contract.organization.code,
+        "valid_from": contract.valid_from,
+        "valid_to": contract.valid_to,
+    }
+
+
+@transaction.atomic
+def contract_update(
+    *,
+    actor: Actor,
+    contract: Contract,
+    title: str | None = None,
+    work: str | None = None,
+    systems: Sequence[System] | None = None,
+    organization: Organization | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Contract:
+    """Correct or change a registered contract: its title, kind of work, systems, responsible
+    section or period (``None``: unchanged). Whoever may register it may change it (the security
+    officer of the responsible section — of the new one too — or the configuration
+    administrator); an ended contract is history and is not changed. The rules of registration are
+    checked again (A12.1), a change never activates a contract (that needs the IT division head's
+    answer, A12.2), and a subcontract stays within its main contract. Shortening the period or
+    dropping a system cuts the maintenance staff's user IDs and permissions back to what the
+    contracts still allow (A5.9), through the grants services, and tells the section's security
+    officers and the systems' administrators; staff listed to the old end of an extended contract
+    stay on it to the new end. Audited field by field (old and new)."""
+    today = today or timezone.localdate()
+    contract = _locked(Contract, contract, actor)
+    if contract.status == ContractStatus.ENDED:
+        raise Conflict(_("This contract has ended."))
+    old = _contract_values(contract)
+    before = list(contract_accounts(contract))
+    title = contract.title if title is None else _text(title, "title", "A12.1")
+    work = contract.work if work is None else work
+    new_systems = (
+        list(contract.systems.all()) if systems is None else list({s.pk: s for s in systems}.values())
+    )
+    organization = organization or contract.organization
+    if organization.pk != contract.organization_id:
+        require_section_officer(actor, organization, "A12.1")
+    valid_from = valid_from or contract.valid_from
+    valid_to = valid_to or contract.valid_to
+    _contract_check(work, new_systems, organization, valid_from, valid_to)
+    if contract.status == ContractStatus.ACTIVE and valid_to <= today:
+        raise RuleViolation(
+            _("A contract in force is ended with “End the contract”; a new last day must be today or later."),
+            clause="A12.1",
+            field="valid_to",
+        )
+    parent = contract.parent
+    if parent is not None:
+        outside = [s.name for s in new_systems if not parent.systems.filter(pk=s.pk).exists()]
+        if outside:
+            raise RuleViolation(
+                _("A subcontract covers only systems of its main contract: %(systems)s.")
+                % {"systems": ", ".join(outside)},
+                clause="A12.1",
+                field="systems",
+            )
+        if valid_from < parent.valid_from or valid_to > parent.valid_to:
+            raise RuleViolation(
+                _("A subcontract lies within its main contract's period (%(start)s to %(end)s).")
+                % {"start": wareki(parent.valid_from), "end": wareki(parent.last_day)},
+                clause="A12.1",
+                field="valid_to",
+            )
+        if organization.pk != parent.organization_id:
+            raise RuleViolation(
+                _("A subcontract belongs to its main contract's responsible section."),
+                clause="A12.1",
+                field="organization",
+            )
+    for row in contract.staff.select_related("person"):
+        if row.valid_from < valid_from or row.valid_from >= valid_to:
+            raise RuleViolation(
+                _("%(name)s works under the contract from %(date)s, outside the new period.")
+                % {"name": row.person.full_name, "date": wareki(row.valid_from)},
+                clause="A5.9",
+                field="valid_from" if row.valid_from < valid_from else "valid_to",
+            )
+    contract.title, contract.work, contract.organization = title, work, organization
+    contract.valid_from, contract.valid_to = valid_from, valid_to
+    contract.save(update_fields=["title", "work", "organization", "valid_from", "valid_to"])
+    kept = {s.pk for s in new_systems}
+    dropped = ContractSystem.objects.filter(contract=contract).exclude(system_id__in=kept)
+    Responsibility.objects.filter(contract=contract, system_id__in=dropped.values("system_id")).delete()
+    dropped.delete()
+    present = set(ContractSystem.objects.filter(contract=contract).values_list("system_id", flat=True))
+    ContractSystem.objects.bulk_create(
+        ContractSystem(contract=contract, system=s) for s in new_systems if s.pk not in present
+    )
+    contract.staff.filter(valid_to__gt=valid_to).update(valid_to=valid_to)  # A5.9: within the contract
+    if valid_to > old["valid_to"]:  # staff on it to its end stay on it to its new end
+        contract.staff.filter(valid_to=old["valid_to"]).update(valid_to=valid_to)
+    new = _contract_values(contract)
+    changed = [f for f in CONTRACT_FIELDS if old[f] != new[f]]
+    for sub in contract.subcontracts.exclude(status=ContractStatus.ENDED):
+        sub_systems = [s for s in sub.systems.all() if s.pk in kept]
+        if not sub_systems:  # never widened without the security officer's permission (A12.1(1))
+            raise RuleViolation(
+                _("The subcontract %(sub)s covers only systems being removed: end it first.") % {"sub": sub},
+                clause="A12.1",
+                field="systems",
+            )
+        contract_update(
+            actor=None,
+            contract=sub,
+            work=work,
+            systems=sub_systems,
+            organization=organization,
+            valid_from=max(sub.valid_from, valid_from),
+            valid_to=min(sub.valid_to, valid_to),
+            today=today,
+        )
+    cut = _maintenance_cut_back(before, on=today)
+    if not changed and not cut:
+        return contract
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONTRACT_UPDATED,
+        target=contract,
+        old={f: old[f] for f in changed},
+        new={
+            **{f: new[f] for f in changed},
+            **({"accounts_cut_back": [[uid, end] for uid, end in cut]} if cut else {}),
+        },
+    )
+    if cut:
+        systems_hit = {a.system for a in before if a.user_id in {uid for uid, _e in cut}}
+        recipients = [*_officers(contract.organization_id, today)]
+        recipients += [p for system in systems_hit for p in administrators_of(system, today)]
+        notification_send(
+            recipients=recipients,
+            clause="A5.9",
+            subject=_("Maintenance user IDs cut back: %(contract)s") % {"contract": contract.title},
+            body=_(
+                "%(contract)s was changed (now %(start)s to %(end)s). Maintenance staff user IDs and their "
+                "permissions end with the contract at the latest, so these were cut back: %(ids)s."
+            )
+            % {
+                "contract": contract,
+                "start": wareki(contract.valid_from),
+                "end": wareki(contract.last_day),
+                "ids": ", ".join(f"{uid} ({wareki(end - dt.timedelta(days=1))})" for uid, end in cut),
+            },
+            target=contract,
+        )
     return contract
 
 
@@ -307,6 +477,27 @@ def contract_activate(*, actor: Actor, contract: Contract, now: dt.datetime | No
     return contract
 
 
+def _maintenance_cut_back(accounts: Sequence[Account], *, on: dt.date) -> list[tuple[str, dt.date]]:
+    """A5.9: end, through the grants services, every maintenance user ID among ``accounts`` (and
+    with it its permissions) that runs beyond what the contracts now allow from ``on`` on — the end
+    of the active contracts covering its system on whose staff its holder is, or ``on`` itself if
+    none is left. Returns ``(user ID, new end)`` of each one cut."""
+    cut: list[tuple[str, dt.date]] = []
+    for account in accounts:
+        if account.person is None or (account.valid_to is not None and account.valid_to <= on):
+            continue
+        start = max(on, account.valid_from)
+        limit = maintenance_limit(account.person, account.system, start)
+        if limit is None:
+            continue
+        end = start if limit.until is None else limit.until
+        if account.valid_to is not None and account.valid_to <= end:
+            continue
+        account_end(actor=None, account=account, on=end, reason=EndReason.CONTRACT_ENDED)
+        cut.append((account.user_id, end))
+    return cut
+
+
 @transaction.atomic
 def contract_end(*, actor: Actor, contract: Contract, on: dt.date, note: str = "") -> Contract:
     """End a contract on ``on`` (or record that its period ended): its subcontracts end with it,
@@ -320,22 +511,7 @@ def contract_end(*, actor: Actor, contract: Contract, on: dt.date, note: str = "
     contract.ended_on = on
     contract.end_note = note.strip()[:200]
     contract.save(update_fields=["status", "ended_on", "end_note"])
-    ended_accounts = []
-    for account in contract_accounts(contract).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on)):
-        assert account.person is not None  # maintenance IDs have a holder
-        still = (
-            ContractStaff.objects.filter(person=account.person, valid_from__lte=on, valid_to__gt=on)
-            .exclude(contract=contract)
-            .filter(contract__status=ContractStatus.ACTIVE)
-            .filter(Q(contract__systems=account.system) | Q(contract__systems__parent=account.system))
-            .exists()
-        )
-        if still:
-            continue
-        account_end(
-            actor=None, account=account, on=max(on, account.valid_from), reason=EndReason.CONTRACT_ENDED
-        )
-        ended_accounts.append(account.user_id)
+    ended_accounts = [uid for uid, _end in _maintenance_cut_back(list(contract_accounts(contract)), on=on)]
     audit_record(
         actor=actor,
         actor_label=None if actor is not None else "kengen run-due",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.contract_list, name="contract_list"),
     path("contracts/new/", views.contract_new, name="contract_new"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
     path("contracts/<int:pk>/<str:action>/", views.contract_action, name="contract_action"),
     path("checklist/<int:pk>/<str:action>/", views.checklist_action, name="checklist_action"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),

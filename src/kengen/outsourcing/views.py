@@ -36,6 +36,7 @@ from kengen.outsourcing.forms import (
     AssessmentForm,
     ChecklistForm,
     ConsultForm,
+    ContractEditForm,
     ContractForm,
     ContractorForm,
     EndForm,
@@ -68,6 +69,7 @@ from kengen.outsourcing.services import (
     contract_create,
     contract_end,
     contract_staff_add,
+    contract_update,
     contractor_update,
     evidence_add,
     evidence_upload,
@@ -204,6 +206,46 @@ def contract_new(request):
             )
             return redirect("outsourcing:contract_detail", contract.pk)
     return render(request, "outsourcing/contract_new.html", {"form": form})
+
+
+@login_required
+def contract_edit(request, pk: int):
+    """Change a registered contract: period, systems, kind of work, responsible section (A12.1);
+    the service re-checks the rules and cuts maintenance IDs back to a shortened period (A5.9)."""
+    contract = get_visible(Contract, request.user, action="change", pk=pk, ip_address=client_ip(request))
+    today = timezone.localdate()
+    current = list(contract.systems.all())
+    offered = System.objects.as_of(today).order_by("sort_order", "code")
+    systems = [(s.pk, s.name) for s in offered] + [(s.pk, s.name) for s in current if s not in offered]
+    sections = _sections(request.user, today)
+    if contract.organization_id not in {pk for pk, _name in sections}:
+        sections.insert(0, (contract.organization_id, contract.organization.name))
+    initial = {
+        "title": contract.title,
+        "work": contract.work,
+        "systems": [s.pk for s in current],
+        "organization": contract.organization_id,
+        "valid_from": contract.valid_from,
+        "last_day": contract.last_day,
+    }
+    form = ContractEditForm(request.POST or None, initial=initial, systems=systems, organizations=sections)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        fields = {"valid_to": "last_day", "systems": "systems", "title": "title", "work": "work"}
+        with refusals_on(form, fields={**fields, "organization": "organization", "valid_from": "valid_from"}):
+            contract_update(
+                actor=request.user,
+                contract=contract,
+                title=d["title"],
+                work=d["work"],
+                systems=list(System.objects.filter(pk__in=d["systems"])),
+                organization=Organization.objects.get(pk=d["organization"]),
+                valid_from=d["valid_from"],
+                valid_to=exclusive_end(d["last_day"]),
+            )
+            messages.success(request, _("The contract was changed."))
+            return redirect("outsourcing:contract_detail", contract.pk)
+    return render(request, "outsourcing/contract_new.html", {"form": form, "contract": contract})
 
 
 def _contract_context(request, contract: Contract) -> dict:

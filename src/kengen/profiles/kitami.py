@@ -18,6 +18,8 @@ from kengen.profiles.schema import (
     AccessRule,
     ContractorDef,
     DemoLogin,
+    EvidenceDef,
+    ExternalServiceDef,
     MaintenanceAccountDef,
     MaintenanceDef,
     PostDef,
@@ -691,6 +693,8 @@ CONTRACTORS = (
     ContractorDef(
         name="株式会社オホーツク情報システムズ",
         kana="オホーツクジョウホウシステムズ",
+        consultation="COKAS-R/ADⅡ と中間サーバーの保守業務を委託する。",
+        conditions="リモート保守は閉域網経由に限り、作業の都度、情報システム課の承認を得ること。",
         personnel=(
             MaintenanceDef(
                 "大野",
@@ -730,6 +734,7 @@ CONTRACTORS = (
     ContractorDef(
         name="北海道ライブラリーサービス株式会社",
         kana="ホッカイドウライブラリーサービス",
+        consultation="図書館システムの運用保守業務を委託する。",
         personnel=(
             MaintenanceDef(
                 "松井",
@@ -746,6 +751,46 @@ CONTRACTORS = (
                 (MaintenanceAccountDef("TOSHOKAN", "m-hls02", (("TOSHOKAN", ("catalog",)),)),),
             ),
         ),
+    ),
+)
+
+#: External (cloud) services (A13). The first is assessed and in use, its ISMAP registration
+#: expiring soon (the reminder and the re-assessment it brings forward show in the demo); the
+#: second is planned: its assessment and consultation are the demo's A13 journey.
+EXTERNAL_SERVICES = (
+    ExternalServiceDef(
+        name="電子申請クラウドサービス",
+        provider="株式会社北海道クラウドテクノロジー",
+        organization=IT_DIVISION,
+        purpose="市民からの各種申請・届出をオンラインで受け付ける（氏名・住所・連絡先を預ける）。",
+        evidence=(
+            EvidenceDef("ismap", "ISMAP 登録番号 C24-0123-1", issued_days=-320, expires_days=45),
+            EvidenceDef("iso27017", "ISO/IEC 27017 認証 IS 987654", issued_days=-200, expires_days=895),
+            EvidenceDef("soc2", "SOC 2 Type2 報告書（2025年度）", issued_days=-150),
+        ),
+        assessment=(
+            ("information", "申請者の氏名・住所・連絡先（機密性2）。個人番号は預けない。預けてよい。"),
+            (
+                "foreign_law_risk",
+                "国内事業者。データは国内のみで保管され、外国法の適用を受けるおそれは低い。",
+            ),
+            ("work_location", "東京都・大阪府のデータセンター（国内）"),
+            ("governing_law", "日本法"),
+            ("court", "札幌地方裁判所"),
+            (
+                "exit_plan",
+                "契約終了時はCSV形式で全データを返還し、消去証明書を受け取る。代替は紙の申請で受け付ける。",
+            ),
+            ("security_design", "LGWAN-ASP経由、TLS1.2以上、保存データの暗号化、管理者の多要素認証。"),
+            ("reliability", "ISMAP登録、ISO/IEC 27017認証、SOC 2報告書を確認した。"),
+        ),
+    ),
+    ExternalServiceDef(
+        name="Web会議サービス",
+        provider="オホーツク・コミュニケーションズ株式会社",
+        organization="D01-K02",
+        purpose="庁外との打合せ（個人情報は扱わない）。",
+        evidence=(EvidenceDef("iso27001", "ISO/IEC 27001 認証 JQ-4567", issued_days=-90, expires_days=1000),),
     ),
 )
 
@@ -768,6 +813,11 @@ DEMO_LOGINS = (
         person=("head", "D01-K02"),
     ),
     DemoLogin("shiminzei-kacho", "Head of 総務部市民税課: security officer", person=("head", "D01-K04")),
+    DemoLogin(
+        "toshokan-kancho",
+        "Head of 中央図書館: security officer; administrator of the library system and its maintenance contract",
+        person=("head", "D10-F01"),
+    ),
     DemoLogin(
         "hoiku-kacho",
         "Head of 子ども未来部保育課: security officer of a division with fiscal-year appointees",
@@ -850,6 +900,7 @@ PROFILE = Profile(
     access=ACCESS,
     two_factor_for=TWO_FACTOR_FOR,
     contractors=CONTRACTORS,
+    external_services=EXTERNAL_SERVICES,
     family_names=FAMILY_NAMES,
     given_names=GIVEN_NAMES,
 )

@@ -113,9 +113,39 @@ class MaintenanceDef:
 
 @dataclass(frozen=True)
 class ContractorDef:
+    """Demo data: a contractor, its maintenance staff, and what its contract's consultation with
+    the IT division head said (A12.2: ``conditions`` non-empty means agreed with conditions)."""
+
     name: str
     kana: str
     personnel: tuple[MaintenanceDef, ...] = ()
+    consultation: str = "保守業務の委託"
+    conditions: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceDef:
+    """Reliability evidence of an external service (A13.1(5)), dated in days relative to the day
+    the demo is loaded (``expires_days`` 0: no expiry)."""
+
+    kind: str
+    reference: str
+    issued_days: int
+    expires_days: int = 0
+
+
+@dataclass(frozen=True)
+class ExternalServiceDef:
+    """Demo data: an external (cloud) service of a section (A13), assessed and in use when
+    ``assessment`` (section → text, the items of A13.1) is given, planned otherwise."""
+
+    name: str
+    provider: str
+    organization: str  # unit code
+    purpose: str
+    evidence: tuple[EvidenceDef, ...] = ()
+    assessment: tuple[tuple[str, str], ...] = ()
+    reassess_months: int = 12
 
 
 @dataclass(frozen=True)
@@ -152,6 +182,7 @@ class Profile:
     access: tuple[AccessRule, ...] = ()
     two_factor_for: tuple[str, ...] = ()  # holders of these systems get terminal use (A6)
     contractors: tuple[ContractorDef, ...] = ()
+    external_services: tuple[ExternalServiceDef, ...] = ()
     family_names: tuple[tuple[str, str], ...] = ()
     given_names: tuple[tuple[str, str], ...] = ()
     #: chance that a leaf unit without an explicit ``fiscal_year`` count gets one appointee

@@ -4,15 +4,19 @@ empty database, all through the domain services, in one transaction (AS, A14).
 ``profile_load(name="kitami")`` writes, in order: posts, the organization tree, the systems of
 別表第1 and the others (A2.1, A3), the lines of 別表第2 (A5.5), and, with ``demo_staff``, synthetic
 people with appointments and assignments, their user IDs and grants (fiscal-year appointees'
-grants capped at their appointment's end, A7), maintenance staff of contractors (A5.9), and the
-demo sign-ins. It records one ``PROFILE_LOADED`` audit event and refuses to load twice.
+grants capped at their appointment's end, A7), the demo sign-ins, then the contractors: each
+contract registered, consulted with the IT division head and activated by the demo officers before
+its maintenance staff get user IDs ending with it (A12.2, A5.9), and the external services (A13).
+It records one ``PROFILE_LOADED`` audit event and refuses to load twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,17 +35,31 @@ from kengen.grants.services import account_create, grant_create
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.organizations.services import OrganizationSpec, organization_create
-from kengen.outsourcing.services import contract_create, contract_staff_add
+from kengen.outsourcing.services import (
+    assessment_record,
+    consultation_complete,
+    consultation_create,
+    consultation_submit,
+    contract_activate,
+    contract_create,
+    contract_staff_add,
+    evidence_add,
+    it_division_heads,
+    service_create,
+    service_start_use,
+)
 from kengen.people.models import Person
 from kengen.people.services import appointment_start, assignment_start, person_create, personnel_policy_update
 from kengen.profiles.demo_staff import StaffPlan, plan_staff
 from kengen.profiles.registry import get_profile
 from kengen.profiles.schema import Profile, SystemDef, UnitDef
 from kengen.profiles.selectors import profile_load_event
+from kengen.roles.selectors import security_officers_for
 from kengen.roles.services import role_designate
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 from kengen.systems.services import system_create
+from kengen.users.models import User
 from kengen.users.services import user_create
 
 #: ``basis_reference`` of the grants the demo loads as the existing management file.
@@ -102,6 +120,7 @@ class LoadSummary:
     fiscal_year_appointees: int = 0
     contractors: int = 0
     maintenance_staff: int = 0
+    external_services: int = 0
     accounts: int = 0
     grants: int = 0
     users: int = 0
@@ -326,34 +345,63 @@ def _load_accounts(
     return accounts, grants
 
 
+def _demo_user(people: Iterable[Person]) -> User:
+    """The demo sign-in of one of ``people`` (the profile gives each officer the loader needs one)."""
+    user = User.objects.filter(person__in=[p.pk for p in people], is_active=True).order_by("pk").first()
+    if user is None:
+        names = ", ".join(p.full_name for p in people)
+        raise RuleViolation(f"The demo needs a sign-in for {names}.")
+    return user
+
+
+def _consulted(officer: User, it_head: User, *, answer: str, comment: str, reason: str, **about: Any) -> None:
+    """A consultation with the IT division head drafted, submitted and answered (A12.2, A13.2)."""
+    consultation = consultation_create(actor=officer, reason=reason, **about)
+    consultation_submit(actor=officer, application=consultation)
+    consultation_complete(actor=it_head, application=consultation, answer=answer, comment=comment)
+
+
 def _load_contractors(
-    profile: Profile, systems: dict[str, System], fiscal_year: tuple[dt.date, dt.date]
+    profile: Profile, systems: dict[str, System], fiscal_year: tuple[dt.date, dt.date], today: dt.date
 ) -> tuple[int, int, int, int]:
-    """Contractors and their maintenance staff, registered for the contract year (A5.9)."""
+    """Contractors and their maintenance staff, registered for the contract year (A5.9).
+
+    Maintenance staff belong to a contract: each contractor's contract is registered by the
+    security officer of the section owning the systems, consulted with the IT division head
+    (A12.2), activated, and only then are its staff given user IDs and permissions ending with it.
+    The officers and the IT division head act through their demo sign-ins."""
     start, end = fiscal_year
     start = max(start, profile.effective)
     contract = f"{wareki(fiscal_year[0], style='year')}度保守業務委託契約"  # e.g. 令和8年度…
     business = [sd.code for sd in profile.business_systems]
     people = accounts = grants = 0
+    it_head = _demo_user(it_division_heads(today)) if profile.contractors else None
     for cd in profile.contractors:
         contractor = contractor_create(actor=None, name=cd.name, kana=cd.kana)
         covered = {ad.system: systems[ad.system] for md in cd.personnel for ad in md.accounts}
-        # A12: the contract the staff work under, registered and awaiting the consultation with
-        # the IT division head (A12.2) — the demo's outsourcing journey starts from it.
-        register = (
-            contract_create(
-                actor=None,
+        register = None
+        if covered and it_head is not None:
+            organization = next(iter(covered.values())).owner
+            officer = _demo_user(security_officers_for(organization.pk, today))
+            register = contract_create(
+                actor=officer,
                 contractor=contractor,
                 title=contract,
                 work="maintenance",
                 systems=list(covered.values()),
-                organization=next(iter(covered.values())).owner,
+                organization=organization,
                 valid_from=start,
                 valid_to=end,
             )
-            if covered
-            else None
-        )
+            _consulted(
+                officer,
+                it_head,
+                contract=register,
+                reason=cd.consultation,
+                answer="conditions" if cd.conditions else "agree",
+                comment=cd.conditions,
+            )
+            register = contract_activate(actor=officer, contract=register)
         for md in cd.personnel:
             person = person_create(
                 actor=None,
@@ -365,8 +413,9 @@ def _load_contractors(
                 given_name_kana=md.given_name_kana,
             )
             people += 1
-            if register is not None:
-                contract_staff_add(actor=None, contract=register, person=person)
+            if register is None:
+                continue  # A5.9: no contract, no user ID
+            contract_staff_add(actor=None, contract=register, person=person)
             for ad in md.accounts:
                 account = account_create(
                     actor=None,
@@ -393,6 +442,46 @@ def _load_contractors(
                             )
                             grants += 1
     return len(profile.contractors), people, accounts, grants
+
+
+def _load_external_services(profile: Profile, orgs: dict[str, Organization], today: dt.date) -> int:
+    """External (cloud) services (A13): each registered by its section's security officer, with
+    its reliability evidence dated relative to ``today`` (so one can be about to expire), and —
+    when ``assessed`` — assessed, consulted with the IT division head and put into use."""
+    if not profile.external_services:
+        return 0
+    it_head = _demo_user(it_division_heads(today))
+    for sd in profile.external_services:
+        organization = orgs[sd.organization]
+        officer = _demo_user(security_officers_for(organization.pk, today))
+        service = service_create(
+            actor=officer,
+            name=sd.name,
+            provider=sd.provider,
+            organization=organization,
+            purpose=sd.purpose,
+            reassess_months=sd.reassess_months,
+        )
+        for ed in sd.evidence:
+            evidence_add(
+                actor=officer,
+                service=service,
+                kind=ed.kind,
+                reference=ed.reference,
+                issued_on=today + dt.timedelta(days=ed.issued_days),
+                expires_on=today + dt.timedelta(days=ed.expires_days) if ed.expires_days else None,
+            )
+        if sd.assessment:
+            assessment_record(
+                actor=officer,
+                service=service,
+                assessed_on=today - dt.timedelta(days=30),
+                may_entrust=True,
+                **dict(sd.assessment),
+            )
+            _consulted(officer, it_head, service=service, reason=sd.purpose, answer="agree", comment="")
+            service_start_use(actor=officer, service=service, on=today - dt.timedelta(days=14))
+    return len(profile.external_services)
 
 
 def _load_viewing_demo(
@@ -524,12 +613,13 @@ def profile_load(
         summary.people = len(staff)
         summary.fiscal_year_appointees = sum(1 for s in staff if s.plan.is_fiscal_year)
         summary.accounts, summary.grants = _load_accounts(profile, staff, orgs, systems)
-        contractors, maintenance, accounts, grants = _load_contractors(profile, systems, fiscal_year)
+        summary.users = _load_demo_logins(profile, staff)
+        contractors, maintenance, accounts, grants = _load_contractors(profile, systems, fiscal_year, today)
         summary.contractors = contractors
         summary.maintenance_staff = maintenance
         summary.accounts += accounts
         summary.grants += grants
-        summary.users = _load_demo_logins(profile, staff)
+        summary.external_services = _load_external_services(profile, orgs, today)
         summary.viewing_ids, viewing_grants = _load_viewing_demo(profile, systems, fiscal_year)
         summary.accounts += summary.viewing_ids
         summary.grants += viewing_grants

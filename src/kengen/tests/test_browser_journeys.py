@@ -220,6 +220,13 @@ def test_maintenance_password_is_shown_once_and_the_page_after_it_still_posts(wo
         kind=PersonKind.MAINTENANCE,
         contractor=contractor_create(actor=None, name="北見システム保守株式会社"),
     )
+    testing.maintenance_contract(
+        engineer,
+        [core],
+        organization=world.joho,
+        officer=world.users["joho_head"],
+        it_head=world.users["joho_head"],
+    )
     maintenance_account_register(
         actor=world.users["joho_head"],
         person=engineer,

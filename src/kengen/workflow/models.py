@@ -9,7 +9,7 @@ states. See ``docs/architecture.md`` ("Adding an application form").
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from kengen.core.models import RestrictedQuerySet
 from kengen.core.scope import ScopeLike
 from kengen.workflow.choices import WorkflowStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class WorkflowQuerySet(RestrictedQuerySet):
@@ -63,6 +66,13 @@ class WorkflowApplication(models.Model):
     number_prefix: ClassVar[str] = ""
     #: The status a positive decision puts it in (``REGISTERED`` or ``COMPLETED``).
     decided_status: ClassVar[str] = WorkflowStatus.REGISTERED
+    #: The submit button, its confirmation and the message after it, naming who the form goes to
+    #: (Form 1 and Form 2 go to the system's administrator; other forms say their addressee).
+    submit_label: ClassVar[StrOrPromise] = _("Submit to the administrator")
+    submit_confirm: ClassVar[StrOrPromise] = _(
+        "Submit this application to the administrator? You cannot edit it afterwards."
+    )
+    submitted_message: ClassVar[StrOrPromise] = _("Submitted to the administrator.")
 
     number = models.CharField(_("application number"), max_length=20, unique=True)
     status = models.CharField(

@@ -87,7 +87,7 @@ def workflow_action(
     app = get_visible(flow.model, request.user, pk=pk, ip_address=client_ip(request))
     if action == "submit":
         workflow_submit(flow, actor=request.user, application=app)
-        message = _("Submitted to the administrator.")
+        message = str(app.submitted_message)
     elif action == "withdraw":
         workflow_withdraw(flow, actor=request.user, application=app)
         message = _("Withdrawn.")

@@ -35,7 +35,7 @@ from kengen.notifications.services import notification_deliver
 from kengen.people.choices import PersonKind
 from kengen.people.models import Person
 from kengen.people.services import person_create
-from kengen.testing import START, login
+from kengen.testing import START, login, maintenance_contract
 from kengen.users.services import api_token_create
 from kengen.viewing.services import viewing_id_create, viewing_request
 
@@ -162,6 +162,13 @@ def test_no_secret_reaches_any_output(core, client, every_log, mailoutbox, setti
         kind=PersonKind.MAINTENANCE,
         contractor=contractor,
         email="engineer@example.jp",
+    )
+    maintenance_contract(
+        engineer,
+        [w.core_system],
+        organization=w.joho,
+        officer=w.users["joho_head"],
+        it_head=w.users["joho_head"],
     )
     maintenance_account_register(
         actor=w.users["joho_head"],

@@ -54,7 +54,7 @@ from kengen.jobs.services import run_due
 from kengen.notifications.models import Notification
 from kengen.people.choices import PersonKind
 from kengen.people.services import person_create
-from kengen.testing import START
+from kengen.testing import START, maintenance_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -400,6 +400,13 @@ def maintenance(core):
         contractor=contractor,
     )
     end = timezone.localdate() + dt.timedelta(days=30)
+    maintenance_contract(
+        person,
+        [core.core_system],
+        organization=core.joho,
+        officer=core.users["joho_head"],
+        it_head=core.users["joho_head"],
+    )
     maintenance_account_register(
         actor=core.users["joho_head"],
         person=person,

@@ -5,14 +5,13 @@ import datetime as dt
 
 import pytest
 
-from kengen.contractors.services import contractor_create
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
 from kengen.grants.services import grant_direct, maintenance_account_register
 from kengen.notifications.models import Notification
-from kengen.people.choices import AssignmentEndReason, PersonKind
-from kengen.people.services import assignment_move, person_create
+from kengen.people.choices import AssignmentEndReason
+from kengen.people.services import assignment_move
 from kengen.testing import START
 from kengen.users.services import api_token_create
 
@@ -30,20 +29,6 @@ def core(world):
     core, tax = world.core()
     eligibility_entry_create(actor=None, organization=world.shokuin, valid_from=START)
     return core, tax
-
-
-@pytest.fixture
-def maintainer(world):
-    contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    return person_create(
-        actor=None,
-        kind=PersonKind.MAINTENANCE,
-        contractor=contractor,
-        family_name="保守",
-        given_name="一郎",
-        family_name_kana="ホシュ",
-        given_name_kana="イチロウ",
-    )
 
 
 def _direct_body(person, **overrides):

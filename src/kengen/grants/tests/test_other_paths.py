@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from kengen.audit.models import AuditEvent
-from kengen.contractors.services import contractor_create
 from kengen.core.exceptions import Conflict, PermissionDenied, RuleViolation
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
@@ -18,8 +17,8 @@ from kengen.grants.services import (
     maintenance_account_register,
 )
 from kengen.notifications.models import Notification
-from kengen.people.choices import AssignmentEndReason, EmploymentType, PersonKind
-from kengen.people.services import assignment_move, person_create
+from kengen.people.choices import AssignmentEndReason, EmploymentType
+from kengen.people.services import assignment_move
 from kengen.testing import START, staff
 
 pytestmark = pytest.mark.django_db
@@ -170,20 +169,6 @@ def test_breach_deletion_of_single_permissions_keeps_the_id(world, core):
     inquiry.refresh_from_db()
     assert update.end_reason == EndReason.BREACH and inquiry.ended_at is None
     assert inquiry.account.valid_to is None
-
-
-@pytest.fixture
-def maintainer(world):
-    contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    return person_create(
-        actor=None,
-        kind=PersonKind.MAINTENANCE,
-        contractor=contractor,
-        family_name="保守",
-        given_name="一郎",
-        family_name_kana="ホシュ",
-        given_name_kana="イチロウ",
-    )
 
 
 @pytest.mark.clause("A5.9")

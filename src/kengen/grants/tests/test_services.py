@@ -27,7 +27,7 @@ from kengen.people.choices import (
 from kengen.people.services import appointment_end, assignment_end, assignment_start, person_create
 from kengen.roles.services import role_designate
 from kengen.systems.choices import SystemKind
-from kengen.testing import START, staff, user_for
+from kengen.testing import START, maintenance_contract, staff, user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -289,9 +289,11 @@ def test_database_refuses_an_unapproved_other_purpose_written_around_the_service
 
 
 @pytest.fixture
-def maintenance_person(world):
+def maintenance_person(world, system):
+    """A contractor's engineer on an active contract covering ``system`` (A5.9)."""
+    world.core()  # the IT division head answers the consultation (A12.2)
     contractor = contractor_create(actor=None, name="株式会社北見システム保守")
-    return person_create(
+    person = person_create(
         actor=None,
         kind=PersonKind.MAINTENANCE,
         contractor=contractor,
@@ -300,11 +302,19 @@ def maintenance_person(world):
         family_name_kana="ホシュ",
         given_name_kana="イチロウ",
     )
+    maintenance_contract(
+        person,
+        [system],
+        organization=world.shokuin,
+        officer=world.users["shokuin_head"],
+        it_head=world.users["joho_head"],
+    )
+    return person
 
 
 @pytest.mark.clause("A5.9")
 def test_maintenance_grant_without_an_end_is_refused(world, system, admin, maintenance_person):
-    account = account_for(maintenance_person, system, actor=admin, kind=AccountKind.MAINTENANCE)
+    account = account_for(maintenance_person, system, actor=admin, kind=AccountKind.MAINTENANCE, valid_to=D)
 
     with nothing_written(Grant, AuditEvent), pytest.raises(RuleViolation) as exc:
         grant(account, inquiry(system), actor=admin, basis=GrantBasis.MAINTENANCE)
@@ -314,7 +324,7 @@ def test_maintenance_grant_without_an_end_is_refused(world, system, admin, maint
 
 @pytest.mark.clause("A5.9")
 def test_maintenance_grant_with_an_end_is_accepted(world, system, admin, maintenance_person):
-    account = account_for(maintenance_person, system, actor=admin, kind=AccountKind.MAINTENANCE)
+    account = account_for(maintenance_person, system, actor=admin, kind=AccountKind.MAINTENANCE, valid_to=D)
 
     created = grant(account, inquiry(system), actor=admin, basis=GrantBasis.MAINTENANCE, valid_to=D)
 

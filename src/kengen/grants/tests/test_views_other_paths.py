@@ -279,20 +279,6 @@ def test_only_the_systems_administrator_deletes_for_breach(client, world, core):
 # --- Maintenance staff IDs (A5.9) ---------------------------------------------------------------
 
 
-@pytest.fixture
-def maintainer(world):
-    contractor = contractor_create(actor=None, name="北見システム保守株式会社")
-    return person_create(
-        actor=None,
-        kind=PersonKind.MAINTENANCE,
-        contractor=contractor,
-        family_name="保守",
-        given_name="一郎",
-        family_name_kana="ホシュ",
-        given_name_kana="イチロウ",
-    )
-
-
 def test_maintenance_pages_require_sign_in(client, world):
     for name in ("grants:maintenance", "grants:maintenance_new"):
         response = client.get(reverse(name))
@@ -433,3 +419,33 @@ def test_person_page_shows_the_administrators_actions_only_to_them(client, world
     body = client.get(reverse("people:detail", args=[person.pk])).content.decode()
     assert reverse("grants:direct") not in body
     assert reverse("grants:breach", args=[g.account_id]) not in body
+
+
+@pytest.mark.clause("A5.9")
+def test_maintenance_staff_on_no_contract_are_refused_with_the_reason_on_the_page(client, world, core):
+    core_sys, tax = core
+    stray = person_create(
+        actor=None,
+        kind=PersonKind.MAINTENANCE,
+        contractor=contractor_create(actor=None, name="契約のない保守会社"),
+        family_name="無契約",
+        given_name="太郎",
+        family_name_kana="ムケイヤク",
+        given_name_kana="タロウ",
+    )
+    _login(client, world, "joho_head")
+    response = client.post(
+        reverse("grants:maintenance_new"),
+        {
+            "system": core_sys.pk,
+            "person": stray.pk,
+            "user_id": "m009",
+            "permissions": [_perm(tax).pk],
+            "valid_from": "2024-05-01",
+            "last_day": "2025-03-31",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "[A5.9]" in page and "無契約 太郎" in page
+    assert not Account.objects.filter(person=stray).exists()

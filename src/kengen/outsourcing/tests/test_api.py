@@ -180,3 +180,47 @@ def test_evidence_files_over_the_api_are_checked_and_shown_only_to_who_may_see_t
     assert client.post(url, {"file": SimpleUploadedFile("a.pdf", pdf)}, **other_officer).status_code == 404
     uploaded = AuditEvent.objects.filter(action="contract.evidence_uploaded").values_list("new", flat=True)
     assert [e["sha256"] for e in uploaded] == [body["sha256"]]
+
+
+@pytest.mark.clause("A12.1")
+@pytest.mark.clause("A5.9")
+def test_a_contract_is_changed_over_the_api(client, out):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kengen.audit.choices import AuditAction
+    from kengen.audit.models import AuditEvent
+    from kengen.outsourcing import services as svc
+
+    start, end = period()
+    contract = svc.contract_create(
+        actor=out.officer,
+        contractor=out.contractor,
+        title="人事給与システム保守",
+        work="maintenance",
+        systems=[out.jinji_system],
+        organization=out.world.shokuin,
+        valid_from=start,
+        valid_to=end,
+    )
+    url = f"/api/v1/outsourcing/contracts/{contract.pk}"
+    json = "application/json"
+    other = _auth(out.world.users["shiminzei_head"])
+    assert client.patch(url, {"title": "x"}, content_type=json, **other).status_code == 404
+    bad = client.patch(url, {"systems": ["NOPE"]}, content_type=json, **_auth(out.officer))
+    assert bad.status_code == 404 and bad.json()["field"] == "systems"
+    empty = client.patch(url, {"valid_to": str(start)}, content_type=json, **_auth(out.officer))
+    assert empty.status_code == 422 and empty.json()["field"] == "valid_to"
+    new_end = timezone.localdate() + dt.timedelta(days=90)
+    ok = client.patch(
+        url,
+        {"work": "operation", "systems": ["JINJI-SYS", "CK-TAX"], "valid_to": str(new_end)},
+        content_type=json,
+        **_auth(out.officer),
+    )
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["work"] == "operation" and sorted(ok.json()["systems"]) == ["CK-TAX", "JINJI-SYS"]
+    assert ok.json()["valid_to"] == str(new_end) and ok.json()["status"] == "draft"
+    event = AuditEvent.objects.get(action=AuditAction.CONTRACT_UPDATED)
+    assert set(event.new) == {"work", "systems", "valid_to"}

@@ -64,7 +64,9 @@ def test_register_consult_answer_activate(out, live_server):
         page.fill("#id_reason", "人事給与システムの保守を委託する。")
         page.get_by_role("button", name="協議書を作成").click()
         page.wait_for_url("**/outsourcing/consultations/*/")
-        page.get_by_role("button", name="管理者に申請する").click()
+        page.get_by_role(
+            "button", name="情報システム課長に協議する"
+        ).click()  # the addressee, not "the administrator"
         app = Consultation.objects.get(contract=contract)
         page.wait_for_selector("text=申請中")
 
@@ -92,3 +94,16 @@ def test_register_consult_answer_activate(out, live_server):
         assert testing.axe_violations(page) == []  # the contract page with its checklist forms
         page.goto("/outsourcing/matrix/")
         assert testing.axe_violations(page) == []
+
+        # The contract is changed after registration: its last day and kind of work (A12.1).
+        page.goto(f"/outsourcing/contracts/{contract.pk}/")
+        page.locator("#edit-contract").click()
+        page.wait_for_url(f"**/outsourcing/contracts/{contract.pk}/edit/")
+        assert testing.axe_violations(page) == []
+        page.select_option("#id_work", "operation")
+        page.fill("#id_last_day", "2027-03-31")
+        page.locator("#save-contract").click()
+        page.wait_for_url(f"**/outsourcing/contracts/{contract.pk}/")
+        page.wait_for_selector("text=契約を変更しました")
+        changed = Contract.objects.get(pk=contract.pk)
+        assert changed.work == "operation" and str(changed.last_day) == "2027-03-31"

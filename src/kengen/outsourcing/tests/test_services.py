@@ -351,6 +351,162 @@ def test_run_due_ends_contracts_whose_period_is_over_with_their_maintenance_ids(
     assert not Grant.objects.filter(ended_at__isnull=True).filter(account__person=out.engineer).exists()
 
 
+def _register_maintenance(out, *codes: str, valid_to: dt.date, valid_from: dt.date = START):
+    """The core administrator registers the engineer's ID m0001 with ``codes`` on 個人住民税 (A5.9)."""
+    return maintenance_account_register(
+        actor=out.it_head,
+        person=out.engineer,
+        system=out.tax,
+        user_id="m0001",
+        permissions=[out.tax.permissions.get(code=c) for c in codes or ("inquiry",)],
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
+@pytest.mark.clause("A5.9")
+@pytest.mark.clause("A8.8")
+def test_maintenance_staff_on_no_contract_get_no_user_id_nor_permission_on_any_path(out):
+    from django.utils.translation import gettext
+
+    from kengen.grants.choices import AccountKind
+    from kengen.grants.services import account_create
+
+    month = START + dt.timedelta(days=30)
+    with pytest.raises(RuleViolation) as exc:
+        _register_maintenance(out, valid_to=month)
+    assert exc.value.clause == "A5.9"
+    assert exc.value.message == gettext(
+        "%(name)s is on no contract. Maintenance staff belong to a contract: add them to the staff of the "
+        "contract they work under (委託契約) before registering a user ID or a permission."
+    ) % {"name": out.engineer.full_name}
+    with pytest.raises(RuleViolation) as exc:  # the lower path refuses too
+        account_create(
+            actor=out.it_head,
+            system=out.core,
+            user_id="m0001",
+            person=out.engineer,
+            kind=AccountKind.MAINTENANCE,
+            valid_from=START,
+            valid_to=month,
+        )
+    assert exc.value.clause == "A5.9"
+    draft = _contract(out, systems=[out.tax])  # on a contract not yet active: still refused
+    svc.contract_staff_add(actor=out.officer, contract=draft, person=out.engineer)
+    with pytest.raises(RuleViolation):
+        _register_maintenance(out, valid_to=month)
+    assert not Grant.objects.filter(account__person=out.engineer).exists()
+
+
+def _registered(out, contract: Contract) -> None:
+    svc.contract_staff_add(actor=out.officer, contract=contract, person=out.engineer)
+    _register_maintenance(out, "inquiry", "update", valid_to=contract.valid_to)
+
+
+@pytest.mark.clause("A12.1")
+def test_a_contract_is_changed_by_whoever_may_register_it_and_audited_field_by_field(out):
+    contract = _contract(out, systems=[out.jinji_system])
+    with pytest.raises(NotFound):  # another section's officer does not even see it to change
+        svc.contract_update(actor=out.world.users["shiminzei_head"], contract=contract, title="x")
+    changed = svc.contract_update(
+        actor=out.officer,
+        contract=contract,
+        title="人事給与システム運用保守",
+        work=WorkKind.OPERATION,
+        systems=[out.jinji_system, out.tax],
+    )
+    assert changed.work == WorkKind.OPERATION and set(changed.systems.all()) == {out.jinji_system, out.tax}
+    event = AuditEvent.objects.filter(action=AuditAction.CONTRACT_UPDATED, target_id=str(contract.pk)).get()
+    assert set(event.new) == {"title", "work", "systems"} and event.old["work"] == WorkKind.MAINTENANCE
+    assert event.new["systems"] == sorted([out.jinji_system.code, out.tax.code])
+    assert changed.status == ContractStatus.DRAFT  # a change never activates (A12.2)
+    with pytest.raises(RuleViolation):
+        svc.contract_activate(actor=out.officer, contract=changed)
+    with pytest.raises(PermissionDenied):  # moving it to a section the actor is not officer of
+        svc.contract_update(actor=out.officer, contract=contract, organization=out.world.shiminzei)
+    moved = svc.contract_update(actor=out.configurator, contract=contract, organization=out.world.shiminzei)
+    assert moved.organization == out.world.shiminzei
+
+
+@pytest.mark.clause("A12.1")
+def test_a_contract_change_checks_the_registration_rules_again(out):
+    contract = _contract(out)
+    for kw, field in (
+        ({"systems": []}, "systems"),
+        ({"work": "painting"}, "work"),
+        ({"title": " "}, "title"),
+        ({"valid_to": START}, "valid_to"),
+    ):
+        with pytest.raises(RuleViolation) as exc:
+            svc.contract_update(actor=out.officer, contract=contract, **kw)
+        assert exc.value.field == field
+    svc.contract_end(actor=out.officer, contract=contract, on=timezone.localdate())
+    with pytest.raises(Conflict):
+        svc.contract_update(actor=out.officer, contract=contract, title="x")
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTRACT_UPDATED).exists()
+
+
+@pytest.mark.clause("A5.9")
+@pytest.mark.clause("A8.8")
+def test_shortening_a_contract_cuts_its_maintenance_ids_and_grants_back_and_tells_the_officers(out):
+    contract = _active(out, systems=[out.tax])
+    _registered(out, contract)
+    new_end = timezone.localdate() + dt.timedelta(days=40)
+    with pytest.raises(RuleViolation):  # an active contract is ended, not shortened into the past
+        svc.contract_update(actor=out.officer, contract=contract, valid_to=timezone.localdate())
+    svc.contract_update(actor=out.officer, contract=contract, valid_to=new_end)
+    (account,) = contract_accounts(contract)
+    assert account.valid_to == new_end and account.end_reason == EndReason.CONTRACT_ENDED
+    grants = Grant.objects.filter(account=account)
+    assert grants.count() == 2 and set(grants.values_list("valid_to", flat=True)) == {new_end}
+    assert contract.staff.get().valid_to == new_end
+    event = AuditEvent.objects.get(action=AuditAction.CONTRACT_UPDATED, target_id=str(contract.pk))
+    assert event.new["valid_to"] == new_end.isoformat() and event.new["accounts_cut_back"][0][0] == "m0001"
+    assert AuditEvent.objects.filter(action=AuditAction.GRANT_ENDED).count() == 2
+    notices = Notification.objects.filter(clause="A5.9", subject__contains=contract.title)
+    recipients = set(notices.values_list("recipient", flat=True))
+    assert out.world.people["shokuin_head"].pk in recipients  # the section's security officer
+    assert out.world.people["joho_head"].pk in recipients  # the administrator of the core system
+    with pytest.raises(RuleViolation):  # and nothing new beyond the new end
+        _register_maintenance(
+            out, "admin", valid_from=timezone.localdate(), valid_to=new_end + dt.timedelta(days=1)
+        )
+    later = new_end + dt.timedelta(days=100)
+    svc.contract_update(actor=out.officer, contract=contract, valid_to=later)  # extended again
+    assert contract.staff.get().valid_to == later  # its staff stay on it to its end
+
+
+@pytest.mark.clause("A5.9")
+def test_dropping_a_system_from_a_contract_ends_its_maintenance_ids_there(out):
+    contract = _active(out, systems=[out.tax, out.jinji_system])
+    _registered(out, contract)
+    svc.contract_update(actor=out.officer, contract=contract, systems=[out.jinji_system])
+    account = out.engineer.accounts.get()
+    assert account.valid_to == timezone.localdate()
+    assert not Grant.objects.filter(account=account, valid_to__gt=timezone.localdate()).exists()
+
+
+@pytest.mark.clause("A12.1")
+def test_a_subcontract_follows_its_main_contract_when_it_is_shortened(out):
+    contract = _active(out, systems=[out.jinji_system, out.tax])
+    permission = svc.subcontract_permission_create(
+        actor=out.configurator, contract=contract, subcontractor=out.other, work_scope="障害一次対応"
+    )
+    svc.subcontract_permission_submit(actor=out.configurator, application=permission)
+    sub = svc.subcontract_permission_grant(actor=out.officer, application=permission).subcontract
+    new_end = timezone.localdate() + dt.timedelta(days=40)
+    svc.contract_update(actor=out.officer, contract=contract, valid_to=new_end)
+    sub.refresh_from_db()
+    assert sub.valid_to == new_end
+    with pytest.raises(RuleViolation):  # never beyond its main contract
+        svc.contract_update(actor=out.officer, contract=sub, valid_to=new_end + dt.timedelta(days=1))
+    svc.contract_update(actor=out.officer, contract=sub, systems=[out.tax])
+    with pytest.raises(RuleViolation) as exc:  # dropping all its systems would widen or empty it
+        svc.contract_update(actor=out.officer, contract=contract, systems=[out.jinji_system])
+    assert exc.value.field == "systems"
+    assert set(Contract.objects.get(pk=contract.pk).systems.all()) == {out.jinji_system, out.tax}
+
+
 # --- external services (A13) -------------------------------------------------------------------
 
 

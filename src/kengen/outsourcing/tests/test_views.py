@@ -250,3 +250,59 @@ def test_the_contract_page_lists_its_maintenance_staff_and_their_ids(client, out
     )
     page = client.get(reverse("outsourcing:contract_detail", args=[contract.pk])).content.decode()
     assert "hoshu01" in page and "保守 太郎" in page
+
+
+@pytest.mark.clause("A12.1")
+def test_the_officer_changes_a_contract_on_its_edit_page(client, out):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    contract = _contract(out)
+    login(client, out.world.users["shiminzei_head"])
+    assert client.get(reverse("outsourcing:contract_edit", args=[contract.pk])).status_code == 404
+    login(client, out.officer)
+    page = client.get(reverse("outsourcing:contract_detail", args=[contract.pk]))
+    assert reverse("outsourcing:contract_edit", args=[contract.pk]) in page.content.decode()
+    form = client.get(reverse("outsourcing:contract_edit", args=[contract.pk]))
+    assert form.status_code == 200 and form.context["form"].initial["title"] == contract.title
+    last = timezone.localdate() + dt.timedelta(days=60)
+    data = {
+        "title": contract.title,
+        "work": WorkKind.OPERATION,
+        "systems": [out.jinji_system.pk],
+        "organization": out.world.shokuin.pk,
+        "valid_from": contract.valid_from.isoformat(),
+        "last_day": (contract.valid_from - dt.timedelta(days=1)).isoformat(),
+    }
+    refused = client.post(reverse("outsourcing:contract_edit", args=[contract.pk]), data)
+    assert refused.status_code == 200 and refused.context["form"].errors  # the service's rule, on the form
+    data["last_day"] = last.isoformat()
+    response = client.post(reverse("outsourcing:contract_edit", args=[contract.pk]), data)
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.work == WorkKind.OPERATION and contract.last_day == last
+    assert AuditEvent.objects.filter(action=AuditAction.CONTRACT_UPDATED, target_id=str(contract.pk)).exists()
+
+
+@pytest.mark.clause("A12.2")
+@pytest.mark.clause("A12.1")
+def test_the_submit_buttons_name_the_forms_addressee(client, out):
+    from django.utils.translation import gettext
+
+    contract = _contract(out)
+    consultation = svc.consultation_create(actor=out.officer, contract=contract, reason="保守委託")
+    login(client, out.officer)
+    page = client.get(reverse("outsourcing:consultation_detail", args=[consultation.pk])).content.decode()
+    assert gettext("Consult the IT division head") in page
+    assert gettext("Submit to the administrator") not in page
+    response = client.post(
+        reverse("outsourcing:consultation_action", args=[consultation.pk, "submit"]), follow=True
+    )
+    assert gettext("The consultation was sent to the IT division head.") in response.content.decode()
+    permission = svc.subcontract_permission_create(
+        actor=out.configurator, contract=contract, subcontractor=out.other, work_scope="障害一次対応"
+    )
+    login(client, out.configurator)
+    page = client.get(reverse("outsourcing:subcontract_detail", args=[permission.pk])).content.decode()
+    assert gettext("Ask the security officer for permission") in page

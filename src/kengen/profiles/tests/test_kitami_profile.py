@@ -252,6 +252,32 @@ def test_maintenance_staff_belong_to_contractors_and_their_grants_end(kitami_loa
     assert maintenance.exists()
     assert not maintenance.filter(valid_to__isnull=True).exists()
     assert not Person.objects.filter(kind=PersonKind.MAINTENANCE, contractor__isnull=True).exists()
+    # A5.9 with A12: each on an active contract (consulted first, A12.2), ending with it
+    from kengen.outsourcing.models import ContractStaff
+
+    staff = ContractStaff.objects.select_related("contract")
+    assert set(staff.values_list("person", flat=True)) == set(
+        Person.objects.filter(kind=PersonKind.MAINTENANCE).values_list("pk", flat=True)
+    )
+    for row in staff:
+        assert row.contract.status == "active"
+        assert any(c.agreed for c in row.contract.consultations.all())
+        assert not maintenance.filter(account__person=row.person, valid_to__gt=row.contract.valid_to).exists()
+
+
+@pytest.mark.clause("A13.1")
+@pytest.mark.clause("A13.2")
+def test_the_demo_has_an_assessed_external_service_with_evidence_expiring_soon(kitami_loaded):
+    from kengen.outsourcing.models import ExternalService
+
+    in_use = ExternalService.objects.get(status="in_use")
+    assert in_use.assessments.filter(may_entrust=True).exists()
+    assert any(c.agreed for c in in_use.consultations.all())
+    ismap = in_use.evidence.get(kind="ismap")
+    assert ismap.expires_on is not None and TODAY < ismap.expires_on <= TODAY + dt.timedelta(days=60)
+    assert in_use.next_assessment_on == ismap.expires_on  # the expiry brings the re-assessment forward
+    assert ExternalService.objects.filter(status="planned").exists()  # the A13 journey starts here
+    assert kitami_loaded.external_services == 2
 
 
 @pytest.mark.clause("AS")

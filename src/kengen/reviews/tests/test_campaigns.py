@@ -30,7 +30,7 @@ from kengen.reviews.services import (
     schedule_create,
 )
 from kengen.reviews.tests.conftest import ReviewWorld, maintenance_person
-from kengen.testing import START
+from kengen.testing import START, maintenance_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +91,14 @@ def test_item_follows_its_holder_after_a_transfer_mid_campaign(rw: ReviewWorld):
 @pytest.mark.clause("A5.10")
 def test_maintenance_staff_items_go_to_the_administrator(rw: ReviewWorld):
     person = maintenance_person()
+    rw.w.core()  # the IT division head answers the contract's consultation (A12.2)
+    maintenance_contract(
+        person,
+        [rw.system],
+        organization=rw.w.shokuin,
+        officer=rw.w.users["shokuin_head"],
+        it_head=rw.w.users["joho_head"],
+    )
     today = timezone.localdate()
     maintenance_account_register(
         actor=None,

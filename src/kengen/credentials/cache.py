@@ -42,15 +42,11 @@ class VerifyCache:
         self._keys: dict[str, SystemApiKey] = {}
         self._policies: dict[int, CredentialPolicy] = {}
 
-    def _sync(self, version: int) -> bool:
-        """Move to ``version`` (emptied if it changed); ``False`` for an older one (ignored)."""
-        if self.version is not None and version < self.version:
-            return False
+    def _sync(self, version: int) -> None:
         if version != self.version:
             self._keys.clear()
             self._policies.clear()
             self.version = version
-        return True
 
     def clear(self) -> None:
         with self._lock:
@@ -65,11 +61,14 @@ class VerifyCache:
             version = self.version
         if found is None or version is None:
             return None
-        return copy.copy(found), version
+        key = copy.copy(found)
+        key.system = copy.copy(found.system)  # the request's own copies; the parent is read only
+        return key, version
 
     def store_key(self, version: int, digest: str, key: SystemApiKey) -> None:
         with self._lock:
-            if self._sync(version) and len(self._keys) < MAX_ENTRIES:
+            self._sync(version)
+            if len(self._keys) < MAX_ENTRIES:
                 self._keys[digest] = copy.copy(key)
 
     def touch_key(self, digest: str, key: SystemApiKey) -> None:
@@ -84,7 +83,8 @@ class VerifyCache:
 
     def store_policy(self, version: int, system_id: int, policy: CredentialPolicy) -> None:
         with self._lock:
-            if self._sync(version) and len(self._policies) < MAX_ENTRIES:
+            self._sync(version)
+            if len(self._policies) < MAX_ENTRIES:
                 self._policies[system_id] = policy
 
 

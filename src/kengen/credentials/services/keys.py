@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -84,7 +84,7 @@ def system_api_key_authenticate(raw: str, *, checked_later: bool = False) -> Sys
         return None
     digest = token_digest(raw)
     key: SystemApiKey | None = None
-    hit = verify_cache.key(digest) if checked_later else None
+    hit = verify_cache.key(digest) if checked_later and not connection.in_atomic_block else None
     if hit is not None:
         key, version = hit
         mark_unchecked(key, version)

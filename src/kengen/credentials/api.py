@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.access import get_visible
-from kengen.core.exceptions import Conflict
 from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDateTime, Code, Count, Id, InSchema, fits
+from kengen.core.exceptions import Conflict
 from kengen.core.paging import KeysetPagination, Listing
 from kengen.credentials.choices import PasswordApplicationKind, RecordedEvent, VerifyResult
 from kengen.credentials.models import CredentialEvent, PasswordApplication

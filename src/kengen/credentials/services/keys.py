@@ -86,8 +86,8 @@ def system_api_key_authenticate(raw: str, *, checked_later: bool = False) -> Sys
     key: SystemApiKey | None = None
     hit = verify_cache.key(digest) if checked_later and not connection.in_atomic_block else None
     if hit is not None:
-        key, version = hit
-        mark_unchecked(key, version)
+        key, cached_at = hit
+        mark_unchecked(key, cached_at)
     else:
         version = verify_data_version()
         hit = verify_cache.key(digest) if version is not None else None

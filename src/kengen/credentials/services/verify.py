@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -95,9 +96,7 @@ def _refuse_if_over(counts: dict[str, int], now: dt.datetime) -> None:
     """``Throttled`` if any counter (``{limit name: failures in the current window}``) is at its
     limit."""
     limits = _limits()
-    waits = [
-        _window(limits[name][1], now)[1] for name, count in counts.items() if count >= limits[name][0]
-    ]
+    waits = [_window(limits[name][1], now)[1] for name, count in counts.items() if count >= limits[name][0]]
     if waits:
         wait = max(waits)
         raise Throttled(_("Too many attempts. Try again in %(n)d seconds.") % {"n": wait}, retry_after=wait)
@@ -183,7 +182,7 @@ def _temporary_expired(
     return bool(is_temporary and locked_at is None and expires_at is not None and expires_at <= now)
 
 
-class StaleVerifyCache(Exception):  # noqa: N818 - a signal to the caller, not an error
+class StaleVerifyCache(Exception):
     """The system key came from this process's cache and the verify data version has moved
     since (a key, policy or system changed): nothing was done; authenticate again."""
 
@@ -220,9 +219,11 @@ def _snapshot_sql() -> str:
     one statement, built once per database vendor, no ORM on the hot path."""
     vendor = connection.vendor
     if vendor not in _SNAPSHOT_SQL:
-        agg, arr = ("json_agg", "json_build_array") if vendor == "postgresql" else ("json_group_array", "json_array")
+        agg, arr = (
+            ("json_agg", "json_build_array") if vendor == "postgresql" else ("json_group_array", "json_array")
+        )
         _SNAPSHOT_SQL[vendor] = (
-            'SELECT (SELECT version FROM credentials_verifydataversion WHERE id = 1), '  # noqa: S608
+            "SELECT (SELECT version FROM credentials_verifydataversion WHERE id = 1), "  # noqa: S608
             '(SELECT t."count" FROM credentials_verifythrottle t WHERE t."key" = %s AND t.window_start = %s), '
             '(SELECT t."count" FROM credentials_verifythrottle t WHERE t."key" = %s AND t.window_start = %s), '
             "a.id, a.active, a.user_id, a.valid_from, a.valid_to, c.id, c.verifier, c.is_temporary, "
@@ -262,7 +263,7 @@ def _snapshot(
 ) -> _Snapshot:
     limits = _limits()
     ops = connection.ops
-    params: list[object] = []
+    params: list[Any] = []
     for name in ("account", "key"):
         key = keys.get(name)
         start = _window(limits[name][1], now)[0] if key is not None else now
@@ -273,7 +274,9 @@ def _snapshot(
         cursor.execute(_snapshot_sql(), params)
         row = cursor.fetchone()
     assert row is not None
-    (version, account_count, key_count, account_id, active, uid, valid_from, valid_to, cred_id, verifier) = row[:10]
+    (version, account_count, key_count, account_id, active, uid, valid_from, valid_to, cred_id, verifier) = (
+        row[:10]
+    )
     is_temporary, temporary_expires_at, expires_at, failed, locked_at, last_verified_at, perms = row[10:]
     if isinstance(perms, str):
         perms = json.loads(perms)
@@ -298,7 +301,9 @@ def _snapshot(
         failed_attempts=int(failed or 0),
         locked_at=_aware(locked_at),
         last_verified_at=_aware(last_verified_at),
-        permissions=tuple((system, code) for _s, _p, system, code in sorted(perms or (), key=lambda p: (p[0], p[1]))),
+        permissions=tuple(
+            (system, code) for _s, _p, system, code in sorted(perms or (), key=lambda p: (p[0], p[1]))
+        ),
     )
 
 
@@ -364,7 +369,11 @@ def password_verify(
         )
     _refuse_if_over(snap.counts, now)
     label = f"system {root.code}"
-    if snap.account_id is None or snap.credential_id is None or (not snap.verifier and snap.locked_at is None):
+    if (
+        snap.account_id is None
+        or snap.credential_id is None
+        or (not snap.verifier and snap.locked_at is None)
+    ):
         verify_password(password, "")  # the same work as a real check
         with transaction.atomic():
             if snap.account_id is None:  # never log what was typed as a user ID: it may be a password
@@ -406,9 +415,9 @@ def password_verify(
         updates["verifier"] = hash_password(password)
     if updates:
         # One statement, and only if nobody changed or locked the password since it was read.
-        Credential.objects.filter(pk=snap.credential_id, verifier=snap.verifier, locked_at__isnull=True).update(
-            **updates, updated_at=timezone.now()
-        )
+        Credential.objects.filter(
+            pk=snap.credential_id, verifier=snap.verifier, locked_at__isnull=True
+        ).update(**updates, updated_at=timezone.now())
     account = _account_of(snap, root)
     if not snap.account_active:
         return VerifyOutcome(VerifyResult.EXPIRED, account=account)

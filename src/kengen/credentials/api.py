@@ -11,18 +11,22 @@
 """
 
 import datetime as dt
+import json
 from typing import Annotated
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
+from pydantic import ValidationError
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.access import get_visible
 from kengen.core.bounds import SINGLE_LINE, TEXT_AREA, ApiDateTime, Code, Count, Id, InSchema, fits
+from kengen.core.exceptions import Conflict
 from kengen.core.paging import KeysetPagination, Listing
 from kengen.credentials.choices import PasswordApplicationKind, RecordedEvent, VerifyResult
 from kengen.credentials.models import CredentialEvent, PasswordApplication
@@ -31,6 +35,7 @@ from kengen.credentials.pdf import render_form2
 from kengen.credentials.selectors import POLICY_FIELDS, credential_rows, policy_for
 from kengen.credentials.services import (
     API_KEY_PREFIX,
+    StaleVerifyCache,
     Throttled,
     credential_policy_set,
     maintenance_password_set,
@@ -108,6 +113,10 @@ class PasswordVerifyOut(Schema):
     message: str
 
 
+#: What django-ninja's JSON renderer answers with.
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
 def _system_for(request, code: Code) -> System | JsonResponse:
     key = request.auth
     if key.system.code != code:
@@ -173,6 +182,47 @@ def verify(request, code: Code, body: VerifyIn):
     except Throttled as exc:
         return _throttled(exc)
     return _verify_out(outcome)
+
+
+def verify_hot_path(request: HttpRequest, code: str) -> HttpResponse | None:
+    """``verify`` for the ordinary case without django-ninja's machinery (issue 9): a valid
+    system key from this process's cache (``checked_later``: the service's one statement checks
+    its version), a well-formed body (validated by ``VerifyIn`` itself), the key's own system.
+    The response is built as django-ninja builds ``verify``'s (tested byte for byte). Anything
+    else — no or unknown key, another system, a malformed body, a refusal before the check
+    (409), a stale cache — returns ``None`` before any work, and ``verify`` answers it."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split(" ")
+    if parts[0].lower() != "bearer" or request.content_type != "application/json":
+        return None
+    try:
+        body = VerifyIn.model_validate_json(request.body)
+    except ValidationError:
+        return None
+    key = system_api_key_authenticate(" ".join(parts[1:]), checked_later=True)
+    if key is None or key.system.code != code:
+        return None
+    try:
+        outcome = password_verify(
+            system=key.system,
+            user_id=body.user_id,
+            password=body.password,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            api_key=key,
+        )
+    except StaleVerifyCache:
+        return None
+    except Conflict:
+        return None  # raised before any work: verify answers it (409)
+    except Throttled as exc:
+        return _throttled(exc)
+    out = {
+        "result": outcome.result,
+        "user_id": outcome.account.user_id if outcome.account else None,
+        "permissions": [{"system": s, "code": c} for s, c in outcome.permissions],
+        "expires_at": outcome.expires_at,
+        "message": str(VerifyResult(outcome.result).label),
+    }
+    return HttpResponse(json.dumps(out, cls=NinjaJSONEncoder), content_type=JSON_CONTENT_TYPE)
 
 
 @systems_router.post(

@@ -6,8 +6,10 @@ no second factor, no acknowledgement to check. They used to pass through the who
 middleware stack anyway. This middleware, placed after the security, CSP, no-store and static-file
 middleware, answers them itself through the few middleware they do need — the language (their
 ``message`` is translated, ``Accept-Language``), host validation (``CommonMiddleware``) and the
-frame header — and then django-ninja's view, whose own authentication (``SystemKeyAuth``: the key,
-its throttle, its audit) is unchanged. Every other request goes on down the usual stack.
+frame header — and then, for a verify, ``credentials.api.verify_hot_path`` (no django-ninja: a
+cached key, one statement) or, for anything out of the ordinary and for password changes,
+django-ninja's view, whose own authentication (``SystemKeyAuth``: the key, its throttle, its
+audit) is unchanged. Every other request goes on down the usual stack.
 """
 
 from __future__ import annotations
@@ -57,5 +59,11 @@ class SystemSignInMiddleware:
         request.user = AnonymousUser()  # never a browser's session: the key is the credential
         match = request.resolver_match
         assert match is not None
+        if request.path_info.endswith("/verify"):
+            from kengen.credentials.api import verify_hot_path
+
+            hot = verify_hot_path(request, str(match.kwargs.get("code", "")))
+            if hot is not None:
+                return hot
         response: HttpResponseBase = match.func(request, *match.args, **match.kwargs)
         return response

@@ -449,3 +449,17 @@ class PasswordApplication(WorkflowApplication):
 
     def __str__(self) -> str:
         return f"{self.number} {self.system}"
+
+
+class VerifyDataVersion(models.Model):
+    """One row whose ``version`` changes whenever what the verify API caches in each process
+    changes: system API keys (created, revoked, re-pointed; not ``last_used_at``), password
+    policies and systems. Database triggers bump it (migration ``0006_verify_data_version``), so
+    a revoked key or a changed policy is seen by the very next verify, whatever made the write.
+    Like ``roles.ScopeDataVersion``: on PostgreSQL the trigger runs once per transaction, at
+    commit."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"verify data version {self.version}"

@@ -58,6 +58,7 @@ from kengen.credentials.services.temporary import (
 )
 from kengen.credentials.services.verify import (
     DEFAULT_RATE_LIMITS,
+    StaleVerifyCache,
     Throttled,
     VerifyOutcome,
     password_change_via_system,
@@ -74,6 +75,7 @@ __all__ = [
     "IssuedKey",
     "IssuedSecret",
     "IssuedTemporary",
+    "StaleVerifyCache",
     "Throttled",
     "VerifyOutcome",
     "credential_create_locked",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from kengen.acknowledgements.choices import AcknowledgementStatus
 from kengen.acknowledgements.models import Acknowledgement
 from kengen.core.exceptions import NotFound, PermissionDenied
 from kengen.core.models import active_on_q
+from kengen.core.versions import ACKNOWLEDGEMENT_VERSION, data_version
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Assignment
 from kengen.roles.selectors import scope_for
@@ -36,17 +39,42 @@ def latest_for_person(person_id: int) -> Acknowledgement | None:
     return Acknowledgement.objects.filter(person_id=person_id).order_by("-acknowledged_at", "-id").first()
 
 
+#: Each person's latest acknowledgement (time, text version) or ``None``, kept by this process
+#: under the acknowledgement data version (bumped by a trigger on every write to the table): the
+#: middleware asks on every request, and the answer changes only with a new acknowledgement.
+_latest_shared: OrderedDict[tuple[int, int], tuple[dt.datetime, str] | None] = OrderedDict()
+_latest_lock = threading.Lock()
+LATEST_SHARED_MAX = 8192
+
+
+def _latest_of(user: Any, person_id: int) -> tuple[dt.datetime, str] | None:
+    version = data_version(user, ACKNOWLEDGEMENT_VERSION)
+    key = (person_id, version) if version is not None else None
+    if key is not None:
+        with _latest_lock:
+            if key in _latest_shared:
+                return _latest_shared[key]
+    latest = latest_for_person(person_id)
+    value = (latest.acknowledged_at, latest.text_version) if latest else None
+    if key is not None:
+        with _latest_lock:
+            _latest_shared[key] = value
+            while len(_latest_shared) > LATEST_SHARED_MAX:
+                _latest_shared.popitem(last=False)
+    return value
+
+
 def acknowledgement_due(*, user: Any, now: dt.datetime | None = None) -> bool:
     """Must ``user`` acknowledge the duties before going on? Users linked to a person must, at their
     first sign-in, again after the configured interval, and whenever the text changes (A9.2)."""
     person_id = getattr(user, "person_id", None)
     if not person_id:
         return False
-    latest = latest_for_person(person_id)
+    latest = _latest_of(user, person_id)
     now = now or timezone.now()
     if latest is None:
         return True
-    return status_of(latest.acknowledged_at, latest.text_version, now=now) != AcknowledgementStatus.CURRENT
+    return status_of(latest[0], latest[1], now=now) != AcknowledgementStatus.CURRENT
 
 
 def acknowledgement_next_due(user: Any) -> dt.datetime | None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from kengen.core.models import active_on_q
+from kengen.core.versions import SCOPE_VERSION, data_version, data_versions
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree, successor_on
 from kengen.people.models import Assignment, Person
@@ -135,15 +136,9 @@ SHARED_SCOPES_MAX = 4096
 
 
 def scope_data_version() -> int | None:
-    """The current ``ScopeDataVersion``, or ``None`` when a cached scope must not be used: inside a
-    transaction (its own writes are counted only when it commits, on PostgreSQL) or when the
-    version row is missing (a database without the triggers)."""
-    if connection.in_atomic_block:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM roles_scopedataversion WHERE id = 1")  # the one row
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    """The current scope data version (``None``: see ``data_versions``)."""
+    versions = data_versions()
+    return None if versions is None else versions.get(SCOPE_VERSION)
 
 
 def scope_cache_clear() -> None:
@@ -164,7 +159,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
     if date in cache:
         return cache[date]
     person_id = getattr(user, "person_id", None)
-    version = scope_data_version() if user.pk is not None else None
+    version = data_version(user, SCOPE_VERSION)
     key = (user.pk, person_id, bool(user.is_superuser), bool(user.is_active), date, get_language(), version)
     if version is not None:
         with _shared_lock:

@@ -12,6 +12,7 @@ authorization: every view checks the scope itself.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +23,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from kengen.core.versions import NOTIFICATION_VERSION, data_version
 
 register = template.Library()
 
@@ -41,12 +44,30 @@ _lock = threading.Lock()
 MENUS_MAX = 1024  # languages × role combinations × pages: far fewer in practice
 
 
+#: Unread counts by (person, notification data version): the version changes with every write
+#: to notifications, so a new or read notification is counted by the next request.
+_unread: OrderedDict[tuple[int, int], int] = OrderedDict()
+UNREAD_MAX = 8192
+
+
 def unread_count(user: Any) -> int:
     from kengen.notifications.models import Notification
 
     if user is None or not user.is_authenticated or not getattr(user, "person_id", None):
         return 0
-    return Notification.objects.restrict(user).filter(recipient_id=user.person_id, read_at__isnull=True).count()
+    version = data_version(user, NOTIFICATION_VERSION)
+    key = (user.person_id, version) if version is not None else None
+    if key is not None and (cached := _unread.get(key)) is not None:
+        return cached
+    count = (
+        Notification.objects.restrict(user).filter(recipient_id=user.person_id, read_at__isnull=True).count()
+    )
+    if key is not None:
+        with _lock:
+            _unread[key] = count
+            while len(_unread) > UNREAD_MAX:
+                _unread.popitem(last=False)
+    return count
 
 
 def menu_html(*, scope: Any, namespace: str, url_name: str) -> str:

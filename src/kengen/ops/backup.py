@@ -19,6 +19,7 @@ so that nobody serves them (``--keep-on-failure`` keeps them for investigation).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -388,10 +389,8 @@ def restore_audit_completed(*, path: Path, result: RestoreResult) -> AuditEvent 
     if result.pending_migrations:
         return None
     manifest = None
-    try:
+    with contextlib.suppress(BackupError):  # restored on an anchor kept elsewhere: no manifest
         manifest = Manifest.read(manifest_path(Path(path)))
-    except BackupError:
-        pass
     return audit_record(
         actor=None,
         actor_label=_operator(),

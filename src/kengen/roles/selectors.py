@@ -329,12 +329,14 @@ def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
     return rows
 
 
-def heads_by_org(date: dt.date) -> dict[int, list]:
-    """Unit id → the people heading it on ``date`` (one query; for the organization tree)."""
+def heads_by_org(date: dt.date, org_ids: Iterable[int] | None = None) -> dict[int, list]:
+    """Unit id → the people heading it on ``date`` (one query; for the organization tree), for
+    the units ``org_ids`` (default: every unit)."""
 
     heads: dict[int, list] = {}
-    for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related(
-        "person", "post"
-    ):
+    in_force = Assignment.objects.filter(active_on_q(date), post__is_head=True)
+    if org_ids is not None:
+        in_force = in_force.filter(organization_id__in=list(org_ids))
+    for a in in_force.select_related("person", "post"):
         heads.setdefault(a.organization_id, []).append(a.person)
     return heads

@@ -12,7 +12,7 @@ from kengen.core.forms import as_of_date, client_ip
 from kengen.core.models import active_on_q
 from kengen.eligibility.selectors import entries_covering
 from kengen.organizations.models import Organization
-from kengen.organizations.selectors import OrgTree
+from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.people.models import Assignment, Person
 from kengen.roles.selectors import heads_by_org, security_officers_for
 
@@ -26,7 +26,7 @@ def _tree(user, date: dt.date) -> OrgTree:
 @login_required
 def tree(request):
     date, date_form = as_of_date(request)
-    org_tree = _tree(request.user, date)
+    org_tree = chart_as_of(date, user=request.user)
     walk = org_tree.walk()
     # Grouped by the units below the top (部, 総合支所 …): one group at a time, so a city of 184
     # units is not one long page. ``?under=all`` shows the whole chart (and prints it).

@@ -298,7 +298,10 @@ def administrators_by_system(systems: Iterable[System], date: dt.date) -> dict[i
     def in_person_order(people: Iterable[Person]) -> list[Person]:  # as ``heads_of`` orders them
         return sorted(people, key=lambda p: (p.family_name_kana, p.given_name_kana, p.id))
 
-    return {root: in_person_order(heads.get(owner, {}).values()) for root, owner in owners.items()}
+    return {
+        root: in_person_order(heads.get(owner, {}).values()) if owner is not None else []
+        for root, owner in owners.items()
+    }
 
 
 def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:

@@ -11,7 +11,7 @@ from kengen.core.forms import as_of_date, client_ip
 from kengen.core.models import active_on_q
 from kengen.grants.models import Account, Grant
 from kengen.organizations.models import Organization
-from kengen.organizations.selectors import OrgTree
+from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.roles.selectors import administrators_by_system, administrators_of
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
@@ -32,7 +32,7 @@ def _owner_name(tree: OrgTree, system: System) -> str:
 @login_required
 def system_list(request):
     date, date_form = as_of_date(request)
-    tree = OrgTree(date, Organization.objects.restrict(request.user, "view").as_of(date))
+    tree = chart_as_of(date, user=request.user)
     systems = list(
         System.objects.restrict(request.user, "view")
         .as_of(date)

@@ -18,14 +18,17 @@ from kengen.acknowledgements.services import acknowledgement_record
 from kengen.core.versions import ACKNOWLEDGEMENT_VERSION, NOTIFICATION_VERSION, SCOPE_VERSION
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_mark_read, notification_send
+from kengen.organizations.models import Organization
 from kengen.roles.choices import Role
 from kengen.roles.models import ScopeDataVersion
 from kengen.roles.selectors import administrators_by_system, administrators_of
 from kengen.roles.services import role_designate
-from kengen.testing import START, build_world, login, totp_device_for
+from kengen.testing import START, build_world, login, org, totp_device_for
 
 # Committed transactions: the shared caches are bypassed inside a transaction (a test's own too).
 pytestmark = pytest.mark.django_db(transaction=True)
+
+TODAY = dt.date(2026, 12, 2)
 
 
 @pytest.fixture
@@ -126,10 +129,29 @@ def test_administrators_of_many_systems_are_those_of_each(world):
     systems = [core, business, other]
     for s in systems:
         s.refresh_from_db()
-    on = dt.date(2026, 12, 2)
-
-    by_system = administrators_by_system(systems, on)
+    by_system = administrators_by_system(systems, TODAY)
 
     for s in systems:
-        assert by_system[s.account_system.id] == list(administrators_of(s, on))
+        assert by_system[s.account_system.id] == list(administrators_of(s, TODAY))
     assert by_system[other.id] == [world.people["shokuin_head"]]
+
+
+def test_the_organization_chart_is_the_same_for_everyone_so_it_can_be_shared(world):
+    """``organizations.selectors.chart_as_of`` shares one tree between all users: that is right
+    only while every signed-in user may view every unit."""
+    everyone = Organization.objects.as_of(TODAY).order_by("id")
+    for user in world.users.values():
+        visible = Organization.objects.restrict(user, "view").as_of(TODAY).order_by("id")
+        assert list(visible) == list(everyone)
+
+
+def test_a_new_unit_is_on_the_chart_and_in_the_people_filter_on_the_next_request(world):
+    client = Client()
+    login(client, world.users["shokuin_head"])
+    assert "新設係" not in client.get(reverse("organizations:tree")).content.decode()
+    assert "新設係" not in client.get(reverse("organizations:tree")).content.decode()
+
+    org("SHINSETSU", "新設係", "section", world.shokuin)
+
+    assert "新設係" in client.get(reverse("organizations:tree")).content.decode()
+    assert "新設係" in client.get(reverse("people:list")).content.decode()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +15,7 @@ from kengen.acknowledgements.choices import AcknowledgementStatus
 from kengen.acknowledgements.models import Acknowledgement
 from kengen.core.exceptions import NotFound, PermissionDenied
 from kengen.core.models import active_on_q
-from kengen.core.versions import ACKNOWLEDGEMENT_VERSION, data_version
+from kengen.core.versions import ACKNOWLEDGEMENT_VERSION, SharedCache, data_version
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Assignment
 from kengen.roles.selectors import scope_for
@@ -42,25 +40,18 @@ def latest_for_person(person_id: int) -> Acknowledgement | None:
 #: Each person's latest acknowledgement (time, text version) or ``None``, kept by this process
 #: under the acknowledgement data version (bumped by a trigger on every write to the table): the
 #: middleware asks on every request, and the answer changes only with a new acknowledgement.
-_latest_shared: OrderedDict[tuple[int, int], tuple[dt.datetime, str] | None] = OrderedDict()
-_latest_lock = threading.Lock()
-LATEST_SHARED_MAX = 8192
+_latest_shared = SharedCache(limit=8192)
 
 
 def _latest_of(user: Any, person_id: int) -> tuple[dt.datetime, str] | None:
     version = data_version(user, ACKNOWLEDGEMENT_VERSION)
-    key = (person_id, version) if version is not None else None
-    if key is not None:
-        with _latest_lock:
-            if key in _latest_shared:
-                return _latest_shared[key]
+    key = (person_id, version)
+    if version is not None and (kept := _latest_shared.get(key)) is not SharedCache.MISSING:
+        return kept  # type: ignore[no-any-return]
     latest = latest_for_person(person_id)
     value = (latest.acknowledged_at, latest.text_version) if latest else None
-    if key is not None:
-        with _latest_lock:
-            _latest_shared[key] = value
-            while len(_latest_shared) > LATEST_SHARED_MAX:
-                _latest_shared.popitem(last=False)
+    if version is not None:
+        _latest_shared.put(key, value)
     return value
 
 

@@ -9,6 +9,8 @@ Raw SQL on purpose: this runs on every request, and ``core`` sits below the app 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.db import connection
@@ -48,3 +50,30 @@ def data_version(user: Any, row: int) -> int | None:
         user.__dict__[_VERSIONS_ATTR] = data_versions()
     versions = user.__dict__[_VERSIONS_ATTR]
     return None if versions is None or connection.in_atomic_block else versions.get(row)
+
+
+class SharedCache:
+    """Values shared by the requests of this process, keyed by something that includes a data
+    version (so a stale entry is never asked for again), the oldest dropped beyond ``limit``.
+    Thread-safe: gunicorn's threads share it. ``get`` answers ``MISSING`` for an unknown key."""
+
+    MISSING = object()
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._values: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            return self._values.get(key, self.MISSING)
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.limit:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
+from kengen.core.versions import SCOPE_VERSION, SharedCache, data_version
 from kengen.organizations.choices import OrganizationKind
 from kengen.organizations.models import Organization
 
@@ -90,9 +90,7 @@ def org_tree(date: dt.date) -> OrgTree:
 
 #: Organization charts built by earlier requests of this process, by (date, scope data version):
 #: the version counts every write to organizations and their predecessor links.
-_shared_charts: OrderedDict[tuple[dt.date, int], OrgTree] = OrderedDict()
-_shared_lock = threading.Lock()
-SHARED_CHARTS_MAX = 64
+_shared_charts = SharedCache(limit=64)
 
 
 def chart_as_of(date: dt.date, *, user: Any) -> OrgTree:
@@ -100,22 +98,17 @@ def chart_as_of(date: dt.date, *, user: Any) -> OrgTree:
     every unit, for everyone (the chart is not confidential, see ``OrganizationQuerySet``; a test
     in ``core/tests/test_request_caches.py`` fails if that changes), so one tree is shared by all
     users' requests under the scope data version. Read-only: do not set attributes on its units."""
-    from kengen.core.versions import SCOPE_VERSION, data_version
 
     visible = Organization.objects.restrict(user, "view").as_of(date).order_by("sort_order", "code")
     version = data_version(user, SCOPE_VERSION)
     if version is None:
         return OrgTree(date, visible)
     key = (date, version)
-    with _shared_lock:
-        tree = _shared_charts.get(key)
-    if tree is None:
+    tree = _shared_charts.get(key)
+    if tree is SharedCache.MISSING:
         tree = OrgTree(date, visible)
-        with _shared_lock:
-            _shared_charts[key] = tree
-            while len(_shared_charts) > SHARED_CHARTS_MAX:
-                _shared_charts.popitem(last=False)
-    return tree
+        _shared_charts.put(key, tree)
+    return tree  # type: ignore[no-any-return]
 
 
 def organization_full_name(org: Organization, date: dt.date | None = None) -> str:

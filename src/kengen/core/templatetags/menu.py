@@ -11,8 +11,6 @@ authorization: every view checks the scope itself.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kengen.core.versions import NOTIFICATION_VERSION, data_version
+from kengen.core.versions import NOTIFICATION_VERSION, SharedCache, data_version
 
 register = template.Library()
 
@@ -39,15 +37,12 @@ MENU_FLAGS = (
 )
 #: Where the unread count goes in the cached HTML.
 UNREAD_MARK = "<!--kg-unread-->"
-_menus: dict[tuple[Any, ...], str] = {}
-_lock = threading.Lock()
-MENUS_MAX = 1024  # languages × role combinations × pages: far fewer in practice
+_menus = SharedCache(limit=1024)  # languages × role combinations × pages: far fewer in practice
 
 
 #: Unread counts by (person, notification data version): the version changes with every write
 #: to notifications, so a new or read notification is counted by the next request.
-_unread: OrderedDict[tuple[int, int], int] = OrderedDict()
-UNREAD_MAX = 8192
+_unread = SharedCache(limit=8192)
 
 
 def unread_count(user: Any) -> int:
@@ -56,17 +51,14 @@ def unread_count(user: Any) -> int:
     if user is None or not user.is_authenticated or not getattr(user, "person_id", None):
         return 0
     version = data_version(user, NOTIFICATION_VERSION)
-    key = (user.person_id, version) if version is not None else None
-    if key is not None and (cached := _unread.get(key)) is not None:
-        return cached
+    key = (user.person_id, version)
+    if version is not None and (kept := _unread.get(key)) is not SharedCache.MISSING:
+        return int(kept)
     count = (
         Notification.objects.restrict(user).filter(recipient_id=user.person_id, read_at__isnull=True).count()
     )
-    if key is not None:
-        with _lock:
-            _unread[key] = count
-            while len(_unread) > UNREAD_MAX:
-                _unread.popitem(last=False)
+    if version is not None:
+        _unread.put(key, count)
     return count
 
 
@@ -76,7 +68,7 @@ def menu_html(*, scope: Any, namespace: str, url_name: str) -> str:
     flags = tuple(bool(getattr(scope, f, False)) for f in MENU_FLAGS)
     key = (get_language(), get_script_prefix(), namespace, url_name, flags)
     html = _menus.get(key)
-    if html is None:
+    if html is SharedCache.MISSING:
         html = render_to_string(
             "includes/main_menu.html",
             {
@@ -86,11 +78,8 @@ def menu_html(*, scope: Any, namespace: str, url_name: str) -> str:
                 "unread": mark_safe(UNREAD_MARK),
             },
         )
-        with _lock:
-            if len(_menus) >= MENUS_MAX:
-                _menus.clear()
-            _menus[key] = html
-    return html
+        _menus.put(key, html)
+    return str(html)
 
 
 @register.simple_tag(takes_context=True)

@@ -63,6 +63,7 @@ class SharedCache:
         self.limit = limit
         self._values: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
+        _every_cache.append(self)
 
     def get(self, key: Any) -> Any:
         with self._lock:
@@ -77,3 +78,13 @@ class SharedCache:
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+_every_cache: list[SharedCache] = []
+
+
+def shared_caches_clear() -> None:
+    """Empty every ``SharedCache`` (tests: a rolled-back or flushed test can reuse ids and
+    versions; in service the versions make it unnecessary)."""
+    for cache in _every_cache:
+        cache.clear()

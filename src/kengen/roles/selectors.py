@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from kengen.core.models import active_on_q
-from kengen.core.versions import SCOPE_VERSION, data_version, data_versions
+from kengen.core.versions import SCOPE_VERSION, data_version, data_versions, shared_caches_clear
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree, successor_on
 from kengen.people.models import Assignment, Person
@@ -144,6 +144,7 @@ def scope_cache_clear() -> None:
     """Forget the scopes shared across requests (tests; the version makes it unnecessary else)."""
     with _shared_lock:
         _shared_scopes.clear()
+    shared_caches_clear()  # and what else is kept under a data version
 
 
 def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:

@@ -50,6 +50,10 @@ class Command(BaseCommand):
         event = restore_audit_completed(path=options["path"], result=result)
         if event is not None:
             self.stdout.write(f"the restore is recorded in the restored audit log as event #{event.seq}")
+        else:
+            self.stdout.write(
+                "the restore is not recorded in the audit log (older schema): note it elsewhere"
+            )
         if result.pending_migrations:
             self.stdout.write(
                 f"the backup is from an older Kengen: run `kengen migrate` ({result.pending_migrations} "

@@ -321,6 +321,8 @@ OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "kengen.webauthn"
 # A9: how often each user acknowledges the personal-information duties again (days).
 KENGEN_ACKNOWLEDGEMENT_INTERVAL_DAYS = _env_int("KENGEN_ACKNOWLEDGEMENT_INTERVAL_DAYS", 365)
 
+# Django's database sessions, read with one plain SELECT (kengen/users/sessions.py).
+SESSION_ENGINE = "kengen.users.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = KENGEN_SESSION_ABSOLUTE_TIMEOUT

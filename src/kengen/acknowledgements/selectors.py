@@ -15,6 +15,7 @@ from kengen.acknowledgements.choices import AcknowledgementStatus
 from kengen.acknowledgements.models import Acknowledgement
 from kengen.core.exceptions import NotFound, PermissionDenied
 from kengen.core.models import active_on_q
+from kengen.core.versions import ACKNOWLEDGEMENT_VERSION, SharedCache, data_version
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Assignment
 from kengen.roles.selectors import scope_for
@@ -36,17 +37,35 @@ def latest_for_person(person_id: int) -> Acknowledgement | None:
     return Acknowledgement.objects.filter(person_id=person_id).order_by("-acknowledged_at", "-id").first()
 
 
+#: Each person's latest acknowledgement (time, text version) or ``None``, kept by this process
+#: under the acknowledgement data version (bumped by a trigger on every write to the table): the
+#: middleware asks on every request, and the answer changes only with a new acknowledgement.
+_latest_shared = SharedCache(limit=8192)
+
+
+def _latest_of(user: Any, person_id: int) -> tuple[dt.datetime, str] | None:
+    version = data_version(user, ACKNOWLEDGEMENT_VERSION)
+    key = (person_id, version)
+    if version is not None and (kept := _latest_shared.get(key)) is not SharedCache.MISSING:
+        return kept  # type: ignore[no-any-return]
+    latest = latest_for_person(person_id)
+    value = (latest.acknowledged_at, latest.text_version) if latest else None
+    if version is not None:
+        _latest_shared.put(key, value)
+    return value
+
+
 def acknowledgement_due(*, user: Any, now: dt.datetime | None = None) -> bool:
     """Must ``user`` acknowledge the duties before going on? Users linked to a person must, at their
     first sign-in, again after the configured interval, and whenever the text changes (A9.2)."""
     person_id = getattr(user, "person_id", None)
     if not person_id:
         return False
-    latest = latest_for_person(person_id)
+    latest = _latest_of(user, person_id)
     now = now or timezone.now()
     if latest is None:
         return True
-    return status_of(latest.acknowledged_at, latest.text_version, now=now) != AcknowledgementStatus.CURRENT
+    return status_of(latest[0], latest[1], now=now) != AcknowledgementStatus.CURRENT
 
 
 def acknowledgement_next_due(user: Any) -> dt.datetime | None:

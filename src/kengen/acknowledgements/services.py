@@ -10,6 +10,7 @@ from kengen.acknowledgements.models import Acknowledgement
 from kengen.audit.choices import AuditAction
 from kengen.audit.services import audit_record
 from kengen.core.exceptions import Conflict, RuleViolation
+from kengen.core.versions import data_versions_forget
 from kengen.users.models import User
 
 
@@ -40,4 +41,5 @@ def acknowledgement_record(
         new={"person": user.person_id, "text_version": text_version},
         ip_address=ip_address,
     )
+    data_versions_forget(user)  # this request's cached answer to "due?" is no longer right
     return ack

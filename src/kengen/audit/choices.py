@@ -152,3 +152,5 @@ class AuditAction(models.TextChoices):
     RECONCILIATION_IMPORTED = "reconciliation.imported", _("System account list reconciled")
     FINDING_UPDATED = "reconciliation.finding_updated", _("Reconciliation finding updated")
     ENROLMENT_CANCELLED = "enrolment.cancelled", _("Biometric enrolment cancelled")
+    BACKUP_STARTED = "ops.backup_started", _("Database backup started")
+    RESTORE_COMPLETED = "ops.restore_completed", _("Database restored from a backup")

@@ -98,6 +98,7 @@ def home(request):
                 Q(assignments__organization_id__in=scope.officer_org_ids)
                 & active_on_q(today, "assignments__")
             )
+            .values("pk")  # DISTINCT over the ids, not over every column of the rows
             .distinct()
             .count()
         )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kengen.core.exceptions import Conflict, NotFound
 from kengen.core.types import User
+from kengen.core.versions import data_versions_forget
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 
@@ -86,16 +87,19 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         raise Conflict(_("Already read."))
     n.read_at = timezone.now()
     n.save(update_fields=["read_at"])
+    data_versions_forget(user)  # the menu's unread count, if this request shows it
     return n
 
 
 def notification_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the signed-in person read; how many were."""
-    return (
+    count = (
         Notification.objects.restrict(user)
         .filter(recipient_id=user.person_id, read_at__isnull=True)
         .update(read_at=timezone.now())
     )
+    data_versions_forget(user)  # the menu's unread count, if this request shows it
+    return count
 
 
 def notifications_resolve(*, target: models.Model) -> int:

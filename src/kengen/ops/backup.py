@@ -19,6 +19,7 @@ so that nobody serves them (``--keep-on-failure`` keeps them for investigation).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -36,7 +37,9 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from kengen.audit.services import GENESIS, audit_verify, parse_anchor
+from kengen.audit.choices import AuditAction
+from kengen.audit.models import AuditEvent
+from kengen.audit.services import GENESIS, audit_record, audit_verify, parse_anchor
 
 MANIFEST_VERSION = 1
 SQLITE = "sqlite"
@@ -352,3 +355,52 @@ def backup_restore(
     else:
         events = _postgresql_restore(path, anchors, keep_on_failure)
     return RestoreResult(events=events, anchors=tuple(anchors), pending_migrations=_pending_migrations())
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def _operator() -> str:
+    """Who ran the command: the operating-system account (a command line has no Kengen user)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
+        name = f"uid {os.getuid()}"
+    return f"{name} (kengen command line)"
+
+
+def backup_audit_started(*, path: Path) -> AuditEvent:
+    """Record who backs up the database to which file (before the backup, so that it holds the
+    event). Never a secret: the file's name and the database kind only."""
+    return audit_record(
+        actor=None,
+        actor_label=_operator(),
+        action=AuditAction.BACKUP_STARTED,
+        target_label=str(Path(path).resolve()),
+        new={"file": str(Path(path).resolve()), "database": connection.vendor},
+    )
+
+
+def restore_audit_completed(*, path: Path, result: RestoreResult) -> AuditEvent | None:
+    """Append to the restored log who restored which file and what was verified. Not when the
+    restored schema is older than this Kengen (``kengen migrate`` first): the event would not fit it."""
+    if result.pending_migrations:
+        return None
+    manifest = None
+    with contextlib.suppress(BackupError):  # restored on an anchor kept elsewhere: no manifest
+        manifest = Manifest.read(manifest_path(Path(path)))
+    return audit_record(
+        actor=None,
+        actor_label=_operator(),
+        action=AuditAction.RESTORE_COMPLETED,
+        target_label=str(Path(path).resolve()),
+        new={
+            "file": str(Path(path).resolve()),
+            "backup_created_at": manifest.created_at if manifest else "",
+            "sha256": manifest.sha256 if manifest else "",
+            "events_verified": result.events,
+            "anchors": list(result.anchors),
+        },
+    )

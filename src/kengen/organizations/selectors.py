@@ -6,7 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
+from typing import Any
 
+from kengen.core.versions import SCOPE_VERSION, SharedCache, data_version
 from kengen.organizations.choices import OrganizationKind
 from kengen.organizations.models import Organization
 
@@ -84,6 +86,29 @@ class OrgTree:
 
 def org_tree(date: dt.date) -> OrgTree:
     return OrgTree(date)
+
+
+#: Organization charts built by earlier requests of this process, by (date, scope data version):
+#: the version counts every write to organizations and their predecessor links.
+_shared_charts = SharedCache(limit=64)
+
+
+def chart_as_of(date: dt.date, *, user: Any) -> OrgTree:
+    """The units in force on ``date`` that ``user`` may view, in chart order (sort order, code):
+    every unit, for everyone (the chart is not confidential, see ``OrganizationQuerySet``; a test
+    in ``core/tests/test_request_caches.py`` fails if that changes), so one tree is shared by all
+    users' requests under the scope data version. Read-only: do not set attributes on its units."""
+
+    visible = Organization.objects.restrict(user, "view").as_of(date).order_by("sort_order", "code")
+    version = data_version(user, SCOPE_VERSION)
+    if version is None:
+        return OrgTree(date, visible)
+    key = (date, version)
+    tree = _shared_charts.get(key)
+    if tree is SharedCache.MISSING:
+        tree = OrgTree(date, visible)
+        _shared_charts.put(key, tree)
+    return tree  # type: ignore[no-any-return]
 
 
 def organization_full_name(org: Organization, date: dt.date | None = None) -> str:

@@ -12,7 +12,7 @@ from kengen.core.forms import as_of_date, client_ip
 from kengen.core.models import active_on_q
 from kengen.eligibility.selectors import entries_covering
 from kengen.organizations.models import Organization
-from kengen.organizations.selectors import OrgTree
+from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.people.models import Assignment, Person
 from kengen.roles.selectors import heads_by_org, security_officers_for
 
@@ -26,8 +26,7 @@ def _tree(user, date: dt.date) -> OrgTree:
 @login_required
 def tree(request):
     date, date_form = as_of_date(request)
-    org_tree = _tree(request.user, date)
-    heads = heads_by_org(date)
+    org_tree = chart_as_of(date, user=request.user)
     walk = org_tree.walk()
     # Grouped by the units below the top (部, 総合支所 …): one group at a time, so a city of 184
     # units is not one long page. ``?under=all`` shows the whole chart (and prints it).
@@ -39,6 +38,7 @@ def tree(request):
     if under != "all" and len(walk) > 60 and groups:
         current = next((g for g in groups if str(g.pk) == under), groups[0])
         shown = org_tree.descendant_ids([current.pk]) | {o.id for o, d in walk if d < top_depth}
+    heads = heads_by_org(date, org_ids=shown)  # only the units shown
     rows = [(org, depth, heads.get(org.id, [])) for org, depth in walk if shown is None or org.id in shown]
     return render(
         request,
@@ -81,7 +81,7 @@ def detail(request, pk: int):
             "full_name": org_tree.full_name(org.id) if active else org.name,
             "ancestors": org_tree.ancestors(org.id) if active else [],
             "children": children,
-            "heads": heads_by_org(date).get(org.id, []) if active else [],
+            "heads": heads_by_org(date, org_ids=[org.id]).get(org.id, []) if active else [],
             "officers": list(security_officers_for(org.id, date)) if active else [],
             "security_unit": org_tree.security_unit_of(org.id) if active else None,
             "members": members,

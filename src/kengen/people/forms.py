@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kengen.core.forms import EraDateField
+from kengen.core.forms import EraDateField, FastSelect
 from kengen.people.choices import EmploymentType
 
 
@@ -22,10 +22,13 @@ class PersonSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    unit = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
     employment = forms.ChoiceField(
         label=_("Employment"),
         required=False,
+        widget=FastSelect,
         choices=[
             ("", _("Everyone")),
             *EmploymentType.choices,

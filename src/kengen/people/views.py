@@ -14,8 +14,7 @@ from kengen.core.scope import scope_of, units_in_scope
 from kengen.core.views import paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.models import Account, Grant
-from kengen.organizations.models import Organization
-from kengen.organizations.selectors import OrgTree
+from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.people.choices import PersonKind
 from kengen.people.forms import PersonSearchForm
 from kengen.people.models import Appointment, Assignment, Person
@@ -24,10 +23,7 @@ from kengen.people.models import Appointment, Assignment, Person
 @login_required
 def person_list(request):
     date, _date_form = as_of_date(request)
-    tree = OrgTree(
-        date,
-        Organization.objects.restrict(request.user, "view").as_of(date).order_by("sort_order", "code"),
-    )
+    tree = chart_as_of(date, user=request.user)
     form = PersonSearchForm(
         with_date(request.GET, date),
         tree=tree,

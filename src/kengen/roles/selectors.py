@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from kengen.core.models import active_on_q
+from kengen.core.versions import SCOPE_VERSION, data_version, data_versions, shared_caches_clear
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree, successor_on
 from kengen.people.models import Assignment, Person
@@ -134,21 +135,16 @@ SHARED_SCOPES_MAX = 4096
 
 
 def scope_data_version() -> int | None:
-    """The current ``ScopeDataVersion``, or ``None`` when a cached scope must not be used: inside a
-    transaction (its own writes are counted only when it commits, on PostgreSQL) or when the
-    version row is missing (a database without the triggers)."""
-    if connection.in_atomic_block:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM roles_scopedataversion WHERE id = 1")  # the one row
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    """The current scope data version (``None``: see ``data_versions``)."""
+    versions = data_versions()
+    return None if versions is None else versions.get(SCOPE_VERSION)
 
 
 def scope_cache_clear() -> None:
     """Forget the scopes shared across requests (tests; the version makes it unnecessary else)."""
     with _shared_lock:
         _shared_scopes.clear()
+    shared_caches_clear()  # and what else is kept under a data version
 
 
 def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
@@ -163,7 +159,7 @@ def scope_for(user: Any, *, on: dt.date | None = None) -> Scope:
     if date in cache:
         return cache[date]
     person_id = getattr(user, "person_id", None)
-    version = scope_data_version() if user.pk is not None else None
+    version = data_version(user, SCOPE_VERSION)
     key = (user.pk, person_id, bool(user.is_superuser), bool(user.is_active), date, get_language(), version)
     if version is not None:
         with _shared_lock:
@@ -284,6 +280,31 @@ def administrators_of(system: System, date: dt.date) -> QuerySet[Person]:
     return heads_of(owner.id, date)
 
 
+def administrators_by_system(systems: Iterable[System], date: dt.date) -> dict[int, list[Person]]:
+    """``administrators_of`` for many systems at once (one query for all the heads): account
+    system id → its administrators on ``date``. Select ``owner`` and ``parent__owner`` with them."""
+    owners: dict[int, int | None] = {}
+    for system in systems:
+        root = system.account_system
+        if root.id not in owners:
+            owner = _owner_of(root, date)
+            owners[root.id] = owner.id if owner else None
+    heads: dict[int, dict[int, Person]] = {}
+    in_force = Assignment.objects.filter(
+        active_on_q(date), post__is_head=True, organization_id__in={o for o in owners.values() if o}
+    )
+    for a in in_force.select_related("person"):
+        heads.setdefault(a.organization_id, {})[a.person_id] = a.person
+
+    def in_person_order(people: Iterable[Person]) -> list[Person]:  # as ``heads_of`` orders them
+        return sorted(people, key=lambda p: (p.family_name_kana, p.given_name_kana, p.id))
+
+    return {
+        root: in_person_order(heads.get(owner, {}).values()) if owner is not None else []
+        for root, owner in owners.items()
+    }
+
+
 def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
     """Every post-derived role and who holds it on ``date``, for the roles page."""
 
@@ -312,12 +333,14 @@ def role_holders(date: dt.date) -> list[tuple[RoleHolding, list]]:
     return rows
 
 
-def heads_by_org(date: dt.date) -> dict[int, list]:
-    """Unit id → the people heading it on ``date`` (one query; for the organization tree)."""
+def heads_by_org(date: dt.date, org_ids: Iterable[int] | None = None) -> dict[int, list]:
+    """Unit id → the people heading it on ``date`` (one query; for the organization tree), for
+    the units ``org_ids`` (default: every unit)."""
 
     heads: dict[int, list] = {}
-    for a in Assignment.objects.filter(active_on_q(date), post__is_head=True).select_related(
-        "person", "post"
-    ):
+    in_force = Assignment.objects.filter(active_on_q(date), post__is_head=True)
+    if org_ids is not None:
+        in_force = in_force.filter(organization_id__in=list(org_ids))
+    for a in in_force.select_related("person", "post"):
         heads.setdefault(a.organization_id, []).append(a.person)
     return heads

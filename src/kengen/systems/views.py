@@ -11,8 +11,8 @@ from kengen.core.forms import as_of_date, client_ip
 from kengen.core.models import active_on_q
 from kengen.grants.models import Account, Grant
 from kengen.organizations.models import Organization
-from kengen.organizations.selectors import OrgTree
-from kengen.roles.selectors import administrators_of
+from kengen.organizations.selectors import OrgTree, chart_as_of
+from kengen.roles.selectors import administrators_by_system, administrators_of
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
 
@@ -32,19 +32,22 @@ def _owner_name(tree: OrgTree, system: System) -> str:
 @login_required
 def system_list(request):
     date, date_form = as_of_date(request)
-    tree = OrgTree(date, Organization.objects.restrict(request.user, "view").as_of(date))
-    systems = System.objects.restrict(request.user, "view").as_of(date).select_related("owner", "parent")
-    admins: dict[int, list] = {}
+    tree = chart_as_of(date, user=request.user)
+    systems = list(
+        System.objects.restrict(request.user, "view")
+        .as_of(date)
+        .select_related("owner", "parent", "parent__owner")
+    )
+    admins = administrators_by_system(systems, date)
     groups = []
     for kind in KIND_ORDER:
         rows = []
         for s in systems:
             if s.kind != kind:
                 continue
-            root = s.account_system
-            if root.id not in admins:
-                admins[root.id] = list(administrators_of(s, date))
-            rows.append({"system": s, "owner": _owner_name(tree, s), "administrators": admins[root.id]})
+            rows.append(
+                {"system": s, "owner": _owner_name(tree, s), "administrators": admins[s.account_system.id]}
+            )
         if rows:
             groups.append((kind, SystemKind(kind).label, rows))
     return render(request, "systems/list.html", {"date": date, "date_form": date_form, "groups": groups})

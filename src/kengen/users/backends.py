@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from kengen.users.selectors import user_in_force
+from kengen.users.selectors import user_in_force, user_with_sign_in_state
 
 #: Set on the request when a sign-in was refused by the throttle (not a wrong password), so that
 #: the failure receiver does not count it and the form can say how long to wait.
@@ -32,6 +32,14 @@ class KengenBackend(ModelBackend):
                 # Stops the backend chain; Django then sends user_login_failed (audited).
                 raise PermissionDenied("throttled")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """The signed-in user of a request, checked in the same query as ``ModelBackend``'s two."""
+        try:
+            user = user_with_sign_in_state(user_id)
+        except (ValueError, TypeError):  # a session naming a user ID of the wrong type
+            return None
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and user_in_force(user)

@@ -19,6 +19,40 @@ from kengen.people.models import Appointment, Person
 from kengen.roles.selectors import scope_for
 from kengen.users.choices import SecondFactorState
 
+#: Set by ``user_with_sign_in_state`` on the user it loads: is the user's person not staff, or a
+#: staff member with an appointment in force today (``user_in_force`` reads it instead of asking).
+IN_FORCE_TODAY_ATTR = "_kengen_in_force_today"
+
+
+def user_with_sign_in_state(user_id: Any) -> Any:
+    """The user ``user_id`` with their person and whether they are in force today, in one query
+    (Django asks the backend for the user on every request). ``None`` if there is no such user."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    model = get_user_model()
+    user_table = model._meta.db_table
+    appointment = Appointment._meta.db_table
+    person = Person._meta.db_table
+    today = timezone.localdate()
+    # Raw SQL because the ORM's EXISTS(…) costs more Python (alias relabelling) than the query.
+    # Table names from the models, values as parameters.
+    in_force = RawSQL(  # noqa: S611
+        f'NOT EXISTS (SELECT 1 FROM "{person}" p WHERE p.id = "{user_table}".person_id AND p.kind = %s)'  # noqa: S608
+        f' OR EXISTS (SELECT 1 FROM "{appointment}" a WHERE a.person_id = "{user_table}".person_id'
+        " AND a.valid_from <= %s AND (a.valid_to IS NULL OR a.valid_to > %s))",
+        (PersonKind.STAFF.value, today, today),
+        output_field=BooleanField(),
+    )
+    user = (
+        model._default_manager.select_related("person")
+        .annotate(**{IN_FORCE_TODAY_ATTR: in_force})
+        .filter(pk=user_id)
+        .first()
+    )
+    return user
+
 
 def user_in_force(user: Any, *, on: dt.date | None = None) -> bool:
     """May ``user`` be signed in on ``on`` (default today)? Active, and — for staff linked to a
@@ -33,6 +67,8 @@ def user_in_force(user: Any, *, on: dt.date | None = None) -> bool:
     if not person_id:
         return True
     date = on or timezone.localdate()
+    if on is None and hasattr(user, IN_FORCE_TODAY_ATTR):  # loaded with the user by the backend
+        return bool(getattr(user, IN_FORCE_TODAY_ATTR))
     in_force = Appointment.objects.as_of(date).filter(person=OuterRef("pk"))
     # One query per request: staff need an appointment in force; other kinds are not dated.
     return Person.objects.filter(pk=person_id).filter(~Q(kind=PersonKind.STAFF) | Exists(in_force)).exists()

@@ -182,3 +182,39 @@ def test_postgresql_backup_is_a_pg_dump_custom_archive(world, tmp_path):
     path, manifest = backup_create(path=tmp_path / "kengen.dump")
     assert path.read_bytes()[:5] == b"PGDMP"
     assert manifest.format == "postgresql-custom"
+
+
+def test_backup_and_restore_are_audited_with_who_when_and_which_file(world, tmp_path, capsys):
+    path = tmp_path / "nightly.backup"
+    args = ["--compress", "0"] if ON_POSTGRES else []
+    call_command("backup", str(path), *args)
+
+    started = AuditEvent.objects.get(action=AuditAction.BACKUP_STARTED)
+    assert started.new["file"] == str(path.resolve())
+    assert "kengen command line" in started.actor_label
+    assert started.actor is None
+    manifest = json.loads(manifest_path(path).read_text())
+    # recorded before the dump: the backup holds the record of its own making
+    assert manifest["audit_anchor"].split(":")[0] == str(started.seq)
+
+    call_command("restore", str(path), "--replace")
+    out = capsys.readouterr().out
+
+    restored = AuditEvent.objects.get(action=AuditAction.RESTORE_COMPLETED)
+    assert f"event #{restored.seq}" in out
+    assert restored.seq == started.seq + 1  # appended to the restored chain, which still verifies
+    assert restored.new["file"] == str(path.resolve())
+    assert restored.new["sha256"] == manifest["sha256"]
+    assert restored.new["anchors"] == [manifest["audit_anchor"]]
+    assert restored.occurred_at is not None
+    assert audit_verify().ok
+    assert "password" not in json.dumps(restored.new).lower()
+
+
+def test_a_failed_restore_records_nothing(world, tmp_path):
+    _mark_event()
+    path = _backup(tmp_path)
+    _tamper(path, fix_manifest=False)
+    with pytest.raises(CommandError):
+        call_command("restore", str(path), "--replace")
+    assert not AuditEvent.objects.filter(action=AuditAction.RESTORE_COMPLETED).exists()

@@ -4,7 +4,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kengen.ops.backup import BackupError, backup_create, manifest_path
+from kengen.ops.backup import (
+    BackupError,
+    backup_audit_started,
+    backup_create,
+    default_backup_path,
+    manifest_path,
+)
 
 
 class Command(BaseCommand):
@@ -25,8 +31,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        path = options["path"] or default_backup_path()
+        # Recorded first, so that the backup holds the record of its own making (and its anchor
+        # covers it): who ran it, when, and to which file.
+        backup_audit_started(path=path)
         try:
-            path, manifest = backup_create(path=options["path"], compress=options["compress"])
+            path, manifest = backup_create(path=path, compress=options["compress"])
         except BackupError as exc:
             raise CommandError(f"backup FAILED: {exc}", returncode=1) from exc
         self.stdout.write(

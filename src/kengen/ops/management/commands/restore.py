@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kengen.ops.backup import BackupError, backup_restore
+from kengen.ops.backup import BackupError, backup_restore, restore_audit_completed
 
 
 class Command(BaseCommand):
@@ -47,6 +47,13 @@ class Command(BaseCommand):
                 f"anchored events present and unchanged: {anchors}"
             )
         )
+        event = restore_audit_completed(path=options["path"], result=result)
+        if event is not None:
+            self.stdout.write(f"the restore is recorded in the restored audit log as event #{event.seq}")
+        else:
+            self.stdout.write(
+                "the restore is not recorded in the audit log (older schema): note it elsewhere"
+            )
         if result.pending_migrations:
             self.stdout.write(
                 f"the backup is from an older Kengen: run `kengen migrate` ({result.pending_migrations} "

@@ -250,9 +250,17 @@ def measure() -> None:
     ):
         print(f"    {key:<24} {wave.totals.get(key, 0):>10,}")
     rss_preview = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    profile = os.environ.get("BENCH_PROFILE")
     t = time.perf_counter()
     # The wave is dated 2025-04-01, in the past on the machine's clock: applied now (back-dated).
-    result = wave_apply(actor=None, wave=wave)
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        result = prof.runcall(wave_apply, actor=None, wave=wave)
+        prof.dump_stats(profile)
+    else:
+        result = wave_apply(actor=None, wave=wave)
     apply_s = time.perf_counter() - t
     rows = sum(
         result.get(k, 0) for k in ("assignments_ended", "assignments_started", "grants_ended", "events")

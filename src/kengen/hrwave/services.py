@@ -3,7 +3,7 @@ none of it — now or on its date (``kengen run-due``).
 
 The write path is set-based: the rules are the personnel app's (validation mirrors its refusals,
 ``selectors.wave_consequences`` is its consequence engine over the whole file, the notices are
-``personnel.services.consequence_notices``), but rows are written with ``bulk_create`` and
+``personnel.services.consequence_notices``), but rows are written with ``COPY`` (``core.bulk.insert_many``) and
 set-wise ``UPDATE``s, and the audit events — the same events, with the same content, that the
 per-row services write (person created, appointment started/ended, assignment started/ended, grant
 ended, sign-in disabled), plus one ``personnel.applied`` event per change — are chained in order in
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead
 from kengen.audit.services import EventSpec, audit_record, audit_record_many
+from kengen.core.bulk import insert_many
 from kengen.core.exceptions import Conflict, DomainError, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.core.permissions import require_personnel
@@ -265,7 +266,7 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
                         already_done=True,
                     )
                 )
-    WaveLine.objects.bulk_create(lines, batch_size=CHUNK)
+    insert_many(lines)
     totals["officers_to_notify"] = len(officers)
     wave.totals = dict(totals)
     wave.fingerprint = fingerprint(parts)
@@ -398,7 +399,7 @@ def _close_assignments(w: _Writer, rows: Sequence[Assignment], on: dt.date, reas
 
 
 def _open_assignments(w: _Writer, rows: list[Assignment]) -> None:
-    Assignment.objects.bulk_create(rows, batch_size=CHUNK)
+    insert_many(rows)
     for a in rows:
         w.events.append(
             EventSpec.about(
@@ -470,7 +471,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     changes = wc.consequences.changes
     user = _user(w.actor)
     todo = [r for r in rows if not r.get("done")]
-    # Joiners: people, then appointments and assignments (bulk_create returns ids on PG and SQLite).
+    # Joiners: people, then appointments and assignments (insert_many sets the new ids).
     hires = [(r, c) for r, c in zip(todo, changes, strict=True) if c.kind == ChangeKind.HIRE]
     new_people = [
         Person(
@@ -485,7 +486,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         for _r, c in hires
         if c.new_person is not None
     ]
-    Person.objects.bulk_create(new_people, batch_size=CHUNK)
+    insert_many(new_people)
     for p in new_people:
         w.events.append(
             EventSpec.about(
@@ -516,7 +517,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         )
         for _r, c, p in appointing
     ]
-    Appointment.objects.bulk_create(appointments, batch_size=CHUNK)
+    insert_many(appointments)
     for a in appointments:
         w.events.append(
             EventSpec.about(
@@ -656,7 +657,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
                     email_status=EmailStatus.PENDING if person.email else EmailStatus.NO_ADDRESS,
                 )
             )
-    Notification.objects.bulk_create(rows_out, batch_size=CHUNK)
+    insert_many(rows_out)
     w.notification_ids.extend(n.pk for n in rows_out if n.email_status == EmailStatus.PENDING)
     w.counts["notifications"] += len(rows_out)
     # Sign-ins of people no longer employed (only once the date has come, as personnel does).
@@ -701,7 +702,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
             u = User(username=p.staff_number, person=p)
             u.set_unusable_password()
             sign_ins.append(u)
-    User.objects.bulk_create(sign_ins, batch_size=CHUNK)
+    insert_many(sign_ins)
     for u in sign_ins:
         w.events.append(
             EventSpec.about(

@@ -16,6 +16,8 @@ from django.db import connection, models
 from django.db.models import Max
 from django.utils import timezone
 
+from kengen.core.bulk import copy_rows
+
 START = dt.date(2024, 4, 1)
 
 
@@ -24,53 +26,9 @@ def next_id(model: type[models.Model]) -> int:
 
 
 def bulk_write(model: type[models.Model], rows: Iterable[dict]) -> int:
-    """Insert ``rows`` (dicts of field attnames, ``id`` included) into ``model``'s table."""
-    fields = list(model._meta.concrete_fields)
-    columns = [str(f.column) for f in fields]
-    table = model._meta.db_table
-    now = timezone.now()
-
-    def prepared(row: dict) -> tuple:
-        values = []
-        for f in fields:
-            if f.attname in row:
-                v = row[f.attname]
-            elif getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
-                v = now
-            elif f.has_default():
-                v = f.get_default()
-            elif f.null:
-                v = None
-            else:
-                v = ""
-            values.append(f.get_db_prep_save(v, connection))
-        return tuple(values)
-
-    n = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(prepared(row))
-                    n += 1
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",  # noqa: S608 (model table)
-                [table],
-            )
-        else:
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-            batch: list[tuple] = []
-            for row in rows:
-                batch.append(prepared(row))
-                if len(batch) >= 5000:
-                    cursor.executemany(sql, batch)
-                    n += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
-                n += len(batch)
-    return n
+    """Insert ``rows`` (dicts of field attnames, ``id`` included) into ``model``'s table
+    (``core.bulk.copy_rows``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite)."""
+    return copy_rows(model, rows)
 
 
 @dataclass

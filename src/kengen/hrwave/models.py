@@ -125,3 +125,30 @@ class WaveLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_no} {self.name}"
+
+
+class WavePlanQuerySet(_PersonnelOnly):
+    pass
+
+
+class WavePlan(models.Model):
+    """Part of what the preview computed for one date (``selectors.plan_dump``): the consequence
+    items by category, by id. Applying reads it instead of running the engine again when nothing
+    was recorded since the preview (the audit chain head has not moved); written in parts so no
+    single value grows with the wave."""
+
+    wave = models.ForeignKey(WaveImport, on_delete=models.CASCADE, related_name="plan")
+    on = models.DateField(_("effective on"))
+    part = models.PositiveIntegerField()
+    items = models.JSONField(default=dict)
+
+    objects = WavePlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["wave", "on", "part"]
+        verbose_name = _("preview plan")
+        verbose_name_plural = _("preview plans")
+        constraints = [models.UniqueConstraint(fields=["wave", "on", "part"], name="wave_plan_part_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} {self.on} #{self.part}"

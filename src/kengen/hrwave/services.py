@@ -35,7 +35,7 @@ from kengen.core.types import Actor
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
 from kengen.hrwave.choices import DEFAULT_MAPPING, WAVE_FIELDS, WaveStatus
-from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine
+from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine, WavePlan
 from kengen.hrwave.progress import progress_write
 from kengen.hrwave.reader import read_sheet
 from kengen.hrwave.selectors import (
@@ -45,6 +45,8 @@ from kengen.hrwave.selectors import (
     WaveConsequences,
     changes_from_rows,
     fingerprint,
+    plan_dump,
+    plan_load,
     rows_by_date,
     wave_consequences,
     wave_validate,
@@ -55,7 +57,6 @@ from kengen.notifications.services import notification_deliver
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
-from kengen.personnel.changes import PersonnelChange
 from kengen.personnel.choices import ChangeKind
 from kengen.personnel.services import consequence_notices
 from kengen.users.models import User
@@ -148,6 +149,7 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
     from kengen.organizations.models import Post
 
     WaveLine.objects.filter(wave=wave).delete()
+    WavePlan.objects.filter(wave=wave).delete()
     groups = rows_by_date(wave.rows)
     posts = dict(Post.objects.values_list("pk", "name"))
     totals: dict[str, int] = defaultdict(int)
@@ -167,6 +169,9 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
             continue
         wc = wave_consequences(changes, on=on)
         results.append(wc)
+        insert_many(
+            [WavePlan(wave=wave, on=on, part=n, items=items) for n, items in enumerate(plan_dump(wc))]
+        )
         c = wc.consequences
         parts.append(f"{on.isoformat()}:{c.fingerprint}")
         notes: dict[object, list[str]] = defaultdict(list)
@@ -273,6 +278,12 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
     return results, wave.fingerprint
 
 
+def _lock_head() -> AuditChainHead:
+    """The audit chain head, locked until the transaction ends (every recorded change moves it)."""
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    return head
+
+
 def _head_seq() -> int:
     head = AuditChainHead.objects.filter(id=1).first()
     return head.last_seq if head else 0
@@ -306,6 +317,7 @@ def wave_import(
         )
     report = _hook(f"wave-{wave.pk}", progress)
     with transaction.atomic():
+        seen = _head_seq()  # before the records are read: a change from here on moves the head
         validated = wave_validate(sheet, mapping=columns, effective_on=effective_on, progress=report)
         wave = WaveImport.objects.select_for_update().get(pk=wave.pk)
         wave.row_count = validated.row_count
@@ -321,7 +333,8 @@ def wave_import(
         wave.status = WaveStatus.INVALID if errors else WaveStatus.PREVIEWED
         if errors:
             wave.rows = []
-        audit_record(
+            WavePlan.objects.filter(wave=wave).delete()
+        event = audit_record(
             actor=actor,
             action=AuditAction.HR_WAVE_IMPORTED,
             target=wave,
@@ -336,7 +349,8 @@ def wave_import(
                 "fingerprint": wave.fingerprint,
             },
         )
-        wave.computed_at_seq = _head_seq()
+        # The import's own event is the only one since ``seen``: the preview is current at it.
+        wave.computed_at_seq = event.seq if event.seq == seen + 1 else seen
         wave.save()
     report("done", wave.row_count, wave.row_count)
     return wave
@@ -356,8 +370,9 @@ def wave_refresh(*, actor: Actor, wave: WaveImport) -> WaveImport:
     row = WaveImport.objects.select_for_update().get(pk=wave.pk)
     if row.status != WaveStatus.PREVIEWED:
         raise Conflict(_("Only a previewed list can be recomputed."))
+    seen = _head_seq()
     _preview(row, _hook(f"wave-{row.pk}", None))
-    row.computed_at_seq = _head_seq()
+    row.computed_at_seq = seen
     row.save()
     return row
 
@@ -753,16 +768,32 @@ def _apply_locked(
         raise Conflict(_("This list is scheduled; cancel the schedule to apply it now."))
     _lock_people(wave.rows)
     groups = rows_by_date(wave.rows)
+    # Nothing recorded since the preview (the chain head, locked now, has not moved): apply the
+    # preview's plan as it is. Otherwise run the engine again and refuse if anything differs.
+    head = _lock_head()
+    current = (
+        wave.computed_at_seq is not None
+        and wave.computed_at_seq == head.last_seq
+        and (expected is None or expected == wave.fingerprint)
+    )
+    planned = set(WavePlan.objects.filter(wave=wave).values_list("on", flat=True)) if current else set()
+    pending = [(on, rows, changes_from_rows(rows)) for on, rows in groups]
+    current = current and all(on in planned for on, _rows, changes in pending if changes)
     computed: list[tuple[dt.date, list[dict[str, Any]], WaveConsequences]] = []
     parts: list[str] = []
-    for n, (on, rows) in enumerate(groups, start=1):
-        changes: list[PersonnelChange] = changes_from_rows(rows)
+    for n, (on, rows, changes) in enumerate(pending, start=1):
         if changes:
-            wc = wave_consequences(changes, on=on)
+            if current:
+                items = (
+                    WavePlan.objects.filter(wave=wave, on=on).order_by("part").values_list("items", flat=True)
+                )
+                wc = plan_load(items.iterator(), changes, on=on)
+            else:
+                wc = wave_consequences(changes, on=on)
+                parts.append(f"{on.isoformat()}:{wc.consequences.fingerprint}")
             computed.append((on, rows, wc))
-            parts.append(f"{on.isoformat()}:{wc.consequences.fingerprint}")
         report("recheck", n, len(groups))
-    if fingerprint(parts) != (expected or wave.fingerprint):
+    if not current and fingerprint(parts) != (expected or wave.fingerprint):
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
     w = _Writer(actor=actor, now=timezone.now())
     for n, (on, rows, wc) in enumerate(computed, start=1):
@@ -825,11 +856,15 @@ def wave_schedule(*, actor: Actor, wave: WaveImport, expected: str | None = None
         )
     if expected is not None and expected != row.fingerprint:
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
+    head = _lock_head()
+    current = row.computed_at_seq == head.last_seq
     row.status = WaveStatus.SCHEDULED
-    row.save(update_fields=["status"])
-    audit_record(
+    event = audit_record(
         actor=actor, action=AuditAction.HR_WAVE_SCHEDULED, target=row, new={"effective_on": row.effective_on}
     )
+    if current:  # scheduling is the only event since the preview: it stays current
+        row.computed_at_seq = event.seq
+    row.save(update_fields=["status", "computed_at_seq"])
     return row
 
 

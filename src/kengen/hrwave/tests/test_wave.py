@@ -253,3 +253,76 @@ def test_a_preview_is_refused_once_the_data_it_was_computed_from_changed(world, 
         wave_apply(actor=hr, wave=wave)
     wave.refresh_from_db()
     assert wave.status == WaveStatus.PREVIEWED
+
+
+@pytest.mark.clause("A5.5")
+@pytest.mark.clause("A7")
+@time_machine.travel(NOW, tick=False)
+def test_the_previews_plan_gives_back_exactly_what_the_engine_computed(world, grants, hr):
+    from kengen.hrwave.models import WavePlan
+    from kengen.hrwave.selectors import plan_load
+
+    wave = _wave(hr, _the_wave(world))
+    changes = changes_from_rows(wave.rows)
+    items = WavePlan.objects.filter(wave=wave, on=D).order_by("part").values_list("items", flat=True)
+    planned = plan_load(items, changes, on=D).consequences
+    computed = wave_consequences(changes, on=D).consequences
+    for name in (
+        "roles_gained",
+        "roles_lost",
+        "direct_revocations",
+        "form1_flags",
+        "appointment_caps",
+        "network_registrations",
+        "sign_ins_to_disable",
+        "sign_ins_to_enable",
+    ):
+        assert [i.as_dict() for i in getattr(planned, name)] == [i.as_dict() for i in getattr(computed, name)]
+    assert planned.direct_revocations  # the fixture has something in the lists compared
+
+
+@pytest.mark.clause("A5.5")
+@time_machine.travel(NOW, tick=False)
+def test_nothing_recorded_since_the_preview_applies_its_plan_without_running_the_engine(
+    world, grants, hr, monkeypatch
+):
+    wave = _wave(hr, _the_wave(world))
+
+    def engine(*args, **kwargs):
+        raise AssertionError("the engine ran again although nothing changed")
+
+    monkeypatch.setattr("kengen.hrwave.services.wave_consequences", engine)
+    result = wave_apply(actor=hr, wave=wave)
+    assert Grant.objects.get(pk=grants["direct"].pk).end_reason == EndReason.TRANSFER
+    assert result["grants_ended"] >= 1
+    assert audit_verify().ok
+
+
+@pytest.mark.clause("A5.5")
+@time_machine.travel(NOW, tick=False)
+def test_anything_recorded_since_the_preview_makes_applying_run_the_engine_again(world, grants, hr, monkeypatch):
+    from kengen.audit.services import audit_record
+    from kengen.hrwave import services
+
+    wave = _wave(hr, _the_wave(world))
+    audit_record(actor=hr, action=AuditAction.USER_UPDATED, target=hr, new={"note": "unrelated"})
+    runs = []
+    real = services.wave_consequences
+
+    def engine(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("kengen.hrwave.services.wave_consequences", engine)
+    wave_apply(actor=hr, wave=wave)  # rechecked: the same consequences, so it applies
+    assert runs == [1]
+    assert Grant.objects.get(pk=grants["direct"].pk).end_reason == EndReason.TRANSFER
+    assert audit_verify().ok
+
+
+def test_scheduling_keeps_the_preview_current(world, hr):
+    kazei = world.people["kazei_clerk"]
+    with time_machine.travel(dt.datetime(2025, 3, 10, 1, tzinfo=dt.UTC), tick=False):
+        wave = _wave(hr, [move(kazei.staff_number, "JINJI")], on=dt.date(2025, 4, 1))
+        wave = wave_schedule(actor=hr, wave=wave)
+        assert wave.computed_at_seq == AuditChainHead.objects.get().last_seq

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from kengen.eligibility.selectors import entry_covers, table2_as_of
 from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.hrwave.choices import ACTION_WORDS, REQUIRED_FIELDS, WAVE_FIELDS, WaveAction
+from kengen.hrwave.models import WaveImport, WaveRow
 from kengen.hrwave.reader import MAX_CELL, Sheet, looks_like_formula
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
@@ -146,10 +147,18 @@ class _Records:
     assignments: dict[int, list[Assignment]]
 
 
-def _load_records(staff_numbers: Sequence[str], since: dt.date) -> _Records:
+@dataclass
+class _Units:
+    orgs_by_code: dict[str, list[Organization]]
+    orgs_by_name: dict[str, list[Organization]]
+    posts: dict[str, Post]
+
+
+def _load_units() -> _Units:
+    """Every unit (with its history: a row may be back-dated) and post, read once."""
     by_code: dict[str, list[Organization]] = defaultdict(list)
     by_name: dict[str, list[Organization]] = defaultdict(list)
-    for org in Organization.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=since)):
+    for org in Organization.objects.order_by("valid_from", "id"):
         by_code[org.code].append(org)
         by_name[org.name].append(org)
     posts: dict[str, Post] = {}
@@ -157,6 +166,10 @@ def _load_records(staff_numbers: Sequence[str], since: dt.date) -> _Records:
         posts.setdefault(post.name, post)
     for post in Post.objects.all():
         posts[post.code] = post  # a code wins over a name
+    return _Units(by_code, by_name, posts)
+
+
+def _load_people(units: _Units, staff_numbers: Sequence[str], since: dt.date) -> _Records:
     people: dict[str, Person] = {}
     for chunk in _chunks(list(staff_numbers)):
         for p in Person.objects.filter(staff_number__in=chunk):
@@ -171,7 +184,7 @@ def _load_records(staff_numbers: Sequence[str], since: dt.date) -> _Records:
             appointments[a.person_id].append(a)
         for s in Assignment.objects.filter(person_id__in=chunk).filter(ends).select_related("post"):
             assignments[s.person_id].append(s)
-    return _Records(by_code, by_name, posts, people, appointments, assignments)
+    return _Records(units.orgs_by_code, units.orgs_by_name, units.posts, people, appointments, assignments)
 
 
 def _active(rows: Iterable[Any], on: dt.date) -> list[Any]:
@@ -187,9 +200,16 @@ def _org_on(records: _Records, text: str, on: dt.date) -> Organization | None:
 
 
 def wave_validate(
-    sheet: Sheet, *, mapping: dict[str, str], effective_on: dt.date, progress: Progress = _nothing
+    sheet: Sheet,
+    *,
+    mapping: dict[str, str],
+    effective_on: dt.date,
+    progress: Progress = _nothing,
+    sink: Callable[[dict[str, Any]], None] | None = None,
 ) -> Validated:
-    """Every row checked before anything changes; a file with any error changes nothing."""
+    """Every row checked before anything changes; a file with any error changes nothing. The file
+    is read and checked in chunks; each valid row goes to ``sink`` as it is checked (until a row is
+    refused) — or, without a sink, to ``Validated.rows``."""
     result = Validated(encoding=sheet.encoding, row_count=0)
     errors = result.errors
     labels = dict(WAVE_FIELDS)
@@ -210,34 +230,14 @@ def wave_validate(
             )
     if errors:
         return result
-    raw: list[tuple[int, dict[str, str]]] = []
-    for row_no, cells in sheet.rows:
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()}
-        raw.append((row_no, values))
-        if len(raw) % 50_000 == 0:
-            progress("read", len(raw), 0)
-    result.row_count = len(raw)
-    if not raw:
-        errors.append(RowError(2, "", _("The file has no rows.")))
-        return result
 
     def col(name: str) -> str:
         return (mapping.get(name) or labels[name]).strip()
 
     seen_staff: dict[str, int] = {}
-    min_date = effective_on
-    for _row_no, values in raw:
-        d = parse_date(values.get("effective_on", ""))
-        if d is not None and d < min_date:
-            min_date = d
-    records = _load_records(
-        sorted({v["staff_number"] for _n, v in raw if v.get("staff_number")}),
-        min_date - dt.timedelta(days=1),
-    )
-    progress("validate", 0, len(raw))
-    for count, (row_no, values) in enumerate(raw, start=1):
-        if count % 10_000 == 0:
-            progress("validate", count, len(raw))
+    units = _load_units()
+
+    def check(row_no: int, values: dict[str, str], records: _Records) -> dict[str, Any] | None:
         row_errors: list[RowError] = []
 
         def err(
@@ -254,7 +254,7 @@ def wave_validate(
                 err(name, _("Contains control characters."))
         if row_errors:
             errors.extend(row_errors)
-            continue
+            return None
         number = values.get("staff_number", "")
         if not number:
             err("staff_number", _("Staff need a staff number (A2.4)."))
@@ -286,7 +286,7 @@ def wave_validate(
                 on = parsed
         if row_errors or action is None:
             errors.extend(row_errors)
-            continue
+            return None
         out: dict[str, Any] = {
             "row": row_no,
             "staff_number": number,
@@ -298,9 +298,45 @@ def wave_validate(
         _validate_action(action, values, on, person, records, out, err)
         if row_errors:
             errors.extend(row_errors)
-        else:
-            result.rows.append(out)
-    progress("validate", len(raw), len(raw))
+            return None
+        return out
+
+    def validate_chunk(chunk: list[tuple[int, dict[str, str]]]) -> None:
+        # The records the chunk's rows refer to, read in bulk: memory stays bounded by the chunk.
+        min_date = effective_on
+        for _row_no, values in chunk:
+            d = parse_date(values.get("effective_on", ""))
+            if d is not None and d < min_date:
+                min_date = d
+        records = _load_people(
+            units,
+            sorted({v["staff_number"] for _n, v in chunk if v.get("staff_number")}),
+            min_date - dt.timedelta(days=1),
+        )
+        for row_no, values in chunk:
+            out = check(row_no, values, records)
+            if out is not None:
+                if sink is None:
+                    result.rows.append(out)
+                elif not errors:
+                    sink(out)  # once a row is refused, nothing more is kept
+
+    progress("validate", 0, 0)
+    chunk: list[tuple[int, dict[str, str]]] = []
+    for row_no, cells in sheet.rows:
+        chunk.append(
+            (row_no, {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()})
+        )
+        result.row_count += 1
+        if len(chunk) >= CHUNK:
+            validate_chunk(chunk)
+            chunk = []
+            progress("validate", result.row_count, 0)
+    if chunk:
+        validate_chunk(chunk)
+    if not result.row_count:
+        errors.append(RowError(2, "", _("The file has no rows.")))
+    progress("validate", result.row_count, result.row_count)
     return result
 
 
@@ -347,7 +383,9 @@ def _unit(
     if not org_text:
         err("organization", _("Give the organization."))
     elif org is None:
-        known = bool(records.orgs_by_code.get(org_text) or records.orgs_by_name.get(org_text))
+        candidates = records.orgs_by_code.get(org_text, []) + records.orgs_by_name.get(org_text, [])
+        # Units ended before the date are unknown to it; one not yet (or no longer) in force is named.
+        known = any(o.valid_to is None or o.valid_to >= on for o in candidates)
         err(
             "organization",
             (_("%(value)s is not in force on %(date)s.") if known else _("Unknown organization %(value)s."))
@@ -520,6 +558,33 @@ def changes_from_rows(rows: Sequence[dict[str, Any]]) -> list[PersonnelChange]:
             )
         )
     return out
+
+
+def wave_groups(wave: WaveImport) -> Iterator[tuple[dt.date, list[dict[str, Any]]]]:
+    """A list's validated rows by effective date, oldest first (back-dated entries before the
+    wave), in file order: read from its ``WaveRow``s one date at a time, in chunks."""
+    rows = WaveRow.objects.filter(wave=wave)
+    for on in list(rows.order_by("on").values_list("on", flat=True).distinct()):
+        yield (
+            on,
+            list(
+                rows.filter(on=on)
+                .order_by("row_no")
+                .values_list("data", flat=True)
+                .iterator(chunk_size=CHUNK)
+            ),
+        )
+
+
+def wave_person_ids(wave: WaveImport) -> list[int]:
+    """The people a list's rows name (not its new hires), sorted, read in chunks."""
+    ids = (
+        WaveRow.objects.filter(wave=wave)
+        .order_by("row_no")
+        .values_list("data__person", flat=True)
+        .iterator(chunk_size=CHUNK)
+    )
+    return sorted({i for i in ids if i})
 
 
 def rows_by_date(rows: Sequence[dict[str, Any]]) -> list[tuple[dt.date, list[dict[str, Any]]]]:

@@ -35,7 +35,7 @@ from kengen.core.types import Actor
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
 from kengen.hrwave.choices import DEFAULT_MAPPING, WAVE_FIELDS, WaveStatus
-from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine, WavePlan
+from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine, WavePlan, WaveRow
 from kengen.hrwave.progress import progress_write
 from kengen.hrwave.reader import read_sheet
 from kengen.hrwave.selectors import (
@@ -47,8 +47,9 @@ from kengen.hrwave.selectors import (
     fingerprint,
     plan_dump,
     plan_load,
-    rows_by_date,
     wave_consequences,
+    wave_groups,
+    wave_person_ids,
     wave_validate,
 )
 from kengen.notifications.choices import EmailStatus
@@ -144,16 +145,15 @@ def _describe_units(units: Iterable[tuple[int, int, bool]], tree: OrgTree, posts
     return "、".join(f"{tree.full_name(o)} {posts.get(p, '')}".strip() for o, p, _h in units)[:300]
 
 
-def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequences], str]:
+def _preview(wave: WaveImport, progress: Progress) -> str:
     """Compute the consequences per date and write the preview lines and totals (bulk)."""
     from kengen.organizations.models import Post
 
     WaveLine.objects.filter(wave=wave).delete()
     WavePlan.objects.filter(wave=wave).delete()
-    groups = rows_by_date(wave.rows)
+    groups = wave_groups(wave)
     posts = dict(Post.objects.values_list("pk", "name"))
     totals: dict[str, int] = defaultdict(int)
-    results: list[WaveConsequences] = []
     officers: set[int] = set()
     parts: list[str] = []
     lines: list[WaveLine] = []
@@ -163,12 +163,24 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
         for r in rows:
             if r.get("done"):
                 totals["already_done"] += 1
+                lines.append(
+                    WaveLine(
+                        wave=wave,
+                        row_no=r["row"],
+                        staff_number=r["staff_number"],
+                        name=(r.get("name") or "")[:101],
+                        action=r["kind"],
+                        effective_on=on,
+                        already_done=True,
+                    )
+                )
+        insert_many(lines)  # one date's lines at a time
+        lines = []
         changes = changes_from_rows(rows)
         todo = [r for r in rows if not r.get("done")]
         if not changes:
             continue
         wc = wave_consequences(changes, on=on)
-        results.append(wc)
         insert_many(
             [WavePlan(wave=wave, on=on, part=n, items=items) for n, items in enumerate(plan_dump(wc))]
         )
@@ -255,27 +267,14 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
                     consequences="\n".join(notes.get(key, [])),
                 )
             )
+        insert_many(lines)
+        lines = []
         done_rows += len(rows)
-        progress("preview", done_rows, len(wave.rows))
-    for on, rows in groups:
-        for r in rows:
-            if r.get("done"):
-                lines.append(
-                    WaveLine(
-                        wave=wave,
-                        row_no=r["row"],
-                        staff_number=r["staff_number"],
-                        name=(r.get("name") or "")[:101],
-                        action=r["kind"],
-                        effective_on=on,
-                        already_done=True,
-                    )
-                )
-    insert_many(lines)
+        progress("preview", done_rows, wave.row_count)
     totals["officers_to_notify"] = len(officers)
     wave.totals = dict(totals)
     wave.fingerprint = fingerprint(parts)
-    return results, wave.fingerprint
+    return wave.fingerprint
 
 
 def _lock_head() -> AuditChainHead:
@@ -318,12 +317,24 @@ def wave_import(
     report = _hook(f"wave-{wave.pk}", progress)
     with transaction.atomic():
         seen = _head_seq()  # before the records are read: a change from here on moves the head
-        validated = wave_validate(sheet, mapping=columns, effective_on=effective_on, progress=report)
+        batch: list[WaveRow] = []
+
+        def keep(row: dict[str, Any]) -> None:
+            # Rows are stored as they are checked, in batches: the list is never one value.
+            batch.append(WaveRow(wave=wave, row_no=row["row"], on=dt.date.fromisoformat(row["on"]), data=row))
+            if len(batch) >= CHUNK:
+                insert_many(batch)
+                batch.clear()
+
+        validated = wave_validate(
+            sheet, mapping=columns, effective_on=effective_on, progress=report, sink=keep
+        )
+        if batch and not validated.errors:
+            insert_many(batch)
         wave = WaveImport.objects.select_for_update().get(pk=wave.pk)
         wave.row_count = validated.row_count
         errors = [e.as_dict() for e in validated.errors]
         if not errors:
-            wave.rows = validated.rows
             try:
                 _preview(wave, report)
             except (Conflict, RuleViolation) as exc:
@@ -332,7 +343,7 @@ def wave_import(
         wave.errors = errors
         wave.status = WaveStatus.INVALID if errors else WaveStatus.PREVIEWED
         if errors:
-            wave.rows = []
+            WaveRow.objects.filter(wave=wave).delete()
             WavePlan.objects.filter(wave=wave).delete()
         event = audit_record(
             actor=actor,
@@ -747,8 +758,7 @@ def _people(ids: Sequence[int]) -> list[Person]:
     return out
 
 
-def _lock_people(rows: Sequence[dict[str, Any]]) -> None:
-    ids = sorted({r["person"] for r in rows if r.get("person")})
+def _lock_people(ids: Sequence[int]) -> None:
     for start in range(0, len(ids), CHUNK):
         list(
             Person.objects.select_for_update()
@@ -766,8 +776,8 @@ def _apply_locked(
         raise Conflict(_("This list cannot be applied (%(status)s).") % {"status": wave.get_status_display()})
     if wave.status == WaveStatus.SCHEDULED and not scheduled:
         raise Conflict(_("This list is scheduled; cancel the schedule to apply it now."))
-    _lock_people(wave.rows)
-    groups = rows_by_date(wave.rows)
+    _lock_people(wave_person_ids(wave))
+    groups = list(wave_groups(wave))
     # Nothing recorded since the preview (the chain head, locked now, has not moved): apply the
     # preview's plan as it is. Otherwise run the engine again and refuse if anything differs.
     head = _lock_head()

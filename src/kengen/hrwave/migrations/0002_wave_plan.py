@@ -5,26 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hrwave', '0001_hr_wave'),
+        ("hrwave", "0001_hr_wave"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WavePlan',
+            name="WavePlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='effective on')),
-                ('part', models.PositiveIntegerField()),
-                ('items', models.JSONField(default=dict)),
-                ('wave', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan', to='hrwave.waveimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="effective on")),
+                ("part", models.PositiveIntegerField()),
+                ("items", models.JSONField(default=dict)),
+                (
+                    "wave",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plan",
+                        to="hrwave.waveimport",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'preview plan',
-                'verbose_name_plural': 'preview plans',
-                'ordering': ['wave', 'on', 'part'],
-                'constraints': [models.UniqueConstraint(fields=('wave', 'on', 'part'), name='wave_plan_part_unique')],
+                "verbose_name": "preview plan",
+                "verbose_name_plural": "preview plans",
+                "ordering": ["wave", "on", "part"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("wave", "on", "part"), name="wave_plan_part_unique")
+                ],
             },
         ),
     ]

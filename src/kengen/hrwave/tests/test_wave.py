@@ -300,7 +300,9 @@ def test_nothing_recorded_since_the_preview_applies_its_plan_without_running_the
 
 @pytest.mark.clause("A5.5")
 @time_machine.travel(NOW, tick=False)
-def test_anything_recorded_since_the_preview_makes_applying_run_the_engine_again(world, grants, hr, monkeypatch):
+def test_anything_recorded_since_the_preview_makes_applying_run_the_engine_again(
+    world, grants, hr, monkeypatch
+):
     from kengen.audit.services import audit_record
     from kengen.hrwave import services
 
@@ -326,3 +328,35 @@ def test_scheduling_keeps_the_preview_current(world, hr):
         wave = _wave(hr, [move(kazei.staff_number, "JINJI")], on=dt.date(2025, 4, 1))
         wave = wave_schedule(actor=hr, wave=wave)
         assert wave.computed_at_seq == AuditChainHead.objects.get().last_seq
+
+
+@pytest.mark.clause("A5.5")
+@time_machine.travel(NOW, tick=False)
+def test_rows_are_stored_and_read_in_chunks_one_per_line(world, grants, hr, monkeypatch):
+    from kengen.hrwave.models import WavePlan, WaveRow
+
+    monkeypatch.setattr("kengen.hrwave.services.CHUNK", 2)
+    monkeypatch.setattr("kengen.hrwave.selectors.CHUNK", 2)
+    wave = _wave(hr, _the_wave(world))
+    assert wave.status == WaveStatus.PREVIEWED, wave.errors
+    assert list(WaveRow.objects.filter(wave=wave).order_by("row_no").values_list("row_no", flat=True)) == [
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]
+    assert WavePlan.objects.filter(wave=wave).exists()
+    wave_apply(actor=hr, wave=wave)
+    assert Grant.objects.get(pk=grants["direct"].pk).end_reason == EndReason.TRANSFER
+    assert audit_verify().ok
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_refused_list_keeps_no_rows(world, hr):
+    from kengen.hrwave.models import WaveRow
+
+    kazei = world.people["kazei_clerk"]
+    wave = _wave(hr, [move(kazei.staff_number, "JINJI"), move("NOBODY", "JINJI")])
+    assert wave.status == WaveStatus.INVALID
+    assert not WaveRow.objects.filter(wave=wave).exists()

@@ -57,7 +57,6 @@ def line(label: str, value: str, ref: str = "") -> None:
 
 def setup(people: int, seed: int) -> None:
     from kengen.eligibility.services import eligibility_entry_create
-    from kengen.grants.models import Grant
     from kengen.organizations.models import Organization
     from kengen.profiles.scale import START, generate
     from kengen.profiles.services import profile_load
@@ -66,8 +65,7 @@ def setup(people: int, seed: int) -> None:
     call_command("flush", interactive=False, verbosity=0)
     t = time.perf_counter()
     profile_load(name="kitami", demo_staff=False)
-    g = generate(people=people, grants_per_person=10, seed=seed)
-    Grant.objects.filter(basis="initial_load").extra(where=["mod(id, 5) = 0"]).update(basis="direct")
+    g = generate(people=people, grants_per_person=10, seed=seed, direct_every=5)
     divisions = list(Organization.objects.filter(code__regex=r"^SC\d+$").order_by("code"))
     for d in divisions[: len(divisions) // 2]:
         eligibility_entry_create(actor=None, organization=d, valid_from=START)

@@ -40,7 +40,7 @@ def _audit_key() -> bytes:
 
 
 def _is_secret(key: Any) -> bool:
-    return _is_secret_text(str(key))
+    return _is_secret_text(key if type(key) is str else str(key))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -50,9 +50,20 @@ def _is_secret_text(key: str) -> bool:
     return any(word in lowered for word in SECRET_KEYS)
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
 def _redact_value(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {key: REDACTED if _is_secret(key) else _redact_value(item) for key, item in value.items()}
+        out = {}
+        for key, item in value.items():
+            if _is_secret(key):
+                out[key] = REDACTED
+            elif type(item) in _PLAIN_TYPES:  # most values: no call per value
+                out[key] = item
+            else:
+                out[key] = _redact_value(item)
+        return out
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact_value(item) for item in value]  # secrets hide in lists of records too
     return value

@@ -119,6 +119,25 @@ def take_ids(model: type[models.Model], count: int) -> list[int]:
         return [r[0] for r in cursor.fetchall()]
 
 
+_PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def _is_plain(f: models.Field[Any, Any]) -> bool:
+    if isinstance(f, (models.DateTimeField, models.GenericIPAddressField)):
+        return False
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        return False
+    return isinstance(f, (*_PLAIN_FIELDS, models.DateField))
+
+
 def insert_many(objs: Sequence[M], *, batch_size: int = BATCH) -> Sequence[M]:
     """``bulk_create(objs)`` (all of one model, none saved yet), with ``COPY`` on PostgreSQL; the
     instances get their ids either way."""
@@ -136,10 +155,15 @@ def insert_many(objs: Sequence[M], *, batch_size: int = BATCH) -> Sequence[M]:
         ):
             obj.pk = new_id
     fields = _fields(model)
+    # COPY sends text: plain values (numbers, strings, dates, foreign keys) go as they are; the
+    # others (JSON, times, auto_now) are prepared by their field, as bulk_create does.
+    plain = [_is_plain(f) for f in fields]
 
     def prepared(obj: M) -> tuple:
-        # ``pre_save(add=True)`` as bulk_create does: auto_now fields get their time.
-        return tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+        return tuple(
+            getattr(obj, f.attname) if simple else f.get_db_prep_save(f.pre_save(obj, True), connection)
+            for f, simple in zip(fields, plain, strict=True)
+        )
 
     _write(model, fields, (prepared(o) for o in objs))
     for obj in objs:

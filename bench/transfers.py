@@ -228,7 +228,16 @@ def measure() -> None:
 
     data = open(FILE, "rb").read()  # noqa: SIM115
     t0 = time.perf_counter()
-    wave = wave_import(actor=None, data=data, file_name="wave.csv", effective_on=EFFECTIVE, progress=progress)
+    profile = os.environ.get("BENCH_PROFILE")
+    kwargs = dict(actor=None, data=data, file_name="wave.csv", effective_on=EFFECTIVE, progress=progress)
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        wave = prof.runcall(wave_import, **kwargs)
+        prof.dump_stats(f"{profile}.import")
+    else:
+        wave = wave_import(**kwargs)
     t_done = time.perf_counter()
     assert not wave.errors, wave.errors[:5]
     t_validated = marks.get("last:validate", t0)
@@ -248,12 +257,9 @@ def measure() -> None:
     ):
         print(f"    {key:<24} {wave.totals.get(key, 0):>10,}")
     rss_preview = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    profile = os.environ.get("BENCH_PROFILE")
     t = time.perf_counter()
     # The wave is dated 2025-04-01, in the past on the machine's clock: applied now (back-dated).
     if profile:
-        import cProfile
-
         prof = cProfile.Profile()
         result = prof.runcall(wave_apply, actor=None, wave=wave)
         prof.dump_stats(profile)

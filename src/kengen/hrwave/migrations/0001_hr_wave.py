@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,143 +15,74 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="ColumnMapping",
+            name='ColumnMapping',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
-                ("columns", models.JSONField(verbose_name="columns")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
+                ('columns', models.JSONField(verbose_name='columns')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
             options={
-                "verbose_name": "column mapping",
-                "verbose_name_plural": "column mappings",
-                "ordering": ["name"],
+                'verbose_name': 'column mapping',
+                'verbose_name_plural': 'column mappings',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="WaveImport",
+            name='WaveImport',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
-                ("content_sha256", models.CharField(db_index=True, max_length=64)),
-                ("encoding", models.CharField(max_length=20, verbose_name="detected encoding")),
-                ("effective_on", models.DateField(db_index=True, verbose_name="effective on")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("invalid", "Has errors (nothing will change)"),
-                            ("valid", "Validated, not previewed"),
-                            ("previewed", "Previewed"),
-                            ("scheduled", "Scheduled"),
-                            ("applied", "Applied"),
-                            ("failed", "Failed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        max_length=20,
-                        verbose_name="status",
-                    ),
-                ),
-                ("row_count", models.PositiveIntegerField(default=0, verbose_name="rows")),
-                ("rows", models.JSONField(default=list, verbose_name="rows")),
-                ("errors", models.JSONField(default=list, verbose_name="errors")),
-                ("totals", models.JSONField(default=dict, verbose_name="totals")),
-                ("fingerprint", models.CharField(blank=True, max_length=64)),
-                (
-                    "computed_at_seq",
-                    models.BigIntegerField(
-                        blank=True, help_text="The audit chain head the preview was computed at.", null=True
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="imported at")),
-                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="applied at")),
-                ("result", models.JSONField(default=dict, verbose_name="result")),
-                ("error", models.TextField(blank=True, verbose_name="error")),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "mapping",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="hrwave.columnmapping",
-                        verbose_name="mapping",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
+                ('content_sha256', models.CharField(db_index=True, max_length=64)),
+                ('encoding', models.CharField(max_length=20, verbose_name='detected encoding')),
+                ('effective_on', models.DateField(db_index=True, verbose_name='effective on')),
+                ('status', models.CharField(choices=[('invalid', 'Has errors (nothing will change)'), ('valid', 'Validated, not previewed'), ('previewed', 'Previewed'), ('scheduled', 'Scheduled'), ('applied', 'Applied'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], max_length=20, verbose_name='status')),
+                ('row_count', models.PositiveIntegerField(default=0, verbose_name='rows')),
+                ('rows', models.JSONField(default=list, verbose_name='rows')),
+                ('errors', models.JSONField(default=list, verbose_name='errors')),
+                ('totals', models.JSONField(default=dict, verbose_name='totals')),
+                ('fingerprint', models.CharField(blank=True, max_length=64)),
+                ('computed_at_seq', models.BigIntegerField(blank=True, help_text='The audit chain head the preview was computed at.', null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='imported at')),
+                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied at')),
+                ('result', models.JSONField(default=dict, verbose_name='result')),
+                ('error', models.TextField(blank=True, verbose_name='error')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('mapping', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='hrwave.columnmapping', verbose_name='mapping')),
             ],
             options={
-                "verbose_name": "HR list import",
-                "verbose_name_plural": "HR list imports",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': 'HR list import',
+                'verbose_name_plural': 'HR list imports',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="WaveLine",
+            name='WaveLine',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("row_no", models.PositiveIntegerField(verbose_name="row")),
-                ("staff_number", models.CharField(max_length=20, verbose_name="staff number")),
-                ("name", models.CharField(max_length=101, verbose_name="name")),
-                ("action", models.CharField(max_length=20, verbose_name="action")),
-                ("effective_on", models.DateField(verbose_name="effective on")),
-                ("before", models.CharField(blank=True, max_length=300, verbose_name="before")),
-                ("after", models.CharField(blank=True, max_length=300, verbose_name="after")),
-                ("consequences", models.TextField(blank=True, verbose_name="consequences")),
-                ("already_done", models.BooleanField(default=False, verbose_name="already in effect")),
-                (
-                    "wave",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="lines",
-                        to="hrwave.waveimport",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_no', models.PositiveIntegerField(verbose_name='row')),
+                ('staff_number', models.CharField(max_length=20, verbose_name='staff number')),
+                ('name', models.CharField(max_length=101, verbose_name='name')),
+                ('action', models.CharField(max_length=20, verbose_name='action')),
+                ('effective_on', models.DateField(verbose_name='effective on')),
+                ('before', models.CharField(blank=True, max_length=300, verbose_name='before')),
+                ('after', models.CharField(blank=True, max_length=300, verbose_name='after')),
+                ('consequences', models.TextField(blank=True, verbose_name='consequences')),
+                ('already_done', models.BooleanField(default=False, verbose_name='already in effect')),
+                ('wave', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='hrwave.waveimport')),
             ],
             options={
-                "verbose_name": "preview line",
-                "verbose_name_plural": "preview lines",
-                "ordering": ["wave", "row_no", "id"],
+                'verbose_name': 'preview line',
+                'verbose_name_plural': 'preview lines',
+                'ordering': ['wave', 'row_no', 'id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="waveimport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "status__in",
-                        ["invalid", "valid", "previewed", "scheduled", "applied", "failed", "cancelled"],
-                    )
-                ),
-                name="wave_status_valid",
-            ),
+            model_name='waveimport',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['invalid', 'valid', 'previewed', 'scheduled', 'applied', 'failed', 'cancelled'])), name='wave_status_valid'),
         ),
         migrations.AddIndex(
-            model_name="waveline",
-            index=models.Index(fields=["wave", "row_no", "id"], name="wave_line_order"),
+            model_name='waveline',
+            index=models.Index(fields=['wave', 'row_no', 'id'], name='wave_line_order'),
         ),
     ]

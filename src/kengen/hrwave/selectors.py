@@ -158,7 +158,7 @@ def _load_units() -> _Units:
     """Every unit (with its history: a row may be back-dated) and post, read once."""
     by_code: dict[str, list[Organization]] = defaultdict(list)
     by_name: dict[str, list[Organization]] = defaultdict(list)
-    for org in Organization.objects.order_by("valid_from", "id"):
+    for org in Organization.objects.all():  # the default order decides between equal names
         by_code[org.code].append(org)
         by_name[org.name].append(org)
     posts: dict[str, Post] = {}

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kengen.applications.models import Application, NetworkUserRegistration
+from kengen.core.bulk import by_pk, ids_in
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.eligibility.models import EligibilityEntry
@@ -180,9 +181,9 @@ def _load_people(units: _Units, staff_numbers: Sequence[str], since: dt.date) ->
     appointments: dict[int, list[Appointment]] = defaultdict(list)
     assignments: dict[int, list[Assignment]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for a in Appointment.objects.filter(person_id__in=chunk).filter(ends):
+        for a in Appointment.objects.filter(person_id__in=ids_in(chunk)).filter(ends):
             appointments[a.person_id].append(a)
-        for s in Assignment.objects.filter(person_id__in=chunk).filter(ends).select_related("post"):
+        for s in Assignment.objects.filter(person_id__in=ids_in(chunk)).filter(ends).select_related("post"):
             assignments[s.person_id].append(s)
     return _Records(units.orgs_by_code, units.orgs_by_name, units.posts, people, appointments, assignments)
 
@@ -532,13 +533,13 @@ def changes_from_rows(rows: Sequence[dict[str, Any]]) -> list[PersonnelChange]:
     person_ids = sorted({r["person"] for r in todo if r.get("person")})
     people: dict[int, Person] = {}
     for chunk in _chunks(person_ids):
-        people.update(Person.objects.in_bulk(chunk))
+        people.update(by_pk(Person.objects.all(), chunk))
     orgs = Organization.objects.in_bulk(sorted({r["organization"] for r in todo if r.get("organization")}))
     posts = Post.objects.in_bulk(sorted({r["post"] for r in todo if r.get("post")}))
     moving_ids = sorted({r["assignment"] for r in todo if r.get("assignment")})
     moving: dict[int, Assignment] = {}
     for chunk in _chunks(moving_ids):
-        moving.update(Assignment.objects.select_related("post").in_bulk(chunk))
+        moving.update(by_pk(Assignment.objects.select_related("post"), chunk))
     out = []
     for r in todo:
         kind = r["kind"]
@@ -708,10 +709,12 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
     for chunk_numbers in _chunks(hire_numbers):
         taken.update(User.objects.filter(username__in=chunk_numbers).values_list("username", flat=True))
     for chunk in _chunks(ids):
-        for a in Appointment.objects.filter(active_on_q(on), person_id__in=chunk).order_by("valid_from"):
+        for a in Appointment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk)).order_by(
+            "valid_from"
+        ):
             appointment[a.person_id] = a  # the latest start wins, as Person.appointment_on
         for s in (
-            Assignment.objects.filter(active_on_q(on), person_id__in=chunk)
+            Assignment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk))
             .select_related("post")
             .order_by("person_id", "id")
         ):
@@ -719,27 +722,27 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         # Plain tuples: most grants of the people moving are untouched, and a model instance per
         # grant (with its account, system and permission) was most of the engine's time.
         for gid, pid, basis, valid_from, reference in (
-            Grant.objects.filter(account__person_id__in=chunk, ended_at__isnull=True)
+            Grant.objects.filter(account__person_id__in=ids_in(chunk), ended_at__isnull=True)
             .filter(overlapping_q(on, None))
             .order_by("account__system__sort_order", "permission__sort_order", "id")
             .values_list("id", "account__person_id", "basis", "valid_from", "basis_reference")
         ):
             grants[pid].append(_HeldGrant(gid, basis, valid_from, reference))
         for uid, pid in (
-            User.objects.filter(person_id__in=chunk, is_active=True)
+            User.objects.filter(person_id__in=ids_in(chunk), is_active=True)
             .order_by("pk")
             .values_list("pk", "person_id")
         ):
             users.setdefault(pid, uid)
         for uid, pid in (
-            User.objects.filter(person_id__in=chunk, is_active=False)
+            User.objects.filter(person_id__in=ids_in(chunk), is_active=False)
             .order_by("pk")
             .values_list("pk", "person_id")
         ):
             inactive.setdefault(pid, uid)
         registered.update(
             NetworkUserRegistration.objects.filter(
-                person_id__in=chunk, filed_on__gte=network_registration_window_start(on)
+                person_id__in=ids_in(chunk), filed_on__gte=network_registration_window_start(on)
             ).values_list("person_id", flat=True)
         )
     people: dict[object, Person | None] = {}
@@ -931,7 +934,7 @@ def _materialize(result: Consequences) -> None:
         perm.system = systems[perm.system_id]
     rows: dict[int, Grant] = {}
     for chunk in _chunks(ids):
-        for g in Grant.objects.filter(pk__in=chunk).select_related("account"):
+        for g in Grant.objects.filter(pk__in=ids_in(chunk)).select_related("account"):
             g.account.system = systems[g.account.system_id]
             g.permission = permissions[g.permission_id]
             rows[g.pk] = g
@@ -1015,7 +1018,7 @@ def plan_load(
     person_ids = sorted({row[1] for rows in grant_rows.values() for row in rows})
     people: dict[int, Person] = {}
     for chunk in _chunks(person_ids):
-        people.update(Person.objects.in_bulk(chunk))
+        people.update(by_pk(Person.objects.all(), chunk))
     for name, rows in grant_rows.items():
         getattr(result, name).extend(
             GrantItem(

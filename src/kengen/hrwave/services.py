@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead
 from kengen.audit.services import EventSpec, audit_record, audit_record_many
-from kengen.core.bulk import insert_many
+from kengen.core.bulk import by_pk, ids_in, insert_many
 from kengen.core.exceptions import Conflict, DomainError, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.core.permissions import require_personnel
@@ -241,7 +241,7 @@ def _preview(wave: WaveImport, progress: Progress) -> str:
         ids = [r["person"] for r in todo if r.get("person")]
         for start in range(0, len(ids), CHUNK):
             for a in Assignment.objects.filter(
-                active_on_q(on), person_id__in=ids[start : start + CHUNK]
+                active_on_q(on), person_id__in=ids_in(ids[start : start + CHUNK])
             ).select_related("post"):
                 before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
         for r, change in zip(todo, changes, strict=True):
@@ -408,7 +408,7 @@ def _close_assignments(w: _Writer, rows: Sequence[Assignment], on: dt.date, reas
     rows = [a for a in rows if a.valid_to is None or a.valid_to > on]
     starting_before = [a.pk for a in rows if a.valid_from <= on]
     for start in range(0, len(starting_before), CHUNK):
-        Assignment.objects.filter(pk__in=starting_before[start : start + CHUNK]).update(
+        Assignment.objects.filter(pk__in=ids_in(starting_before[start : start + CHUNK])).update(
             valid_to=on, end_reason=reason, ended_by=user
         )
     for a in rows:
@@ -470,7 +470,7 @@ def _end_grants(w: _Writer, grants: Sequence[Grant], on: dt.date, reason: str, n
     olds = [_grant_snapshot(g) for g in todo]
     plain = [g.pk for g in todo if g.valid_from <= on]
     for start in range(0, len(plain), CHUNK):
-        Grant.objects.filter(pk__in=plain[start : start + CHUNK], ended_at__isnull=True).update(
+        Grant.objects.filter(pk__in=ids_in(plain[start : start + CHUNK]), ended_at__isnull=True).update(
             valid_to=on, end_reason=reason, end_note=note, ended_at=w.now, ended_by=None
         )
     for g, old in zip(todo, olds, strict=True):
@@ -575,23 +575,14 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     # Movers: the moving assignment ends, the same person starts in the new unit (assignment_move).
     moves = [c for c in changes if c.kind == ChangeKind.MOVE]
     moving = [c.assignment for c in moves if c.assignment is not None]
-    fresh = (
-        {
-            a.pk: a
-            for a in Assignment.objects.filter(pk__in=[m.pk for m in moving]).select_related(
-                "post", "person", "organization"
+    fresh: dict[int, Assignment] = {}
+    for start in range(0, len(moving), CHUNK):
+        fresh.update(
+            by_pk(
+                Assignment.objects.select_related("post", "person", "organization"),
+                [m.pk for m in moving[start : start + CHUNK]],
             )
-        }
-        if len(moving) < CHUNK
-        else {}
-    )
-    if len(moving) >= CHUNK:
-        for start in range(0, len(moving), CHUNK):
-            fresh.update(
-                Assignment.objects.select_related("post", "person", "organization").in_bulk(
-                    [m.pk for m in moving[start : start + CHUNK]]
-                )
-            )
+        )
     ended = [fresh[m.pk] for m in moving]
     keeps = {a.pk: (a.valid_from, a.valid_to) for a in ended}
     _close_assignments(w, ended, on, AssignmentEndReason.TRANSFER)
@@ -623,7 +614,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
             chunk = ids[start : start + CHUNK]
             cands = (
                 Appointment.objects.select_related("person")
-                .filter(person_id__in=chunk)
+                .filter(person_id__in=ids_in(chunk))
                 .filter(active_on_q(day_before) | active_on_q(on))
             )
             for a in cands.order_by("valid_from"):
@@ -644,7 +635,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
             )
         for reason, pks in by_reason.items():
             for start in range(0, len(pks), CHUNK):
-                Appointment.objects.filter(pk__in=pks[start : start + CHUNK]).update(
+                Appointment.objects.filter(pk__in=ids_in(pks[start : start + CHUNK])).update(
                     valid_to=on, end_reason=reason, ended_by=user
                 )
         w.counts["appointments_ended"] += len(chosen)
@@ -652,7 +643,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         for start in range(0, len(ids), CHUNK):
             closing.extend(
                 Assignment.objects.select_related("person", "organization", "post")
-                .filter(person_id__in=ids[start : start + CHUNK])
+                .filter(person_id__in=ids_in(ids[start : start + CHUNK]))
                 .filter(overlapping_q(on, None))
                 .order_by("id")
             )
@@ -754,7 +745,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
 def _people(ids: Sequence[int]) -> list[Person]:
     out: list[Person] = []
     for start in range(0, len(ids), CHUNK):
-        out.extend(Person.objects.filter(pk__in=ids[start : start + CHUNK]))
+        out.extend(Person.objects.filter(pk__in=ids_in(ids[start : start + CHUNK])))
     return out
 
 
@@ -762,7 +753,7 @@ def _lock_people(ids: Sequence[int]) -> None:
     for start in range(0, len(ids), CHUNK):
         list(
             Person.objects.select_for_update()
-            .filter(pk__in=ids[start : start + CHUNK])
+            .filter(pk__in=ids_in(ids[start : start + CHUNK]))
             .values_list("pk", flat=True)
         )
 

@@ -57,7 +57,6 @@ def line(label: str, value: str, ref: str = "") -> None:
 
 def setup(people: int, seed: int) -> None:
     from kengen.eligibility.services import eligibility_entry_create
-    from kengen.grants.models import Grant
     from kengen.organizations.models import Organization
     from kengen.profiles.scale import START, generate
     from kengen.profiles.services import profile_load
@@ -66,8 +65,7 @@ def setup(people: int, seed: int) -> None:
     call_command("flush", interactive=False, verbosity=0)
     t = time.perf_counter()
     profile_load(name="kitami", demo_staff=False)
-    g = generate(people=people, grants_per_person=10, seed=seed)
-    Grant.objects.filter(basis="initial_load").extra(where=["mod(id, 5) = 0"]).update(basis="direct")
+    g = generate(people=people, grants_per_person=10, seed=seed, direct_every=5)
     divisions = list(Organization.objects.filter(code__regex=r"^SC\d+$").order_by("code"))
     for d in divisions[: len(divisions) // 2]:
         eligibility_entry_create(actor=None, organization=d, valid_from=START)
@@ -230,7 +228,16 @@ def measure() -> None:
 
     data = open(FILE, "rb").read()  # noqa: SIM115
     t0 = time.perf_counter()
-    wave = wave_import(actor=None, data=data, file_name="wave.csv", effective_on=EFFECTIVE, progress=progress)
+    profile = os.environ.get("BENCH_PROFILE")
+    kwargs = dict(actor=None, data=data, file_name="wave.csv", effective_on=EFFECTIVE, progress=progress)
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        wave = prof.runcall(wave_import, **kwargs)
+        prof.dump_stats(f"{profile}.import")
+    else:
+        wave = wave_import(**kwargs)
     t_done = time.perf_counter()
     assert not wave.errors, wave.errors[:5]
     t_validated = marks.get("last:validate", t0)
@@ -252,7 +259,12 @@ def measure() -> None:
     rss_preview = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
     # The wave is dated 2025-04-01, in the past on the machine's clock: applied now (back-dated).
-    result = wave_apply(actor=None, wave=wave)
+    if profile:
+        prof = cProfile.Profile()
+        result = prof.runcall(wave_apply, actor=None, wave=wave)
+        prof.dump_stats(profile)
+    else:
+        result = wave_apply(actor=None, wave=wave)
     apply_s = time.perf_counter() - t
     rows = sum(
         result.get(k, 0) for k in ("assignments_ended", "assignments_started", "grants_ended", "events")

@@ -7,6 +7,7 @@ when the change it describes was committed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ from django.utils import timezone
 from kengen.audit.choices import AuditAction
 from kengen.audit.keys import key_ring
 from kengen.audit.models import AuditChainHead, AuditEvent
+from kengen.core.bulk import write_tuples
 from kengen.core.types import Actor
 
 GENESIS = "0" * 64
@@ -38,12 +40,30 @@ def _audit_key() -> bytes:
 
 
 def _is_secret(key: Any) -> bool:
-    return any(word in str(key).lower() for word in SECRET_KEYS)
+    return _is_secret_text(key if type(key) is str else str(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_text(key: str) -> bool:
+    # Cached: bulk writes (the HR wave) redact hundreds of thousands of payloads with few keys.
+    lowered = key.lower()
+    return any(word in lowered for word in SECRET_KEYS)
+
+
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {key: REDACTED if _is_secret(key) else _redact_value(item) for key, item in value.items()}
+        out = {}
+        for key, item in value.items():
+            if _is_secret(key):
+                out[key] = REDACTED
+            elif type(item) in _PLAIN_TYPES:  # most values: no call per value
+                out[key] = item
+            else:
+                out[key] = _redact_value(item)
+        return out
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact_value(item) for item in value]  # secrets hide in lists of records too
     return value
@@ -267,30 +287,51 @@ class EventSpec:
         )
 
 
-def _db_texts_many(pairs: list[tuple[Any, Any]]) -> list[tuple[str | None, str | None]]:
-    """``_db_texts`` for many rows in one round trip per chunk (PostgreSQL renders jsonb)."""
+def _redacted_json(values: Mapping[str, Any] | None) -> str | None:
+    """``json.dumps(redact(values))`` without the round trip through Python values."""
+    if values is None:
+        return None
+    return json.dumps(_redact_value(values), cls=DjangoJSONEncoder)
+
+
+def _db_texts_many(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str | None, str | None]]:
+    """``_db_texts`` for many rows (old/new given as JSON text): on PostgreSQL its jsonb rendering,
+    one round trip per chunk, the whole chunk sent as one JSON array (a ``text[]`` parameter costs
+    more to quote than the rendering); on SQLite the text as the JSON field stores it."""
     if connection.vendor != "postgresql":
-        field = AuditEvent._meta.get_field("old")
-        return [
-            (
-                None if old is None else field.get_db_prep_save(old, connection),
-                None if new is None else field.get_db_prep_save(new, connection),
-            )
-            for old, new in pairs
-        ]
+        return pairs
     out: list[tuple[str | None, str | None]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(pairs), 20_000):
             chunk = pairs[start : start + 20_000]
-            olds = [None if o is None else json.dumps(o) for o, _n in chunk]
-            news = [None if n is None else json.dumps(n) for _o, n in chunk]
+            payload = ",".join(f"[{o or 'null'},{n or 'null'}]" for o, n in chunk)
             cursor.execute(
-                "SELECT o::jsonb::text, n::jsonb::text FROM unnest(%s::text[], %s::text[]) "
-                "WITH ORDINALITY AS t(o, n, i) ORDER BY i",
-                [olds, news],
+                "SELECT CASE WHEN jsonb_typeof(e->0) = 'null' THEN NULL ELSE (e->0)::text END, "
+                "CASE WHEN jsonb_typeof(e->1) = 'null' THEN NULL ELSE (e->1)::text END "
+                "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
+                [f"[{payload}]"],
             )
             out.extend(cursor.fetchall())
     return out
+
+
+_COPY_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "application_ref",
+    "old",
+    "new",
+    "prev_hash",
+    "hash",
+    "key_id",
+    "canon",
+)
 
 
 def audit_record_many(
@@ -303,7 +344,8 @@ def audit_record_many(
     """Append ``events`` to the chain in order, in the caller's transaction: the set-based twin of
     ``audit_record`` for bulk writes (the HR wave). The chain head is locked once; every event is
     redacted, canonicalized (form 2) and HMAC-chained in Python exactly as ``audit_record`` does, so
-    ``kengen audit verify`` cannot tell them apart; rows are inserted with ``bulk_create``.
+    ``kengen audit verify`` cannot tell them apart; rows are inserted with ``COPY`` on PostgreSQL,
+    ``executemany`` on SQLite (``core.bulk.write_tuples``).
     Returns the number of events written."""
     if not events:
         return 0
@@ -315,12 +357,14 @@ def audit_record_many(
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         now = timezone.now()
-        olds_news = [(redact(e.old), redact(e.new)) for e in events]
-        texts = _db_texts_many(olds_news)
+        dumped = [(_redacted_json(e.old), _redacted_json(e.new)) for e in events]
+        texts = _db_texts_many(dumped)
         occurred = _pg_time(now)
         seq, prev = head.last_seq, head.last_hash
-        rows: list[AuditEvent] = []
-        for spec, (old, new), (old_text, new_text) in zip(events, olds_news, texts, strict=True):
+        signer = ring.signer
+        occurred_db = AuditEvent._meta.get_field("occurred_at").get_db_prep_save(now, connection)
+        tuples: list[tuple] = []
+        for spec, (old_text, new_text) in zip(events, texts, strict=True):
             seq += 1
             target_label = spec.target_label[:300]
             who, who_label = (None, "system") if spec.as_system else (actor_id, label)
@@ -339,36 +383,36 @@ def audit_record_many(
                     new_text,
                     None,
                     prev,
-                    str(ring.signer),
+                    str(signer),
                 )
             )
             digest = hmac.new(key, canon, hashlib.sha256).hexdigest()
-            rows.append(
-                AuditEvent(
-                    seq=seq,
-                    occurred_at=now,
-                    actor_id=who,
-                    actor_label=who_label,
-                    action=spec.action,
-                    target_type=spec.target_type,
-                    target_id=spec.target_id,
-                    target_label=target_label,
-                    application_ref=spec.application_ref,
-                    old=old,
-                    new=new,
-                    ip_address=None,
-                    prev_hash=prev,
-                    hash=digest,
-                    key_id=ring.signer,
-                    canon=CURRENT_CANON,
+            # The JSON text the hash covers is written as it is (COPY on PostgreSQL).
+            tuples.append(
+                (
+                    seq,
+                    occurred_db,
+                    who,
+                    who_label,
+                    str(spec.action),
+                    spec.target_type,
+                    spec.target_id,
+                    target_label,
+                    spec.application_ref,
+                    old_text,
+                    new_text,
+                    prev,
+                    digest,
+                    signer,
+                    CURRENT_CANON,
                 )
             )
             prev = digest
-            if len(rows) >= batch_size:
-                AuditEvent.objects.bulk_create(rows)
-                rows = []
-        if rows:
-            AuditEvent.objects.bulk_create(rows)
+            if len(tuples) >= batch_size:
+                write_tuples(AuditEvent, _COPY_COLUMNS, tuples)
+                tuples = []
+        if tuples:
+            write_tuples(AuditEvent, _COPY_COLUMNS, tuples)
         head.last_seq, head.last_hash = seq, prev
         head.save(update_fields=["last_seq", "last_hash"])
     return len(events)

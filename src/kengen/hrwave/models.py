@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -51,8 +51,8 @@ class WaveImportQuerySet(_PersonnelOnly):
 
 
 class WaveImport(models.Model):
-    """One HR list as uploaded: its validated rows (``rows``, normalized), errors, preview totals and
-    what became of it. ``content_sha256`` lets a re-import of the same file be recognised."""
+    """One HR list as uploaded: its errors, preview totals and what became of it (its validated
+    rows are ``WaveRow``s). ``content_sha256`` lets a re-import of the same file be recognised."""
 
     file_name = models.CharField(_("file name"), max_length=255)
     content_sha256 = models.CharField(max_length=64, db_index=True)
@@ -68,7 +68,6 @@ class WaveImport(models.Model):
     effective_on = models.DateField(_("effective on"), db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=WaveStatus.choices)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
-    rows = models.JSONField(_("rows"), default=list)
     errors = models.JSONField(_("errors"), default=list)
     totals = models.JSONField(_("totals"), default=dict)
     fingerprint = models.CharField(max_length=64, blank=True)
@@ -95,6 +94,38 @@ class WaveImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.effective_on})"
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Every validated row (normalized), in file order: for small lists and tests; the wave's
+        own steps read ``WaveRow``s date by date, in chunks."""
+        return list(self.row_set.order_by("row_no").values_list("data", flat=True))
+
+
+class WaveRowQuerySet(_PersonnelOnly):
+    pass
+
+
+class WaveRow(models.Model):
+    """One validated line of an HR list (``data``: normalized, ids resolved), written in batches
+    while the file is read so that no single value grows with the list."""
+
+    wave = models.ForeignKey(WaveImport, on_delete=models.CASCADE, related_name="row_set")
+    row_no = models.PositiveIntegerField(_("row"))
+    on = models.DateField(_("effective on"))
+    data = models.JSONField()
+
+    objects = WaveRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["wave", "row_no"]
+        verbose_name = _("HR list row")
+        verbose_name_plural = _("HR list rows")
+        indexes = [models.Index(fields=["wave", "on", "row_no"], name="wave_row_date_order")]
+        constraints = [models.UniqueConstraint(fields=["wave", "row_no"], name="wave_row_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} #{self.row_no}"
 
 
 class WaveLineQuerySet(_PersonnelOnly):
@@ -125,3 +156,30 @@ class WaveLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_no} {self.name}"
+
+
+class WavePlanQuerySet(_PersonnelOnly):
+    pass
+
+
+class WavePlan(models.Model):
+    """Part of what the preview computed for one date (``selectors.plan_dump``): the consequence
+    items by category, by id. Applying reads it instead of running the engine again when nothing
+    was recorded since the preview (the audit chain head has not moved); written in parts so no
+    single value grows with the wave."""
+
+    wave = models.ForeignKey(WaveImport, on_delete=models.CASCADE, related_name="plan")
+    on = models.DateField(_("effective on"))
+    part = models.PositiveIntegerField()
+    items = models.JSONField(default=dict)
+
+    objects = WavePlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["wave", "on", "part"]
+        verbose_name = _("preview plan")
+        verbose_name_plural = _("preview plans")
+        constraints = [models.UniqueConstraint(fields=["wave", "on", "part"], name="wave_plan_part_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} {self.on} #{self.part}"

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kengen.applications.models import Application, NetworkUserRegistration
+from kengen.core.bulk import by_pk, ids_in
 from kengen.core.exceptions import Conflict, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.eligibility.models import EligibilityEntry
@@ -30,6 +31,7 @@ from kengen.eligibility.selectors import entry_covers, table2_as_of
 from kengen.grants.choices import GrantBasis
 from kengen.grants.models import Grant
 from kengen.hrwave.choices import ACTION_WORDS, REQUIRED_FIELDS, WAVE_FIELDS, WaveAction
+from kengen.hrwave.models import WaveImport, WaveRow
 from kengen.hrwave.reader import MAX_CELL, Sheet, looks_like_formula
 from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
@@ -147,10 +149,18 @@ class _Records:
     assignments: dict[int, list[Assignment]]
 
 
-def _load_records(staff_numbers: Sequence[str], since: dt.date) -> _Records:
+@dataclass
+class _Units:
+    orgs_by_code: dict[str, list[Organization]]
+    orgs_by_name: dict[str, list[Organization]]
+    posts: dict[str, Post]
+
+
+def _load_units() -> _Units:
+    """Every unit (with its history: a row may be back-dated) and post, read once."""
     by_code: dict[str, list[Organization]] = defaultdict(list)
     by_name: dict[str, list[Organization]] = defaultdict(list)
-    for org in Organization.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=since)):
+    for org in Organization.objects.all():  # the default order decides between equal names
         by_code[org.code].append(org)
         by_name[org.name].append(org)
     posts: dict[str, Post] = {}
@@ -158,6 +168,10 @@ def _load_records(staff_numbers: Sequence[str], since: dt.date) -> _Records:
         posts.setdefault(post.name, post)
     for post in Post.objects.all():
         posts[post.code] = post  # a code wins over a name
+    return _Units(by_code, by_name, posts)
+
+
+def _load_people(units: _Units, staff_numbers: Sequence[str], since: dt.date) -> _Records:
     people: dict[str, Person] = {}
     for chunk in _chunks(list(staff_numbers)):
         for p in Person.objects.filter(staff_number__in=chunk):
@@ -168,11 +182,11 @@ def _load_records(staff_numbers: Sequence[str], since: dt.date) -> _Records:
     appointments: dict[int, list[Appointment]] = defaultdict(list)
     assignments: dict[int, list[Assignment]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for a in Appointment.objects.filter(person_id__in=chunk).filter(ends):
+        for a in Appointment.objects.filter(person_id__in=ids_in(chunk)).filter(ends):
             appointments[a.person_id].append(a)
-        for s in Assignment.objects.filter(person_id__in=chunk).filter(ends).select_related("post"):
+        for s in Assignment.objects.filter(person_id__in=ids_in(chunk)).filter(ends).select_related("post"):
             assignments[s.person_id].append(s)
-    return _Records(by_code, by_name, posts, people, appointments, assignments)
+    return _Records(units.orgs_by_code, units.orgs_by_name, units.posts, people, appointments, assignments)
 
 
 def _active(rows: Iterable[Any], on: dt.date) -> list[Any]:
@@ -188,9 +202,16 @@ def _org_on(records: _Records, text: str, on: dt.date) -> Organization | None:
 
 
 def wave_validate(
-    sheet: Sheet, *, mapping: dict[str, str], effective_on: dt.date, progress: Progress = _nothing
+    sheet: Sheet,
+    *,
+    mapping: dict[str, str],
+    effective_on: dt.date,
+    progress: Progress = _nothing,
+    sink: Callable[[dict[str, Any]], None] | None = None,
 ) -> Validated:
-    """Every row checked before anything changes; a file with any error changes nothing."""
+    """Every row checked before anything changes; a file with any error changes nothing. The file
+    is read and checked in chunks; each valid row goes to ``sink`` as it is checked (until a row is
+    refused) — or, without a sink, to ``Validated.rows``."""
     result = Validated(encoding=sheet.encoding, row_count=0)
     errors = result.errors
     labels = dict(WAVE_FIELDS)
@@ -211,34 +232,14 @@ def wave_validate(
             )
     if errors:
         return result
-    raw: list[tuple[int, dict[str, str]]] = []
-    for row_no, cells in sheet.rows:
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()}
-        raw.append((row_no, values))
-        if len(raw) % 50_000 == 0:
-            progress("read", len(raw), 0)
-    result.row_count = len(raw)
-    if not raw:
-        errors.append(RowError(2, "", _("The file has no rows.")))
-        return result
 
     def col(name: str) -> str:
         return (mapping.get(name) or labels[name]).strip()
 
     seen_staff: dict[str, int] = {}
-    min_date = effective_on
-    for _row_no, values in raw:
-        d = parse_date(values.get("effective_on", ""))
-        if d is not None and d < min_date:
-            min_date = d
-    records = _load_records(
-        sorted({v["staff_number"] for _n, v in raw if v.get("staff_number")}),
-        min_date - dt.timedelta(days=1),
-    )
-    progress("validate", 0, len(raw))
-    for count, (row_no, values) in enumerate(raw, start=1):
-        if count % 10_000 == 0:
-            progress("validate", count, len(raw))
+    units = _load_units()
+
+    def check(row_no: int, values: dict[str, str], records: _Records) -> dict[str, Any] | None:
         row_errors: list[RowError] = []
 
         def err(
@@ -255,7 +256,7 @@ def wave_validate(
                 err(name, _("Contains control characters."))
         if row_errors:
             errors.extend(row_errors)
-            continue
+            return None
         number = values.get("staff_number", "")
         if not number:
             err("staff_number", _("Staff need a staff number (A2.4)."))
@@ -287,7 +288,7 @@ def wave_validate(
                 on = parsed
         if row_errors or action is None:
             errors.extend(row_errors)
-            continue
+            return None
         out: dict[str, Any] = {
             "row": row_no,
             "staff_number": number,
@@ -299,9 +300,45 @@ def wave_validate(
         _validate_action(action, values, on, person, records, out, err)
         if row_errors:
             errors.extend(row_errors)
-        else:
-            result.rows.append(out)
-    progress("validate", len(raw), len(raw))
+            return None
+        return out
+
+    def validate_chunk(chunk: list[tuple[int, dict[str, str]]]) -> None:
+        # The records the chunk's rows refer to, read in bulk: memory stays bounded by the chunk.
+        min_date = effective_on
+        for _row_no, values in chunk:
+            d = parse_date(values.get("effective_on", ""))
+            if d is not None and d < min_date:
+                min_date = d
+        records = _load_people(
+            units,
+            sorted({v["staff_number"] for _n, v in chunk if v.get("staff_number")}),
+            min_date - dt.timedelta(days=1),
+        )
+        for row_no, values in chunk:
+            out = check(row_no, values, records)
+            if out is not None:
+                if sink is None:
+                    result.rows.append(out)
+                elif not errors:
+                    sink(out)  # once a row is refused, nothing more is kept
+
+    progress("validate", 0, 0)
+    chunk: list[tuple[int, dict[str, str]]] = []
+    for row_no, cells in sheet.rows:
+        chunk.append(
+            (row_no, {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()})
+        )
+        result.row_count += 1
+        if len(chunk) >= CHUNK:
+            validate_chunk(chunk)
+            chunk = []
+            progress("validate", result.row_count, 0)
+    if chunk:
+        validate_chunk(chunk)
+    if not result.row_count:
+        errors.append(RowError(2, "", _("The file has no rows.")))
+    progress("validate", result.row_count, result.row_count)
     return result
 
 
@@ -348,7 +385,9 @@ def _unit(
     if not org_text:
         err("organization", _("Give the organization."))
     elif org is None:
-        known = bool(records.orgs_by_code.get(org_text) or records.orgs_by_name.get(org_text))
+        candidates = records.orgs_by_code.get(org_text, []) + records.orgs_by_name.get(org_text, [])
+        # Units ended before the date are unknown to it; one not yet (or no longer) in force is named.
+        known = any(o.valid_to is None or o.valid_to >= on for o in candidates)
         err(
             "organization",
             (_("%(value)s is not in force on %(date)s.") if known else _("Unknown organization %(value)s."))
@@ -495,13 +534,13 @@ def changes_from_rows(rows: Sequence[dict[str, Any]]) -> list[PersonnelChange]:
     person_ids = sorted({r["person"] for r in todo if r.get("person")})
     people: dict[int, Person] = {}
     for chunk in _chunks(person_ids):
-        people.update(Person.objects.in_bulk(chunk))
+        people.update(by_pk(Person.objects.all(), chunk))
     orgs = Organization.objects.in_bulk(sorted({r["organization"] for r in todo if r.get("organization")}))
     posts = Post.objects.in_bulk(sorted({r["post"] for r in todo if r.get("post")}))
     moving_ids = sorted({r["assignment"] for r in todo if r.get("assignment")})
     moving: dict[int, Assignment] = {}
     for chunk in _chunks(moving_ids):
-        moving.update(Assignment.objects.select_related("post").in_bulk(chunk))
+        moving.update(by_pk(Assignment.objects.select_related("post"), chunk))
     out = []
     for r in todo:
         kind = r["kind"]
@@ -521,6 +560,33 @@ def changes_from_rows(rows: Sequence[dict[str, Any]]) -> list[PersonnelChange]:
             )
         )
     return out
+
+
+def wave_groups(wave: WaveImport) -> Iterator[tuple[dt.date, list[dict[str, Any]]]]:
+    """A list's validated rows by effective date, oldest first (back-dated entries before the
+    wave), in file order: read from its ``WaveRow``s one date at a time, in chunks."""
+    rows = WaveRow.objects.filter(wave=wave)
+    for on in list(rows.order_by("on").values_list("on", flat=True).distinct()):
+        yield (
+            on,
+            list(
+                rows.filter(on=on)
+                .order_by("row_no")
+                .values_list("data", flat=True)
+                .iterator(chunk_size=CHUNK)
+            ),
+        )
+
+
+def wave_person_ids(wave: WaveImport) -> list[int]:
+    """The people a list's rows name (not its new hires), sorted, read in chunks."""
+    ids = (
+        WaveRow.objects.filter(wave=wave)
+        .order_by("row_no")
+        .values_list("data__person", flat=True)
+        .iterator(chunk_size=CHUNK)
+    )
+    return sorted({i for i in ids if i})
 
 
 def rows_by_date(rows: Sequence[dict[str, Any]]) -> list[tuple[dt.date, list[dict[str, Any]]]]:
@@ -644,10 +710,12 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
     for chunk_numbers in _chunks(hire_numbers):
         taken.update(User.objects.filter(username__in=chunk_numbers).values_list("username", flat=True))
     for chunk in _chunks(ids):
-        for a in Appointment.objects.filter(active_on_q(on), person_id__in=chunk).order_by("valid_from"):
+        for a in Appointment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk)).order_by(
+            "valid_from"
+        ):
             appointment[a.person_id] = a  # the latest start wins, as Person.appointment_on
         for s in (
-            Assignment.objects.filter(active_on_q(on), person_id__in=chunk)
+            Assignment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk))
             .select_related("post")
             .order_by("person_id", "id")
         ):
@@ -655,27 +723,27 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
         # Plain tuples: most grants of the people moving are untouched, and a model instance per
         # grant (with its account, system and permission) was most of the engine's time.
         for gid, pid, basis, valid_from, reference in (
-            Grant.objects.filter(account__person_id__in=chunk, ended_at__isnull=True)
+            Grant.objects.filter(account__person_id__in=ids_in(chunk), ended_at__isnull=True)
             .filter(overlapping_q(on, None))
             .order_by("account__system__sort_order", "permission__sort_order", "id")
             .values_list("id", "account__person_id", "basis", "valid_from", "basis_reference")
         ):
             grants[pid].append(_HeldGrant(gid, basis, valid_from, reference))
         for uid, pid in (
-            User.objects.filter(person_id__in=chunk, is_active=True)
+            User.objects.filter(person_id__in=ids_in(chunk), is_active=True)
             .order_by("pk")
             .values_list("pk", "person_id")
         ):
             users.setdefault(pid, uid)
         for uid, pid in (
-            User.objects.filter(person_id__in=chunk, is_active=False)
+            User.objects.filter(person_id__in=ids_in(chunk), is_active=False)
             .order_by("pk")
             .values_list("pk", "person_id")
         ):
             inactive.setdefault(pid, uid)
         registered.update(
             NetworkUserRegistration.objects.filter(
-                person_id__in=chunk, filed_on__gte=network_registration_window_start(on)
+                person_id__in=ids_in(chunk), filed_on__gte=network_registration_window_start(on)
             ).values_list("person_id", flat=True)
         )
     people: dict[object, Person | None] = {}
@@ -869,7 +937,7 @@ def _materialize(result: Consequences) -> None:
         perm.system = systems[perm.system_id]
     rows: dict[int, Grant] = {}
     for chunk in _chunks(ids):
-        for g in Grant.objects.filter(pk__in=chunk).select_related("account"):
+        for g in Grant.objects.filter(pk__in=ids_in(chunk)).select_related("account"):
             g.account.system = systems[g.account.system_id]
             g.permission = permissions[g.permission_id]
             rows[g.pk] = g
@@ -893,3 +961,78 @@ def fingerprint(parts: Iterable[str]) -> str:
 
 def one_head_refusal(exc: Conflict) -> RowError:
     return RowError(0, "post", str(exc.message))
+
+
+# --- The preview's plan: what applying writes, kept by id -------------------------------------
+
+_ROLE_LISTS = ("roles_gained", "roles_lost")
+_GRANT_LISTS = ("direct_revocations", "form1_flags", "appointment_caps")
+_PERSON_LISTS = ("network_registrations", "sign_ins_to_disable", "sign_ins_to_enable")
+
+
+def plan_dump(wc: WaveConsequences, *, part_size: int = CHUNK) -> list[dict[str, list[list[Any]]]]:
+    """The consequences applying acts on, as JSON-ready parts of at most ``part_size`` items per
+    category (always at least one part): roles gained and lost, the grants revoked, flagged and
+    capped (by id), the registrations and sign-ins (``plan_load`` rebuilds them)."""
+    c = wc.consequences
+    lists: dict[str, list[list[Any]]] = {}
+    for name in _ROLE_LISTS:
+        lists[name] = [
+            [r.person_id, r.person_name, r.role, r.label, r.organization_id, r.system_id]
+            for r in getattr(c, name)
+        ]
+    for name in _GRANT_LISTS:
+        lists[name] = [
+            [g.grant.pk, g.person.pk, g.ends_on.isoformat(), g.clause, list(g.officer_ids), g.note]
+            for g in getattr(c, name)
+        ]
+    for name in _PERSON_LISTS:
+        lists[name] = [
+            [p.person_id, p.person_name, p.clause, p.note, p.user_id, list(p.officer_ids)]
+            for p in getattr(c, name)
+        ]
+    longest = max(len(items) for items in lists.values())
+    return [
+        {name: items[start : start + part_size] for name, items in lists.items()}
+        for start in range(0, max(longest, 1), part_size)
+    ]
+
+
+def plan_load(
+    parts: Iterable[dict[str, list[list[Any]]]], changes: Sequence[PersonnelChange], *, on: dt.date
+) -> WaveConsequences:
+    """The consequences ``plan_dump`` kept, with their grants (account, system, permission) and
+    people read in bulk: what ``wave_consequences`` gave at the preview, for applying it."""
+    result = Consequences(on=on, changes=list(changes))
+    grant_rows: dict[str, list[list[Any]]] = defaultdict(list)
+    for part in parts:
+        for name in _ROLE_LISTS:
+            getattr(result, name).extend(
+                RoleItem(pid, pname, role, label, org, system)
+                for pid, pname, role, label, org, system in part.get(name, [])
+            )
+        for name in _PERSON_LISTS:
+            getattr(result, name).extend(
+                PersonItem(pid, pname, clause, note, user_id=uid, officer_ids=tuple(officers))
+                for pid, pname, clause, note, uid, officers in part.get(name, [])
+            )
+        for name in _GRANT_LISTS:
+            grant_rows[name].extend(part.get(name, []))
+    person_ids = sorted({row[1] for rows in grant_rows.values() for row in rows})
+    people: dict[int, Person] = {}
+    for chunk in _chunks(person_ids):
+        people.update(by_pk(Person.objects.all(), chunk))
+    for name, rows in grant_rows.items():
+        getattr(result, name).extend(
+            GrantItem(
+                _HeldGrant(gid, "", on, ""),  # type: ignore[arg-type]  # a placeholder until _materialize
+                people[pid],
+                dt.date.fromisoformat(ends_on),
+                clause,
+                tuple(officers),
+                note,
+            )
+            for gid, pid, ends_on, clause, officers, note in rows
+        )
+    _materialize(result)
+    return WaveConsequences(result)

@@ -3,7 +3,7 @@ none of it — now or on its date (``kengen run-due``).
 
 The write path is set-based: the rules are the personnel app's (validation mirrors its refusals,
 ``selectors.wave_consequences`` is its consequence engine over the whole file, the notices are
-``personnel.services.consequence_notices``), but rows are written with ``bulk_create`` and
+``personnel.services.consequence_notices``), but rows are written with ``COPY`` (``core.bulk.insert_many``) and
 set-wise ``UPDATE``s, and the audit events — the same events, with the same content, that the
 per-row services write (person created, appointment started/ended, assignment started/ended, grant
 ended, sign-in disabled), plus one ``personnel.applied`` event per change — are chained in order in
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead
 from kengen.audit.services import EventSpec, audit_record, audit_record_many
+from kengen.core.bulk import by_pk, ids_in, insert_many
 from kengen.core.exceptions import Conflict, DomainError, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.core.permissions import require_personnel
@@ -34,7 +35,7 @@ from kengen.core.types import Actor
 from kengen.grants.choices import EndReason
 from kengen.grants.models import Grant
 from kengen.hrwave.choices import DEFAULT_MAPPING, WAVE_FIELDS, WaveStatus
-from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine
+from kengen.hrwave.models import ColumnMapping, WaveImport, WaveLine, WavePlan, WaveRow
 from kengen.hrwave.progress import progress_write
 from kengen.hrwave.reader import read_sheet
 from kengen.hrwave.selectors import (
@@ -44,8 +45,11 @@ from kengen.hrwave.selectors import (
     WaveConsequences,
     changes_from_rows,
     fingerprint,
-    rows_by_date,
+    plan_dump,
+    plan_load,
     wave_consequences,
+    wave_groups,
+    wave_person_ids,
     wave_validate,
 )
 from kengen.notifications.choices import EmailStatus
@@ -54,7 +58,6 @@ from kengen.notifications.services import notification_deliver
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
-from kengen.personnel.changes import PersonnelChange
 from kengen.personnel.choices import ChangeKind
 from kengen.personnel.services import consequence_notices
 from kengen.users.models import User
@@ -161,15 +164,15 @@ def _describe_units(units: Iterable[tuple[int, int, bool]], tree: OrgTree, posts
     return "、".join(f"{tree.full_name(o)} {posts.get(p, '')}".strip() for o, p, _h in units)[:300]
 
 
-def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequences], str]:
+def _preview(wave: WaveImport, progress: Progress) -> str:
     """Compute the consequences per date and write the preview lines and totals (bulk)."""
     from kengen.organizations.models import Post
 
     WaveLine.objects.filter(wave=wave).delete()
-    groups = rows_by_date(wave.rows)
+    WavePlan.objects.filter(wave=wave).delete()
+    groups = wave_groups(wave)
     posts = dict(Post.objects.values_list("pk", "name"))
     totals: dict[str, int] = defaultdict(int)
-    results: list[WaveConsequences] = []
     officers: set[int] = set()
     parts: list[str] = []
     lines: list[WaveLine] = []
@@ -179,12 +182,27 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
         for r in rows:
             if r.get("done"):
                 totals["already_done"] += 1
+                lines.append(
+                    WaveLine(
+                        wave=wave,
+                        row_no=r["row"],
+                        staff_number=r["staff_number"],
+                        name=(r.get("name") or "")[:101],
+                        action=r["kind"],
+                        effective_on=on,
+                        already_done=True,
+                    )
+                )
+        insert_many(lines)  # one date's lines at a time
+        lines = []
         changes = changes_from_rows(rows)
         todo = [r for r in rows if not r.get("done")]
         if not changes:
             continue
         wc = wave_consequences(changes, on=on)
-        results.append(wc)
+        insert_many(
+            [WavePlan(wave=wave, on=on, part=n, items=items) for n, items in enumerate(plan_dump(wc))]
+        )
         c = wc.consequences
         parts.append(f"{on.isoformat()}:{c.fingerprint}")
         notes: dict[object, list[str]] = defaultdict(list)
@@ -242,7 +260,7 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
         ids = [r["person"] for r in todo if r.get("person")]
         for start in range(0, len(ids), CHUNK):
             for a in Assignment.objects.filter(
-                active_on_q(on), person_id__in=ids[start : start + CHUNK]
+                active_on_q(on), person_id__in=ids_in(ids[start : start + CHUNK])
             ).select_related("post"):
                 before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
         for r, change in zip(todo, changes, strict=True):
@@ -268,27 +286,20 @@ def _preview(wave: WaveImport, progress: Progress) -> tuple[list[WaveConsequence
                     consequences="\n".join(notes.get(key, [])),
                 )
             )
+        insert_many(lines)
+        lines = []
         done_rows += len(rows)
-        progress("preview", done_rows, len(wave.rows))
-    for on, rows in groups:
-        for r in rows:
-            if r.get("done"):
-                lines.append(
-                    WaveLine(
-                        wave=wave,
-                        row_no=r["row"],
-                        staff_number=r["staff_number"],
-                        name=(r.get("name") or "")[:101],
-                        action=r["kind"],
-                        effective_on=on,
-                        already_done=True,
-                    )
-                )
-    WaveLine.objects.bulk_create(lines, batch_size=CHUNK)
+        progress("preview", done_rows, wave.row_count)
     totals["officers_to_notify"] = len(officers)
     wave.totals = dict(totals)
     wave.fingerprint = fingerprint(parts)
-    return results, wave.fingerprint
+    return wave.fingerprint
+
+
+def _lock_head() -> AuditChainHead:
+    """The audit chain head, locked until the transaction ends (every recorded change moves it)."""
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    return head
 
 
 def _head_seq() -> int:
@@ -324,12 +335,25 @@ def wave_import(
         )
     report = _hook(f"wave-{wave.pk}", progress)
     with transaction.atomic():
-        validated = wave_validate(sheet, mapping=columns, effective_on=effective_on, progress=report)
+        seen = _head_seq()  # before the records are read: a change from here on moves the head
+        batch: list[WaveRow] = []
+
+        def keep(row: dict[str, Any]) -> None:
+            # Rows are stored as they are checked, in batches: the list is never one value.
+            batch.append(WaveRow(wave=wave, row_no=row["row"], on=dt.date.fromisoformat(row["on"]), data=row))
+            if len(batch) >= CHUNK:
+                insert_many(batch)
+                batch.clear()
+
+        validated = wave_validate(
+            sheet, mapping=columns, effective_on=effective_on, progress=report, sink=keep
+        )
+        if batch and not validated.errors:
+            insert_many(batch)
         wave = WaveImport.objects.select_for_update().get(pk=wave.pk)
         wave.row_count = validated.row_count
         errors = [e.as_dict() for e in validated.errors]
         if not errors:
-            wave.rows = validated.rows
             try:
                 _preview(wave, report)
             except (Conflict, RuleViolation) as exc:
@@ -338,8 +362,9 @@ def wave_import(
         wave.errors = errors
         wave.status = WaveStatus.INVALID if errors else WaveStatus.PREVIEWED
         if errors:
-            wave.rows = []
-        audit_record(
+            WaveRow.objects.filter(wave=wave).delete()
+            WavePlan.objects.filter(wave=wave).delete()
+        event = audit_record(
             actor=actor,
             action=AuditAction.HR_WAVE_IMPORTED,
             target=wave,
@@ -354,7 +379,8 @@ def wave_import(
                 "fingerprint": wave.fingerprint,
             },
         )
-        wave.computed_at_seq = _head_seq()
+        # The import's own event is the only one since ``seen``: the preview is current at it.
+        wave.computed_at_seq = event.seq if event.seq == seen + 1 else seen
         wave.save()
     report("done", wave.row_count, wave.row_count)
     return wave
@@ -374,8 +400,9 @@ def wave_refresh(*, actor: Actor, wave: WaveImport) -> WaveImport:
     row = WaveImport.objects.select_for_update().get(pk=wave.pk)
     if row.status != WaveStatus.PREVIEWED:
         raise Conflict(_("Only a previewed list can be recomputed."))
+    seen = _head_seq()
     _preview(row, _hook(f"wave-{row.pk}", None))
-    row.computed_at_seq = _head_seq()
+    row.computed_at_seq = seen
     row.save()
     return row
 
@@ -400,7 +427,7 @@ def _close_assignments(w: _Writer, rows: Sequence[Assignment], on: dt.date, reas
     rows = [a for a in rows if a.valid_to is None or a.valid_to > on]
     starting_before = [a.pk for a in rows if a.valid_from <= on]
     for start in range(0, len(starting_before), CHUNK):
-        Assignment.objects.filter(pk__in=starting_before[start : start + CHUNK]).update(
+        Assignment.objects.filter(pk__in=ids_in(starting_before[start : start + CHUNK])).update(
             valid_to=on, end_reason=reason, ended_by=user
         )
     for a in rows:
@@ -417,7 +444,7 @@ def _close_assignments(w: _Writer, rows: Sequence[Assignment], on: dt.date, reas
 
 
 def _open_assignments(w: _Writer, rows: list[Assignment]) -> None:
-    Assignment.objects.bulk_create(rows, batch_size=CHUNK)
+    insert_many(rows)
     for a in rows:
         w.events.append(
             EventSpec.about(
@@ -462,7 +489,7 @@ def _end_grants(w: _Writer, grants: Sequence[Grant], on: dt.date, reason: str, n
     olds = [_grant_snapshot(g) for g in todo]
     plain = [g.pk for g in todo if g.valid_from <= on]
     for start in range(0, len(plain), CHUNK):
-        Grant.objects.filter(pk__in=plain[start : start + CHUNK], ended_at__isnull=True).update(
+        Grant.objects.filter(pk__in=ids_in(plain[start : start + CHUNK]), ended_at__isnull=True).update(
             valid_to=on, end_reason=reason, end_note=note, ended_at=w.now, ended_by=None
         )
     for g, old in zip(todo, olds, strict=True):
@@ -489,7 +516,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     changes = wc.consequences.changes
     user = _user(w.actor)
     todo = [r for r in rows if not r.get("done")]
-    # Joiners: people, then appointments and assignments (bulk_create returns ids on PG and SQLite).
+    # Joiners: people, then appointments and assignments (insert_many sets the new ids).
     hires = [(r, c) for r, c in zip(todo, changes, strict=True) if c.kind == ChangeKind.HIRE]
     new_people = [
         Person(
@@ -504,7 +531,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         for _r, c in hires
         if c.new_person is not None
     ]
-    Person.objects.bulk_create(new_people, batch_size=CHUNK)
+    insert_many(new_people)
     for p in new_people:
         w.events.append(
             EventSpec.about(
@@ -536,7 +563,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         )
         for _r, c, p in appointing
     ]
-    Appointment.objects.bulk_create(appointments, batch_size=CHUNK)
+    insert_many(appointments)
     for a in appointments:
         w.events.append(
             EventSpec.about(
@@ -568,23 +595,14 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     # Movers: the moving assignment ends, the same person starts in the new unit (assignment_move).
     moves = [c for c in changes if c.kind == ChangeKind.MOVE]
     moving = [c.assignment for c in moves if c.assignment is not None]
-    fresh = (
-        {
-            a.pk: a
-            for a in Assignment.objects.filter(pk__in=[m.pk for m in moving]).select_related(
-                "post", "person", "organization"
+    fresh: dict[int, Assignment] = {}
+    for start in range(0, len(moving), CHUNK):
+        fresh.update(
+            by_pk(
+                Assignment.objects.select_related("post", "person", "organization"),
+                [m.pk for m in moving[start : start + CHUNK]],
             )
-        }
-        if len(moving) < CHUNK
-        else {}
-    )
-    if len(moving) >= CHUNK:
-        for start in range(0, len(moving), CHUNK):
-            fresh.update(
-                Assignment.objects.select_related("post", "person", "organization").in_bulk(
-                    [m.pk for m in moving[start : start + CHUNK]]
-                )
-            )
+        )
     ended = [fresh[m.pk] for m in moving]
     keeps = {a.pk: (a.valid_from, a.valid_to) for a in ended}
     _close_assignments(w, ended, on, AssignmentEndReason.TRANSFER)
@@ -616,7 +634,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
             chunk = ids[start : start + CHUNK]
             cands = (
                 Appointment.objects.select_related("person")
-                .filter(person_id__in=chunk)
+                .filter(person_id__in=ids_in(chunk))
                 .filter(active_on_q(day_before) | active_on_q(on))
             )
             for a in cands.order_by("valid_from"):
@@ -637,7 +655,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
             )
         for reason, pks in by_reason.items():
             for start in range(0, len(pks), CHUNK):
-                Appointment.objects.filter(pk__in=pks[start : start + CHUNK]).update(
+                Appointment.objects.filter(pk__in=ids_in(pks[start : start + CHUNK])).update(
                     valid_to=on, end_reason=reason, ended_by=user
                 )
         w.counts["appointments_ended"] += len(chosen)
@@ -645,7 +663,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
         for start in range(0, len(ids), CHUNK):
             closing.extend(
                 Assignment.objects.select_related("person", "organization", "post")
-                .filter(person_id__in=ids[start : start + CHUNK])
+                .filter(person_id__in=ids_in(ids[start : start + CHUNK]))
                 .filter(overlapping_q(on, None))
                 .order_by("id")
             )
@@ -676,7 +694,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
                     email_status=EmailStatus.PENDING if person.email else EmailStatus.NO_ADDRESS,
                 )
             )
-    Notification.objects.bulk_create(rows_out, batch_size=CHUNK)
+    insert_many(rows_out)
     w.notification_ids.extend(n.pk for n in rows_out if n.email_status == EmailStatus.PENDING)
     w.counts["notifications"] += len(rows_out)
     # Sign-ins of people no longer employed (only once the date has come, as personnel does).
@@ -721,7 +739,7 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
             u = User(username=p.staff_number, person=p)
             u.set_unusable_password()
             sign_ins.append(u)
-    User.objects.bulk_create(sign_ins, batch_size=CHUNK)
+    insert_many(sign_ins)
     for u in sign_ins:
         w.events.append(
             EventSpec.about(
@@ -747,16 +765,15 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
 def _people(ids: Sequence[int]) -> list[Person]:
     out: list[Person] = []
     for start in range(0, len(ids), CHUNK):
-        out.extend(Person.objects.filter(pk__in=ids[start : start + CHUNK]))
+        out.extend(Person.objects.filter(pk__in=ids_in(ids[start : start + CHUNK])))
     return out
 
 
-def _lock_people(rows: Sequence[dict[str, Any]]) -> None:
-    ids = sorted({r["person"] for r in rows if r.get("person")})
+def _lock_people(ids: Sequence[int]) -> None:
     for start in range(0, len(ids), CHUNK):
         list(
             Person.objects.select_for_update()
-            .filter(pk__in=ids[start : start + CHUNK])
+            .filter(pk__in=ids_in(ids[start : start + CHUNK]))
             .values_list("pk", flat=True)
         )
 
@@ -770,18 +787,34 @@ def _apply_locked(
         raise Conflict(_("This list cannot be applied (%(status)s).") % {"status": wave.get_status_display()})
     if wave.status == WaveStatus.SCHEDULED and not scheduled:
         raise Conflict(_("This list is scheduled; cancel the schedule to apply it now."))
-    _lock_people(wave.rows)
-    groups = rows_by_date(wave.rows)
+    _lock_people(wave_person_ids(wave))
+    groups = list(wave_groups(wave))
+    # Nothing recorded since the preview (the chain head, locked now, has not moved): apply the
+    # preview's plan as it is. Otherwise run the engine again and refuse if anything differs.
+    head = _lock_head()
+    current = (
+        wave.computed_at_seq is not None
+        and wave.computed_at_seq == head.last_seq
+        and (expected is None or expected == wave.fingerprint)
+    )
+    planned = set(WavePlan.objects.filter(wave=wave).values_list("on", flat=True)) if current else set()
+    pending = [(on, rows, changes_from_rows(rows)) for on, rows in groups]
+    current = current and all(on in planned for on, _rows, changes in pending if changes)
     computed: list[tuple[dt.date, list[dict[str, Any]], WaveConsequences]] = []
     parts: list[str] = []
-    for n, (on, rows) in enumerate(groups, start=1):
-        changes: list[PersonnelChange] = changes_from_rows(rows)
+    for n, (on, rows, changes) in enumerate(pending, start=1):
         if changes:
-            wc = wave_consequences(changes, on=on)
+            if current:
+                items = (
+                    WavePlan.objects.filter(wave=wave, on=on).order_by("part").values_list("items", flat=True)
+                )
+                wc = plan_load(items.iterator(), changes, on=on)
+            else:
+                wc = wave_consequences(changes, on=on)
+                parts.append(f"{on.isoformat()}:{wc.consequences.fingerprint}")
             computed.append((on, rows, wc))
-            parts.append(f"{on.isoformat()}:{wc.consequences.fingerprint}")
         report("recheck", n, len(groups))
-    if fingerprint(parts) != (expected or wave.fingerprint):
+    if not current and fingerprint(parts) != (expected or wave.fingerprint):
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
     w = _Writer(actor=actor, now=timezone.now())
     for n, (on, rows, wc) in enumerate(computed, start=1):
@@ -844,11 +877,15 @@ def wave_schedule(*, actor: Actor, wave: WaveImport, expected: str | None = None
         )
     if expected is not None and expected != row.fingerprint:
         raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
+    head = _lock_head()
+    current = row.computed_at_seq == head.last_seq
     row.status = WaveStatus.SCHEDULED
-    row.save(update_fields=["status"])
-    audit_record(
+    event = audit_record(
         actor=actor, action=AuditAction.HR_WAVE_SCHEDULED, target=row, new={"effective_on": row.effective_on}
     )
+    if current:  # scheduling is the only event since the preview: it stays current
+        row.computed_at_seq = event.seq
+    row.save(update_fields=["status", "computed_at_seq"])
     return row
 
 

@@ -123,11 +123,17 @@ GIVEN_KANA = ["ハナコ", "イチロウ", "ジロウ", "ミサキ", "ダイス�
 
 
 def generate(
-    *, people: int, grants_per_person: int = 10, divisions: int | None = None, seed: int = 1
+    *,
+    people: int,
+    grants_per_person: int = 10,
+    divisions: int | None = None,
+    seed: int = 1,
+    direct_every: int = 0,
 ) -> Generated:
     """``people`` staff in ``divisions`` generated security units (課, two 係 each, under the
     first root unit), each with a head, three user IDs per person on the root systems that have
-    permissions, and ``grants_per_person`` grants spread over them; about 5 % of grants ended."""
+    permissions, and ``grants_per_person`` grants spread over them; about 5 % of grants ended.
+    With ``direct_every`` = n, every n-th grant (by id) is a direct grant (A5.5), else an initial load."""
     from kengen.grants.models import Account, Grant
     from kengen.organizations.models import Organization, Post
     from kengen.people.models import Appointment, Assignment, Person
@@ -292,7 +298,7 @@ def generate(
                     account_id=account_id,
                     permission_id=perm,
                     purpose="duties",
-                    basis="initial_load",
+                    basis="direct" if direct_every and gid % direct_every == 0 else "initial_load",
                     basis_reference="scale",
                     end_reason="expired" if ended else "",
                     ended_at=ended_at if ended else None,

@@ -978,7 +978,7 @@ def plan_dump(wc: WaveConsequences, *, part_size: int = CHUNK) -> list[dict[str,
     lists: dict[str, list[list[Any]]] = {}
     for name in _ROLE_LISTS:
         lists[name] = [
-            [r.person_id, r.person_name, r.role, r.label, r.organization_id, r.system_id]
+            [r.person_id, r.person_name, r.role, r.label, r.organization_id, r.system_id, r.hire_staff_number]
             for r in getattr(c, name)
         ]
     for name in _GRANT_LISTS:
@@ -988,7 +988,15 @@ def plan_dump(wc: WaveConsequences, *, part_size: int = CHUNK) -> list[dict[str,
         ]
     for name in _PERSON_LISTS:
         lists[name] = [
-            [p.person_id, p.person_name, p.clause, p.note, p.user_id, list(p.officer_ids)]
+            [
+                p.person_id,
+                p.person_name,
+                p.clause,
+                p.note,
+                p.user_id,
+                list(p.officer_ids),
+                p.hire_staff_number,
+            ]
             for p in getattr(c, name)
         ]
     longest = max(len(items) for items in lists.values())
@@ -996,6 +1004,12 @@ def plan_dump(wc: WaveConsequences, *, part_size: int = CHUNK) -> list[dict[str,
         {name: items[start : start + part_size] for name, items in lists.items()}
         for start in range(0, max(longest, 1), part_size)
     ]
+
+
+def _padded(row: list[Any], width: int) -> list[Any]:
+    """A kept plan's row, with ``""`` for the columns a plan kept before they existed (a new
+    hire's staff number)."""
+    return row + [""] * (width - len(row))
 
 
 def plan_load(
@@ -1008,13 +1022,19 @@ def plan_load(
     for part in parts:
         for name in _ROLE_LISTS:
             getattr(result, name).extend(
-                RoleItem(pid, pname, role, label, org, system)
-                for pid, pname, role, label, org, system in part.get(name, [])
+                RoleItem(pid, pname, role, label, org, system, hire_staff_number=hire)
+                for pid, pname, role, label, org, system, hire in (
+                    _padded(row, 7) for row in part.get(name, [])
+                )
             )
         for name in _PERSON_LISTS:
             getattr(result, name).extend(
-                PersonItem(pid, pname, clause, note, user_id=uid, officer_ids=tuple(officers))
-                for pid, pname, clause, note, uid, officers in part.get(name, [])
+                PersonItem(
+                    pid, pname, clause, note, user_id=uid, officer_ids=tuple(officers), hire_staff_number=hire
+                )
+                for pid, pname, clause, note, uid, officers, hire in (
+                    _padded(row, 7) for row in part.get(name, [])
+                )
             )
         for name in _GRANT_LISTS:
             grant_rows[name].extend(part.get(name, []))

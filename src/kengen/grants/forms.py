@@ -171,7 +171,16 @@ class BreachDeletionForm(forms.Form):
 class MaintenanceAccountForm(forms.Form):
     """A5.9: a maintenance staff member's user ID and permissions, always with an end."""
 
-    person = forms.TypedChoiceField(label=_("Maintenance staff"), coerce=int)
+    person = forms.TypedChoiceField(
+        label=_("Maintenance staff"),
+        coerce=int,
+        error_messages={
+            "invalid_choice": _(
+                "Only the staff of an active contract covering this system can be registered "
+                "(Art. 5(9), Art. 8(8)): add them to the contract first."
+            )
+        },
+    )
     user_id = forms.CharField(label=_("User ID"), max_length=64)
     permissions = forms.TypedMultipleChoiceField(
         label=_("Permissions"), coerce=int, widget=forms.CheckboxSelectMultiple

@@ -56,6 +56,9 @@ from kengen.grants.services import (
     require_file_administrator,
 )
 from kengen.organizations.models import Organization
+from kengen.outsourcing.choices import ContractStatus
+from kengen.outsourcing.models import Contract
+from kengen.outsourcing.selectors import EligibleStaff, covers_q, maintenance_eligible
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
@@ -476,18 +479,18 @@ def maintenance_new(request):
     today = timezone.localdate()
     systems = administered_account_systems(request.user, today)
     system = _pick(systems, request.GET.get("system") or request.POST.get("system"))
-    people = maintenance_people(request.user).order_by("family_name_kana", "given_name_kana")
+    # A5.9, A8.8: only the staff of an active contract covering the system can be registered, so
+    # only they are offered, each with the contract and its end (the service checks it again).
+    eligible = maintenance_eligible(maintenance_people(request.user), system, today)
     form = MaintenanceAccountForm(
         request.POST or None,
-        people=[
-            (p.pk, f"{p.full_name}（{p.contractor.name}）" if p.contractor else p.full_name) for p in people
-        ],
+        people=[(e.person.pk, _eligible_label(e, today)) for e in eligible],
         permissions=permission_choices(system, today),
         initial={"valid_from": today},
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        person = people.get(pk=d["person"])
+        person = next(e.person for e in eligible if e.person.pk == d["person"])
         perms = list(SystemPermission.objects.filter(pk__in=d["permissions"]).select_related("system"))
         with refusals_on(form, fields=_FIELD):
             grants = maintenance_account_register(
@@ -514,8 +517,39 @@ def maintenance_new(request):
     return render(
         request,
         "grants/maintenance_new.html",
-        {"form": form, "system": system, "systems": systems, "has_people": people.exists()},
+        {
+            "form": form,
+            "system": system,
+            "systems": systems,
+            "has_people": bool(eligible),
+            # Where staff are added to a contract: the active contracts covering the system.
+            "contracts": (
+                []
+                if eligible
+                else list(
+                    Contract.objects.restrict(request.user)
+                    .filter(covers_q(system.account_system), status=ContractStatus.ACTIVE)
+                    .distinct()
+                    .select_related("contractor")
+                    .order_by("title", "pk")[:20]
+                )
+            ),
+        },
     )
+
+
+def _eligible_label(e: EligibleStaff, today: dt.date) -> str:
+    """「山田 太郎（北見システム株式会社・令和8年度保守業務委託契約、令和9年3月31日まで）」."""
+    who = f"{e.person.full_name}（{e.person.contractor.name}）" if e.person.contractor else e.person.full_name
+    if e.valid_from > today:
+        period = _("%(contract)s, from %(start)s until %(last)s") % {
+            "contract": e.contract.title,
+            "start": wareki(e.valid_from),
+            "last": wareki(e.last_day),
+        }
+    else:
+        period = _("%(contract)s, until %(last)s") % {"contract": e.contract.title, "last": wareki(e.last_day)}
+    return f"{who} — {period}"
 
 
 @login_required

@@ -64,6 +64,49 @@ def maintenance_limit(person: Person, system: System, valid_from: dt.date) -> Ma
     )
 
 
+@dataclass(frozen=True)
+class EligibleStaff:
+    """A maintenance staff member who may be given a user ID on a system (A5.9, A8.8): the
+    contract they work under covering it, and the first day after their time on it ends."""
+
+    person: Person
+    contract: Contract
+    valid_from: dt.date
+    until: dt.date
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.until - dt.timedelta(days=1)
+
+
+def maintenance_eligible(people: QuerySet[Person], system: System, on: dt.date) -> list[EligibleStaff]:
+    """A5.9, A8.8: of ``people``, those on the staff of an active contract covering ``system``
+    whose time on it has not ended on ``on`` (starting then or later), each with the contract
+    reaching furthest — exactly those ``maintenance_limit`` lets be registered, so a page can offer
+    only them. One query, ordered by kana name."""
+    root = system.account_system
+    rows = (
+        ContractStaff.objects.filter(
+            person__in=people.values("pk"),
+            contract__status=ContractStatus.ACTIVE,
+            contract__in=Contract.objects.filter(covers_q(root)).values("pk"),
+            valid_to__gt=on,
+            contract__valid_to__gt=on,
+        )
+        .filter(Q(contract__ended_on__isnull=True) | Q(contract__ended_on__gt=on))
+        .select_related("person__contractor", "contract")
+        .order_by("person__family_name_kana", "person__given_name_kana", "person_id")
+    )
+    best: dict[int, EligibleStaff] = {}
+    for row in rows:
+        until = min(row.valid_to, row.contract.end)
+        start = max(row.valid_from, on)
+        current = best.get(row.person_id)
+        if current is None or (start, -until.toordinal()) < (current.valid_from, -current.until.toordinal()):
+            best[row.person_id] = EligibleStaff(row.person, row.contract, start, until)
+    return list(best.values())
+
+
 def contract_accounts(contract: Contract) -> QuerySet[Account]:
     """The maintenance staff IDs of the contract's staff on the systems it covers (A5.9, A8.8)."""
     systems = contract.systems.values("pk")

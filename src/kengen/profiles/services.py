@@ -119,6 +119,7 @@ class LoadSummary:
     people: int = 0
     fiscal_year_appointees: int = 0
     contractors: int = 0
+    contracts: int = 0
     maintenance_staff: int = 0
     external_services: int = 0
     accounts: int = 0
@@ -363,8 +364,9 @@ def _consulted(officer: User, it_head: User, *, answer: str, comment: str, reaso
 
 def _load_contractors(
     profile: Profile, systems: dict[str, System], fiscal_year: tuple[dt.date, dt.date], today: dt.date
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int, int, int, int]:
     """Contractors and their maintenance staff, registered for the contract year (A5.9).
+    Returns the numbers of contractors, contracts, maintenance staff, user IDs and grants.
 
     Maintenance staff belong to a contract: each contractor's contract is registered by the
     security officer of the section owning the systems, consulted with the IT division head
@@ -374,7 +376,7 @@ def _load_contractors(
     start = max(start, profile.effective)
     contract = f"{wareki(fiscal_year[0], style='year')}度保守業務委託契約"  # e.g. 令和8年度…
     business = [sd.code for sd in profile.business_systems]
-    people = accounts = grants = 0
+    people = accounts = grants = contracts = 0
     it_head = _demo_user(it_division_heads(today)) if profile.contractors else None
     for cd in profile.contractors:
         contractor = contractor_create(actor=None, name=cd.name, kana=cd.kana)
@@ -402,6 +404,7 @@ def _load_contractors(
                 comment=cd.conditions,
             )
             register = contract_activate(actor=officer, contract=register)
+            contracts += 1
         for md in cd.personnel:
             person = person_create(
                 actor=None,
@@ -441,7 +444,7 @@ def _load_contractors(
                                 basis_reference=contract,
                             )
                             grants += 1
-    return len(profile.contractors), people, accounts, grants
+    return len(profile.contractors), contracts, people, accounts, grants
 
 
 def _load_external_services(profile: Profile, orgs: dict[str, Organization], today: dt.date) -> int:
@@ -614,8 +617,11 @@ def profile_load(
         summary.fiscal_year_appointees = sum(1 for s in staff if s.plan.is_fiscal_year)
         summary.accounts, summary.grants = _load_accounts(profile, staff, orgs, systems)
         summary.users = _load_demo_logins(profile, staff)
-        contractors, maintenance, accounts, grants = _load_contractors(profile, systems, fiscal_year, today)
+        contractors, contracts, maintenance, accounts, grants = _load_contractors(
+            profile, systems, fiscal_year, today
+        )
         summary.contractors = contractors
+        summary.contracts = contracts
         summary.maintenance_staff = maintenance
         summary.accounts += accounts
         summary.grants += grants

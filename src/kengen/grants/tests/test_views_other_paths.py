@@ -16,6 +16,7 @@ from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.services import assignment_move, person_create
 from kengen.testing import START
+from kengen.core.era import wareki as testing_wareki
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2024, 5, 1)
@@ -422,7 +423,15 @@ def test_person_page_shows_the_administrators_actions_only_to_them(client, world
 
 
 @pytest.mark.clause("A5.9")
-def test_maintenance_staff_on_no_contract_are_refused_with_the_reason_on_the_page(client, world, core):
+@pytest.mark.clause("A8.8")
+def test_maintenance_staff_on_no_contract_are_not_offered_and_refused_with_the_reason(
+    client, world, core, maintainer
+):
+    from django.utils import timezone
+
+    from kengen.grants.forms import MaintenanceAccountForm
+    from kengen.outsourcing.models import Contract
+
     core_sys, tax = core
     stray = person_create(
         actor=None,
@@ -434,6 +443,14 @@ def test_maintenance_staff_on_no_contract_are_refused_with_the_reason_on_the_pag
         given_name_kana="タロウ",
     )
     _login(client, world, "joho_head")
+    page = client.get(reverse("grants:maintenance_new") + f"?system={core_sys.pk}")
+    contract = Contract.objects.get()
+    offered = dict(page.context["form"].fields["person"].choices)
+    assert set(offered) == {"", maintainer.pk}  # the contract's staff only
+    label = offered[maintainer.pk]
+    assert "保守 一郎" in label and contract.title in label
+    assert testing_wareki(contract.valid_to - dt.timedelta(days=1)) in label
+    assert timezone.localdate() < contract.valid_to
     response = client.post(
         reverse("grants:maintenance_new"),
         {
@@ -446,6 +463,36 @@ def test_maintenance_staff_on_no_contract_are_refused_with_the_reason_on_the_pag
         },
     )
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "[A5.9]" in page and "無契約 太郎" in page
+    assert "person" in response.context["form"].errors
+    refusal = MaintenanceAccountForm.base_fields["person"].error_messages["invalid_choice"]
+    assert response.context["form"].errors["person"] == [str(refusal)]
     assert not Account.objects.filter(person=stray).exists()
+
+
+@pytest.mark.clause("A5.9")
+@pytest.mark.clause("A8.8")
+def test_maintenance_page_says_when_nobody_is_eligible_and_links_to_the_contract(client, world, core, maintainer):
+    from kengen.outsourcing import services as out
+    from kengen.outsourcing.models import Contract
+
+    core_sys, _tax = core
+    contract = Contract.objects.get()
+    out.contract_end(actor=world.users["joho_head"], contract=contract, on=START + dt.timedelta(days=1))
+    _login(client, world, "joho_head")
+    page = client.get(reverse("grants:maintenance_new") + f"?system={core_sys.pk}")
+    assert page.context["has_people"] is False
+    assert dict(page.context["form"].fields["person"].choices) == {"": "—"}
+    body = page.content.decode()
+    assert reverse("outsourcing:contract_list") in body  # no active contract: the register
+
+    second = testing.maintenance_contract(
+        maintainer,
+        [core_sys],
+        organization=world.joho,
+        officer=world.users["joho_head"],
+        it_head=world.users["joho_head"],
+    )
+    second.staff.all().delete()  # an active contract with nobody on its staff yet
+    page = client.get(reverse("grants:maintenance_new") + f"?system={core_sys.pk}")
+    assert page.context["has_people"] is False
+    assert reverse("outsourcing:contract_detail", args=[second.pk]) + "#staff" in page.content.decode()

@@ -26,7 +26,7 @@ from kengen.outsourcing.choices import (
     WorkKind,
 )
 from kengen.outsourcing.models import Consultation, Contract, EvidenceFile, SubcontractPermission
-from kengen.outsourcing.selectors import contract_accounts, responsibility_matrix
+from kengen.outsourcing.selectors import contract_accounts, maintenance_eligible, responsibility_matrix
 from kengen.outsourcing.tests.conftest import period
 from kengen.testing import START
 from kengen.workflow.choices import WorkflowStatus
@@ -654,3 +654,59 @@ def test_the_configurator_corrects_a_contractor_and_it_is_audited(out):
     )
     assert c.name == "北見情報サービス(株)"
     assert AuditEvent.objects.filter(action=AuditAction.CONTRACTOR_UPDATED).exists()
+
+
+@pytest.mark.clause("A5.9")
+@pytest.mark.clause("A8.8")
+def test_only_staff_of_an_active_contract_covering_the_system_are_eligible_as_the_service_allows(out):
+    from kengen.grants.services import check_maintenance_limit
+    from kengen.people.choices import PersonKind
+    from kengen.people.models import Person
+    from kengen.people.services import person_create
+
+    def engineer(family: str, kana: str) -> Person:
+        return person_create(
+            actor=None,
+            family_name=family,
+            given_name="花子",
+            family_name_kana=kana,
+            given_name_kana="ハナコ",
+            kind=PersonKind.MAINTENANCE,
+            contractor=out.contractor,
+        )
+
+    today = timezone.localdate()
+    on_tax = _active(out, systems=[out.tax])  # covers the core package through its business system
+    svc.contract_staff_add(actor=out.officer, contract=on_tax, person=out.engineer)
+    later = engineer("後任", "コウニン")  # joins the contract next month
+    svc.contract_staff_add(
+        actor=out.officer, contract=on_tax, person=later, valid_from=today + dt.timedelta(days=30)
+    )
+    elsewhere = engineer("別系統", "ベツケイトウ")  # on a contract for another system only
+    svc.contract_staff_add(actor=out.officer, contract=_active(out), person=elsewhere)
+    draft = engineer("未承認", "ミショウニン")  # on a contract not yet activated
+    svc.contract_staff_add(actor=out.officer, contract=_contract(out, systems=[out.core]), person=draft)
+    ended = engineer("終了", "シュウリョウ")  # on a contract that has ended
+    gone = _active(out, systems=[out.core])
+    svc.contract_staff_add(actor=out.officer, contract=gone, person=ended)
+    svc.contract_end(actor=out.officer, contract=gone, on=today)
+    engineer("無契約", "ムケイヤク")  # on no contract at all
+
+    people = Person.objects.filter(kind=PersonKind.MAINTENANCE)
+    eligible = maintenance_eligible(people, out.core, today)
+    assert [(e.person, e.contract, e.until) for e in eligible] == [
+        (later, on_tax, on_tax.valid_to),
+        (out.engineer, on_tax, on_tax.valid_to),
+    ]
+    assert eligible[0].valid_from == today + dt.timedelta(days=30) and eligible[1].valid_from == today
+    assert maintenance_eligible(people, out.tax, today) == eligible  # asked of a business system too
+    # Exactly those the service lets be registered from the day they may start.
+    for person in people:
+        match = next((e for e in eligible if e.person == person), None)
+        start = match.valid_from if match else today
+        if match:
+            check_maintenance_limit(person, out.core, start, match.until)
+        else:
+            with pytest.raises(RuleViolation) as exc:
+                check_maintenance_limit(person, out.core, start, start + dt.timedelta(days=1))
+            assert exc.value.clause == "A5.9"

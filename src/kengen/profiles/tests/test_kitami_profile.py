@@ -290,6 +290,22 @@ def test_loading_twice_is_refused_and_changes_nothing(kitami_loaded):
     assert AuditEvent.objects.count() == events
 
 
+def test_the_demo_summary_counts_the_contractors_contracts_and_external_services(kitami_loaded):
+    from kengen.outsourcing.models import Contract, ExternalService
+    from kengen.profiles.management.commands.demo import summary_line
+
+    s = kitami_loaded
+    assert s.contracts == Contract.objects.count() > 0
+    assert s.external_services == ExternalService.objects.count() > 0
+    with translation.override("en"):
+        line = summary_line(s, seconds=1.0)
+    assert f"{s.contractors} contractors with {s.contracts} contracts" in line
+    assert f"{s.external_services} external services" in line
+    with translation.override("ja"):
+        line = summary_line(s, seconds=1.0)
+    assert f"委託契約{s.contracts}件" in line and f"外部サービス{s.external_services}件" in line
+
+
 def test_demo_command_says_already_loaded_and_prints_the_sign_ins(kitami_loaded):
     events = AuditEvent.objects.count()
     out = io.StringIO()

@@ -20,13 +20,27 @@ from kengen.core.exceptions import DomainError
 from kengen.profiles.management.commands._output import sign_ins_table
 from kengen.profiles.registry import get_profile
 from kengen.profiles.selectors import profile_load_event
-from kengen.profiles.services import profile_load
+from kengen.profiles.services import LoadSummary, profile_load
 
 
 def require_migrated(database: str = DEFAULT_DB_ALIAS) -> None:
     executor = MigrationExecutor(connections[database])
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         raise CommandError(_("The database is not up to date: run `kengen migrate` first."))
+
+
+def summary_line(summary: LoadSummary, *, seconds: float) -> str:
+    """What the demo wrote, in one line: the tables, the staff, the outsourcing register (its
+    contractors, contracts and external services) and the management file."""
+    return _(
+        "Loaded the %(title)s (%(profile)s) profile in %(seconds).1f s: "
+        "%(organizations)s units, %(posts)s posts, %(systems)s systems, "
+        "%(table2_entries)s Table 2 entries, %(people)s staff "
+        "(%(fiscal_year_appointees)s fiscal-year appointees), "
+        "%(contractors)s contractors with %(contracts)s contracts and "
+        "%(maintenance_staff)s maintenance staff, %(external_services)s external services, "
+        "%(accounts)s user IDs, %(grants)s grants."
+    ) % {**summary.as_dict(), "seconds": seconds}
 
 
 class Command(BaseCommand):
@@ -72,19 +86,7 @@ class Command(BaseCommand):
                 summary = profile_load(name=name, demo_staff=True, today=today)
             except DomainError as e:
                 raise CommandError(e.message) from e
-            self.stdout.write(
-                self.style.SUCCESS(
-                    _(
-                        "Loaded the %(title)s (%(name)s) profile in %(seconds).1f s: "
-                        "%(organizations)s units, %(posts)s posts, %(systems)s systems, "
-                        "%(table2_entries)s Table 2 entries, %(people)s staff "
-                        "(%(fiscal_year_appointees)s fiscal-year appointees), "
-                        "%(maintenance_staff)s maintenance staff, %(accounts)s user IDs, "
-                        "%(grants)s grants."
-                    )
-                    % {**summary.as_dict(), "name": name, "seconds": time.monotonic() - started}
-                )
-            )
+            self.stdout.write(self.style.SUCCESS(summary_line(summary, seconds=time.monotonic() - started)))
         self.stdout.write("")
         self.stdout.write(
             _("Demo sign-ins (password for all: %(password)s):") % {"password": profile.demo_password}

@@ -26,6 +26,7 @@ from kengen.grants.services import (
     grant_revoke_for_transfer,
     maintenance_account_register,
 )
+from kengen.outsourcing.selectors import maintenance_eligible
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.models import System, SystemPermission
@@ -193,6 +194,17 @@ class MaintenanceAccountOut(AccountOut):
     grants: list[GrantEntryOut]
 
 
+class EligibleMaintenanceStaffOut(Schema):
+    person_id: int
+    name: str
+    contractor: str | None
+    contract_id: int
+    contract: str
+    valid_from: dt.date  # the first day they may hold a user ID on the system
+    valid_to: dt.date  # exclusive: their time on the contract (or the contract) ends then
+    last_day: dt.date
+
+
 class AccountEndIn(InSchema):
     on: ApiDate  # first day no longer valid
     reason: Literal["cancelled", "expired", "correction"] = "cancelled"
@@ -330,6 +342,37 @@ def list_maintenance_accounts(request, on: ApiDate | None = None, include_ended:
         ["system__sort_order", "system_id", "user_id", "-valid_from", "pk"],
         to_out=lambda page: [_maintenance_out(a, date) for a in page],
     )
+
+
+@router.get(
+    "/maintenance-accounts/eligible-staff",
+    response=list[EligibleMaintenanceStaffOut],
+    summary="Maintenance staff who may get a user ID on a system: the staff of its active contracts (A5.9, A8.8)",
+)
+def eligible_maintenance_staff(request, system: Code, on: ApiDate | None = None):
+    """The choices of ``POST /maintenance-accounts``: only the staff of an active contract
+    covering the system, each with the contract and the end of their time on it."""
+    _require_maintenance_reader(request.auth)
+    target = get_visible(System, request.auth, code=system)
+    scope = scope_for(request.auth)
+    if not (target.account_system.id in scope.administered_system_ids or scope.sees_everything):
+        raise PermissionDenied(
+            "Only the administrator of the system registers its maintenance staff user IDs (A5.9).",
+            clause="A5.9",
+        )
+    return [
+        EligibleMaintenanceStaffOut(
+            person_id=e.person.pk,
+            name=e.person.full_name,
+            contractor=e.person.contractor.name if e.person.contractor else None,
+            contract_id=e.contract.pk,
+            contract=e.contract.title,
+            valid_from=e.valid_from,
+            valid_to=e.until,
+            last_day=e.last_day,
+        )
+        for e in maintenance_eligible(maintenance_people(request.auth), target, on_or_today(on))
+    ]
 
 
 @router.post(

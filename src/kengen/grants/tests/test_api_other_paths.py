@@ -243,3 +243,46 @@ def test_maintenance_accounts_through_the_api(client, world, core, maintainer):
     assert r.status_code == 200 and r.json()["period"]["valid_to"] == "2024-09-01"
     assert client.post(end, {"on": "2024-09-01"}, content_type=JSON, **admin).status_code == 409
     assert Account.objects.get(user_id="m001").end_reason == EndReason.CANCELLED
+
+
+@pytest.mark.clause("A5.9")
+@pytest.mark.clause("A8.8")
+def test_the_api_offers_only_the_staff_of_an_active_contract_covering_the_system(client, world, core, maintainer):
+    from django.utils import timezone
+
+    from kengen.contractors.services import contractor_create
+    from kengen.outsourcing.models import Contract
+    from kengen.people.choices import PersonKind
+    from kengen.people.services import person_create
+
+    person_create(  # on no contract: never offered
+        actor=None,
+        kind=PersonKind.MAINTENANCE,
+        contractor=contractor_create(actor=None, name="契約のない保守会社"),
+        family_name="無契約",
+        given_name="太郎",
+        family_name_kana="ムケイヤク",
+        given_name_kana="タロウ",
+    )
+    contract = Contract.objects.get()
+    url = "/api/v1/maintenance-accounts/eligible-staff"
+    admin = _auth(world.users["joho_head"])
+    r = client.get(url, {"system": "COKAS"}, **admin)
+    assert r.status_code == 200, r.content
+    assert r.json() == [
+        {
+            "person_id": maintainer.pk,
+            "name": maintainer.full_name,
+            "contractor": "北見システム保守株式会社",
+            "contract_id": contract.pk,
+            "contract": contract.title,
+            "valid_from": timezone.localdate().isoformat(),
+            "valid_to": contract.valid_to.isoformat(),
+            "last_day": (contract.valid_to - dt.timedelta(days=1)).isoformat(),
+        }
+    ]
+    after = (contract.valid_to + dt.timedelta(days=1)).isoformat()
+    assert client.get(url, {"system": "COKAS", "on": after}, **admin).json() == []
+    assert client.get(url, {"system": "COKAS"}, **_auth(world.users["shiminzei_head"])).status_code == 403
+    assert client.get(url, {"system": "NOPE"}, **admin).status_code == 404
+    assert client.get(url, **admin).status_code == 422

@@ -107,3 +107,74 @@ def test_register_consult_answer_activate(out, live_server):
         page.wait_for_selector("text=契約を変更しました")
         changed = Contract.objects.get(pk=contract.pk)
         assert changed.work == "operation" and str(changed.last_day) == "2027-03-31"
+
+
+@pytest.mark.clause("A5.9")
+@pytest.mark.clause("A8.8")
+def test_administrator_registers_a_maintenance_id_for_a_contracts_staff_member(out, live_server):
+    """The registration page offers nobody until the staff member is on an active contract
+    covering the system; its notice leads to the contract, where they are added; back on the
+    page they are offered with the contract and its last day, and registered."""
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from kengen.grants.models import Account
+    from kengen.outsourcing import services as svc
+    from kengen.outsourcing.tests.conftest import period
+
+    admin = out.it_head  # 情報システム課長: security officer of 情報システム課 and the core's administrator
+    start, end = period()
+    contract = svc.contract_create(
+        actor=admin,
+        contractor=out.contractor,
+        title="基幹系システム保守",
+        work="maintenance",
+        systems=[out.core],
+        organization=out.world.joho,
+        valid_from=start,
+        valid_to=end,
+    )
+    consultation = svc.consultation_create(actor=admin, contract=contract, reason="保守業務の委託")
+    svc.consultation_submit(actor=admin, application=consultation)
+    svc.consultation_complete(actor=admin, application=consultation, answer="agree")
+    svc.contract_activate(actor=admin, contract=contract)
+    today = timezone.localdate()
+    last_day = today + dt.timedelta(days=90)
+
+    client = Client()
+    testing.login(client, admin)
+    with testing.chromium_page(live_server.url) as page:
+        page.on("dialog", lambda dialog: dialog.accept())  # confirm.js asks before submitting
+        page.set_default_timeout(60_000)
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        )
+        page.goto(f"/management-file/maintenance/new/?system={out.core.pk}")
+        notice = page.locator(".kg-notice--warning")
+        assert "基幹系システム保守" in notice.inner_text()  # nobody eligible: the way to the contract
+        assert page.locator("#id_person option").count() == 1  # only "—"
+        assert testing.axe_violations(page) == []
+        notice.get_by_role("link", name="基幹系システム保守").click()
+        page.wait_for_url(lambda url: f"/outsourcing/contracts/{contract.pk}/#staff" in url)
+        page.select_option("#id_person", str(out.engineer.pk))
+        page.get_by_role("button", name="契約に追加").click()
+        page.wait_for_selector(f"#staff ~ .kg-table-wrap >> text={out.engineer.full_name}")
+
+        page.goto(f"/management-file/maintenance/new/?system={out.core.pk}")
+        assert page.locator(".kg-notice--warning").count() == 0
+        option = page.locator(f"#id_person option[value='{out.engineer.pk}']")
+        label = option.inner_text()
+        assert out.engineer.full_name in label and "基幹系システム保守" in label
+        assert testing.axe_violations(page) == []
+        page.select_option("#id_person", str(out.engineer.pk))
+        page.fill("#id_user_id", "M0100")
+        page.check(f"input[name=permissions][value='{out.tax.permissions.get(code='inquiry').pk}']")
+        page.fill("#id_valid_from", today.isoformat())
+        page.fill("#id_last_day", last_day.isoformat())
+        page.locator("form.kg-form button[type=submit]").click()
+        page.wait_for_url("**/management-file/maintenance/")
+        assert "M0100" in page.content()
+    account = Account.objects.get(user_id="M0100")
+    assert account.person == out.engineer and account.valid_to == last_day + dt.timedelta(days=1)

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from kengen.acknowledgements import texts
@@ -19,6 +32,7 @@ from kengen.core.versions import ACKNOWLEDGEMENT_VERSION, SharedCache, data_vers
 from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Assignment
 from kengen.roles.selectors import scope_for
+from kengen.users.models import User
 
 
 def interval() -> dt.timedelta:
@@ -107,11 +121,49 @@ def reachable_units(user: Any) -> set[int] | None:
     raise PermissionDenied("Only security officers (for their units) and auditors can list acknowledgements.")
 
 
-def acknowledgement_status_rows(
+@dataclass(frozen=True)
+class StatusListing:
+    """The people of the A9 status list as a database query (filters, status, order and counts in
+    SQL), and how to turn the page shown into ``StatusRow`` s: a page costs the same whatever the
+    number of people (CONVENTIONS 14)."""
+
+    assignments: QuerySet[Assignment]
+    tree: OrgTree
+
+    def rows(self, assignments: Iterable[Assignment]) -> list[StatusRow]:
+        """``StatusRow`` s of ``assignments`` (a page of ``self.assignments``)."""
+        return [
+            StatusRow(
+                unit_id=a.organization_id,
+                unit=self.tree.full_name(a.organization_id),
+                person_id=a.person_id,
+                staff_number=a.person.staff_number or "",
+                name=a.person.full_name,
+                name_kana=a.person.full_name_kana,
+                post=a.post.name,
+                has_sign_in=a.has_sign_in,
+                latest_at=a.latest_at,
+                latest_version=a.latest_version or "",
+                next_due=a.latest_at + interval() if a.latest_at else None,
+                status=a.ack_status,
+            )
+            for a in assignments
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """How many people of the list are in each status (one query)."""
+        counts = {s.value: 0 for s in AcknowledgementStatus}
+        for row in self.assignments.order_by().values("ack_status").annotate(n=Count("pk")):
+            counts[row["ack_status"]] = row["n"]
+        return counts
+
+
+def acknowledgement_status_listing(
     *, user: Any, organization_id: int | None = None, on: dt.date | None = None, status: str | None = None
-) -> list[StatusRow]:
+) -> StatusListing:
     """Everyone assigned on ``on`` to the unit (and below) or, without a unit, to every unit the
-    user reaches, with their latest acknowledgement. A unit outside the user's reach is "not found"."""
+    user reaches, with their latest acknowledgement, once per unit, in the order of the unit tree
+    then by kana name. A unit outside the user's reach is "not found"."""
 
     date = on or timezone.localdate()
     now = timezone.now()
@@ -126,44 +178,55 @@ def acknowledgement_status_rows(
     latest = Acknowledgement.objects.filter(person_id=OuterRef("person_id")).order_by(
         "-acknowledged_at", "-id"
     )
+    # A person holding two posts in one unit is listed once, with the first assignment.
+    earlier = Assignment.objects.filter(
+        active_on_q(date),
+        organization_id=OuterRef("organization_id"),
+        person_id=OuterRef("person_id"),
+        pk__lt=OuterRef("pk"),
+    )
+    sign_in = User.objects.filter(person_id=OuterRef("person_id"), is_active=True)
+    order = {o.id: i for i, (o, _d) in enumerate(tree.walk()) if o.id in units}
+    unsigned = When(has_sign_in=False, then=Value(AcknowledgementStatus.NO_SIGN_IN))
     assignments = (
         Assignment.objects.filter(active_on_q(date), organization_id__in=units)
-        .select_related("person", "post", "person__kengen_user")
+        .exclude(Exists(earlier))
         .annotate(
             latest_at=Subquery(latest.values("acknowledged_at")[:1]),
             latest_version=Subquery(latest.values("text_version")[:1]),
+            has_sign_in=Exists(sign_in),
         )
+        .annotate(
+            # status_of in SQL; without a sign-in, a person who is not current cannot acknowledge.
+            ack_status=Case(
+                When(
+                    latest_at__isnull=True,
+                    then=Case(unsigned, default=Value(AcknowledgementStatus.NEVER)),
+                ),
+                When(
+                    Q(latest_at__lte=now - interval()) | ~Q(latest_version=texts.CURRENT_VERSION),
+                    then=Case(unsigned, default=Value(AcknowledgementStatus.DUE)),
+                ),
+                default=Value(AcknowledgementStatus.CURRENT),
+                output_field=CharField(),
+            ),
+            unit_order=Case(
+                *(When(organization_id=org_id, then=Value(i)) for org_id, i in order.items()),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .select_related("person", "post")
+        .order_by("unit_order", "person__family_name_kana", "person__given_name_kana", "person_id", "pk")
     )
-    order = {o.id: i for i, (o, _d) in enumerate(tree.walk())}
-    rows: list[StatusRow] = []
-    seen: set[tuple[int, int]] = set()
-    for a in assignments:
-        if (a.organization_id, a.person_id) in seen:
-            continue
-        seen.add((a.organization_id, a.person_id))
-        person = a.person
-        user_obj = getattr(person, "kengen_user", None)
-        has_sign_in = user_obj is not None and user_obj.is_active
-        st = status_of(a.latest_at, a.latest_version, now=now)
-        if st != AcknowledgementStatus.CURRENT and not has_sign_in:
-            st = AcknowledgementStatus.NO_SIGN_IN
-        if status and st != status:
-            continue
-        rows.append(
-            StatusRow(
-                unit_id=a.organization_id,
-                unit=tree.full_name(a.organization_id),
-                person_id=person.pk,
-                staff_number=person.staff_number or "",
-                name=person.full_name,
-                name_kana=person.full_name_kana,
-                post=a.post.name,
-                has_sign_in=has_sign_in,
-                latest_at=a.latest_at,
-                latest_version=a.latest_version or "",
-                next_due=a.latest_at + interval() if a.latest_at else None,
-                status=st,
-            )
-        )
-    rows.sort(key=lambda r: (order.get(r.unit_id, 0), r.name_kana, r.person_id))
-    return rows
+    if status:
+        assignments = assignments.filter(ack_status=status)
+    return StatusListing(assignments, tree)
+
+
+def acknowledgement_status_rows(
+    *, user: Any, organization_id: int | None = None, on: dt.date | None = None, status: str | None = None
+) -> list[StatusRow]:
+    """Every row of ``acknowledgement_status_listing`` (exports, the API)."""
+    listing = acknowledgement_status_listing(user=user, organization_id=organization_id, on=on, status=status)
+    return listing.rows(listing.assignments)

@@ -19,7 +19,7 @@ from kengen.acknowledgements.models import Acknowledgement
 from kengen.acknowledgements.selectors import (
     acknowledgement_due,
     acknowledgement_next_due,
-    acknowledgement_status_rows,
+    acknowledgement_status_listing,
     reachable_units,
 )
 from kengen.acknowledgements.services import acknowledgement_record
@@ -121,12 +121,12 @@ def status_list(request):
     if form.is_bound and form.is_valid():
         unit = form.cleaned_data["unit"]
         status = form.cleaned_data["status"] or None
-    rows = acknowledgement_status_rows(user=request.user, organization_id=unit, on=date, status=status)
+    listing = acknowledgement_status_listing(user=request.user, organization_id=unit, on=date, status=status)
     if export := export_format(request):
         fmt, encoding = export
         return audited_export(
             request,
-            status_table(rows),
+            status_table(listing.rows(listing.assignments)),
             fmt=fmt,
             encoding=encoding,
             filename=f"acknowledgements-{date.isoformat()}",
@@ -134,13 +134,14 @@ def status_list(request):
             label="acknowledgements (A9)",
             details={"unit": unit, "status": status, "on": date},
         )
-    counts = {s.value: 0 for s in AcknowledgementStatus}
-    for r in rows:
-        counts[r.status] += 1
+    page = paginate(request, listing.assignments)
+    page["page_obj"].object_list = listing.rows(page["page_obj"].object_list)
+    counts: dict[str, int] = listing.counts()  # in the database, over every row
     counts["pending"] = counts[AcknowledgementStatus.DUE] + counts[AcknowledgementStatus.NEVER]
     return render(
         request,
         "acknowledgements/list.html",
-        # The counts are over every row; the table shows one page of them (PER_PAGE rows).
-        {"form": form, "date": date, "counts": counts, "text": current_text(), **paginate(request, rows)},
+        # The counts are over every row; the table shows one page of them (PER_PAGE rows), paged
+        # in the database: only the page's people are read and turned into rows.
+        {"form": form, "date": date, "counts": counts, "text": current_text(), **page},
     )

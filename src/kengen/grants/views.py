@@ -56,10 +56,10 @@ from kengen.grants.services import (
     require_file_administrator,
 )
 from kengen.organizations.models import Organization
+from kengen.organizations.selectors import OrgTree
 from kengen.outsourcing.choices import ContractStatus
 from kengen.outsourcing.models import Contract
 from kengen.outsourcing.selectors import EligibleStaff, covers_q, maintenance_eligible
-from kengen.organizations.selectors import OrgTree
 from kengen.people.models import Person
 from kengen.roles.selectors import scope_for
 from kengen.systems.models import System, SystemPermission
@@ -548,7 +548,10 @@ def _eligible_label(e: EligibleStaff, today: dt.date) -> str:
             "last": wareki(e.last_day),
         }
     else:
-        period = _("%(contract)s, until %(last)s") % {"contract": e.contract.title, "last": wareki(e.last_day)}
+        period = _("%(contract)s, until %(last)s") % {
+            "contract": e.contract.title,
+            "last": wareki(e.last_day),
+        }
     return f"{who} — {period}"
 
 

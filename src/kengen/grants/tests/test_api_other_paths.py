@@ -247,7 +247,9 @@ def test_maintenance_accounts_through_the_api(client, world, core, maintainer):
 
 @pytest.mark.clause("A5.9")
 @pytest.mark.clause("A8.8")
-def test_the_api_offers_only_the_staff_of_an_active_contract_covering_the_system(client, world, core, maintainer):
+def test_the_api_offers_only_the_staff_of_an_active_contract_covering_the_system(
+    client, world, core, maintainer
+):
     from django.utils import timezone
 
     from kengen.contractors.services import contractor_create

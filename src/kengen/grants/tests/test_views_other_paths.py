@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from kengen import testing
 from kengen.contractors.services import contractor_create
+from kengen.core.era import wareki as testing_wareki
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
@@ -16,7 +17,6 @@ from kengen.notifications.models import Notification
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.services import assignment_move, person_create
 from kengen.testing import START
-from kengen.core.era import wareki as testing_wareki
 
 pytestmark = pytest.mark.django_db
 D = dt.date(2024, 5, 1)
@@ -471,7 +471,9 @@ def test_maintenance_staff_on_no_contract_are_not_offered_and_refused_with_the_r
 
 @pytest.mark.clause("A5.9")
 @pytest.mark.clause("A8.8")
-def test_maintenance_page_says_when_nobody_is_eligible_and_links_to_the_contract(client, world, core, maintainer):
+def test_maintenance_page_says_when_nobody_is_eligible_and_links_to_the_contract(
+    client, world, core, maintainer
+):
     from kengen.outsourcing import services as out
     from kengen.outsourcing.models import Contract
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kengen import testing
 from kengen.contractors.services import contractor_create
-from kengen.core.era import wareki as testing_wareki
+from kengen.core.era import wareki as era_wareki
 from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
@@ -449,7 +449,7 @@ def test_maintenance_staff_on_no_contract_are_not_offered_and_refused_with_the_r
     assert set(offered) == {"", maintainer.pk}  # the contract's staff only
     label = offered[maintainer.pk]
     assert "保守 一郎" in label and contract.title in label
-    assert testing_wareki(contract.valid_to - dt.timedelta(days=1)) in label
+    assert era_wareki(contract.valid_to - dt.timedelta(days=1)) in label
     assert timezone.localdate() < contract.valid_to
     response = client.post(
         reverse("grants:maintenance_new"),

@@ -127,10 +127,11 @@ class StatusListing:
     SQL), and how to turn the page shown into ``StatusRow`` s: a page costs the same whatever the
     number of people (CONVENTIONS 14)."""
 
-    assignments: QuerySet[Assignment]
+    #: Assignments annotated with ``latest_at``, ``latest_version``, ``has_sign_in``, ``ack_status``.
+    assignments: QuerySet[Any]
     tree: OrgTree
 
-    def rows(self, assignments: Iterable[Assignment]) -> list[StatusRow]:
+    def rows(self, assignments: Iterable[Any]) -> list[StatusRow]:
         """``StatusRow`` s of ``assignments`` (a page of ``self.assignments``)."""
         return [
             StatusRow(

@@ -126,7 +126,7 @@ def status_list(request):
         fmt, encoding = export
         return audited_export(
             request,
-            status_table(listing.rows(listing.assignments)),
+            status_table(listing.rows(listing.assignments.iterator(chunk_size=2000))),
             fmt=fmt,
             encoding=encoding,
             filename=f"acknowledgements-{date.isoformat()}",

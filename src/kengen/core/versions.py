@@ -15,10 +15,11 @@ from typing import Any
 
 from django.db import connection
 
-#: Rows of ``ScopeDataVersion``: what each version counts writes to (migrations 0004 and 0005).
+#: Rows of ``ScopeDataVersion``: what each version counts writes to (migrations 0004–0006).
 SCOPE_VERSION = 1
 ACKNOWLEDGEMENT_VERSION = 2
 NOTIFICATION_VERSION = 3
+DASHBOARD_VERSION = 4  # every table the home page's tiles and charts read
 _VERSIONS_ATTR = "_kengen_data_versions"
 
 

@@ -21,13 +21,13 @@ def person_rows(people: Iterable) -> SafeString:
     out: list[str] = []
     for p in people:
         if p.kind == PersonKind.MAINTENANCE:
-            employment = escape(p.get_kind_display())
+            employment: str = escape(p.get_kind_display())
             if p.contractor:
                 employment += f" ({escape(p.contractor.name)})"
         else:
             parts = []
             for ap in p.appointments_on_date:
-                label = escape(ap.get_employment_type_display())
+                label: str = escape(ap.get_employment_type_display())
                 parts.append(
                     f'<span class="kg-badge kg-badge--warning">{label}</span>' if ap.is_fiscal_year else label
                 )

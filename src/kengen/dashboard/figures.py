@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 _figures = SharedCache(limit=256)
 #: Beyond this many kept values (timestamps) an entry is computed afresh on every request instead.
-MAX_KEPT = 5_000
+MAX_KEPT = 2_000  # × 256 entries × ≈ 56 bytes a timestamp: under 30 MB a process at worst
 
 
 def kept(user: Any, today: dt.date, kind: str, compute: Callable[[], T], size: Callable[[T], int]) -> T:

@@ -14,7 +14,10 @@ Sign-in goes through the real pages (password, then the authenticator code, comp
 device the script confirms through the services) for the demo's security officers, the auditor, an
 administrator and a staff member; then each client requests the signed-in pages in turn, each
 client on one of those sessions. Prints requests/s, p50/p95/p99 and errors per scenario and per
-page. Figures go to docs/performance.md. This is not a test: it asserts nothing.
+page. The clients write prebuilt requests over kept-alive HTTP/1.1 connections with asyncio streams
+(``--client httpx`` for the httpx clients used before 2026-12-02 08:00, ≈ 3 ms of CPU a request
+on the cores the server uses); the load generator's own CPU per request is printed beside the
+server's. Figures go to docs/performance.md. This is not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -145,12 +148,92 @@ async def client_loop(
             result.add(page, time.perf_counter() - start, ok)
 
 
-async def run_load(base: str, sessions: list[httpx.Cookies], pages: list[str], clients: int, duration: float):
+async def _read_body(reader: asyncio.StreamReader, length: int | None, chunked: bool) -> bytes:
+    """The response body: ``Content-Length`` bytes, the chunks of a chunked one (trailers skipped),
+    or (neither) everything up to the end of the connection."""
+    if chunked:
+        chunks = []
+        while True:
+            size = int((await reader.readline()).split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                while (await reader.readline()) not in (b"\r\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            chunks.append(await reader.readexactly(size))
+            await reader.readexactly(2)  # the CRLF after each chunk
+    if length is None:
+        return await reader.read()
+    return await reader.readexactly(length)
+
+
+async def raw_client_loop(
+    base: str, cookies: httpx.Cookies, pages: list[str], offset: int, until: float, result: Result
+):
+    """The same requests as ``client_loop`` over one kept-alive HTTP/1.1 connection written and read
+    with asyncio streams, each request's bytes built once: the load generator shares the two cores
+    with the server, and httpx costs ≈ 3 ms of CPU a request (as in ``bench/verify.py``)."""
+    parts = urlsplit(base)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in cookies.jar)
+    requests = {
+        page: (
+            f"GET {page} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {cookie}\r\n"
+            "Accept: text/html\r\nAccept-Encoding: identity\r\n\r\n"
+        ).encode()
+        for page in pages
+    }
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    i = offset
+    while time.monotonic() < until:
+        page = pages[i % len(pages)]
+        i += 1
+        start = time.perf_counter()
+        ok = False
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+            assert reader is not None
+            writer.write(requests[page])
+            status = int((await reader.readline()).split()[1])
+            length: int | None = None
+            chunked = close = False
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            await _read_body(reader, length, chunked)
+            ok = status == 200
+            if close or (length is None and not chunked):
+                writer.close()
+                reader = writer = None
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+        result.add(page, time.perf_counter() - start, ok)
+    if writer is not None:
+        writer.close()
+
+
+async def run_load(
+    base: str,
+    sessions: list[httpx.Cookies],
+    pages: list[str],
+    clients: int,
+    duration: float,
+    raw: bool = True,
+):
     result = Result()
     until = time.monotonic() + duration
     started = time.perf_counter()
+    loop = raw_client_loop if raw else client_loop
     await asyncio.gather(
-        *(client_loop(base, sessions[i % len(sessions)], pages, i, until, result) for i in range(clients))
+        *(loop(base, sessions[i % len(sessions)], pages, i, until, result) for i in range(clients))
     )
     return result, time.perf_counter() - started
 
@@ -163,7 +246,9 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[94], cuts[98]
 
 
-def report(label: str, clients: int, result: Result, elapsed: float, cpu: tuple[float, float] | None) -> None:
+def report(
+    label: str, clients: int, result: Result, elapsed: float, cpu: tuple[float, float] | None, mine: float
+) -> None:
     everything = [v for values in result.latencies.values() for v in values]
     p50, p95, p99 = percentiles(everything)
     errors = sum(result.errors.values())
@@ -173,7 +258,8 @@ def report(label: str, clients: int, result: Result, elapsed: float, cpu: tuple[
         per_request = f"{app + db:.0f} ({app:.0f} + {db:.0f})"
     print(
         f"| {label} | {clients} | {len(everything)} | {len(everything) / elapsed:.0f} | "
-        f"{p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} | {errors} | {per_request} |",
+        f"{p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} | {errors} | {per_request} | "
+        f"{mine * 1000 / len(everything) if everything else 0:.1f} |",
         flush=True,
     )
     if len(result.latencies) > 1:
@@ -181,7 +267,7 @@ def report(label: str, clients: int, result: Result, elapsed: float, cpu: tuple[
             q50, q95, q99 = percentiles(values)
             print(
                 f"|   {page} | | {len(values)} | {len(values) / elapsed:.0f} | {q50 * 1000:.0f} | "
-                f"{q95 * 1000:.0f} | {q99 * 1000:.0f} | {result.errors.get(page, 0)} | |",
+                f"{q95 * 1000:.0f} | {q99 * 1000:.0f} | {result.errors.get(page, 0)} | | |",
                 flush=True,
             )
 
@@ -282,6 +368,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run (at most 120)")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), nargs="+", default=["pages", "home"])
     parser.add_argument("--password", default="kengen-demo-2026", help="the demo password")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="load generator: asyncio streams (default, cheapest) or httpx (as before 2026-12-02 08:00)",
+    )
     args = parser.parse_args()
     duration = min(max(args.duration, 1.0), 120.0)
     if max(args.clients) > 256:
@@ -303,27 +395,30 @@ def main() -> None:
         print(f"load average before: {os.getloadavg()[0]:.1f}")
         print(
             "| scenario / page | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
-            "| server CPU ms/request (gunicorn + PostgreSQL) |"
+            "| server CPU ms/request (gunicorn + PostgreSQL) | load generator CPU ms/request |"
         )
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        raw = args.client == "raw"
         for scenario in args.scenario:
-            asyncio.run(run_load(base, sessions, SCENARIOS[scenario], max(args.clients), 3.0))  # warm up
+            asyncio.run(run_load(base, sessions, SCENARIOS[scenario], max(args.clients), 3.0, raw))  # warm up
             for clients in args.clients:
                 # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
                 # request costs, whatever else the machine is doing
                 app_pids = server_pids(process.pid) if process else []
                 db_pids = database_backend_pids()
                 before = cpu_seconds(app_pids + db_pids)
+                mine = time.process_time()
                 result, elapsed = asyncio.run(
-                    run_load(base, sessions, SCENARIOS[scenario], clients, duration)
+                    run_load(base, sessions, SCENARIOS[scenario], clients, duration, raw)
                 )
+                mine = time.process_time() - mine
                 after = cpu_seconds(app_pids + db_pids)
 
                 def used(pids: list[int], before=before, after=after) -> float:
                     return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
 
                 cpu = (used(app_pids), used(db_pids)) if process else None
-                report(scenario, clients, result, elapsed, cpu)
+                report(scenario, clients, result, elapsed, cpu, mine)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         if process is not None:

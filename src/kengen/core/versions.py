@@ -1,5 +1,5 @@
 """Data versions: counters in ``roles_scopedataversion`` (one row each) that database triggers bump
-on every committed write to the tables they watch (roles migrations 0004 and 0005), so something
+on every committed write to the tables they watch (roles migrations 0004–0006), so something
 computed from those tables can be kept in a process and shared across requests under the version
 it was computed at, and is never used after a write that would change it has committed. See
 docs/architecture.md, "Caching the scope".
@@ -15,10 +15,11 @@ from typing import Any
 
 from django.db import connection
 
-#: Rows of ``ScopeDataVersion``: what each version counts writes to (migrations 0004 and 0005).
+#: Rows of ``ScopeDataVersion``: what each version counts writes to (migrations 0004–0006).
 SCOPE_VERSION = 1
 ACKNOWLEDGEMENT_VERSION = 2
 NOTIFICATION_VERSION = 3
+DASHBOARD_VERSION = 4  # every table the home page's tiles and charts read
 _VERSIONS_ATTR = "_kengen_data_versions"
 
 

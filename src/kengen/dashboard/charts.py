@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kengen.applications.models import Application
 from kengen.core.models import active_on_q
 from kengen.credentials.models import Credential
+from kengen.dashboard.figures import kept
 from kengen.grants.models import Grant
 from kengen.reviews.choices import CampaignStatus
 from kengen.reviews.models import ReviewCampaign
@@ -83,6 +84,64 @@ def _age_buckets(ages: Sequence[int], edges: Sequence[tuple[int, str]], last: st
     return list(zip(labels, counts, strict=True))
 
 
+@dataclass(frozen=True)
+class _ChartData:
+    """What the charts are drawn from: counts, the raw timestamps the age charts bucket against the
+    current time, and the open validity check's progress. Kept per user (``figures.kept``)."""
+
+    per_system: list[tuple[str, int]]
+    ends: list[dt.date]
+    application_created: list[dt.datetime]
+    password_changed: list[dt.datetime | None]
+    enrolment_created: list[dt.datetime]
+    campaign_title: str | None
+    progress: list[tuple[str, int, int]]
+
+    def size(self) -> int:
+        return (
+            len(self.ends)
+            + len(self.application_created)
+            + len(self.password_changed)
+            + len(self.enrolment_created)
+        )
+
+
+def _chart_data(user, today: dt.date, limit: int) -> _ChartData:
+    """Every figure through ``restrict``."""
+    grants = Grant.objects.restrict(user, "view", on=today).filter(active_on_q(today))
+    per_system = (
+        grants.values_list("account__system__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "account__system__name")[:10]
+    )
+    soon = grants.filter(
+        valid_to__isnull=False, valid_to__gt=today, valid_to__lte=today + dt.timedelta(days=31)
+    )
+    open_apps = Application.objects.restrict(user, "view").filter(
+        status__in=[WorkflowStatus.DRAFT, WorkflowStatus.SUBMITTED]
+    )
+    held = Credential.objects.restrict(user).exclude(verifier="")
+    pending = BiometricEnrolment.objects.restrict(user).pending()
+    campaign = (
+        ReviewCampaign.objects.restrict(user)
+        .filter(status=CampaignStatus.OPEN)
+        .order_by("deadline", "pk")
+        .first()
+    )
+    progress = []
+    if campaign is not None:
+        progress = [(p.name, p.decided, p.total) for p in campaign_progress(user, campaign)[:12]]
+    return _ChartData(
+        per_system=[(s, n) for s, n in per_system],
+        ends=[d for d in soon.values_list("valid_to", flat=True)[:limit] if d is not None],
+        application_created=list(open_apps.values_list("created_at", flat=True)[:limit]),
+        password_changed=list(held.values_list("changed_at", flat=True)[:limit]),
+        enrolment_created=list(pending.values_list("created_at", flat=True)[:limit]),
+        campaign_title=campaign.title if campaign is not None else None,
+        progress=progress,
+    )
+
+
 def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000) -> list[Chart]:
     """The charts the user's roles call for; every count goes through ``restrict``."""
     today = today or timezone.localdate()
@@ -92,29 +151,17 @@ def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000)
     broad = scope.is_officer or bool(scope.administered_system_ids) or scope.sees_everything
     if not broad:
         return charts
-    grants = Grant.objects.restrict(user, "view", on=today).filter(active_on_q(today))
-    per_system = (
-        grants.values_list("account__system__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "account__system__name")[:10]
-    )
-    charts.append(bar_chart("grants", _("Permissions in force per system"), [(s, n) for s, n in per_system]))
-    soon = grants.filter(
-        valid_to__isnull=False, valid_to__gt=today, valid_to__lte=today + dt.timedelta(days=31)
-    )
+    data = kept(user, today, f"charts-{limit}", lambda: _chart_data(user, today, limit), _ChartData.size)
+    charts.append(bar_chart("grants", _("Permissions in force per system"), data.per_system))
     weeks = [(8, _("Within 7 days")), (15, _("8–14 days")), (22, _("15–21 days")), (31, _("22–30 days"))]
-    ends = list(soon.values_list("valid_to", flat=True)[:limit])
     charts.append(
         bar_chart(
             "ending",
             _("Permissions ending in the next 30 days"),
-            _age_buckets([(d - today).days for d in ends if d is not None], weeks[:-1], weeks[-1][1]),
+            _age_buckets([(d - today).days for d in data.ends], weeks[:-1], weeks[-1][1]),
         )
     )
-    open_apps = Application.objects.restrict(user, "view").filter(
-        status__in=[WorkflowStatus.DRAFT, WorkflowStatus.SUBMITTED]
-    )
-    ages = [(now - t).days for t in open_apps.values_list("created_at", flat=True)[:limit]]
+    ages = [(now - t).days for t in data.application_created]
     charts.append(
         bar_chart(
             "applications",
@@ -124,8 +171,7 @@ def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000)
             ),
         )
     )
-    held = Credential.objects.restrict(user).exclude(verifier="")
-    changed = list(held.values_list("changed_at", flat=True)[:limit])
+    changed = data.password_changed
     never = sum(1 for c in changed if c is None)
     pw = _age_buckets(
         [(now - c).days for c in changed if c is not None],
@@ -133,8 +179,7 @@ def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000)
         _("Over 180 days"),
     )
     charts.append(bar_chart("passwords", _("Password age (held by Kengen)"), [*pw, (_("Never set"), never)]))
-    pending = BiometricEnrolment.objects.restrict(user).pending()
-    p_ages = [(now - t).days for t in pending.values_list("created_at", flat=True)[:limit]]
+    p_ages = [(now - t).days for t in data.enrolment_created]
     charts.append(
         bar_chart(
             "enrolments",
@@ -142,17 +187,9 @@ def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000)
             _age_buckets(p_ages, [(7, _("Up to 7 days")), (30, _("8–30 days"))], _("Over 30 days")),
         )
     )
-    campaign = (
-        ReviewCampaign.objects.restrict(user)
-        .filter(status=CampaignStatus.OPEN)
-        .order_by("deadline", "pk")
-        .first()
-    )
-    if campaign is not None:
-        progress = campaign_progress(user, campaign)[:12]
-        title = _("Validity check progress per section: %(title)s") % {"title": campaign.title}
-        chart = _progress_chart("reviews", title, [(p.name, p.decided, p.total) for p in progress])
-        charts.append(chart)
+    if data.campaign_title is not None:
+        title = _("Validity check progress per section: %(title)s") % {"title": data.campaign_title}
+        charts.append(_progress_chart("reviews", title, data.progress))
     return charts
 
 

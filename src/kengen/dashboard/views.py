@@ -17,6 +17,7 @@ from kengen.applications.choices import ApplicationStatus
 from kengen.applications.models import Application
 from kengen.core.dates import fiscal_year_end
 from kengen.core.models import active_on_q
+from kengen.dashboard.figures import kept
 from kengen.grants.models import Grant
 from kengen.grants.selectors import grants_as_of
 from kengen.people.models import Person
@@ -66,11 +67,8 @@ def _file_url(**params: object) -> str:
     return f"{reverse('grants:file')}?{urlencode(query)}"
 
 
-@login_required
-def home(request):
-    """The home page: greeting, my roles today, and the counts that matter for them."""
-    user = request.user
-    today = timezone.localdate()
+def _counts(user, today: dt.date) -> dict[str, int | None]:
+    """The tiles' figures (kept per user under the data versions: ``figures.kept``)."""
     scope = scope_for(user)
     grants_today = Grant.objects.restrict(user, "view", on=today).filter(active_on_q(today))
     counts: dict[str, int | None] = {
@@ -109,6 +107,15 @@ def home(request):
             user=user, date=today, ends_by=fiscal_year_end(today), fiscal_year_appointees=True
         ).count()
     counts.update(_work_counts(user, scope))
+    return counts
+
+
+@login_required
+def home(request):
+    """The home page: greeting, my roles today, and the counts that matter for them."""
+    user = request.user
+    today = timezone.localdate()
+    counts = kept(user, today, "tiles", lambda: _counts(user, today), lambda _counts: 0)
     return render(
         request,
         "dashboard/home.html",

@@ -18,6 +18,7 @@ from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.people.choices import PersonKind
 from kengen.people.forms import PersonSearchForm
 from kengen.people.models import Appointment, Assignment, Person
+from kengen.people.rows import person_rows
 
 
 @login_required
@@ -78,6 +79,7 @@ def person_list(request):
             for a in person.assignments_on_date
             if a.organization_id in tree.by_id
         ]
+    context["rows"] = person_rows(context["page_obj"])
     template = "people/_results.html" if request.headers.get("HX-Request") else "people/list.html"
     return render(request, template, context)
 

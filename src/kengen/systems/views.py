@@ -15,6 +15,7 @@ from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.roles.selectors import administrators_by_system, administrators_of
 from kengen.systems.choices import SystemKind
 from kengen.systems.models import System, SystemPermission
+from kengen.systems.rows import system_rows
 
 KIND_ORDER = [
     SystemKind.CORE,
@@ -49,7 +50,7 @@ def system_list(request):
                 {"system": s, "owner": _owner_name(tree, s), "administrators": admins[s.account_system.id]}
             )
         if rows:
-            groups.append((kind, SystemKind(kind).label, rows))
+            groups.append((kind, SystemKind(kind).label, system_rows(rows, date)))
     return render(request, "systems/list.html", {"date": date, "date_form": date_form, "groups": groups})
 
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -51,3 +53,19 @@ def test_system_detail_counts_only_visible_accounts(world, client):
     assert "照会" in response.content.decode()
     login(client, world.users["joho_head"])
     assert client.get(reverse("systems:detail", args=[system.pk])).context["account_count"] == 2
+
+
+def test_system_rows_are_escaped_and_say_who_administers():
+    """The rows are rendered in Python (issue 10): every value escaped, a vacancy said."""
+    from kengen.systems.rows import system_rows
+
+    class Named:
+        pk = 7
+        name = "<b>名"
+        code = "X&Y"
+        parent = None
+        handles_specific_personal_info = True
+
+    html = system_rows([{"system": Named(), "owner": "<課>", "administrators": []}], dt.date(2026, 4, 1))
+    assert "<b>名" not in html and "&lt;b&gt;名" in html and "X&amp;Y" in html and "&lt;課&gt;" in html
+    assert "?on=2026-04-01" in html and "kg-badge--warning" in html and "kg-badge--error" in html

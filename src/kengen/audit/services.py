@@ -92,6 +92,7 @@ def _normalized_ip(value: str | None) -> str | None:
 CANON_JSON, CANON_FIELDS = 1, 2
 CURRENT_CANON = CANON_FIELDS
 NULL = "\\N"  # COPY's text for NULL, and form 2's
+_NEEDS_ESCAPE = re.compile(r"[\\\b\f\n\r\t\v]")
 _ESCAPES = str.maketrans(
     {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 )
@@ -136,6 +137,11 @@ def _canon_json(
 ) -> bytes:
     payload = [seq, occurred, actor_id, actor_label, action, tt, tid, tl, ref, old, new, ip, prev]
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _escaped(text: str) -> str:
+    """COPY's text escaping of a long text that seldom needs any (a scan costs less than a translation)."""
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
 def _canon_fields(parts: tuple) -> bytes:
@@ -311,10 +317,50 @@ def _jsonb_key(key: str) -> tuple[int, str]:
     return (len(key.encode()), key)
 
 
+#: Per tuple of keys (payloads of one kind share theirs): (key, its quoted ``"key": ``, secret?)
+#: in jsonb's order.
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[str, str, bool], ...]] = {}
+_QUOTED_REDACTED = _quote(REDACTED)
+
+
+def _shape(keys: tuple[Any, ...]) -> tuple[tuple[str, str, bool], ...]:
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        if not all(isinstance(k, str) for k in keys):
+            raise _NotRendered
+        if len(_SHAPES) > 1_000:
+            _SHAPES.clear()
+        shape = _SHAPES[keys] = tuple(
+            (k, f"{_quote(k)}: ", _is_secret_text(k)) for k in sorted(keys, key=_jsonb_key)
+        )
+    return shape
+
+
 def _jsonb_text(value: Any) -> str:
     """``redact(value)`` as PostgreSQL renders it as ``jsonb::text`` (keys ordered by jsonb, ``", "``
     and ``": "`` separators, non-ASCII kept), computed here for the values the bulk path writes;
     raises ``_NotRendered`` for what only the database renders exactly (floats, non-string keys)."""
+    kind = type(value)
+    if kind is dict or (kind is not str and isinstance(value, Mapping)):
+        parts = []
+        for key, prefix, secret in _shape(tuple(value)):
+            item = value[key]
+            kind = type(item)
+            if secret:
+                parts.append(prefix + _QUOTED_REDACTED)
+            elif kind is str:
+                parts.append(prefix + _quote(item))
+            elif item is None:
+                parts.append(prefix + "null")
+            elif kind is int:
+                parts.append(prefix + int.__repr__(item))
+            elif kind is dt.date:  # as DjangoJSONEncoder: its ISO form
+                parts.append(f'{prefix}"{item.isoformat()}"')
+            elif kind is bool:
+                parts.append(prefix + ("true" if item else "false"))
+            else:
+                parts.append(prefix + _jsonb_text(item))
+        return "{" + ", ".join(parts) + "}"
     if isinstance(value, str):
         return _quote(value)
     if value is None:
@@ -325,17 +371,6 @@ def _jsonb_text(value: Any) -> str:
         return "false"
     if isinstance(value, int):
         return int.__repr__(value)
-    if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
-            raise _NotRendered
-        return (
-            "{"
-            + ", ".join(
-                f"{_quote(k)}: {_quote(REDACTED) if _is_secret_text(k) else _jsonb_text(value[k])}"
-                for k in sorted(value, key=_jsonb_key)
-            )
-            + "}"
-        )
     if isinstance(value, list | tuple | set | frozenset):
         return "[" + ", ".join(_jsonb_text(item) for item in value) + "]"
     if isinstance(value, float):
@@ -474,8 +509,8 @@ def audit_record_many(
             who, who_label = system if spec.as_system else user
             # _canon_fields of the row (form 2), built in one go: only the free texts can need
             # escaping; the action, target type, numbers, time and hashes never do.
-            old_c = NULL if old_text is None else old_text.translate(_ESCAPES)
-            new_c = NULL if new_text is None else new_text.translate(_ESCAPES)
+            old_c = NULL if old_text is None else _escaped(old_text)
+            new_c = NULL if new_text is None else _escaped(new_text)
             canon = (
                 f"{seq}\t{occurred}\t{who}\t{who_label}\t{spec.action!s}\t{spec.target_type}\t"
                 f"{spec.target_id.translate(_ESCAPES)}\t{target_label.translate(_ESCAPES)}\t"

@@ -1099,8 +1099,9 @@ def plan_load(
             )
         for name in _GRANT_LISTS:
             grant_rows[name].extend(part.get(name, []))
-    person_ids = sorted({row[1] for rows in grant_rows.values() for row in rows})
-    people: dict[int, Person] = {}
+    # The people the changes name were read with them: only the others are read here.
+    people: dict[int, Person] = {c.person.pk: c.person for c in changes if c.person is not None}
+    person_ids = sorted({row[1] for rows in grant_rows.values() for row in rows} - set(people))
     for chunk in _chunks(person_ids):
         people.update(by_pk(Person.objects.all(), chunk))
     for name, rows in grant_rows.items():

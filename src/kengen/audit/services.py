@@ -479,8 +479,10 @@ def audit_record_many(
     """Append ``events`` to the chain in order, in the caller's transaction: the set-based twin of
     ``audit_record`` for bulk writes (the HR wave). The chain head is locked once; every event is
     redacted, canonicalized (form 2) and HMAC-chained in Python exactly as ``audit_record`` does, so
-    ``kengen audit verify`` cannot tell them apart; rows are inserted with ``COPY`` on PostgreSQL,
-    ``executemany`` on SQLite (``core.bulk.write_tuples``).
+    ``kengen audit verify`` cannot tell them apart. On PostgreSQL old/new are rendered as jsonb text
+    in Python (``_jsonb_text``; what it cannot render exactly, the database renders) and each
+    canonical line, with its hash appended, is the row in ``COPY``'s text format
+    (``core.bulk.copy_lines``); on SQLite rows go by ``executemany`` (``core.bulk.write_tuples``).
     Returns the number of events written."""
     if not events:
         return 0

@@ -950,9 +950,10 @@ class GrantRow:
     end_reason: str
     end_note: str
     ended_at: dt.datetime | None
+    label: str = ""  # str(Grant): "user ID system permission", the permission's part printed once
 
     def __str__(self) -> str:
-        return f"{self.account.user_id} {self.permission}"  # Grant.__str__
+        return self.label
 
 
 _GRANT_ROW_FIELDS = (
@@ -989,13 +990,20 @@ def _materialize(result: Consequences, *, rows_only: bool = False) -> None:
     for perm in permissions.values():
         perm.system = systems[perm.system_id]
     rows: dict[int, Any] = {}
+    printed = {pk: str(perm) for pk, perm in permissions.items()} if rows_only else {}
     for chunk in _chunks(ids):
         if rows_only:
             for gid, aid, uid, pid, sid, perm_id, *rest in Grant.objects.filter(
                 pk__in=ids_in(chunk)
             ).values_list(*_GRANT_ROW_FIELDS):
                 rows[gid] = GrantRow(
-                    gid, aid, AccountRow(uid, pid, sid, systems[sid]), perm_id, permissions[perm_id], *rest
+                    gid,
+                    aid,
+                    AccountRow(uid, pid, sid, systems[sid]),
+                    perm_id,
+                    permissions[perm_id],
+                    *rest,
+                    label=f"{uid} {printed[perm_id]}",  # Grant.__str__
                 )
             continue
         for g in Grant.objects.filter(pk__in=ids_in(chunk)).select_related("account"):

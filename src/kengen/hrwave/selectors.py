@@ -993,18 +993,14 @@ def _materialize(result: Consequences, *, rows_only: bool = False) -> None:
     printed = {pk: str(perm) for pk, perm in permissions.items()} if rows_only else {}
     for chunk in _chunks(ids):
         if rows_only:
-            for gid, aid, uid, pid, sid, perm_id, *rest in Grant.objects.filter(
+            for gid, aid, uid, pid, sid, perm_id, *fields in Grant.objects.filter(
                 pk__in=ids_in(chunk)
             ).values_list(*_GRANT_ROW_FIELDS):
-                rows[gid] = GrantRow(
-                    gid,
-                    aid,
-                    AccountRow(uid, pid, sid, systems[sid]),
-                    perm_id,
-                    permissions[perm_id],
-                    *rest,
-                    label=f"{uid} {printed[perm_id]}",  # Grant.__str__
+                row = GrantRow(
+                    gid, aid, AccountRow(uid, pid, sid, systems[sid]), perm_id, permissions[perm_id], *fields
                 )
+                row.label = f"{uid} {printed[perm_id]}"  # Grant.__str__
+                rows[gid] = row
             continue
         for g in Grant.objects.filter(pk__in=ids_in(chunk)).select_related("account"):
             g.account.system = systems[g.account.system_id]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from kengen.audit.choices import AuditAction
 from kengen.audit.keys import key_ring
 from kengen.audit.models import AuditChainHead, AuditEvent
-from kengen.core.bulk import write_tuples
+from kengen.core.bulk import copy_lines, write_tuples
 from kengen.core.types import Actor
 
 GENESIS = "0" * 64
@@ -91,6 +91,8 @@ def _normalized_ip(value: str | None) -> str | None:
 #: bytes it receives without rebuilding anything.
 CANON_JSON, CANON_FIELDS = 1, 2
 CURRENT_CANON = CANON_FIELDS
+NULL = "\\N"  # COPY's text for NULL, and form 2's
+_NEEDS_ESCAPE = re.compile(r"[\\\b\f\n\r\t\v]")
 _ESCAPES = str.maketrans(
     {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 )
@@ -137,8 +139,13 @@ def _canon_json(
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _escaped(text: str) -> str:
+    """COPY's text escaping of a long text that seldom needs any (a scan costs less than a translation)."""
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
+
+
 def _canon_fields(parts: tuple) -> bytes:
-    return "\t".join("\\N" if p is None else p.translate(_ESCAPES) for p in parts).encode()
+    return "\t".join(NULL if p is None else p.translate(_ESCAPES) for p in parts).encode()
 
 
 def _db_texts(old: Any, new: Any, ip: str | None) -> tuple[str | None, str | None, str | None]:
@@ -287,11 +294,119 @@ class EventSpec:
         )
 
 
+#: One encoder for every bulk payload (``json.dumps(…, cls=…)`` builds one per call).
+_ENCODER = DjangoJSONEncoder()
+
+
 def _redacted_json(values: Mapping[str, Any] | None) -> str | None:
     """``json.dumps(redact(values))`` without the round trip through Python values."""
     if values is None:
         return None
-    return json.dumps(_redact_value(values), cls=DjangoJSONEncoder)
+    return _ENCODER.encode(_redact_value(values))
+
+
+class _NotRendered(Exception):
+    """A value ``_jsonb_text`` leaves to PostgreSQL (floats, non-string keys)."""
+
+
+_quote = json.encoder.encode_basestring  # the C encoder with ensure_ascii=False: as jsonb escapes
+
+
+def _jsonb_key(key: str) -> tuple[int, str]:
+    # jsonb orders an object's keys by their length in bytes, then bytewise (UTF-8 sorts as code points).
+    return (len(key.encode()), key)
+
+
+#: Per tuple of keys (payloads of one kind share theirs): (key, its quoted ``"key": ``, secret?)
+#: in jsonb's order.
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[str, str, bool], ...]] = {}
+_QUOTED_REDACTED = _quote(REDACTED)
+
+
+def _shape(keys: tuple[Any, ...]) -> tuple[tuple[str, str, bool], ...]:
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        if not all(isinstance(k, str) for k in keys):
+            raise _NotRendered
+        if len(_SHAPES) > 1_000:
+            _SHAPES.clear()
+        shape = _SHAPES[keys] = tuple(
+            (k, f"{_quote(k)}: ", _is_secret_text(k)) for k in sorted(keys, key=_jsonb_key)
+        )
+    return shape
+
+
+def _jsonb_text(value: Any) -> str:
+    """``redact(value)`` as PostgreSQL renders it as ``jsonb::text`` (keys ordered by jsonb, ``", "``
+    and ``": "`` separators, non-ASCII kept), computed here for the values the bulk path writes;
+    raises ``_NotRendered`` for what only the database renders exactly (floats, non-string keys)."""
+    kind = type(value)
+    if kind is dict or (kind is not str and isinstance(value, Mapping)):
+        parts = []
+        for key, prefix, secret in _shape(tuple(value)):
+            item = value[key]
+            kind = type(item)
+            if secret:
+                parts.append(prefix + _QUOTED_REDACTED)
+            elif kind is str:
+                parts.append(prefix + _quote(item))
+            elif item is None:
+                parts.append(prefix + "null")
+            elif kind is int:
+                parts.append(prefix + int.__repr__(item))
+            elif kind is dt.date:  # as DjangoJSONEncoder: its ISO form
+                parts.append(f'{prefix}"{item.isoformat()}"')
+            elif kind is bool:
+                parts.append(prefix + ("true" if item else "false"))
+            else:
+                parts.append(prefix + _jsonb_text(item))
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, str):
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return "[" + ", ".join(_jsonb_text(item) for item in value) + "]"
+    if isinstance(value, float):
+        raise _NotRendered
+    rendered = _ENCODER.default(value)  # dates, times, decimals, UUIDs, lazy text: as the encoder does
+    if not isinstance(rendered, str):
+        raise _NotRendered
+    return _quote(rendered)
+
+
+def _event_texts(events: Sequence[EventSpec]) -> list[tuple[str | None, str | None]]:
+    """Each event's old/new as the database will store and render them (form 2 covers these): on
+    PostgreSQL the jsonb text, computed in Python where it can be (``_jsonb_text``) and by the
+    database for the rest; elsewhere the text the JSON field stores."""
+    if connection.vendor != "postgresql":
+        return [(_redacted_json(e.old), _redacted_json(e.new)) for e in events]
+    out: list[tuple[str | None, str | None]] = []
+    left: list[int] = []
+    for i, e in enumerate(events):
+        try:
+            out.append(
+                (
+                    None if e.old is None else _jsonb_text(e.old),
+                    None if e.new is None else _jsonb_text(e.new),
+                )
+            )
+        except _NotRendered:
+            out.append((None, None))
+            left.append(i)
+    if left:
+        rendered = _db_texts_many(
+            [(_redacted_json(events[i].old), _redacted_json(events[i].new)) for i in left]
+        )
+        for i, pair in zip(left, rendered, strict=True):
+            out[i] = pair
+    return out
 
 
 def _db_texts_many(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str | None, str | None]]:
@@ -333,6 +448,26 @@ _COPY_COLUMNS = (
     "canon",
 )
 
+#: The columns of a canonical line (form 2's fields in order), then the hash and the form.
+_LINE_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "application_ref",
+    "old",
+    "new",
+    "ip_address",
+    "prev_hash",
+    "key_id",
+    "hash",
+    "canon",
+)
+
 
 def audit_record_many(
     *,
@@ -344,8 +479,10 @@ def audit_record_many(
     """Append ``events`` to the chain in order, in the caller's transaction: the set-based twin of
     ``audit_record`` for bulk writes (the HR wave). The chain head is locked once; every event is
     redacted, canonicalized (form 2) and HMAC-chained in Python exactly as ``audit_record`` does, so
-    ``kengen audit verify`` cannot tell them apart; rows are inserted with ``COPY`` on PostgreSQL,
-    ``executemany`` on SQLite (``core.bulk.write_tuples``).
+    ``kengen audit verify`` cannot tell them apart. On PostgreSQL old/new are rendered as jsonb text
+    in Python (``_jsonb_text``; what it cannot render exactly, the database renders) and each
+    canonical line, with its hash appended, is the row in ``COPY``'s text format
+    (``core.bulk.copy_lines``); on SQLite rows go by ``executemany`` (``core.bulk.write_tuples``).
     Returns the number of events written."""
     if not events:
         return 0
@@ -357,60 +494,63 @@ def audit_record_many(
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         now = timezone.now()
-        dumped = [(_redacted_json(e.old), _redacted_json(e.new)) for e in events]
-        texts = _db_texts_many(dumped)
+        texts = _event_texts(events)
         occurred = _pg_time(now)
         seq, prev = head.last_seq, head.last_hash
         signer = ring.signer
+        tail = f"\t{signer}"
+        copy = connection.vendor == "postgresql"
         occurred_db = AuditEvent._meta.get_field("occurred_at").get_db_prep_save(now, connection)
+        system = (NULL, "system")
+        user = (NULL if actor_id is None else str(actor_id), label.translate(_ESCAPES))
+        lines: list[str] = []
         tuples: list[tuple] = []
         for spec, (old_text, new_text) in zip(events, texts, strict=True):
             seq += 1
             target_label = spec.target_label[:300]
-            who, who_label = (None, "system") if spec.as_system else (actor_id, label)
-            canon = _canon_fields(
-                (
-                    str(seq),
-                    occurred,
-                    None if who is None else str(who),
-                    who_label,
-                    str(spec.action),
-                    spec.target_type,
-                    spec.target_id,
-                    target_label,
-                    spec.application_ref,
-                    old_text,
-                    new_text,
-                    None,
-                    prev,
-                    str(signer),
-                )
+            who, who_label = system if spec.as_system else user
+            # _canon_fields of the row (form 2), built in one go: only the free texts can need
+            # escaping; the action, target type, numbers, time and hashes never do.
+            old_c = NULL if old_text is None else _escaped(old_text)
+            new_c = NULL if new_text is None else _escaped(new_text)
+            canon = (
+                f"{seq}\t{occurred}\t{who}\t{who_label}\t{spec.action!s}\t{spec.target_type}\t"
+                f"{spec.target_id.translate(_ESCAPES)}\t{target_label.translate(_ESCAPES)}\t"
+                f"{spec.application_ref.translate(_ESCAPES)}\t{old_c}\t{new_c}\t{NULL}\t{prev}{tail}"
             )
-            digest = hmac.new(key, canon, hashlib.sha256).hexdigest()
-            # The JSON text the hash covers is written as it is (COPY on PostgreSQL).
-            tuples.append(
-                (
-                    seq,
-                    occurred_db,
-                    who,
-                    who_label,
-                    str(spec.action),
-                    spec.target_type,
-                    spec.target_id,
-                    target_label,
-                    spec.application_ref,
-                    old_text,
-                    new_text,
-                    prev,
-                    digest,
-                    signer,
-                    CURRENT_CANON,
+            digest = hmac.digest(key, canon.encode(), "sha256").hex()
+            if copy:
+                # The canonical line is the row in COPY's text format (its columns, then the hash).
+                lines.append(f"{canon}\t{digest}\t{CURRENT_CANON}\n")
+            else:
+                tuples.append(
+                    (
+                        seq,
+                        occurred_db,
+                        None if spec.as_system else actor_id,
+                        "system" if spec.as_system else label,
+                        str(spec.action),
+                        spec.target_type,
+                        spec.target_id,
+                        target_label,
+                        spec.application_ref,
+                        old_text,
+                        new_text,
+                        prev,
+                        digest,
+                        signer,
+                        CURRENT_CANON,
+                    )
                 )
-            )
             prev = digest
+            if len(lines) >= batch_size:
+                copy_lines(AuditEvent._meta.db_table, _LINE_COLUMNS, lines)
+                lines = []
             if len(tuples) >= batch_size:
                 write_tuples(AuditEvent, _COPY_COLUMNS, tuples)
                 tuples = []
+        if lines:
+            copy_lines(AuditEvent._meta.db_table, _LINE_COLUMNS, lines)
         if tuples:
             write_tuples(AuditEvent, _COPY_COLUMNS, tuples)
         head.last_seq, head.last_hash = seq, prev

@@ -2,7 +2,10 @@
 
 - ``write_rows(table, columns, rows)``: plain tuples of database values (the benchmark generator
   ``profiles.scale`` and reconciliation's findings use it);
-- ``write_tuples(model, attnames, rows)``: the same, named by a model's fields (audit events);
+- ``write_tuples(model, attnames, rows)``: the same, named by a model's fields;
+- ``insert_rows(model, attnames, rows)``: tuples for new rows, returning their ids;
+- ``copy_lines(table, columns, lines)``: lines already in ``COPY``'s text format (audit events on
+  PostgreSQL: their canonical form is that text);
 - ``insert_many(objs)``: model instances, as ``bulk_create`` but with ``COPY`` on PostgreSQL. The
   ids are taken from the table's sequence first (``nextval`` in one round trip, safe beside other
   writers) and set on the instances, so callers can refer to the new rows right away (audit
@@ -55,6 +58,19 @@ def write_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     return n
 
 
+def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """PostgreSQL only: ``COPY table (columns) FROM STDIN`` of lines already in COPY's text format
+    (tab-separated, ``\\N`` for NULL, backslash escapes, each ending in a newline) — for callers
+    that build that text anyway (the audit chain's canonical form is it)."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write("".join(lines))
+
+
 def _write(model: type[models.Model], fields: Sequence[models.Field[Any, Any]], rows: Iterable[tuple]) -> int:
     """Write prepared tuples (one value per field, in order)."""
     return write_rows(model._meta.db_table, _columns(fields), rows)
@@ -77,6 +93,24 @@ def take_ids(model: type[models.Model], count: int) -> list[int]:
             [model._meta.db_table, count],
         )
         return [r[0] for r in cursor.fetchall()]
+
+
+def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple]) -> list[int]:
+    """``write_tuples`` for new rows that need their ids (in order), without a model instance per
+    row: on PostgreSQL the ids come from the table's sequence (``take_ids``); elsewhere (SQLite, one
+    writer at a time) they follow the table's highest id. Every non-null column must be named."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        ids = take_ids(model, len(rows))
+    else:
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a model's table)
+            first = cursor.fetchone()[0] + 1
+        ids = list(range(first, first + len(rows)))
+    write_tuples(model, ("id", *attnames), ((i, *row) for i, row in zip(ids, rows, strict=True)))
+    return ids
 
 
 _PLAIN_FIELDS = (

@@ -52,7 +52,7 @@ from kengen.personnel.selectors import (
     new_sign_in_note,
 )
 from kengen.roles.selectors import heads_of
-from kengen.systems.models import System
+from kengen.systems.models import System, SystemPermission
 from kengen.users.models import User
 
 CHUNK = 5_000
@@ -920,12 +920,66 @@ class _HeldGrant:
     basis_reference: str
 
 
-def _materialize(result: Consequences) -> None:
-    """Replace the listed grants' placeholders by Grant rows (account, system, permission), read in
-    bulk; systems and permissions are read once, not joined per grant."""
-    from dataclasses import replace
+@dataclass(slots=True)
+class AccountRow:
+    """The parts of a grant's account applying reads (no model instance)."""
 
-    from kengen.systems.models import SystemPermission
+    user_id: str
+    person_id: int | None
+    system_id: int
+    system: System
+
+
+@dataclass(slots=True)
+class GrantRow:
+    """A grant as applying reads it: its own fields, its account's, and the shared system and
+    permission (a plain row: a ``Grant`` and ``Account`` instance per grant was most of reading
+    the plan back). Prints as ``Grant`` does."""
+
+    pk: int
+    account_id: int
+    account: AccountRow
+    permission_id: int
+    permission: SystemPermission
+    valid_from: dt.date
+    valid_to: dt.date | None
+    purpose: str
+    purpose_approved_by_id: int | None
+    basis: str
+    basis_reference: str
+    end_reason: str
+    end_note: str
+    ended_at: dt.datetime | None
+    label: str = ""  # str(Grant): "user ID system permission", the permission's part printed once
+
+    def __str__(self) -> str:
+        return self.label
+
+
+_GRANT_ROW_FIELDS = (
+    "id",
+    "account_id",
+    "account__user_id",
+    "account__person_id",
+    "account__system_id",
+    "permission_id",
+    "valid_from",
+    "valid_to",
+    "purpose",
+    "purpose_approved_by_id",
+    "basis",
+    "basis_reference",
+    "end_reason",
+    "end_note",
+    "ended_at",
+)
+
+
+def _materialize(result: Consequences, *, rows_only: bool = False) -> None:
+    """Replace the listed grants' placeholders by Grant rows (account, system, permission), read in
+    bulk; systems and permissions are read once, not joined per grant. ``rows_only``: plain
+    ``GrantRow``s instead of model instances (applying needs no more)."""
+    from dataclasses import replace
 
     lists = (result.direct_revocations, result.form1_flags, result.appointment_caps)
     ids = sorted({item.grant.pk for items in lists for item in items})
@@ -935,8 +989,19 @@ def _materialize(result: Consequences) -> None:
     permissions = SystemPermission.objects.in_bulk()
     for perm in permissions.values():
         perm.system = systems[perm.system_id]
-    rows: dict[int, Grant] = {}
+    rows: dict[int, Any] = {}
+    printed = {pk: str(perm) for pk, perm in permissions.items()} if rows_only else {}
     for chunk in _chunks(ids):
+        if rows_only:
+            for gid, aid, uid, pid, sid, perm_id, *fields in Grant.objects.filter(
+                pk__in=ids_in(chunk)
+            ).values_list(*_GRANT_ROW_FIELDS):
+                row = GrantRow(
+                    gid, aid, AccountRow(uid, pid, sid, systems[sid]), perm_id, permissions[perm_id], *fields
+                )
+                row.label = f"{uid} {printed[perm_id]}"  # Grant.__str__
+                rows[gid] = row
+            continue
         for g in Grant.objects.filter(pk__in=ids_in(chunk)).select_related("account"):
             g.account.system = systems[g.account.system_id]
             g.permission = permissions[g.permission_id]
@@ -1038,8 +1103,9 @@ def plan_load(
             )
         for name in _GRANT_LISTS:
             grant_rows[name].extend(part.get(name, []))
-    person_ids = sorted({row[1] for rows in grant_rows.values() for row in rows})
-    people: dict[int, Person] = {}
+    # The people the changes name were read with them: only the others are read here.
+    people: dict[int, Person] = {c.person.pk: c.person for c in changes if c.person is not None}
+    person_ids = sorted({row[1] for rows in grant_rows.values() for row in rows} - set(people))
     for chunk in _chunks(person_ids):
         people.update(by_pk(Person.objects.all(), chunk))
     for name, rows in grant_rows.items():
@@ -1054,5 +1120,5 @@ def plan_load(
             )
             for gid, pid, ends_on, clause, officers, note in rows
         )
-    _materialize(result)
+    _materialize(result, rows_only=True)
     return WaveConsequences(result)

@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead
 from kengen.audit.services import EventSpec, audit_record, audit_record_many
-from kengen.core.bulk import by_pk, ids_in, insert_many
+from kengen.core.bulk import ids_in, insert_many, insert_rows
 from kengen.core.exceptions import Conflict, DomainError, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.core.permissions import require_personnel
@@ -40,6 +40,7 @@ from kengen.hrwave.progress import progress_write
 from kengen.hrwave.reader import read_sheet
 from kengen.hrwave.selectors import (
     CHUNK,
+    GrantRow,
     Progress,
     RowError,
     WaveConsequences,
@@ -55,6 +56,7 @@ from kengen.hrwave.selectors import (
 from kengen.notifications.choices import EmailStatus
 from kengen.notifications.models import Notification
 from kengen.notifications.services import notification_deliver
+from kengen.organizations.models import Organization, Post
 from kengen.organizations.selectors import OrgTree
 from kengen.people.choices import AssignmentEndReason, PersonKind
 from kengen.people.models import Appointment, Assignment, Person
@@ -463,7 +465,7 @@ def _open_assignments(w: _Writer, rows: list[Assignment]) -> None:
     w.counts["assignments_started"] += len(rows)
 
 
-def _grant_snapshot(g: Grant) -> dict[str, Any]:
+def _grant_snapshot(g: Grant | GrantRow) -> dict[str, Any]:
     """``grants.services._grant_snapshot``: the same audit content as ``grant_end``."""
     return {
         "account": g.account_id,
@@ -482,34 +484,55 @@ def _grant_snapshot(g: Grant) -> dict[str, Any]:
     }
 
 
-def _end_grants(w: _Writer, grants: Sequence[Grant], on: dt.date, reason: str, note: str) -> None:
+_GRANT_TYPE = Grant._meta.label_lower
+
+
+def _end_grants(w: _Writer, grants: Sequence[Grant | GrantRow], on: dt.date, reason: str, note: str) -> None:
     """``grants.services.grant_end(actor=None, …)`` for many grants (Kengen ends them, A5.5/A7)."""
     seen: set[int] = set()
     todo = [g for g in grants if not (g.pk in seen or seen.add(g.pk))]  # type: ignore[func-returns-value]
-    olds = [_grant_snapshot(g) for g in todo]
     plain = [g.pk for g in todo if g.valid_from <= on]
     for start in range(0, len(plain), CHUNK):
         Grant.objects.filter(pk__in=ids_in(plain[start : start + CHUNK]), ended_at__isnull=True).update(
             valid_to=on, end_reason=reason, end_note=note, ended_at=w.now, ended_by=None
         )
-    for g, old in zip(todo, olds, strict=True):
+    for g in todo:
+        old = _grant_snapshot(g)
         g.valid_to = max(on, g.valid_from)
         if g.valid_from > on:
             Grant.objects.filter(pk=g.pk).update(
                 valid_to=g.valid_to, end_reason=reason, end_note=note, ended_at=w.now, ended_by=None
             )
         g.end_reason, g.end_note, g.ended_at = reason, note, w.now
+        new = dict(old, valid_to=g.valid_to, end_reason=reason)
         w.events.append(
-            EventSpec.about(
+            EventSpec(
                 AuditAction.GRANT_ENDED,
-                g,
+                target_type=_GRANT_TYPE,
+                target_id=str(g.pk),
+                target_label=str(g)[:300],
                 old=old,
-                new=_grant_snapshot(g),
+                new=new,
                 application_ref=g.basis_reference,
                 as_system=True,
             )
         )
     w.counts["grants_ended"] += len(todo)
+
+
+_PERSON_TYPE = Person._meta.label_lower
+_NOTIFICATION_COLUMNS = (
+    "recipient_id",
+    "clause",
+    "subject",
+    "body",
+    "target_type",
+    "target_id",
+    "link",
+    "created_at",
+    "email_address",
+    "email_status",
+)
 
 
 def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: WaveConsequences) -> None:
@@ -595,14 +618,27 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     # Movers: the moving assignment ends, the same person starts in the new unit (assignment_move).
     moves = [c for c in changes if c.kind == ChangeKind.MOVE]
     moving = [c.assignment for c in moves if c.assignment is not None]
-    fresh: dict[int, Assignment] = {}
+    # The moving assignments as they are now (an earlier date of the list may have changed them):
+    # their fields re-read as values onto the change's own instances, with shared units and posts.
+    fresh: dict[int, Assignment] = {m.pk: m for m in moving}
+    current: list[tuple] = []
     for start in range(0, len(moving), CHUNK):
-        fresh.update(
-            by_pk(
-                Assignment.objects.select_related("post", "person", "organization"),
-                [m.pk for m in moving[start : start + CHUNK]],
+        current.extend(
+            Assignment.objects.filter(
+                pk__in=ids_in([m.pk for m in moving[start : start + CHUNK]])
+            ).values_list(
+                "id", "valid_from", "valid_to", "is_primary", "person_id", "organization_id", "post_id"
             )
         )
+    units = Organization.objects.in_bulk(sorted({row[5] for row in current}))
+    posts = Post.objects.in_bulk(sorted({row[6] for row in current}))
+    movers = {c.person.pk: c.person for c in moves if c.person is not None}
+    missing = sorted({row[4] for row in current} - set(movers))
+    movers.update({p.pk: p for p in _people(missing)})
+    for pk, valid_from, valid_to, is_primary, person_id, org_id, post_id in current:
+        m = fresh[pk]
+        m.valid_from, m.valid_to, m.is_primary = valid_from, valid_to, is_primary
+        m.person, m.organization, m.post = movers[person_id], units[org_id], posts[post_id]
     ended = [fresh[m.pk] for m in moving]
     keeps = {a.pk: (a.valid_from, a.valid_to) for a in ended}
     _close_assignments(w, ended, on, AssignmentEndReason.TRANSFER)
@@ -675,27 +711,24 @@ def _write_group(w: _Writer, on: dt.date, rows: Sequence[dict[str, Any]], wc: Wa
     notices = consequence_notices(consequences, on=on, hired=hired_ids)
     recipients = {p.pk: p for p in _people(sorted({i for n in notices for i in n.recipient_ids}))}
     hired_people = {p.staff_number: p for p in new_people}
-    rows_out: list[Notification] = []
+    created_at = Notification._meta.get_field("created_at").get_db_prep_save(w.now, connection)
+    rows_out: list[tuple] = []
     for n in notices:
         target = hired_people.get(n.target_hire) if n.target_hire else None
+        target_type, target_id = (_PERSON_TYPE, str(target.pk)) if target is not None else ("", "")
+        subject = n.subject[:200]
         for pid in dict.fromkeys(n.recipient_ids):
             person = recipients.get(pid)
             if person is None:
                 continue
+            status = EmailStatus.PENDING if person.email else EmailStatus.NO_ADDRESS
             rows_out.append(
-                Notification(
-                    recipient=person,
-                    clause=n.clause,
-                    subject=n.subject[:200],
-                    body=n.body,
-                    target_type=target._meta.label_lower if target is not None else "",
-                    target_id=str(target.pk) if target is not None else "",
-                    email_address=person.email,
-                    email_status=EmailStatus.PENDING if person.email else EmailStatus.NO_ADDRESS,
-                )
+                (pid, n.clause, subject, n.body, target_type, target_id, "", created_at, person.email, status)
             )
-    insert_many(rows_out)
-    w.notification_ids.extend(n.pk for n in rows_out if n.email_status == EmailStatus.PENDING)
+    ids = insert_rows(Notification, _NOTIFICATION_COLUMNS, rows_out)
+    w.notification_ids.extend(
+        i for i, row in zip(ids, rows_out, strict=True) if row[-1] == EmailStatus.PENDING
+    )
     w.counts["notifications"] += len(rows_out)
     # Sign-ins of people no longer employed (only once the date has come, as personnel does).
     if on <= timezone.localdate(w.now):

@@ -111,6 +111,15 @@ class Person(models.Model):
         return self.assignments.as_of(date).select_related("organization", "post")
 
 
+def _employment_label(value: str) -> str:
+    """``get_employment_type_display()`` without building the choices' dictionary on each call (the
+    HR wave prints thousands of appointments into the audit log)."""
+    try:
+        return str(EmploymentType(value).label)
+    except ValueError:
+        return value
+
+
 class Appointment(EffectiveDated):
     """A period of employment with one employment type (任用期間).
 
@@ -159,7 +168,9 @@ class Appointment(EffectiveDated):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} {self.get_employment_type_display()} {self.valid_from}–{self.last_day or ''}"
+        return (
+            f"{self.person} {_employment_label(self.employment_type)} {self.valid_from}–{self.last_day or ''}"
+        )
 
     @property
     def is_fiscal_year(self) -> bool:

@@ -538,3 +538,48 @@ def test_auditor_reads_the_whole_log_and_others_only_their_own_actions(world):
     assert AuditEvent.objects.restrict(auditor).count() == AuditEvent.objects.count()
     assert set(AuditEvent.objects.restrict(officer).values_list("actor_id", flat=True)) == {officer.pk}
     assert not AuditEvent.objects.restrict(auditor, "change").exists()
+
+
+# --- bulk events: old/new rendered as jsonb in Python ---------------------------------------------
+
+PAYLOADS = [
+    {},
+    {"valid_to": dt.date(2025, 4, 1), "end_reason": "transfer"},
+    {"a": 1, "bb": [1, 2, {"ccc": None, "d": True}], "é": "髙﨑①", "ab": False, "z": -7},
+    {'quote"key': 'va"l\\ue\n\t\r\b\f\x01\x1f\x7f', "日本": {"x": [], "y": {}}, "yy": "\u2028"},
+    {"token": "s3cret", "nested": {"password": "p", "list": [{"pin": 1234, "ok": "yes"}]}},
+    {"when": dt.datetime(2025, 4, 1, 9, 30, 0, 123456, tzinfo=dt.UTC), "big": 2**62, "n": -(2**40)},
+    {"change": {"kind": "move", "new_person": None, "person": 12, "on": "2025-04-01"}, "row": 3},
+    {"set": frozenset({1}), "tuple": (1, "two"), "kana": "タカハシ　サキコ"},
+]
+
+
+@pytest.mark.clause("AS")
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_bulk_events_render_old_and_new_exactly_as_the_database(payload):
+    """audit_record_many renders old/new as jsonb text in Python on PostgreSQL; the hash covers the
+    database's rendering, so both must agree byte for byte (else ``audit verify`` fails)."""
+    from kengen.audit.services import _jsonb_text, _redacted_json
+
+    if connection.vendor != "postgresql":
+        pytest.skip("jsonb is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::jsonb::text", [_redacted_json(payload)])
+        (expected,) = cursor.fetchone()
+    assert _jsonb_text(payload) == expected
+
+
+@pytest.mark.clause("AS")
+def test_bulk_events_with_floats_are_rendered_by_the_database_and_verify(db):
+    from kengen.audit.services import EventSpec, audit_record_many
+
+    about = {"target_type": "people.person", "target_id": "1", "target_label": "a\tb\\c"}
+    events = [
+        EventSpec(AuditAction.PERSON_UPDATED, old={"x": 1.5}, new={"y": 1e-7, "s": "a\tb"}, **about),
+        EventSpec(AuditAction.PERSON_UPDATED, new={"password": "nope", "k": "v"}, **about),
+    ]
+    assert audit_record_many(actor=None, events=events) == 2
+    last = AuditEvent.objects.order_by("-seq")[:2]
+    assert last[0].new == {"password": REDACTED, "k": "v"}
+    assert last[1].old == {"x": 1.5}
+    assert audit_verify().ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kengen.core.bulk import by_pk, ids_in, insert_many, write_tuples
+from kengen.core.bulk import by_pk, ids_in, insert_many, insert_rows, write_tuples
 from kengen.organizations.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +32,15 @@ def test_write_tuples_and_ids_in():
     post = Post.objects.get(code="t-1")
     assert (post.name, post.rank, post.unit_kinds) == ("一", 5, [])
     assert list(Post.objects.filter(pk__in=ids_in([post.pk, 0])).values_list("code", flat=True)) == ["t-1"]
+
+
+def test_insert_rows_returns_the_new_ids_in_order():
+    Post.objects.create(code="before", name="前", rank=1)
+    ids = insert_rows(
+        Post,
+        ("code", "name", "kana", "is_head", "rank", "unit_kinds"),
+        [(f"r-{i}", f"行{i}", "", False, i, "[]") for i in range(3)],
+    )
+    assert [Post.objects.get(pk=i).code for i in ids] == ["r-0", "r-1", "r-2"]
+    later = Post.objects.create(code="after", name="後", rank=1)
+    assert later.pk not in ids

@@ -162,6 +162,23 @@ def test_applying_writes_the_rows_notices_and_one_chained_event_per_change(world
     applied = AuditEvent.objects.filter(action=AuditAction.PERSONNEL_CHANGE_APPLIED, seq__gt=before)
     assert applied.count() == 5
     assert AuditEvent.objects.filter(action=AuditAction.GRANT_ENDED, seq__gt=before).count() == 1
+    # The same event grant_end(actor=None) writes (the grant is read back as a plain row).
+    ended = AuditEvent.objects.get(action=AuditAction.GRANT_ENDED, seq__gt=before)
+    assert (ended.target_type, ended.target_id, ended.target_label, ended.actor_id, ended.actor_label) == (
+        "grants.grant",
+        str(direct.pk),
+        str(direct)[:300],
+        None,
+        "system",
+    )
+    assert (ended.old["valid_to"], ended.new["valid_to"], ended.new["end_reason"]) == (
+        None,
+        D.isoformat(),
+        EndReason.TRANSFER,
+    )
+    assert (
+        ended.new["user_id"] == direct.account.user_id and ended.new["system"] == direct.account.system.code
+    )
     assert AuditEvent.objects.filter(seq__gt=before).count() == result["events"]
     assert audit_verify().ok
 

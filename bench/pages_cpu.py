@@ -7,7 +7,8 @@ their HTML for comparing before/after a change. Run against the benchmark databa
 The CPU is this process's (``time.process_time``: the test client, the whole middleware stack and
 templates; PostgreSQL's own CPU not included), the median of ``-n`` requests per page and user
 after one warm-up request. ``--html DIR`` writes each page as each user over several queries,
-dates and both languages, with CSRF tokens blanked, so two checkouts can be diffed
+dates and both languages (each asked twice: the second is written, and any difference from the
+first is printed), with CSRF tokens blanked, so two checkouts can be diffed
 (``diff -r``). This is not a test: it asserts nothing.
 """
 
@@ -53,7 +54,7 @@ VARIANTS = [
     "/organizations/?on=2020-04-01&under=all",
 ]
 
-_CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")')
+_CSRF = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+(")')
 
 
 def clients(usernames: list[str]) -> dict[str, Client]:
@@ -88,8 +89,11 @@ def main() -> None:
         for username, client in by_user.items():
             for path in [*PAGES, *VARIANTS]:
                 for lang in ("ja", "en"):
+                    first = client.get(path, HTTP_ACCEPT_LANGUAGE=lang)  # twice: kept bodies too
                     response = client.get(path, HTTP_ACCEPT_LANGUAGE=lang)
                     body = _CSRF.sub(r"\1-\2", response.content.decode())
+                    if _CSRF.sub(r"\1-\2", first.content.decode()) != body:
+                        print(f"{path} as {username} ({lang}): the second answer differs from the first")
                     name = re.sub(r"[^A-Za-z0-9=&.-]+", "_", path).strip("_") or "home"
                     with open(os.path.join(args.html, f"{username}.{lang}.{name}.html"), "w") as f:
                         f.write(f"{response.status_code}\n{body}")

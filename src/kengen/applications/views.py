@@ -34,8 +34,10 @@ from kengen.core.access import get_visible
 from kengen.core.bounds import MAX_ID, text_problem
 from kengen.core.era import wareki
 from kengen.core.forms import client_ip
+from kengen.core.kept import kept_body, render_body
 from kengen.core.models import active_on_q, exclusive_end, last_day
 from kengen.core.refusals import back_on_refusal, refusal_text, refusals_on
+from kengen.core.versions import DASHBOARD_VERSION, SCOPE_VERSION
 from kengen.grants.forms import permission_choices
 from kengen.grants.models import Account, Grant
 from kengen.organizations.models import Organization
@@ -53,15 +55,28 @@ from kengen.workflow.views import (
 
 @login_required
 def application_list(request):
+    # Kept per user under the versions counting writes to applications, units, systems and
+    # assignments (what the scope reaches: issue 10).
+    body = kept_body(
+        request,
+        "applications:list",
+        (SCOPE_VERSION, DASHBOARD_VERSION),
+        lambda: _application_list_body(request),
+        per_user=True,
+    )
+    return render(request, "applications/list.html", {"body": body})
+
+
+def _application_list_body(request) -> str:
     apps = Application.objects.restrict(request.user).select_related("organization", "system", "applicant")
     systems = (
         System.objects.as_of(timezone.localdate()).filter(parent__isnull=True)
         if scope_for(request.user).is_officer
         else []
     )
-    return render(
+    return render_body(
         request,
-        "applications/list.html",
+        "applications/_list_body.html",
         {"systems": systems, **workflow_list_context(request, Application, apps)},
     )
 

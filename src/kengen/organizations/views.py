@@ -9,7 +9,9 @@ from django.shortcuts import render
 
 from kengen.core.access import get_visible
 from kengen.core.forms import as_of_date, client_ip
+from kengen.core.kept import kept_body, render_body
 from kengen.core.models import active_on_q
+from kengen.core.versions import DASHBOARD_VERSION, SCOPE_VERSION
 from kengen.eligibility.selectors import entries_covering
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree, chart_as_of
@@ -26,6 +28,19 @@ def _tree(user, date: dt.date) -> OrgTree:
 @login_required
 def tree(request):
     date, date_form = as_of_date(request)
+    # The chart and its heads are the same for every user (the chart is not confidential): kept
+    # under the versions counting writes to units, assignments, posts and people (issue 10).
+    body = kept_body(
+        request,
+        "organizations:tree",
+        (SCOPE_VERSION, DASHBOARD_VERSION),
+        lambda: _tree_body(request, date, date_form),
+        per_user=False,
+    )
+    return render(request, "organizations/tree.html", {"body": body})
+
+
+def _tree_body(request, date: dt.date, date_form) -> str:
     org_tree = chart_as_of(date, user=request.user)
     walk = org_tree.walk()
     # Grouped by the units below the top (部, 総合支所 …): one group at a time, so a city of 184
@@ -40,9 +55,9 @@ def tree(request):
         shown = org_tree.descendant_ids([current.pk]) | {o.id for o, d in walk if d < top_depth}
     heads = heads_by_org(date, org_ids=shown)  # only the units shown
     rows = [(org, depth, heads.get(org.id, [])) for org, depth in walk if shown is None or org.id in shown]
-    return render(
+    return render_body(
         request,
-        "organizations/tree.html",
+        "organizations/_tree_body.html",
         {
             "date": date,
             "date_form": date_form,

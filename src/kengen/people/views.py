@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from kengen.core.access import get_visible
 from kengen.core.forms import as_of_date, client_ip, with_date
+from kengen.core.kept import kept_body, render_body
 from kengen.core.models import active_on_q
 from kengen.core.scope import scope_of, units_in_scope
+from kengen.core.versions import DASHBOARD_VERSION, SCOPE_VERSION
 from kengen.core.views import paginate
 from kengen.eligibility.selectors import direct_grant_eligibility
 from kengen.grants.models import Account, Grant
@@ -24,6 +27,23 @@ from kengen.people.rows import person_rows
 @login_required
 def person_list(request):
     date, _date_form = as_of_date(request)
+    fragment = bool(request.headers.get("HX-Request"))
+    # Kept per user under the versions counting writes to everything it reads (issue 10).
+    body = kept_body(
+        request,
+        "people:list",
+        (SCOPE_VERSION, DASHBOARD_VERSION),
+        lambda: _person_list_body(request, date, fragment),
+        per_user=True,
+    )
+    if fragment:
+        return HttpResponse(body)
+    return render(request, "people/list.html", {"body": body})
+
+
+def _person_list_body(request, date, fragment: bool) -> str:
+    """The list's content (or, for htmx, its results): people, appointments, assignments, posts,
+    contractors and units (the dashboard version counts writes to them), as the scope reaches."""
     tree = chart_as_of(date, user=request.user)
     form = PersonSearchForm(
         with_date(request.GET, date),
@@ -80,8 +100,7 @@ def person_list(request):
             if a.organization_id in tree.by_id
         ]
     context["rows"] = person_rows(context["page_obj"])
-    template = "people/_results.html" if request.headers.get("HX-Request") else "people/list.html"
-    return render(request, template, context)
+    return render_body(request, "people/_results.html" if fragment else "people/_list_body.html", context)
 
 
 @login_required

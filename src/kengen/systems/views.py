@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import render
 
 from kengen.core.access import get_visible
 from kengen.core.forms import as_of_date, client_ip
+from kengen.core.kept import kept_body, render_body
 from kengen.core.models import active_on_q
+from kengen.core.versions import DASHBOARD_VERSION, SCOPE_VERSION
 from kengen.grants.models import Account, Grant
 from kengen.organizations.models import Organization
 from kengen.organizations.selectors import OrgTree, chart_as_of
@@ -33,6 +37,19 @@ def _owner_name(tree: OrgTree, system: System) -> str:
 @login_required
 def system_list(request):
     date, date_form = as_of_date(request)
+    # The catalogue and its administrators are the same for every user: kept under the versions
+    # counting writes to systems, units, assignments, posts and people (issue 10).
+    body = kept_body(
+        request,
+        "systems:list",
+        (SCOPE_VERSION, DASHBOARD_VERSION),
+        lambda: _system_list_body(request, date, date_form),
+        per_user=False,
+    )
+    return render(request, "systems/list.html", {"body": body})
+
+
+def _system_list_body(request, date: dt.date, date_form) -> str:
     tree = chart_as_of(date, user=request.user)
     systems = list(
         System.objects.restrict(request.user, "view")
@@ -51,7 +68,9 @@ def system_list(request):
             )
         if rows:
             groups.append((kind, SystemKind(kind).label, system_rows(rows, date)))
-    return render(request, "systems/list.html", {"date": date, "date_form": date_form, "groups": groups})
+    return render_body(
+        request, "systems/_list_body.html", {"date": date, "date_form": date_form, "groups": groups}
+    )
 
 
 @login_required

@@ -4,7 +4,8 @@ their HTML for comparing before/after a change. Run against the benchmark databa
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kengen_bench uv run python bench/pages_cpu.py [-n 15]
     DATABASE_URL=… uv run python bench/pages_cpu.py --html /tmp/before   # HTML of many variants, no timing
 
-The CPU is this process's (``time.process_time``: the test client, the whole middleware stack and
+``--cold`` forgets the kept page bodies (``core.kept``) before each request: what a request
+costs after a write. The CPU is this process's (``time.process_time``: the test client, the whole middleware stack and
 templates; PostgreSQL's own CPU not included), the median of ``-n`` requests per page and user
 after one warm-up request. ``--html DIR`` writes each page as each user over several queries,
 dates and both languages (each asked twice: the second is written, and any difference from the
@@ -52,6 +53,10 @@ VARIANTS = [
     "/organizations/?under=all",
     "/organizations/?on=2025-04-01",
     "/organizations/?on=2020-04-01&under=all",
+    "/organizations/?on=1900-01-01",
+    "/systems/?on=1900-01-01",
+    "/people/?q=zzzz",
+    "/applications/?status=rejected",
 ]
 
 _CSRF = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+(")')
@@ -73,6 +78,15 @@ def clients(usernames: list[str]) -> dict[str, Client]:
     return out
 
 
+def _forget_kept_bodies() -> None:
+    """What a request costs after a write (a miss): no kept page body (``core.kept``)."""
+    try:
+        from kengen.core import kept
+    except ImportError:  # a checkout from before page bodies were kept
+        return
+    kept._bodies.clear()
+
+
 def main() -> None:
     sys.path.insert(0, os.path.dirname(__file__))
     from load import PAGES, USERS
@@ -81,6 +95,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=15)
     parser.add_argument("--html", help="write the HTML of every page and variant here, no timing")
     parser.add_argument("--pages", nargs="*", default=PAGES)
+    parser.add_argument("--cold", action="store_true", help="forget the kept page bodies before each request")
     parser.add_argument("--users", nargs="*", default=USERS)
     args = parser.parse_args()
     by_user = clients(args.users)
@@ -107,9 +122,13 @@ def main() -> None:
             assert client.get(path).status_code == 200
             cpu = []
             for _ in range(args.n):
+                if args.cold:
+                    _forget_kept_bodies()
                 start = time.process_time()
                 client.get(path)
                 cpu.append(time.process_time() - start)
+            if args.cold:
+                _forget_kept_bodies()
             with CaptureQueriesContext(connection) as queries:
                 client.get(path)
             row.append((statistics.median(cpu) * 1000, len(queries.captured_queries)))

@@ -14,6 +14,7 @@ from kengen.core.models import active_on_q
 from kengen.core.versions import DASHBOARD_VERSION, SCOPE_VERSION
 from kengen.eligibility.selectors import entries_covering
 from kengen.organizations.models import Organization
+from kengen.organizations.rows import tree_rows
 from kengen.organizations.selectors import OrgTree, chart_as_of
 from kengen.people.models import Assignment, Person
 from kengen.roles.selectors import heads_by_org, security_officers_for
@@ -62,6 +63,7 @@ def _tree_body(request, date: dt.date, date_form) -> str:
             "date": date,
             "date_form": date_form,
             "rows": rows,
+            "tree_rows": tree_rows(rows, date),
             "groups": groups if shown is not None or under == "all" else [],
             "current": current,
             "showing_all": under == "all",

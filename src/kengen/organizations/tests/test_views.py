@@ -80,3 +80,17 @@ def test_a_long_chart_is_shown_one_department_at_a_time(world, client):
     assert "追加係00" in shown and "情報システム課" not in shown
     everything = client.get(reverse("organizations:tree"), {"under": "all"})
     assert len(everything.context["rows"]) == 68
+
+
+def test_tree_rows_escape_what_people_typed(world, client):
+    """The rows are rendered in Python (``organizations.rows``): every value is escaped."""
+    from kengen.organizations.models import Organization
+    from kengen.people.models import Person
+
+    Organization.objects.filter(pk=world.jinji.pk).update(name="<b>人事係</b>", kana='"&カナ')
+    Person.objects.filter(pk=world.people["shokuin_head"].pk).update(family_name="<i>佐藤")
+    login(client, world.users["kazei_clerk"])
+    body = client.get(reverse("organizations:tree"), {"on": "2024-04-01"}).content.decode()
+    assert "&lt;b&gt;人事係&lt;/b&gt;" in body and "<b>人事係" not in body
+    assert "&quot;&amp;カナ" in body
+    assert "&lt;i&gt;佐藤 一郎" in body and "<i>佐藤" not in body

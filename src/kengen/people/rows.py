@@ -4,6 +4,7 @@ drew with ``{% for %}``, about half the page's CPU as a template loop. Every val
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.urls import reverse
 from django.utils.html import escape
@@ -11,23 +12,32 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kengen.people.choices import PersonKind
+from kengen.people.models import Appointment, Person
 
 _PK = 987654321  # a placeholder in the detail URL, reversed once per page
+
+
+def _labels(model: Any, field: str) -> dict[str, str]:
+    """What ``get_<field>_display`` shows for each value, in the active language."""
+    return {str(value): str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
 def person_rows(people: Iterable) -> SafeString:
     """``<tr>`` per person (with ``units_on_date``, ``appointments_on_date`` set by the view)."""
     detail = reverse("people:detail", args=[_PK])
+    # The fields' labels looked up once a page (``get_FOO_display`` normalizes the choices per call).
+    kinds = _labels(Person, "kind")
+    employment_types = _labels(Appointment, "employment_type")
     out: list[str] = []
     for p in people:
         if p.kind == PersonKind.MAINTENANCE:
-            employment: str = escape(p.get_kind_display())
+            employment: str = escape(kinds.get(p.kind, p.kind))
             if p.contractor:
                 employment += f" ({escape(p.contractor.name)})"
         else:
             parts = []
             for ap in p.appointments_on_date:
-                label: str = escape(ap.get_employment_type_display())
+                label: str = escape(employment_types.get(ap.employment_type, ap.employment_type))
                 parts.append(
                     f'<span class="kg-badge kg-badge--warning">{label}</span>' if ap.is_fiscal_year else label
                 )

@@ -112,6 +112,14 @@ def main() -> None:
                     name = re.sub(r"[^A-Za-z0-9=&.-]+", "_", path).strip("_") or "home"
                     with open(os.path.join(args.html, f"{username}.{lang}.{name}.html"), "w") as f:
                         f.write(f"{response.status_code}\n{body}")
+            for path in ("/people/", "/people/?q=山", "/people/?page=2"):  # htmx: the results alone
+                first = client.get(path, HTTP_HX_REQUEST="true")
+                response = client.get(path, HTTP_HX_REQUEST="true")
+                name = re.sub(r"[^A-Za-z0-9=&.-]+", "_", path).strip("_")
+                with open(os.path.join(args.html, f"{username}.hx.{name}.html"), "w") as f:
+                    f.write(f"{response.status_code}\n{response.content.decode()}")
+                if first.content != response.content:
+                    print(f"{path} (htmx) as {username}: the second answer differs from the first")
         print(f"written to {args.html}")
         return
     totals = []

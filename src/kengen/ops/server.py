@@ -84,6 +84,15 @@ def _env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def _env_int0(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise SystemExit(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 def _json_logconfig(level: str) -> dict[str, Any]:
     """gunicorn's own lines (start, workers, errors) as JSON too, like Kengen's."""
     return {
@@ -105,16 +114,20 @@ def _json_logconfig(level: str) -> dict[str, Any]:
 def server_options(bind: str) -> dict[str, Any]:
     """gunicorn's settings for Kengen, from the environment."""
     workers = _env_int("KENGEN_WORKERS", default_workers())
+    threads = _env_int("KENGEN_THREADS", 4)
+    keepalive = _env_int0("KENGEN_KEEPALIVE", 5)
+    worker_class = os.environ.get("KENGEN_WORKER_CLASS", "gthread").strip() or "gthread"
     level = os.environ.get("KENGEN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     json_logs = os.environ.get("KENGEN_LOG_FORMAT", "").strip().lower() == "json"
     return {
         "bind": [bind],
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": _env_int("KENGEN_THREADS", 4),
+        "worker_class": worker_class,
+        "threads": threads,
+        "worker_connections": threads if not keepalive else 1000,
         "timeout": _env_int("KENGEN_TIMEOUT", 60),
         "graceful_timeout": 30,
-        "keepalive": 5,
+        "keepalive": keepalive,
         # Recycle a worker now and then (a slow leak cannot grow for ever), but rarely: a new
         # worker pays Kengen's start-up again.
         "max_requests": 20000,

@@ -12,41 +12,12 @@ id is removed from the session; ``user.is_verified()`` is ``otp_device is not No
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from django.apps import apps
 from django.db import connections, router
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 from django_otp.models import Device
 
-#: Per (model, database alias): the SELECT, the attribute names and each column's converters.
-_READERS: dict[tuple[type, str], tuple[str, list[str], list[tuple[list[Any], Any]]]] = {}
-_READERS_LOCK = threading.Lock()
-
-
-def _reader(model: type, alias: str) -> tuple[str, list[str], list[tuple[list[Any], Any]]]:
-    key = (model, alias)
-    reader = _READERS.get(key)
-    if reader is None:
-        connection = connections[alias]
-        quote = connection.ops.quote_name
-        fields = list(model._meta.concrete_fields)  # type: ignore[attr-defined]
-        columns = ", ".join(quote(field.column) for field in fields)
-        table = quote(model._meta.db_table)  # type: ignore[attr-defined]
-        pk_column = quote(model._meta.pk.column)  # type: ignore[attr-defined]
-        sql = f"SELECT {columns} FROM {table} WHERE {pk_column} = %s"  # noqa: S608 - the model's own names
-        converters = []
-        for field in fields:
-            column = field.get_col(model._meta.db_table)  # type: ignore[attr-defined]
-            converters.append(
-                (connection.ops.get_db_converters(column) + field.get_db_converters(connection), column)
-            )
-        reader = (sql, [field.attname for field in fields], converters)
-        with _READERS_LOCK:
-            _READERS[key] = reader
-    return reader
-
+from kengen.core.rawrows import model_columns
 
 def device_from_persistent_id(persistent_id: str) -> Device | None:
     """The device a persistent id names, as ``Device.from_persistent_id`` loads it (``None`` for a
@@ -61,18 +32,14 @@ def device_from_persistent_id(persistent_id: str) -> Device | None:
     if not issubclass(model, Device):
         return None
     alias = router.db_for_read(model)
-    sql, attnames, converters = _reader(model, alias)
+    columns = model_columns(model, alias, "d")
     connection = connections[alias]
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk_column = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        cursor.execute(f"SELECT {columns.sql} FROM {table} d WHERE d.{pk_column} = %s", [pk])  # noqa: S608 - the model's own names
         row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for index, (column_converters, column) in enumerate(converters):
-        for converter in column_converters:
-            values[index] = converter(values[index], column, connection)
-    return model.from_db(alias, attnames, values)
+    return None if row is None else columns.build(row)
 
 
 class OTPMiddleware(DjangoOTPMiddleware):

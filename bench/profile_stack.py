@@ -28,7 +28,6 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
-from django.shortcuts import render  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
@@ -83,10 +82,17 @@ def main() -> None:
         session.save()
         for url in ("/_bench/null/", "/_bench/empty/"):
             queries: list[str] = []
-            with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+
+            def count(execute, sql, *rest, queries=queries):
+                queries.append(sql)
+                return execute(sql, *rest)
+
+            with connection.execute_wrapper(count):
                 client.get(url)
             quartile, median = measure(client, url)
-            print(f"{url}: CPU per request median {median:.2f} ms, lower quartile {quartile:.2f} ms ({len(queries)} queries)")
+            print(
+                f"{url}: CPU per request median {median:.2f} ms, lower quartile {quartile:.2f} ms ({len(queries)} queries)"
+            )
         if profile:
             profiler = cProfile.Profile(time.process_time)  # CPU, not waiting
             profiler.enable()

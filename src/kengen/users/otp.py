@@ -19,6 +19,7 @@ from django_otp.models import Device
 
 from kengen.core.rawrows import model_columns
 
+
 def device_from_persistent_id(persistent_id: str) -> Device | None:
     """The device a persistent id names, as ``Device.from_persistent_id`` loads it (``None`` for a
     malformed id, an unknown model, a model that is not a device, or a deleted device)."""

@@ -98,6 +98,7 @@ def test_a_signed_in_request_reads_the_device_once_with_its_own_row(world, clien
 
     device_reads = [q["sql"] for q in queries.captured_queries if TOTPDevice._meta.db_table in q["sql"]]
     assert len(device_reads) == 1
+    assert device_reads[0].rstrip().endswith(f"= {device.pk}")  # the session's device, by its key
 
 
 def test_the_user_comes_with_their_person_and_the_in_force_test(world, django_assert_num_queries):
@@ -117,7 +118,9 @@ def test_the_user_comes_with_their_person_and_the_in_force_test(world, django_as
 
 def test_the_in_force_test_is_false_for_staff_whose_appointments_ended(world):
     user = world.users["shokuin_head"]
-    Appointment.objects.filter(person=user.person).update(valid_to=dt.date(2000, 1, 2), valid_from=dt.date(2000, 1, 1))
+    Appointment.objects.filter(person=user.person).update(
+        valid_to=dt.date(2000, 1, 2), valid_from=dt.date(2000, 1, 1)
+    )
 
     assert getattr(user_with_sign_in_state(user.pk), IN_FORCE_TODAY_ATTR) is False
 

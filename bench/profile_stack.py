@@ -100,7 +100,7 @@ def main() -> None:
                 client.get("/_bench/empty/")
             profiler.disable()
             stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(60)
+            stats.sort_stats("cumulative").print_stats(150)
             stats.sort_stats("tottime").print_stats(40)
 
 

@@ -36,7 +36,7 @@ def device_from_persistent_id(persistent_id: str) -> Device | None:
     columns = model_columns(model, alias, "d")
     connection = connections[alias]
     table = connection.ops.quote_name(model._meta.db_table)
-    pk_column = connection.ops.quote_name(model._meta.pk.column)
+    pk_column = connection.ops.quote_name(str(model._meta.pk.column))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns.sql} FROM {table} d WHERE d.{pk_column} = %s", [pk])  # noqa: S608 - the model's own names
         row = cursor.fetchone()

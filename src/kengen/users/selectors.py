@@ -55,7 +55,7 @@ def user_with_sign_in_state(user_id: Any) -> Any:
         f" OR EXISTS (SELECT 1 FROM {quote(Appointment._meta.db_table)} a WHERE a.person_id = u.{person_column}"
         " AND a.valid_from <= %s AND (a.valid_to IS NULL OR a.valid_to > %s)))"
         f" FROM {quote(model._meta.db_table)} u LEFT OUTER JOIN {quote(Person._meta.db_table)} p"
-        f" ON p.id = u.{person_column} WHERE u.{quote(model._meta.pk.column)} = %s"
+        f" ON p.id = u.{person_column} WHERE u.{quote(str(model._meta.pk.column))} = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [PersonKind.STAFF.value, today, today, pk])

@@ -6,7 +6,9 @@
     uv run python bench/load.py --start-server                          # 16 and 64 clients, 20 s each
 
 ``--start-server`` runs ``kengen serve --production`` on a free loopback port with this
-environment (its default workers: 2 × cores + 1, 4 threads each); ``--url http://127.0.0.1:PORT``
+environment (its defaults since 2026-12-02 11:00: 2 × cores + 1 workers of one thread, no keep-alive,
+so each request is a new connection, closed by the server; ``KENGEN_WORKERS``, ``KENGEN_THREADS``
+and ``KENGEN_KEEPALIVE`` in the environment change them); ``--url http://127.0.0.1:PORT``
 measures a server that is already running (with the same database and secret key). Only loopback
 addresses are accepted, and every run is bounded by ``--duration``.
 

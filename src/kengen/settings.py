@@ -166,7 +166,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed
+    # request.user.is_verified(): second factor passed (django-otp's, the device read in one SELECT)
+    "kengen.users.otp.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Kengen's own sign-in, in this order: the session is still valid (idle/absolute timeouts,
     # account active, appointment in force); the second factor is passed or enrolled; the A9

@@ -6,8 +6,11 @@ on a closed network), and Kengen is a synchronous, database-bound WSGI applicati
 server core (granian's Rust one) buys nothing measurable.
 
 Workers: ``KENGEN_WORKERS`` processes (default 2 × cores + 1) each with ``KENGEN_THREADS`` threads
-(default 4, gthread worker), ``KENGEN_TIMEOUT`` seconds (default 60) before a stuck worker is
-restarted; workers are recycled after ~20,000 requests. The access log goes through the
+(default 1, gthread worker), no keep-alive (``KENGEN_KEEPALIVE`` seconds, default 0: the reverse
+proxy opens a connection per request, as nginx does by default) and each worker accepting only as
+many connections as it has threads, so requests are served first come, first served from the one
+listen queue (measured in docs/performance.md, "reqpath"); ``KENGEN_TIMEOUT`` seconds (default 60)
+before a stuck worker is restarted; workers are recycled after ~20,000 requests. The access log goes through the
 ``kengen.access`` logger (text or JSON, like every other log line): method, path without the query
 string, status, bytes, duration, client address — one-time tokens in paths are redacted.
 """
@@ -84,6 +87,15 @@ def _env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def _env_int0(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise SystemExit(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 def _json_logconfig(level: str) -> dict[str, Any]:
     """gunicorn's own lines (start, workers, errors) as JSON too, like Kengen's."""
     return {
@@ -105,16 +117,24 @@ def _json_logconfig(level: str) -> dict[str, Any]:
 def server_options(bind: str) -> dict[str, Any]:
     """gunicorn's settings for Kengen, from the environment."""
     workers = _env_int("KENGEN_WORKERS", default_workers())
+    threads = _env_int("KENGEN_THREADS", 1)
+    keepalive = _env_int0("KENGEN_KEEPALIVE", 0)
     level = os.environ.get("KENGEN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     json_logs = os.environ.get("KENGEN_LOG_FORMAT", "").strip().lower() == "json"
     return {
         "bind": [bind],
         "workers": workers,
         "worker_class": "gthread",
-        "threads": _env_int("KENGEN_THREADS", 4),
+        "threads": threads,
+        # First come, first served: with no keep-alive a worker takes a connection from the shared
+        # listen queue only when it has a thread free for it, so every request waits in one queue
+        # (the kernel's) instead of behind whichever worker happened to accept it. With keep-alive
+        # (KENGEN_KEEPALIVE > 0, for clients without a proxy) a worker keeps up to 1,000 idle
+        # connections, gunicorn's default.
+        "worker_connections": threads if not keepalive else 1000,
         "timeout": _env_int("KENGEN_TIMEOUT", 60),
         "graceful_timeout": 30,
-        "keepalive": 5,
+        "keepalive": keepalive,
         # Recycle a worker now and then (a slow leak cannot grow for ever), but rarely: a new
         # worker pays Kengen's start-up again.
         "max_requests": 20000,

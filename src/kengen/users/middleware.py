@@ -23,6 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve, reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from kengen.users.choices import SecondFactorState, SessionEndReason
@@ -67,6 +68,19 @@ def anonymous() -> AnonymousUser:
     return user
 
 
+def concrete_user(user):
+    """The user behind ``request.user``'s lazy wrappers (Django's ``AuthenticationMiddleware`` and
+    django-otp's ``OTPMiddleware`` each wrap it), loaded. The wrappers only forward to it once it is
+    loaded, but each attribute read through two of them costs two failed lookups and two calls,
+    a few hundred times a page; the object itself (with ``otp_device`` and ``is_verified`` that
+    django-otp set on it) answers the same."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -104,6 +118,7 @@ class SessionSecurityMiddleware:
         if not request.user.is_authenticated:
             # The session names a user the backend no longer accepts.
             return self.end(request, self._not_in_force_reason(session.get(SESSION_KEY)))
+        request.user = concrete_user(request.user)
         now = int(time.time())
         signed_in_at = session.get(SIGNED_IN_AT)
         seen_at = session.get(SEEN_AT)

@@ -56,6 +56,22 @@ def test_workers_are_sized_to_the_cores_and_can_be_set(monkeypatch):
     assert (options["workers"], options["timeout"]) == (3, 30)
 
 
+def test_requests_are_served_first_come_first_served_by_default(monkeypatch):
+    for name in ("KENGEN_THREADS", "KENGEN_KEEPALIVE"):
+        monkeypatch.delenv(name, raising=False)
+    options = server.server_options("127.0.0.1:8000")
+    # one thread, no keep-alive, and a worker takes a connection only when that thread is free
+    assert (options["threads"], options["keepalive"], options["worker_connections"]) == (1, 0, 1)
+    monkeypatch.setenv("KENGEN_THREADS", "4")
+    assert server.server_options("127.0.0.1:8000")["worker_connections"] == 4
+    monkeypatch.setenv("KENGEN_KEEPALIVE", "5")  # clients without a proxy: idle connections kept
+    options = server.server_options("127.0.0.1:8000")
+    assert (options["keepalive"], options["worker_connections"]) == (5, 1000)
+    monkeypatch.setenv("KENGEN_KEEPALIVE", "-1")
+    with pytest.raises(SystemExit, match="KENGEN_KEEPALIVE must be a whole number"):
+        server.server_options("127.0.0.1:8000")
+
+
 def test_json_logs_make_gunicorns_own_lines_json_too(monkeypatch):
     monkeypatch.setenv("KENGEN_LOG_FORMAT", "json")
     config = server.server_options("127.0.0.1:8000")["logconfig_dict"]

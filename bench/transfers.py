@@ -288,13 +288,29 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--people", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="generate the world and the HR list, measure nothing (copy the database, e.g. with "
+        "createdb -T, and run --measure-only on each copy)",
+    )
+    p.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure on a database (and HR list in KENGEN_DATA_DIR) made by --setup-only",
+    )
     p.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.measure:
         measure()
         return
     print(f"database: {connection.vendor}; staff: {a.people:,}; cores: {os.cpu_count()}", flush=True)
-    setup(a.people, a.seed)
+    if a.measure_only:
+        call_command("migrate", verbosity=0)
+    else:
+        setup(a.people, a.seed)
+    if a.setup_only:
+        return
     connection.close()
     subprocess.run([sys.executable, __file__, "--measure"], check=True)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -386,13 +386,20 @@ def _unit(
         err("organization", _("Give the organization."))
     elif org is None:
         candidates = records.orgs_by_code.get(org_text, []) + records.orgs_by_name.get(org_text, [])
-        # Units ended before the date are unknown to it; one not yet (or no longer) in force is named.
-        known = any(o.valid_to is None or o.valid_to >= on for o in candidates)
-        err(
-            "organization",
-            (_("%(value)s is not in force on %(date)s.") if known else _("Unknown organization %(value)s."))
-            % {"value": org_text, "date": on.isoformat()},
-        )
+        ends = [o.valid_to for o in candidates if o.valid_to is not None and o.valid_to <= on]
+        if not candidates:
+            err("organization", _("Unknown organization %(value)s.") % {"value": org_text})
+        elif len(ends) == len(candidates):  # every unit of that code or name ended by the date
+            err(
+                "organization",
+                _("The organization %(value)s ended on %(end)s, before %(date)s.")
+                % {"value": org_text, "end": max(ends).isoformat(), "date": on.isoformat()},
+            )
+        else:  # not yet in force on the date
+            err(
+                "organization",
+                _("%(value)s is not in force on %(date)s.") % {"value": org_text, "date": on.isoformat()},
+            )
     post_text = values.get("post", "")
     post = records.posts.get(post_text) if post_text else default_post
     if post is None:

@@ -300,7 +300,9 @@ def _preview_chunk(
             before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
     for r, change in zip(todo, changes, strict=True):
         kind = r["kind"]
-        totals[{"hire": "joiners", "move": "movers", "end": "leavers", "appointment": "reappointed"}[kind]] += 1
+        totals[
+            {"hire": "joiners", "move": "movers", "end": "leavers", "appointment": "reappointed"}[kind]
+        ] += 1
         after = ""
         if change.organization is not None:
             post = change.post or (change.assignment.post if change.assignment else None)

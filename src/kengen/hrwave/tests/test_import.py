@@ -243,7 +243,9 @@ def test_an_organization_that_ended_before_the_date_is_reported_as_ended_with_it
     old = org("OLDKA", "旧課税係", "section", world.shiminzei)
     unit_close(old, dt.date(2024, 6, 1), OrganizationEndReason.ABOLISHED)
     kazei = world.people["kazei_clerk"].staff_number
-    wave = _import(hr, hr_csv([move(kazei, "OLDKA"), move(world.people["jinji_clerk"].staff_number, "NOWHERE")]))
+    wave = _import(
+        hr, hr_csv([move(kazei, "OLDKA"), move(world.people["jinji_clerk"].staff_number, "NOWHERE")])
+    )
     assert wave.status == WaveStatus.INVALID
     assert [(e["row"], e["column"], e["message"]) for e in wave.errors] == [
         (2, "所属コード", "The organization OLDKA ended on 2024-06-01, before 2024-10-01."),

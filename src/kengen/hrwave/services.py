@@ -176,6 +176,7 @@ def _preview(wave: WaveImport, progress: Progress) -> str:
     unit) run once the date's last chunk is done. Memory is bounded by the chunk, not the list."""
     from kengen.organizations.models import Post
 
+    progress("preview", 0, wave.row_count)
     WaveLine.objects.filter(wave=wave).delete()
     WavePlan.objects.filter(wave=wave).delete()
     posts = dict(Post.objects.values_list("pk", "name"))

@@ -884,9 +884,10 @@ def _write_planned(w: _Writer, wave: WaveImport, head: AuditChainHead, report: P
     """Every chunk of every date written from the kept plan, its audit events chained as it goes
     (the chain head stays locked): only one chunk's rows, plan and events are held at a time."""
     actor_label = None if w.actor is not None else "kengen"
-    dates = wave_dates(wave)
-    for i, on in enumerate(dates, start=1):
+    done = 0
+    for on in wave_dates(wave):
         for n, rows in enumerate(wave_chunks(wave, on)):
+            done += len(rows)
             changes = changes_from_rows(rows)
             if not changes:
                 continue
@@ -897,7 +898,7 @@ def _write_planned(w: _Writer, wave: WaveImport, head: AuditChainHead, report: P
             wc = plan_load([part], changes, on=on)
             _write_group(w, on, rows, wc)
             w.flush(head, actor_label)
-        report("write", i, len(dates))
+            report("write", done, wave.row_count)
 
 
 def _apply_locked(

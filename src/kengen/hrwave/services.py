@@ -891,7 +891,14 @@ def _write_planned(w: _Writer, wave: WaveImport, head: AuditChainHead, report: P
             changes = changes_from_rows(rows)
             if not changes:
                 continue
-            part = WavePlan.objects.filter(wave=wave, on=on, part=n).values_list("items", flat=True).first()
+            part = next(
+                iter(
+                    WavePlan.objects.filter(wave=wave, on=on, part=n)
+                    .order_by()
+                    .values_list("items", flat=True)
+                ),
+                None,
+            )
             if not plan_matches(part, rows):
                 raise _StalePlan
             assert part is not None

@@ -222,7 +222,12 @@ def measure() -> None:
 
     marks: dict[str, float] = {}
 
+    def maxrss() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     def progress(phase: str, done: int, total: int) -> None:
+        if f"first:{phase}" not in marks:
+            marks[f"rss before:{phase}"] = maxrss()  # the peak of the phases before this one
         marks.setdefault(f"first:{phase}", time.perf_counter())
         marks[f"last:{phase}"] = time.perf_counter()
 
@@ -256,7 +261,8 @@ def measure() -> None:
         "roles_lost",
     ):
         print(f"    {key:<24} {wave.totals.get(key, 0):>10,}")
-    rss_preview = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_preview = maxrss()
+    rss_validate = marks.get("rss before:preview", 0.0)
     t = time.perf_counter()
     # The wave is dated 2025-04-01, in the past on the machine's clock: applied now (back-dated).
     if profile:
@@ -266,6 +272,7 @@ def measure() -> None:
     else:
         result = wave_apply(actor=None, wave=wave)
     apply_s = time.perf_counter() - t
+    rss_apply = maxrss()
     rows = sum(
         result.get(k, 0) for k in ("assignments_ended", "assignments_started", "grants_ended", "events")
     )
@@ -281,20 +288,39 @@ def measure() -> None:
     t = time.perf_counter()
     ok = audit_verify().ok
     line("audit verify after the wave", f"{time.perf_counter() - t:.1f} s", "ok" if ok else "BROKEN")
-    line("peak memory after preview (max RSS)", f"{rss_preview:,.0f} MB")
+    line("peak memory, read + import + validate (max RSS)", f"{rss_validate:,.0f} MB")
+    line("peak memory, up to the end of the preview (max RSS)", f"{rss_preview:,.0f} MB")
+    line("peak memory, up to the end of apply (max RSS)", f"{rss_apply:,.0f} MB")
+    line("peak memory, with raw reference and verify (max RSS)", f"{maxrss():,.0f} MB")
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--people", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="generate the world and the HR list, measure nothing (copy the database, e.g. with "
+        "createdb -T, and run --measure-only on each copy)",
+    )
+    p.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure on a database (and HR list in KENGEN_DATA_DIR) made by --setup-only",
+    )
     p.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.measure:
         measure()
         return
     print(f"database: {connection.vendor}; staff: {a.people:,}; cores: {os.cpu_count()}", flush=True)
-    setup(a.people, a.seed)
+    if a.measure_only:
+        call_command("migrate", verbosity=0)
+    else:
+        setup(a.people, a.seed)
+    if a.setup_only:
+        return
     connection.close()
     subprocess.run([sys.executable, __file__, "--measure"], check=True)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -475,6 +475,8 @@ def audit_record_many(
     events: Sequence[EventSpec],
     actor_label: str | None = None,
     batch_size: int = 5_000,
+    head: AuditChainHead | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """Append ``events`` to the chain in order, in the caller's transaction: the set-based twin of
     ``audit_record`` for bulk writes (the HR wave). The chain head is locked once; every event is
@@ -483,7 +485,10 @@ def audit_record_many(
     in Python (``_jsonb_text``; what it cannot render exactly, the database renders) and each
     canonical line, with its hash appended, is the row in ``COPY``'s text format
     (``core.bulk.copy_lines``); on SQLite rows go by ``executemany`` (``core.bulk.write_tuples``).
-    Returns the number of events written."""
+    Returns the number of events written.
+
+    A caller writing a long sequence in parts (the HR wave, chunk by chunk, in one transaction)
+    passes the ``head`` it locked (``select_for_update``) once, and the same ``now`` for every part."""
     if not events:
         return 0
     ring = key_ring()
@@ -492,8 +497,9 @@ def audit_record_many(
     actor_id = actor.pk if is_user and actor is not None else None
     label = actor_label if actor_label is not None else (str(actor) if actor else "system")
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        now = timezone.now()
+        if head is None:
+            head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        now = now or timezone.now()
         texts = _event_texts(events)
         occurred = _pg_time(now)
         seq, prev = head.last_seq, head.last_hash

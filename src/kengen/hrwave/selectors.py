@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,7 +47,6 @@ from kengen.personnel.selectors import (
     PersonItem,
     RoleItem,
     _against_scheduled,
-    _check_one_head,
     _roles,
     _State,
     new_sign_in_note,
@@ -386,13 +386,20 @@ def _unit(
         err("organization", _("Give the organization."))
     elif org is None:
         candidates = records.orgs_by_code.get(org_text, []) + records.orgs_by_name.get(org_text, [])
-        # Units ended before the date are unknown to it; one not yet (or no longer) in force is named.
-        known = any(o.valid_to is None or o.valid_to >= on for o in candidates)
-        err(
-            "organization",
-            (_("%(value)s is not in force on %(date)s.") if known else _("Unknown organization %(value)s."))
-            % {"value": org_text, "date": on.isoformat()},
-        )
+        ends = [o.valid_to for o in candidates if o.valid_to is not None and o.valid_to <= on]
+        if not candidates:
+            err("organization", _("Unknown organization %(value)s.") % {"value": org_text})
+        elif len(ends) == len(candidates):  # every unit of that code or name ended by the date
+            err(
+                "organization",
+                _("The organization %(value)s ended on %(end)s, before %(date)s.")
+                % {"value": org_text, "end": max(ends).isoformat(), "date": on.isoformat()},
+            )
+        else:  # not yet in force on the date
+            err(
+                "organization",
+                _("%(value)s is not in force on %(date)s.") % {"value": org_text, "date": on.isoformat()},
+            )
     post_text = values.get("post", "")
     post = records.posts.get(post_text) if post_text else default_post
     if post is None:
@@ -562,20 +569,35 @@ def changes_from_rows(rows: Sequence[dict[str, Any]]) -> list[PersonnelChange]:
     return out
 
 
+def wave_dates(wave: WaveImport) -> list[dt.date]:
+    """The effective dates of a list's validated rows, oldest first (back-dated entries before the
+    wave)."""
+    return list(WaveRow.objects.filter(wave=wave).order_by("on").values_list("on", flat=True).distinct())
+
+
+def wave_chunks(wave: WaveImport, on: dt.date, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The list's validated rows of date ``on`` in file order, ``size`` (default ``CHUNK``) at a
+    time, read by row number (keyset): the wave's steps never hold more than one chunk. A person
+    is named by one row of a list at most (duplicate staff numbers are refused), so no person is
+    in two chunks. The same rows give the same chunks: the preview's plan is kept per chunk."""
+    size = size or CHUNK
+    rows = WaveRow.objects.filter(wave=wave, on=on).order_by("row_no")
+    last = 0
+    while True:
+        chunk = list(rows.filter(row_no__gt=last).values_list("row_no", "data")[:size])
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        yield [data for _n, data in chunk]
+        if len(chunk) < size:
+            return
+
+
 def wave_groups(wave: WaveImport) -> Iterator[tuple[dt.date, list[dict[str, Any]]]]:
-    """A list's validated rows by effective date, oldest first (back-dated entries before the
-    wave), in file order: read from its ``WaveRow``s one date at a time, in chunks."""
-    rows = WaveRow.objects.filter(wave=wave)
-    for on in list(rows.order_by("on").values_list("on", flat=True).distinct()):
-        yield (
-            on,
-            list(
-                rows.filter(on=on)
-                .order_by("row_no")
-                .values_list("data", flat=True)
-                .iterator(chunk_size=CHUNK)
-            ),
-        )
+    """A list's validated rows by effective date, oldest first, in file order — each date's rows
+    whole: for small lists and tests (the wave's own steps read ``wave_chunks``)."""
+    for on in wave_dates(wave):
+        yield on, [r for chunk in wave_chunks(wave, on) for r in chunk]
 
 
 def wave_person_ids(wave: WaveImport) -> list[int]:
@@ -662,23 +684,90 @@ def _after(change: PersonnelChange, state: _State) -> _State:
     return _State(None, [], None)
 
 
-def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> WaveConsequences:
+class DateContext:
+    """What the engine reads once per date and shares between the chunks of a wave (the org tree,
+    the security officers, Table 2, the root systems), and the checks that span the whole date:
+    one head per unit across every chunk (``heads_add`` per chunk, ``finish`` once at the end).
+    Compact: the heads are a few per unit, the date's people a set of ids."""
+
+    def __init__(self, on: dt.date) -> None:
+        self.on = on
+        self.officers = _Officers()
+        self.tree = self.officers.tree(on)
+        self.entries: list[EligibilityEntry] = list(table2_as_of(on))
+        self.systems = [
+            (s, (o.id if (o := s.owner_on(on)) is not None else None))
+            for s in System.objects.as_of(on).filter(parent__isnull=True).select_related("owner")
+        ]
+        self.labels = {s.id: s.name for s, _o in self.systems}
+        self.covered: dict[int, bool] = {}
+        self.heads: dict[int, str] = {}  # unit id -> the name of who heads it after the date
+        self.person_ids: set[int] = set()  # everyone the date's changes name
+
+    def heads_add(self, after: dict[object, tuple[str, _State]]) -> None:
+        """``personnel.selectors._check_one_head``'s first half, one chunk at a time, in order."""
+        for key, (name, state) in after.items():
+            if isinstance(key, int):
+                self.person_ids.add(key)
+            for org_id, _post, is_head in state.units:
+                if not is_head:
+                    continue
+                if org_id in self.heads:
+                    raise Conflict(
+                        _(
+                            "%(a)s and %(b)s would both head the same unit on %(date)s (one head per unit per date)."
+                        )
+                        % {"a": self.heads[org_id], "b": name, "date": _wareki(self.on)},
+                        field="post",
+                    )
+                self.heads[org_id] = name
+
+    def finish(self) -> None:
+        """``_check_one_head``'s second half over the whole date: no unit the changes give a head
+        already has one who is not among the date's people."""
+        if not self.heads:
+            return
+        others = (
+            Assignment.objects.filter(organization_id__in=list(self.heads), post__is_head=True)
+            .filter(active_on_q(self.on))
+            .select_related("person", "organization")
+            .order_by("pk")
+        )
+        for clash in others.iterator(chunk_size=CHUNK):
+            if clash.person_id in self.person_ids:
+                continue
+            raise Conflict(
+                _(
+                    "%(unit)s already has a head on %(date)s: %(name)s. Record their move or end first, "
+                    "or in the same batch (one head per unit per date)."
+                )
+                % {
+                    "unit": clash.organization.name,
+                    "name": clash.person.full_name,
+                    "date": _wareki(self.on),
+                },
+                field="post",
+            )
+
+
+def wave_consequences(
+    changes: Sequence[PersonnelChange], *, on: dt.date, context: DateContext | None = None
+) -> WaveConsequences:
     """``consequences_of(changes, on=on)`` computed with bulk reads (the rows were validated by
-    ``wave_validate``, which makes the per-change refusals of ``consequences_of`` set-based)."""
+    ``wave_validate``, which makes the per-change refusals of ``consequences_of`` set-based).
+
+    With ``context``, ``changes`` are one chunk of the date's changes (no person in two chunks):
+    the per-date reads are shared and the one-head check is left to ``context.finish()`` once the
+    last chunk is done. Without it, ``changes`` are the whole date."""
     batch = list(changes)
     if not batch:
         raise RuleViolation(_("Nothing to change."), field="changes")
     result = Consequences(on=on, changes=batch)
     wave = WaveConsequences(result)
-    officers = _Officers()
-    tree = officers.tree(on)
-    entries: list[EligibilityEntry] = list(table2_as_of(on))
-    systems = [
-        (s, (o.id if (o := s.owner_on(on)) is not None else None))
-        for s in System.objects.as_of(on).filter(parent__isnull=True).select_related("owner")
-    ]
-    labels = {s.id: s.name for s, _o in systems}
-    covered: dict[int, bool] = {}
+    whole_date = context is None
+    ctx = context if context is not None else DateContext(on)
+    officers, tree, entries = ctx.officers, ctx.tree, ctx.entries
+    systems, labels, covered = ctx.systems, ctx.labels, ctx.covered
 
     def eligible(state: _State) -> bool:
         if state.employment_type is None or state.employment_type in EmploymentType.fiscal_year():
@@ -767,7 +856,9 @@ def wave_consequences(changes: Sequence[PersonnelChange], *, on: dt.date) -> Wav
             after[key] = (change.name, state)
         after[key] = (change.name, _after(change, after[key][1]))
         kinds.setdefault(key, set()).add(change.kind)
-    _check_one_head(after, set(after), on)
+    ctx.heads_add(after)
+    if whole_date:
+        ctx.finish()
     result.pending_later = _against_scheduled(batch, on)
     hires = {f"new-{i}": c for i, c in enumerate(batch) if c.new_person is not None}
 
@@ -1016,6 +1107,56 @@ def _wareki(on: dt.date) -> str:
     return wareki(on)
 
 
+_DIGESTED = (
+    "changes",
+    "roles_gained",
+    "roles_lost",
+    "direct_revocations",
+    "form1_flags",
+    "appointment_caps",
+    "network_registrations",
+    "sign_ins_to_disable",
+    "sign_ins_to_create",
+    "sign_ins_to_enable",
+)
+
+
+class DateDigest:
+    """A digest of one date's consequences (what ``Consequences.fingerprint`` covers), fed chunk
+    by chunk: the same for any chunk size, since each category's items come in the same order
+    (chunks follow the file, and each person's items come from their own chunk). Changes
+    scheduled for a later date are digested as a set (they are few and listed in the scheduled
+    changes' order, not the file's)."""
+
+    def __init__(self, on: dt.date) -> None:
+        self.on = on
+        self.hashes = {name: hashlib.sha256() for name in _DIGESTED}
+        self.later: list[str] = []
+        self.any = False
+
+    @staticmethod
+    def _text(item: Any) -> bytes:
+        return (json.dumps(item, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
+
+    def add(self, c: Consequences) -> None:
+        self.any = True
+        data = c.as_dict()
+        for name in _DIGESTED:
+            h = self.hashes[name]
+            for item in data[name]:
+                h.update(self._text(item))
+        self.later.extend(self._text(item).decode() for item in data["pending_later"])
+
+    def part(self) -> str:
+        """``"<date>:<digest>"``, one of the parts of ``fingerprint``."""
+        h = hashlib.sha256(self.on.isoformat().encode())
+        for name in _DIGESTED:
+            h.update(f"{name}:{self.hashes[name].hexdigest()}".encode())
+        for text in sorted(self.later):
+            h.update(text.encode())
+        return f"{self.on.isoformat()}:{h.hexdigest()[:32]}"
+
+
 def fingerprint(parts: Iterable[str]) -> str:
     """One digest over the per-date fingerprints (``Consequences.fingerprint``)."""
     h = hashlib.sha256()
@@ -1033,6 +1174,18 @@ def one_head_refusal(exc: Conflict) -> RowError:
 _ROLE_LISTS = ("roles_gained", "roles_lost")
 _GRANT_LISTS = ("direct_revocations", "form1_flags", "appointment_caps")
 _PERSON_LISTS = ("network_registrations", "sign_ins_to_disable", "sign_ins_to_enable")
+
+
+def plan_chunk(wc: WaveConsequences, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One chunk's plan as one part, marked with the chunk's first and last row numbers so that
+    applying reads it back for exactly the same rows (``plan_matches``)."""
+    (part,) = plan_dump(wc, part_size=1 << 62)
+    return {"rows": [rows[0]["row"], rows[-1]["row"], len(rows)], **part}
+
+
+def plan_matches(part: dict[str, Any] | None, rows: Sequence[dict[str, Any]]) -> bool:
+    """True if ``part`` was kept for exactly this chunk of rows."""
+    return part is not None and part.get("rows") == [rows[0]["row"], rows[-1]["row"], len(rows)]
 
 
 def plan_dump(wc: WaveConsequences, *, part_size: int = CHUNK) -> list[dict[str, list[list[Any]]]]:

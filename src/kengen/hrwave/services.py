@@ -40,16 +40,20 @@ from kengen.hrwave.progress import progress_write
 from kengen.hrwave.reader import read_sheet
 from kengen.hrwave.selectors import (
     CHUNK,
+    DateContext,
+    DateDigest,
     GrantRow,
     Progress,
     RowError,
     WaveConsequences,
     changes_from_rows,
     fingerprint,
-    plan_dump,
+    plan_chunk,
     plan_load,
+    plan_matches,
+    wave_chunks,
     wave_consequences,
-    wave_groups,
+    wave_dates,
     wave_person_ids,
     wave_validate,
 )
@@ -167,135 +171,158 @@ def _describe_units(units: Iterable[tuple[int, int, bool]], tree: OrgTree, posts
 
 
 def _preview(wave: WaveImport, progress: Progress) -> str:
-    """Compute the consequences per date and write the preview lines and totals (bulk)."""
+    """Compute the consequences per date, chunk by chunk (``selectors.wave_chunks``), and write
+    each chunk's preview lines and plan as it goes (bulk); the whole-date checks (one head per
+    unit) run once the date's last chunk is done. Memory is bounded by the chunk, not the list."""
     from kengen.organizations.models import Post
 
+    progress("preview", 0, wave.row_count)
     WaveLine.objects.filter(wave=wave).delete()
     WavePlan.objects.filter(wave=wave).delete()
-    groups = wave_groups(wave)
     posts = dict(Post.objects.values_list("pk", "name"))
     totals: dict[str, int] = defaultdict(int)
     officers: set[int] = set()
     parts: list[str] = []
-    lines: list[WaveLine] = []
     done_rows = 0
-    for on, rows in groups:
-        tree = OrgTree(on)
-        for r in rows:
-            if r.get("done"):
-                totals["already_done"] += 1
-                lines.append(
-                    WaveLine(
-                        wave=wave,
-                        row_no=r["row"],
-                        staff_number=r["staff_number"],
-                        name=(r.get("name") or "")[:101],
-                        action=r["kind"],
-                        effective_on=on,
-                        already_done=True,
-                    )
-                )
-        insert_many(lines)  # one date's lines at a time
-        lines = []
-        changes = changes_from_rows(rows)
-        todo = [r for r in rows if not r.get("done")]
-        if not changes:
-            continue
-        wc = wave_consequences(changes, on=on)
-        insert_many(
-            [WavePlan(wave=wave, on=on, part=n, items=items) for n, items in enumerate(plan_dump(wc))]
-        )
-        c = wc.consequences
-        parts.append(f"{on.isoformat()}:{c.fingerprint}")
-        notes: dict[object, list[str]] = defaultdict(list)
+    for on in wave_dates(wave):
+        context: DateContext | None = None
+        digest = DateDigest(on)
+        for n, rows in enumerate(wave_chunks(wave, on)):
+            if context is None:
+                context = DateContext(on)
+            _preview_chunk(wave, on, n, rows, context, digest, posts, totals, officers)
+            done_rows += len(rows)
+            progress("preview", done_rows, wave.row_count)
+        if context is not None:
+            context.finish()  # one head per unit, over the whole date
+        if digest.any:
+            parts.append(digest.part())
+    totals["officers_to_notify"] = len(officers)
+    wave.totals = dict(totals)
+    wave.fingerprint = fingerprint(parts)
+    return wave.fingerprint
 
-        def who(person_id: int | None, hire_staff_number: str) -> object:
-            return person_id if person_id is not None else hire_staff_number
 
-        for item in c.roles_gained:
-            notes[who(item.person_id, item.hire_staff_number)].append(
-                _("gains %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
-            )
-        for item in c.roles_lost:
-            notes[who(item.person_id, item.hire_staff_number)].append(
-                _("loses %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
-            )
-        for g in c.direct_revocations:
-            notes[g.person.pk].append(
-                _("A5.5 direct grant revoked: %(s)s %(p)s")
-                % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
-            )
-        for g in c.form1_flags:
-            notes[g.person.pk].append(
-                _("A4 Form 1 grant to re-apply or cancel: %(s)s %(p)s")
-                % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
-            )
-        for g in c.appointment_caps:
-            notes[g.person.pk].append(
-                _("A7 grant ends with the appointment: %(s)s %(p)s")
-                % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
-            )
-        for p in c.network_registrations:
-            notes[who(p.person_id, p.hire_staff_number)].append(_("A5.3 network user registration needed"))
-        for p in c.sign_ins_to_disable:
-            notes[p.person_id].append(_("Kengen sign-in disabled"))
-        for p in wc.newly_eligible:
-            notes[who(p.person_id, p.hire_staff_number)].append(
-                _("A5.5 newly eligible for a direct grant (offered, not granted)")
-            )
-        for name, items in (
-            ("roles_gained", c.roles_gained),
-            ("roles_lost", c.roles_lost),
-            ("direct_revocations", c.direct_revocations),
-            ("form1_flags", c.form1_flags),
-            ("appointment_caps", c.appointment_caps),
-            ("network_registrations", c.network_registrations),
-            ("sign_ins_to_disable", c.sign_ins_to_disable),
-            ("newly_eligible", wc.newly_eligible),
-        ):
-            totals[name] += len(items)  # type: ignore[arg-type]
-        for notice in consequence_notices(c, on=on, hired={}):
-            if notice.clause in ("A5.5", "A4", "A5.3"):
-                officers.update(notice.recipient_ids)
-            totals["notifications"] += len(notice.recipient_ids)
-        before_units: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
-        ids = [r["person"] for r in todo if r.get("person")]
-        for start in range(0, len(ids), CHUNK):
-            for a in Assignment.objects.filter(
-                active_on_q(on), person_id__in=ids_in(ids[start : start + CHUNK])
-            ).select_related("post"):
-                before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
-        for r, change in zip(todo, changes, strict=True):
-            kind = r["kind"]
-            totals[
-                {"hire": "joiners", "move": "movers", "end": "leavers", "appointment": "reappointed"}[kind]
-            ] += 1
-            after = ""
-            if change.organization is not None:
-                post = change.post or (change.assignment.post if change.assignment else None)
-                after = f"{tree.full_name(change.organization.pk)} {post.name if post else ''}".strip()
-            key = r["person"] if r.get("person") else r["staff_number"]
+def _preview_chunk(
+    wave: WaveImport,
+    on: dt.date,
+    n: int,
+    rows: list[dict[str, Any]],
+    context: DateContext,
+    digest: DateDigest,
+    posts: dict[int, str],
+    totals: dict[str, int],
+    officers: set[int],
+) -> None:
+    """One chunk of a date: its lines (already in effect, then the changes) and its plan."""
+    tree = context.tree
+    lines: list[WaveLine] = []
+    for r in rows:
+        if r.get("done"):
+            totals["already_done"] += 1
             lines.append(
                 WaveLine(
                     wave=wave,
                     row_no=r["row"],
                     staff_number=r["staff_number"],
                     name=(r.get("name") or "")[:101],
-                    action=kind,
+                    action=r["kind"],
                     effective_on=on,
-                    before=_describe_units(before_units.get(r.get("person") or 0, []), tree, posts),
-                    after=after[:300],
-                    consequences="\n".join(notes.get(key, [])),
+                    already_done=True,
                 )
             )
-        insert_many(lines)
-        lines = []
-        done_rows += len(rows)
-        progress("preview", done_rows, wave.row_count)
-    totals["officers_to_notify"] = len(officers)
-    wave.totals = dict(totals)
-    wave.fingerprint = fingerprint(parts)
-    return wave.fingerprint
+    insert_many(lines)
+    lines = []
+    changes = changes_from_rows(rows)
+    todo = [r for r in rows if not r.get("done")]
+    if not changes:
+        return
+    wc = wave_consequences(changes, on=on, context=context)
+    WavePlan.objects.create(wave=wave, on=on, part=n, items=plan_chunk(wc, rows))
+    c = wc.consequences
+    digest.add(c)
+    notes: dict[object, list[str]] = defaultdict(list)
+
+    def who(person_id: int | None, hire_staff_number: str) -> object:
+        return person_id if person_id is not None else hire_staff_number
+
+    for item in c.roles_gained:
+        notes[who(item.person_id, item.hire_staff_number)].append(
+            _("gains %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
+        )
+    for item in c.roles_lost:
+        notes[who(item.person_id, item.hire_staff_number)].append(
+            _("loses %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
+        )
+    for g in c.direct_revocations:
+        notes[g.person.pk].append(
+            _("A5.5 direct grant revoked: %(s)s %(p)s")
+            % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
+        )
+    for g in c.form1_flags:
+        notes[g.person.pk].append(
+            _("A4 Form 1 grant to re-apply or cancel: %(s)s %(p)s")
+            % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
+        )
+    for g in c.appointment_caps:
+        notes[g.person.pk].append(
+            _("A7 grant ends with the appointment: %(s)s %(p)s")
+            % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
+        )
+    for p in c.network_registrations:
+        notes[who(p.person_id, p.hire_staff_number)].append(_("A5.3 network user registration needed"))
+    for p in c.sign_ins_to_disable:
+        notes[p.person_id].append(_("Kengen sign-in disabled"))
+    for p in wc.newly_eligible:
+        notes[who(p.person_id, p.hire_staff_number)].append(
+            _("A5.5 newly eligible for a direct grant (offered, not granted)")
+        )
+    for name, items in (
+        ("roles_gained", c.roles_gained),
+        ("roles_lost", c.roles_lost),
+        ("direct_revocations", c.direct_revocations),
+        ("form1_flags", c.form1_flags),
+        ("appointment_caps", c.appointment_caps),
+        ("network_registrations", c.network_registrations),
+        ("sign_ins_to_disable", c.sign_ins_to_disable),
+        ("newly_eligible", wc.newly_eligible),
+    ):
+        totals[name] += len(items)  # type: ignore[arg-type]
+    for notice in consequence_notices(c, on=on, hired={}):
+        if notice.clause in ("A5.5", "A4", "A5.3"):
+            officers.update(notice.recipient_ids)
+        totals["notifications"] += len(notice.recipient_ids)
+    before_units: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    ids = [r["person"] for r in todo if r.get("person")]
+    for start in range(0, len(ids), CHUNK):
+        for a in Assignment.objects.filter(
+            active_on_q(on), person_id__in=ids_in(ids[start : start + CHUNK])
+        ).select_related("post"):
+            before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
+    for r, change in zip(todo, changes, strict=True):
+        kind = r["kind"]
+        totals[
+            {"hire": "joiners", "move": "movers", "end": "leavers", "appointment": "reappointed"}[kind]
+        ] += 1
+        after = ""
+        if change.organization is not None:
+            post = change.post or (change.assignment.post if change.assignment else None)
+            after = f"{tree.full_name(change.organization.pk)} {post.name if post else ''}".strip()
+        key = r["person"] if r.get("person") else r["staff_number"]
+        lines.append(
+            WaveLine(
+                wave=wave,
+                row_no=r["row"],
+                staff_number=r["staff_number"],
+                name=(r.get("name") or "")[:101],
+                action=kind,
+                effective_on=on,
+                before=_describe_units(before_units.get(r.get("person") or 0, []), tree, posts),
+                after=after[:300],
+                consequences="\n".join(notes.get(key, [])),
+            )
+        )
+    insert_many(lines)
 
 
 def _lock_head() -> AuditChainHead:
@@ -421,6 +448,17 @@ class _Writer:
     events: list[EventSpec] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     notification_ids: list[int] = field(default_factory=list)
+    written: int = 0  # audit events chained so far
+    audit_now: dt.datetime | None = None  # one time for every event of the wave
+
+    def flush(self, head: AuditChainHead, actor_label: str | None) -> None:
+        """Chain the events collected so far (in order) and forget them."""
+        if self.audit_now is None:
+            self.audit_now = timezone.now()
+        self.written += audit_record_many(
+            actor=self.actor, events=self.events, actor_label=actor_label, head=head, now=self.audit_now
+        )
+        self.events = []
 
 
 def _close_assignments(w: _Writer, rows: Sequence[Assignment], on: dt.date, reason: str) -> None:
@@ -811,6 +849,65 @@ def _lock_people(ids: Sequence[int]) -> None:
         )
 
 
+class _StalePlan(Exception):
+    """The kept plan does not match the rows' chunks (kept by an older version, or with another
+    chunk size): applying computes it again."""
+
+
+def _replan(wave: WaveImport, report: Progress) -> str:
+    """The engine over every chunk against the records as they are now, before anything is
+    written; the plan is kept again, chunk by chunk. Returns the fingerprint."""
+    WavePlan.objects.filter(wave=wave).delete()
+    parts: list[str] = []
+    dates = wave_dates(wave)
+    for i, on in enumerate(dates, start=1):
+        context: DateContext | None = None
+        digest = DateDigest(on)
+        for n, rows in enumerate(wave_chunks(wave, on)):
+            changes = changes_from_rows(rows)
+            if not changes:
+                continue
+            if context is None:
+                context = DateContext(on)
+            wc = wave_consequences(changes, on=on, context=context)
+            WavePlan.objects.create(wave=wave, on=on, part=n, items=plan_chunk(wc, rows))
+            digest.add(wc.consequences)
+        if context is not None:
+            context.finish()
+        if digest.any:
+            parts.append(digest.part())
+        report("recheck", i, len(dates))
+    return fingerprint(parts)
+
+
+def _write_planned(w: _Writer, wave: WaveImport, head: AuditChainHead, report: Progress) -> None:
+    """Every chunk of every date written from the kept plan, its audit events chained as it goes
+    (the chain head stays locked): only one chunk's rows, plan and events are held at a time."""
+    actor_label = None if w.actor is not None else "kengen"
+    done = 0
+    for on in wave_dates(wave):
+        for n, rows in enumerate(wave_chunks(wave, on)):
+            done += len(rows)
+            changes = changes_from_rows(rows)
+            if not changes:
+                continue
+            part = next(
+                iter(
+                    WavePlan.objects.filter(wave=wave, on=on, part=n)
+                    .order_by()
+                    .values_list("items", flat=True)
+                ),
+                None,
+            )
+            if not plan_matches(part, rows):
+                raise _StalePlan
+            assert part is not None
+            wc = plan_load([part], changes, on=on)
+            _write_group(w, on, rows, wc)
+            w.flush(head, actor_label)
+            report("write", done, wave.row_count)
+
+
 def _apply_locked(
     actor: Actor, wave: WaveImport, expected: str | None, report: Progress, *, scheduled: bool = False
 ) -> dict[str, int]:
@@ -821,38 +918,33 @@ def _apply_locked(
     if wave.status == WaveStatus.SCHEDULED and not scheduled:
         raise Conflict(_("This list is scheduled; cancel the schedule to apply it now."))
     _lock_people(wave_person_ids(wave))
-    groups = list(wave_groups(wave))
     # Nothing recorded since the preview (the chain head, locked now, has not moved): apply the
-    # preview's plan as it is. Otherwise run the engine again and refuse if anything differs.
+    # preview's plan as it is. Otherwise run the engine again over every chunk — before anything
+    # is written — and refuse if anything differs; then apply the plan just computed.
     head = _lock_head()
     current = (
         wave.computed_at_seq is not None
         and wave.computed_at_seq == head.last_seq
         and (expected is None or expected == wave.fingerprint)
     )
-    planned = set(WavePlan.objects.filter(wave=wave).values_list("on", flat=True)) if current else set()
-    pending = [(on, rows, changes_from_rows(rows)) for on, rows in groups]
-    current = current and all(on in planned for on, _rows, changes in pending if changes)
-    computed: list[tuple[dt.date, list[dict[str, Any]], WaveConsequences]] = []
-    parts: list[str] = []
-    for n, (on, rows, changes) in enumerate(pending, start=1):
-        if changes:
-            if current:
-                items = (
-                    WavePlan.objects.filter(wave=wave, on=on).order_by("part").values_list("items", flat=True)
-                )
-                wc = plan_load(items.iterator(), changes, on=on)
-            else:
-                wc = wave_consequences(changes, on=on)
-                parts.append(f"{on.isoformat()}:{wc.consequences.fingerprint}")
-            computed.append((on, rows, wc))
-        report("recheck", n, len(groups))
-    if not current and fingerprint(parts) != (expected or wave.fingerprint):
-        raise Conflict(_("The consequences changed since the preview. Review them again before confirming."))
+
+    def recheck() -> None:
+        if _replan(wave, report) != (expected or wave.fingerprint):
+            raise Conflict(
+                _("The consequences changed since the preview. Review them again before confirming.")
+            )
+
+    if not current:
+        recheck()
     w = _Writer(actor=actor, now=timezone.now())
-    for n, (on, rows, wc) in enumerate(computed, start=1):
-        _write_group(w, on, rows, wc)
-        report("write", n, len(computed))
+    try:
+        with transaction.atomic():  # a savepoint: a stale plan is computed again, then written
+            _write_planned(w, wave, head, report)
+    except _StalePlan:
+        head.refresh_from_db()
+        recheck()
+        w = _Writer(actor=actor, now=w.now)
+        _write_planned(w, wave, head, report)
     w.events.append(
         EventSpec.about(
             AuditAction.HR_WAVE_APPLIED,
@@ -864,15 +956,14 @@ def _apply_locked(
             },
         )
     )
-    report("audit", 0, len(w.events))
-    audit_record_many(actor=actor, events=w.events, actor_label=None if actor is not None else "kengen")
-    report("audit", len(w.events), len(w.events))
+    w.flush(head, None if actor is not None else "kengen")
+    report("audit", w.written, w.written)
     ids = list(w.notification_ids)
     if ids:
         transaction.on_commit(lambda: notification_deliver(ids=ids))
     wave.status = WaveStatus.APPLIED
     wave.applied_at = w.now
-    wave.result = dict(w.counts) | {"events": len(w.events)}
+    wave.result = dict(w.counts) | {"events": w.written}
     wave.save(update_fields=["status", "applied_at", "result"])
     return dict(wave.result)
 

@@ -232,3 +232,22 @@ def test_the_command_line_imports_prints_errors_and_applies(world, hr, tmp_path,
     assert "movers\t1" in captured.out and "applied import" in captured.out
     assert "write" in captured.err  # the progress bar
     assert [a.organization_id for a in world.people["kazei_clerk"].assignments_on(D)] == [world.jinji.pk]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_organization_that_ended_before_the_date_is_reported_as_ended_with_its_end_date(world, hr):
+    from kengen.organizations.choices import OrganizationEndReason
+    from kengen.organizations.services import unit_close
+    from kengen.testing import org
+
+    old = org("OLDKA", "旧課税係", "section", world.shiminzei)
+    unit_close(old, dt.date(2024, 6, 1), OrganizationEndReason.ABOLISHED)
+    kazei = world.people["kazei_clerk"].staff_number
+    wave = _import(
+        hr, hr_csv([move(kazei, "OLDKA"), move(world.people["jinji_clerk"].staff_number, "NOWHERE")])
+    )
+    assert wave.status == WaveStatus.INVALID
+    assert [(e["row"], e["column"], e["message"]) for e in wave.errors] == [
+        (2, "所属コード", "The organization OLDKA ended on 2024-06-01, before 2024-10-01."),
+        (3, "所属コード", "Unknown organization NOWHERE."),
+    ]

@@ -19,6 +19,9 @@ peak memory (max RSS) is its own:
   assignments ended and started, grants ended, audit events — in a rolled-back transaction;
 - ``audit verify`` after the wave.
 
+``BENCH_PROFILE=FILE`` writes cProfile stats (``FILE.import``: import+validate+preview; ``FILE``:
+apply); ``BENCH_STOP_AFTER_PREVIEW=1`` stops after the preview (to time or profile it alone).
+
 Not a test: it asserts nothing. Figures go to docs/performance.md.
 """
 
@@ -263,6 +266,9 @@ def measure() -> None:
         print(f"    {key:<24} {wave.totals.get(key, 0):>10,}")
     rss_preview = maxrss()
     rss_validate = marks.get("rss before:preview", 0.0)
+    if os.environ.get("BENCH_STOP_AFTER_PREVIEW"):
+        line("peak memory, up to the end of the preview (max RSS)", f"{rss_preview:,.0f} MB")
+        return
     t = time.perf_counter()
     # The wave is dated 2025-04-01, in the past on the machine's clock: applied now (back-dated).
     if profile:

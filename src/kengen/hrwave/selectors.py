@@ -751,14 +751,19 @@ class DateContext:
 
 
 def wave_consequences(
-    changes: Sequence[PersonnelChange], *, on: dt.date, context: DateContext | None = None
+    changes: Sequence[PersonnelChange],
+    *,
+    on: dt.date,
+    context: DateContext | None = None,
+    rows_only: bool = False,
 ) -> WaveConsequences:
     """``consequences_of(changes, on=on)`` computed with bulk reads (the rows were validated by
     ``wave_validate``, which makes the per-change refusals of ``consequences_of`` set-based).
 
     With ``context``, ``changes`` are one chunk of the date's changes (no person in two chunks):
     the per-date reads are shared and the one-head check is left to ``context.finish()`` once the
-    last chunk is done. Without it, ``changes`` are the whole date."""
+    last chunk is done. Without it, ``changes`` are the whole date. ``rows_only``: the listed grants
+    as plain ``GrantRow``s (what the preview and the plan read of them) instead of model instances."""
     batch = list(changes)
     if not batch:
         raise RuleViolation(_("Nothing to change."), field="changes")
@@ -788,7 +793,7 @@ def wave_consequences(
         return out
 
     ids = sorted({c.person.pk for c in batch if c.person is not None})
-    appointment: dict[int, Appointment] = {}
+    appointment: dict[int, tuple[str, dt.date | None]] = {}
     units: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
     grants: dict[int, list[_HeldGrant]] = defaultdict(list)
     users: dict[int, int] = {}
@@ -799,16 +804,20 @@ def wave_consequences(
     for chunk_numbers in _chunks(hire_numbers):
         taken.update(User.objects.filter(username__in=chunk_numbers).values_list("username", flat=True))
     for chunk in _chunks(ids):
-        for a in Appointment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk)).order_by(
-            "valid_from"
+        # Plain tuples here too (a model instance per appointment and assignment cost more than
+        # the queries).
+        for pid, employment_type, valid_to in (
+            Appointment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk))
+            .order_by("valid_from")
+            .values_list("person_id", "employment_type", "valid_to")
         ):
-            appointment[a.person_id] = a  # the latest start wins, as Person.appointment_on
-        for s in (
+            appointment[pid] = (employment_type, valid_to)  # the latest start wins (appointment_on)
+        for pid, org_id, post_id, is_head in (
             Assignment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk))
-            .select_related("post")
             .order_by("person_id", "id")
+            .values_list("person_id", "organization_id", "post_id", "post__is_head")
         ):
-            units[s.person_id].append((s.organization_id, s.post_id, s.post.is_head))
+            units[pid].append((org_id, post_id, is_head))
         # Plain tuples: most grants of the people moving are untouched, and a model instance per
         # grant (with its account, system and permission) was most of the engine's time.
         for gid, pid, basis, valid_from, reference in (
@@ -846,9 +855,9 @@ def wave_consequences(
             if change.person is not None:
                 current = appointment.get(change.person.pk)
                 state = _State(
-                    current.employment_type if current else None,
+                    current[0] if current else None,
                     list(units.get(change.person.pk, [])),
-                    current.valid_to if current else None,
+                    current[1] if current else None,
                 )
             else:
                 state = _State(None, [])
@@ -863,6 +872,10 @@ def wave_consequences(
     hires = {f"new-{i}": c for i, c in enumerate(batch) if c.new_person is not None}
 
     flagged: list[tuple[Person, _State, set[int], list[_HeldGrant]]] = []
+    # The notes listed per grant, translated once (not once per grant).
+    ends_with_appointment = _("ends with the appointment")
+    never_takes_effect = _("never takes effect")
+    no_longer_covered = _("no longer covered by Table 2")
     for key, (name, state_after) in after.items():
         person = people[key]
         state_before = before[key][1]
@@ -918,7 +931,7 @@ def wave_consequences(
                         on,
                         "A7",
                         capping,
-                        _("ends with the appointment") if g.valid_from < on else _("never takes effect"),
+                        ends_with_appointment if g.valid_from < on else never_takes_effect,
                     )
                 )
             if person.pk in users:
@@ -943,7 +956,7 @@ def wave_consequences(
                 )
                 for g in direct:
                     result.direct_revocations.append(
-                        GrantItem(g, person, on, "A5.5", told, _("no longer covered by Table 2"))  # type: ignore[arg-type]
+                        GrantItem(g, person, on, "A5.5", told, no_longer_covered)  # type: ignore[arg-type]
                     )
         elif not eligible(state_before):
             wave.newly_eligible.append(
@@ -997,7 +1010,7 @@ def wave_consequences(
                     % {"unit": section.name, "number": g.basis_reference},
                 )
             )
-    _materialize(result)
+    _materialize(result, rows_only=rows_only)
     return wave
 
 

@@ -237,7 +237,7 @@ def _preview_chunk(
     todo = [r for r in rows if not r.get("done")]
     if not changes:
         return
-    wc = wave_consequences(changes, on=on, context=context)
+    wc = wave_consequences(changes, on=on, context=context, rows_only=True)
     WavePlan.objects.create(wave=wave, on=on, part=n, items=plan_chunk(wc, rows))
     c = wc.consequences
     digest.add(c)
@@ -254,29 +254,23 @@ def _preview_chunk(
         notes[who(item.person_id, item.hire_staff_number)].append(
             _("loses %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
         )
-    for g in c.direct_revocations:
-        notes[g.person.pk].append(
-            _("A5.5 direct grant revoked: %(s)s %(p)s")
-            % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
-        )
-    for g in c.form1_flags:
-        notes[g.person.pk].append(
-            _("A4 Form 1 grant to re-apply or cancel: %(s)s %(p)s")
-            % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
-        )
-    for g in c.appointment_caps:
-        notes[g.person.pk].append(
-            _("A7 grant ends with the appointment: %(s)s %(p)s")
-            % {"s": g.grant.account.system.name, "p": g.grant.permission.name}
-        )
+    # Each text translated once per chunk, not once per item.
+    for text, items in (
+        (_("A5.5 direct grant revoked: %(s)s %(p)s"), c.direct_revocations),
+        (_("A4 Form 1 grant to re-apply or cancel: %(s)s %(p)s"), c.form1_flags),
+        (_("A7 grant ends with the appointment: %(s)s %(p)s"), c.appointment_caps),
+    ):
+        for g in items:
+            notes[g.person.pk].append(text % {"s": g.grant.account.system.name, "p": g.grant.permission.name})
+    text = _("A5.3 network user registration needed")
     for p in c.network_registrations:
-        notes[who(p.person_id, p.hire_staff_number)].append(_("A5.3 network user registration needed"))
+        notes[who(p.person_id, p.hire_staff_number)].append(text)
+    text = _("Kengen sign-in disabled")
     for p in c.sign_ins_to_disable:
-        notes[p.person_id].append(_("Kengen sign-in disabled"))
+        notes[p.person_id].append(text)
+    text = _("A5.5 newly eligible for a direct grant (offered, not granted)")
     for p in wc.newly_eligible:
-        notes[who(p.person_id, p.hire_staff_number)].append(
-            _("A5.5 newly eligible for a direct grant (offered, not granted)")
-        )
+        notes[who(p.person_id, p.hire_staff_number)].append(text)
     for name, items in (
         ("roles_gained", c.roles_gained),
         ("roles_lost", c.roles_lost),
@@ -295,10 +289,10 @@ def _preview_chunk(
     before_units: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
     ids = [r["person"] for r in todo if r.get("person")]
     for start in range(0, len(ids), CHUNK):
-        for a in Assignment.objects.filter(
+        for pid, org_id, post_id, is_head in Assignment.objects.filter(
             active_on_q(on), person_id__in=ids_in(ids[start : start + CHUNK])
-        ).select_related("post"):
-            before_units[a.person_id].append((a.organization_id, a.post_id, a.post.is_head))
+        ).values_list("person_id", "organization_id", "post_id", "post__is_head"):
+            before_units[pid].append((org_id, post_id, is_head))
     for r, change in zip(todo, changes, strict=True):
         kind = r["kind"]
         totals[
@@ -869,7 +863,7 @@ def _replan(wave: WaveImport, report: Progress) -> str:
                 continue
             if context is None:
                 context = DateContext(on)
-            wc = wave_consequences(changes, on=on, context=context)
+            wc = wave_consequences(changes, on=on, context=context, rows_only=True)
             WavePlan.objects.create(wave=wave, on=on, part=n, items=plan_chunk(wc, rows))
             digest.add(wc.consequences)
         if context is not None:

@@ -1147,9 +1147,12 @@ class DateDigest:
         self.later: list[str] = []
         self.any = False
 
+    # ``json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)``, its encoder made once.
+    _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+
     @staticmethod
     def _text(item: Any) -> bytes:
-        return (json.dumps(item, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
+        return (DateDigest._encode(item) + "\n").encode()
 
     def add(self, c: Consequences) -> None:
         self.any = True

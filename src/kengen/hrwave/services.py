@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from kengen.audit.choices import AuditAction
 from kengen.audit.models import AuditChainHead
 from kengen.audit.services import EventSpec, audit_record, audit_record_many
-from kengen.core.bulk import ids_in, insert_many, insert_rows
+from kengen.core.bulk import ids_in, insert_many, insert_rows, write_tuples
 from kengen.core.exceptions import Conflict, DomainError, RuleViolation
 from kengen.core.models import active_on_q, overlapping_q
 from kengen.core.permissions import require_personnel
@@ -203,6 +203,20 @@ def _preview(wave: WaveImport, progress: Progress) -> str:
     return wave.fingerprint
 
 
+_LINE_FIELDS = (
+    "wave_id",
+    "row_no",
+    "staff_number",
+    "name",
+    "action",
+    "effective_on",
+    "before",
+    "after",
+    "consequences",
+    "already_done",
+)
+
+
 def _preview_chunk(
     wave: WaveImport,
     on: dt.date,
@@ -216,22 +230,26 @@ def _preview_chunk(
 ) -> None:
     """One chunk of a date: its lines (already in effect, then the changes) and its plan."""
     tree = context.tree
-    lines: list[WaveLine] = []
+    # Lines as plain tuples (``_LINE_FIELDS``), written with COPY: no model instance per line.
+    lines: list[tuple[Any, ...]] = []
     for r in rows:
         if r.get("done"):
             totals["already_done"] += 1
             lines.append(
-                WaveLine(
-                    wave=wave,
-                    row_no=r["row"],
-                    staff_number=r["staff_number"],
-                    name=(r.get("name") or "")[:101],
-                    action=r["kind"],
-                    effective_on=on,
-                    already_done=True,
+                (
+                    wave.pk,
+                    r["row"],
+                    r["staff_number"],
+                    (r.get("name") or "")[:101],
+                    r["kind"],
+                    on,
+                    "",
+                    "",
+                    "",
+                    True,
                 )
             )
-    insert_many(lines)
+    write_tuples(WaveLine, _LINE_FIELDS, lines)
     lines = []
     changes = changes_from_rows(rows)
     todo = [r for r in rows if not r.get("done")]
@@ -304,19 +322,20 @@ def _preview_chunk(
             after = f"{tree.full_name(change.organization.pk)} {post.name if post else ''}".strip()
         key = r["person"] if r.get("person") else r["staff_number"]
         lines.append(
-            WaveLine(
-                wave=wave,
-                row_no=r["row"],
-                staff_number=r["staff_number"],
-                name=(r.get("name") or "")[:101],
-                action=kind,
-                effective_on=on,
-                before=_describe_units(before_units.get(r.get("person") or 0, []), tree, posts),
-                after=after[:300],
-                consequences="\n".join(notes.get(key, [])),
+            (
+                wave.pk,
+                r["row"],
+                r["staff_number"],
+                (r.get("name") or "")[:101],
+                kind,
+                on,
+                _describe_units(before_units.get(r.get("person") or 0, []), tree, posts),
+                after[:300],
+                "\n".join(notes.get(key, [])),
+                False,
             )
         )
-    insert_many(lines)
+    write_tuples(WaveLine, _LINE_FIELDS, lines)
 
 
 def _lock_head() -> AuditChainHead:

@@ -812,12 +812,12 @@ def wave_consequences(
             .values_list("person_id", "employment_type", "valid_to")
         ):
             appointment[pid] = (employment_type, valid_to)  # the latest start wins (appointment_on)
-        for pid, org_id, post_id, is_head in (
+        for pid, unit_id, post_id, is_head in (
             Assignment.objects.filter(active_on_q(on), person_id__in=ids_in(chunk))
             .order_by("person_id", "id")
             .values_list("person_id", "organization_id", "post_id", "post__is_head")
         ):
-            units[pid].append((org_id, post_id, is_head))
+            units[pid].append((unit_id, post_id, is_head))
         # Plain tuples: most grants of the people moving are untouched, and a model instance per
         # grant (with its account, system and permission) was most of the engine's time.
         for gid, pid, basis, valid_from, reference in (

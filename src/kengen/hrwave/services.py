@@ -273,12 +273,12 @@ def _preview_chunk(
             _("loses %(role)s (%(label)s)") % {"role": item.role_label, "label": item.label}
         )
     # Each text translated once per chunk, not once per item.
-    for text, items in (
+    for text, grant_items in (
         (_("A5.5 direct grant revoked: %(s)s %(p)s"), c.direct_revocations),
         (_("A4 Form 1 grant to re-apply or cancel: %(s)s %(p)s"), c.form1_flags),
         (_("A7 grant ends with the appointment: %(s)s %(p)s"), c.appointment_caps),
     ):
-        for g in items:
+        for g in grant_items:
             notes[g.person.pk].append(text % {"s": g.grant.account.system.name, "p": g.grant.permission.name})
     text = _("A5.3 network user registration needed")
     for p in c.network_registrations:

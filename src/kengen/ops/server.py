@@ -78,21 +78,13 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"{name} must be a positive whole number, not {value!r}")
-    return int(value)
-
-
-def _env_int0(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit():
-        raise SystemExit(f"{name} must be a whole number, not {value!r}")
+    if not value.isdigit() or int(value) < minimum:
+        kind = "positive whole number" if minimum > 0 else "whole number"
+        raise SystemExit(f"{name} must be a {kind}, not {value!r}")
     return int(value)
 
 
@@ -118,7 +110,7 @@ def server_options(bind: str) -> dict[str, Any]:
     """gunicorn's settings for Kengen, from the environment."""
     workers = _env_int("KENGEN_WORKERS", default_workers())
     threads = _env_int("KENGEN_THREADS", 1)
-    keepalive = _env_int0("KENGEN_KEEPALIVE", 0)
+    keepalive = _env_int("KENGEN_KEEPALIVE", 0, minimum=0)
     level = os.environ.get("KENGEN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     json_logs = os.environ.get("KENGEN_LOG_FORMAT", "").strip().lower() == "json"
     return {

@@ -6,6 +6,8 @@ trigger function is migration 0005's."""
 
 from django.db import migrations
 
+from kengen.roles.migrations._versions import version_triggers
+
 ROW = 4
 WATCHED = [
     "applications_application",
@@ -28,27 +30,7 @@ WATCHED = [
 
 
 def _triggers(schema_editor, create: bool) -> None:
-    vendor = schema_editor.connection.vendor
-    run = schema_editor.execute
-    if vendor == "postgresql":
-        for table in WATCHED:
-            run(f"DROP TRIGGER IF EXISTS kengen_dashboard_version ON {table}")
-            if create:
-                run(
-                    f"CREATE CONSTRAINT TRIGGER kengen_dashboard_version AFTER INSERT OR UPDATE OR DELETE "
-                    f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                    f"EXECUTE FUNCTION kengen_data_version_bump('{ROW}')"
-                )
-    elif vendor == "sqlite":
-        for table in WATCHED:
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                name = f"kengen_dashboard_version_{table}_{event.lower()}"
-                run(f"DROP TRIGGER IF EXISTS {name}")
-                if create:
-                    run(
-                        f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN "
-                        f"UPDATE roles_scopedataversion SET version = version + 1 WHERE id = 4; END"  # ROW
-                    )
+    version_triggers(schema_editor, row=ROW, name="kengen_dashboard_version", tables=WATCHED, create=create)
 
 
 def create(apps, schema_editor) -> None:

@@ -15,7 +15,8 @@ addresses are accepted, and every run is bounded by ``--duration``.
 Sign-in goes through the real pages (password, then the authenticator code, computed here from a
 device the script confirms through the services) for the demo's security officers, the auditor, an
 administrator and a staff member; then each client requests the signed-in pages in turn, each
-client on one of those sessions. Prints requests/s, p50/p95/p99 and errors per scenario and per
+client on one of those sessions. A response counts as an error unless it is a 200 whose body
+holds the page's title as that user first saw it and ends the document. Prints requests/s, p50/p95/p99 and errors per scenario and per
 page. The clients write prebuilt requests over kept-alive HTTP/1.1 connections with asyncio streams
 (``--client httpx`` for the httpx clients used before 2026-12-02 08:00, ≈ 3 ms of CPU a request
 on the cores the server uses); the load generator's own CPU per request is printed beside the
@@ -118,6 +119,31 @@ def sign_in(base: str, username: str, password: str, device_and_code) -> httpx.C
         return client.cookies
 
 
+@dataclass
+class Session:
+    """A signed-in user's cookies and, per page, what its signed-in response must contain: the
+    page's ``<title>`` as this user first saw it (an error, sign-in or acknowledgement page answered
+    with 200 has another title) and the end of the document (the whole body was read)."""
+
+    cookies: httpx.Cookies
+    markers: dict[str, bytes]
+
+    def ok(self, page: str, status: int, body: bytes) -> bool:
+        return status == 200 and self.markers[page] in body and body.rstrip().endswith(b"</html>")
+
+
+def session_for(base: str, cookies: httpx.Cookies, pages: list[str]) -> Session:
+    markers = {}
+    with httpx.Client(base_url=base, cookies=cookies, follow_redirects=False, timeout=30) as client:
+        for page in pages:
+            response = client.get(page)
+            title = re.search(rb"<title>[^<]*</title>", response.content)
+            if response.status_code != 200 or title is None:
+                sys.exit(f"{page} does not answer a signed-in page ({response.status_code})")
+            markers[page] = title.group(0)
+    return Session(cookies, markers)
+
+
 # --- load --------------------------------------------------------------------------------------
 
 
@@ -133,10 +159,10 @@ class Result:
 
 
 async def client_loop(
-    base: str, cookies: httpx.Cookies, pages: list[str], offset: int, until: float, result: Result
+    base: str, session: Session, pages: list[str], offset: int, until: float, result: Result
 ):
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, cookies=session.cookies, limits=limits, timeout=30) as client:
         i = offset
         while time.monotonic() < until:
             page = pages[i % len(pages)]
@@ -144,7 +170,7 @@ async def client_loop(
             start = time.perf_counter()
             try:
                 response = await client.get(page)
-                ok = response.status_code == 200
+                ok = session.ok(page, response.status_code, response.content)
             except httpx.HTTPError:
                 ok = False
             result.add(page, time.perf_counter() - start, ok)
@@ -169,13 +195,13 @@ async def _read_body(reader: asyncio.StreamReader, length: int | None, chunked: 
 
 
 async def raw_client_loop(
-    base: str, cookies: httpx.Cookies, pages: list[str], offset: int, until: float, result: Result
+    base: str, session: Session, pages: list[str], offset: int, until: float, result: Result
 ):
     """The same requests as ``client_loop`` over one kept-alive HTTP/1.1 connection written and read
     with asyncio streams, each request's bytes built once: the load generator shares the two cores
     with the server, and httpx costs ≈ 3 ms of CPU a request (as in ``bench/verify.py``)."""
     parts = urlsplit(base)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in cookies.jar)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies.jar)
     requests = {
         page: (
             f"GET {page} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {cookie}\r\n"
@@ -208,8 +234,8 @@ async def raw_client_loop(
                     chunked = True
                 elif name == b"connection" and value.strip().lower() == b"close":
                     close = True
-            await _read_body(reader, length, chunked)
-            ok = status == 200
+            body = await _read_body(reader, length, chunked)
+            ok = session.ok(page, status, body)
             if close or (length is None and not chunked):
                 writer.close()
                 reader = writer = None
@@ -224,7 +250,7 @@ async def raw_client_loop(
 
 async def run_load(
     base: str,
-    sessions: list[httpx.Cookies],
+    sessions: list[Session],
     pages: list[str],
     clients: int,
     duration: float,
@@ -392,7 +418,11 @@ def main() -> None:
     else:
         base, process = start_server()
     try:
-        sessions = [sign_in(base, username, args.password, devices[username]) for username in USERS]
+        pages = sorted({page for scenario in args.scenario for page in SCENARIOS[scenario]})
+        sessions = [
+            session_for(base, sign_in(base, username, args.password, devices[username]), pages)
+            for username in USERS
+        ]
         print(f"signed in {len(sessions)} users; {duration:.0f} s per run on {base}\n")
         print(f"load average before: {os.getloadavg()[0]:.1f}")
         print(

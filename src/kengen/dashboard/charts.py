@@ -86,14 +86,14 @@ def _age_buckets(ages: Sequence[int], edges: Sequence[tuple[int, str]], last: st
 
 @dataclass(frozen=True)
 class _ChartData:
-    """What the charts are drawn from: counts, the raw timestamps the age charts bucket against the
-    current time, and the open validity check's progress. Kept per user (``figures.kept``)."""
+    """What the charts are drawn from: counts, the local dates the age charts bucket against today,
+    and the open validity check's progress. Kept per user (``figures.kept``)."""
 
     per_system: list[tuple[str, int]]
     ends: list[dt.date]
-    application_created: list[dt.datetime]
-    password_changed: list[dt.datetime | None]
-    enrolment_created: list[dt.datetime]
+    application_created: list[dt.date]
+    password_changed: list[dt.date | None]
+    enrolment_created: list[dt.date]
     campaign_title: str | None
     progress: list[tuple[str, int, int]]
 
@@ -104,6 +104,11 @@ class _ChartData:
             + len(self.password_changed)
             + len(self.enrolment_created)
         )
+
+
+def _local_dates(moments) -> list:
+    """Each moment's date in the city's time zone (``None`` stays: a password never set)."""
+    return [timezone.localdate(m) if m is not None else None for m in moments]
 
 
 def _chart_data(user, today: dt.date, limit: int) -> _ChartData:
@@ -134,9 +139,9 @@ def _chart_data(user, today: dt.date, limit: int) -> _ChartData:
     return _ChartData(
         per_system=[(s, n) for s, n in per_system],
         ends=[d for d in soon.values_list("valid_to", flat=True)[:limit] if d is not None],
-        application_created=list(open_apps.values_list("created_at", flat=True)[:limit]),
-        password_changed=list(held.values_list("changed_at", flat=True)[:limit]),
-        enrolment_created=list(pending.values_list("created_at", flat=True)[:limit]),
+        application_created=_local_dates(open_apps.values_list("created_at", flat=True)[:limit]),
+        password_changed=_local_dates(held.values_list("changed_at", flat=True)[:limit]),
+        enrolment_created=_local_dates(pending.values_list("created_at", flat=True)[:limit]),
         campaign_title=campaign.title if campaign is not None else None,
         progress=progress,
     )
@@ -145,7 +150,6 @@ def _chart_data(user, today: dt.date, limit: int) -> _ChartData:
 def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000) -> list[Chart]:
     """The charts the user's roles call for; every count goes through ``restrict``."""
     today = today or timezone.localdate()
-    now = timezone.now()
     scope = scope_for(user)
     charts: list[Chart] = []
     broad = scope.is_officer or bool(scope.administered_system_ids) or scope.sees_everything
@@ -161,7 +165,9 @@ def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000)
             _age_buckets([(d - today).days for d in data.ends], weeks[:-1], weeks[-1][1]),
         )
     )
-    ages = [(now - t).days for t in data.application_created]
+    # Ages in calendar days (today − the local date it happened), as a city hall counts them: the
+    # charts depend on the date, not the time of day, so the home page's body can be kept for it.
+    ages = [(today - d).days for d in data.application_created]
     charts.append(
         bar_chart(
             "applications",
@@ -174,12 +180,12 @@ def dashboard_charts(user, *, today: dt.date | None = None, limit: int = 50_000)
     changed = data.password_changed
     never = sum(1 for c in changed if c is None)
     pw = _age_buckets(
-        [(now - c).days for c in changed if c is not None],
+        [(today - c).days for c in changed if c is not None],
         [(30, _("Up to 30 days")), (90, _("31–90 days")), (180, _("91–180 days"))],
         _("Over 180 days"),
     )
     charts.append(bar_chart("passwords", _("Password age (held by Kengen)"), [*pw, (_("Never set"), never)]))
-    p_ages = [(now - t).days for t in data.enrolment_created]
+    p_ages = [(today - d).days for d in data.enrolment_created]
     charts.append(
         bar_chart(
             "enrolments",

@@ -5,7 +5,8 @@ that decide what ``restrict`` reaches). So a grant, user ID, application, enrolm
 validity-check change is seen by the next request that starts after it committed.
 
 What is kept depends only on the data and the date (never on the time of day or the language):
-counts, and the raw timestamps the age charts bucket against the current time on each request."""
+counts, and the local dates the age charts bucket against today. The home page's whole body is
+kept too, under the same versions (``views.home``, ``core.kept``)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 from kengen.applications.choices import ApplicationStatus
 from kengen.applications.models import Application
 from kengen.core.dates import fiscal_year_end
+from kengen.core.kept import kept_body, render_body
 from kengen.core.models import active_on_q
+from kengen.core.versions import DASHBOARD_VERSION, SCOPE_VERSION
 from kengen.dashboard.figures import kept
 from kengen.grants.models import Grant
 from kengen.grants.selectors import grants_as_of
@@ -112,13 +114,26 @@ def _counts(user, today: dt.date) -> dict[str, int | None]:
 
 @login_required
 def home(request):
-    """The home page: greeting, my roles today, and the counts that matter for them."""
+    """The home page: greeting, my roles today, and the counts that matter for them. Its body (roles,
+    tiles, charts, tasks) is kept per user under the scope and dashboard versions (issue 10): the
+    versions count every write to what it reads, and it depends on the date, not the time of day."""
+    body = kept_body(
+        request,
+        "dashboard:home",
+        (SCOPE_VERSION, DASHBOARD_VERSION),
+        lambda: _home_body(request),
+        per_user=True,
+    )
+    return render(request, "dashboard/home.html", {"body": body})
+
+
+def _home_body(request) -> str:
     user = request.user
     today = timezone.localdate()
     counts = kept(user, today, "tiles", lambda: _counts(user, today), lambda _counts: 0)
-    return render(
+    return render_body(
         request,
-        "dashboard/home.html",
+        "dashboard/_home_body.html",
         {
             "today": today,
             "counts": counts,

@@ -20,7 +20,10 @@ holds the page's title as that user first saw it and ends the document. Prints r
 page. The clients write prebuilt requests over kept-alive HTTP/1.1 connections with asyncio streams
 (``--client httpx`` for the httpx clients used before 2026-12-02 08:00, ≈ 3 ms of CPU a request
 on the cores the server uses); the load generator's own CPU per request is printed beside the
-server's. Figures go to docs/performance.md. This is not a test: it asserts nothing.
+server's. With ``--start-server`` the same clients then load the raw reference in the same run:
+``bench/reference_server.py``, the same gunicorn settings serving the home page's bytes from a
+trivial WSGI function (no Django, no database) — the ceiling this machine, server and load generator
+allow. Figures go to docs/performance.md. This is not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -127,21 +130,22 @@ class Session:
 
     cookies: httpx.Cookies
     markers: dict[str, bytes]
+    bodies: dict[str, bytes] = field(default_factory=dict)
 
     def ok(self, page: str, status: int, body: bytes) -> bool:
         return status == 200 and self.markers[page] in body and body.rstrip().endswith(b"</html>")
 
 
 def session_for(base: str, cookies: httpx.Cookies, pages: list[str]) -> Session:
-    markers = {}
+    markers, bodies = {}, {}
     with httpx.Client(base_url=base, cookies=cookies, follow_redirects=False, timeout=30) as client:
         for page in pages:
             response = client.get(page)
             title = re.search(rb"<title>[^<]*</title>", response.content)
             if response.status_code != 200 or title is None:
                 sys.exit(f"{page} does not answer a signed-in page ({response.status_code})")
-            markers[page] = title.group(0)
-    return Session(cookies, markers)
+            markers[page], bodies[page] = title.group(0), response.content
+    return Session(cookies, markers, bodies)
 
 
 # --- load --------------------------------------------------------------------------------------
@@ -283,7 +287,7 @@ def report(
     per_request = ""
     if cpu is not None and everything:
         app, db = (seconds * 1000 / len(everything) for seconds in cpu)
-        per_request = f"{app + db:.0f} ({app:.0f} + {db:.0f})"
+        per_request = f"{app + db:.1f} ({app:.1f} + {db:.1f})"
     print(
         f"| {label} | {clients} | {len(everything)} | {len(everything) / elapsed:.0f} | "
         f"{p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} | {errors} | {per_request} | "
@@ -356,10 +360,53 @@ def loopback_only(url: str) -> str:
     return url.rstrip("/")
 
 
-def start_server() -> tuple[str, subprocess.Popen]:
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def _wait_ready(base: str, process: subprocess.Popen, log: Path, path: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}{path}", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    process.terminate()
+    sys.exit(f"the server did not become ready; see {log}")
+
+
+def start_reference_server(page: bytes) -> tuple[str, subprocess.Popen]:
+    """bench/reference_server.py serving ``page`` for every path, with the production settings."""
+    port = _free_port()
+    folder = Path(os.environ.get("KENGEN_DATA_DIR", "."))
+    folder.mkdir(parents=True, exist_ok=True)
+    page_file = folder / "bench-reference-page.html"
+    page_file.write_bytes(page)
+    log = folder / "bench-reference-server.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("reference_server.py")),
+            str(page_file),
+            f"127.0.0.1:{port}",
+        ],
+        env=dict(os.environ),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait_ready(base, process, log, "/")
+    return base, process
+
+
+def start_server() -> tuple[str, subprocess.Popen]:
+    port = _free_port()
     env = dict(os.environ)
     env.setdefault("KENGEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
     env.setdefault("KENGEN_SECURE_COOKIES", "0")  # plain HTTP on loopback: the explicit opt-out
@@ -374,18 +421,37 @@ def start_server() -> tuple[str, subprocess.Popen]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return base, process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.5)
-    process.terminate()
-    sys.exit(f"the production server did not become ready; see {log}")
+    _wait_ready(base, process, log, "/readyz")
+    return base, process
+
+
+def measure(
+    label: str,
+    base: str,
+    sessions: list[Session],
+    pages: list[str],
+    clients_list: list[int],
+    duration: float,
+    process: subprocess.Popen | None,
+    raw: bool,
+) -> None:
+    asyncio.run(run_load(base, sessions, pages, max(clients_list), 3.0, raw))  # warm up
+    for clients in clients_list:
+        # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
+        # request costs, whatever else the machine is doing
+        app_pids = server_pids(process.pid) if process else []
+        db_pids = database_backend_pids()
+        before = cpu_seconds(app_pids + db_pids)
+        mine = time.process_time()
+        result, elapsed = asyncio.run(run_load(base, sessions, pages, clients, duration, raw))
+        mine = time.process_time() - mine
+        after = cpu_seconds(app_pids + db_pids)
+
+        def used(pids: list[int], before=before, after=after) -> float:
+            return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
+
+        cpu = (used(app_pids), used(db_pids)) if process else None
+        report(label, clients, result, elapsed, cpu, mine)
 
 
 def main() -> None:
@@ -401,6 +467,11 @@ def main() -> None:
         choices=["raw", "httpx"],
         default="raw",
         help="load generator: asyncio streams (default, cheapest) or httpx (as before 2026-12-02 08:00)",
+    )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the raw reference (bench/reference_server.py) run after Kengen's with --start-server",
     )
     args = parser.parse_args()
     duration = min(max(args.duration, 1.0), 120.0)
@@ -432,25 +503,18 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         raw = args.client == "raw"
         for scenario in args.scenario:
-            asyncio.run(run_load(base, sessions, SCENARIOS[scenario], max(args.clients), 3.0, raw))  # warm up
-            for clients in args.clients:
-                # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
-                # request costs, whatever else the machine is doing
-                app_pids = server_pids(process.pid) if process else []
-                db_pids = database_backend_pids()
-                before = cpu_seconds(app_pids + db_pids)
-                mine = time.process_time()
-                result, elapsed = asyncio.run(
-                    run_load(base, sessions, SCENARIOS[scenario], clients, duration, raw)
-                )
-                mine = time.process_time() - mine
-                after = cpu_seconds(app_pids + db_pids)
-
-                def used(pids: list[int], before=before, after=after) -> float:
-                    return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
-
-                cpu = (used(app_pids), used(db_pids)) if process else None
-                report(scenario, clients, result, elapsed, cpu, mine)
+            measure(scenario, base, sessions, SCENARIOS[scenario], args.clients, duration, process, raw)
+        if process is not None and not args.no_reference:
+            process.terminate()
+            process.wait(timeout=30)
+            # The raw reference: the same server settings, clients and checks, the home page's
+            # bytes (as the first user saw them) served by a trivial WSGI function for every path.
+            home = sessions[0].bodies["/"]
+            title = re.search(rb"<title>[^<]*</title>", home).group(0)
+            reference = [Session(s.cookies, dict.fromkeys(PAGES, title)) for s in sessions]
+            base, process = start_reference_server(home)
+            label = f"reference: one fixed page ({len(home):,} bytes), no Django"
+            measure(label, base, reference, PAGES, args.clients, duration, process, raw)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         if process is not None:

@@ -10,7 +10,7 @@ package COKAS holding its passwords in Kengen, ``--accounts`` user IDs (default 
 grant and a password of its own (an Argon2id verifier under the production parameters, written
 directly: issuing and revealing 300 temporary passwords would only slow the set-up) and one system
 API key. Then starts ``kengen serve --production`` on a free loopback port (its default workers:
-2 × cores + 1, 4 threads each), and each client POSTs ``/api/v1/systems/COKAS/verify`` with a
+2 × cores + 1 of one thread each, no keep-alive), and each client POSTs ``/api/v1/systems/COKAS/verify`` with a
 random user ID and its right password, one request at a time, for ``--duration`` seconds.
 
 The reference is measured in the same run, before and after the load: raw Argon2id verifies of

@@ -8,9 +8,10 @@ from ninja.pagination import paginate
 
 from kengen.acknowledgements.models import Acknowledgement
 from kengen.acknowledgements.selectors import (
+    StatusListing,
     acknowledgement_due,
     acknowledgement_next_due,
-    acknowledgement_status_rows,
+    acknowledgement_status_listing,
 )
 from kengen.acknowledgements.services import acknowledgement_record
 from kengen.acknowledgements.texts import current_text
@@ -123,29 +124,44 @@ def me(request):
     )
 
 
+class _StatusRows:
+    """The status list as django-ninja's paginator reads it: a slice is one page of the listing's
+    query (paged in the database), its length the query's count."""
+
+    def __init__(self, listing: StatusListing):
+        self.listing = listing
+
+    def __len__(self) -> int:
+        return self.listing.assignments.count()
+
+    def __getitem__(self, page: slice) -> list[StatusRowOut]:
+        return [
+            StatusRowOut(
+                unit_id=r.unit_id,
+                unit=r.unit,
+                person_id=r.person_id,
+                staff_number=r.staff_number,
+                name=r.name,
+                name_kana=r.name_kana,
+                post=r.post,
+                has_sign_in=r.has_sign_in,
+                status=r.status,
+                last_acknowledged_at=r.latest_at,
+                last_version=r.latest_version,
+                due_again_at=r.next_due,
+            )
+            for r in self.listing.rows(self.listing.assignments[page])
+        ]
+
+
 @router.get(
     "/status",
     response=list[StatusRowOut],
     summary="Per unit: who has acknowledged and who is due (security officers: their units; auditors: all)",
 )
+@paginate(Pagination)
 def status(request, organization: Id | None = None, on: ApiDate | None = None, status: Code | None = None):
-    rows = acknowledgement_status_rows(
+    listing = acknowledgement_status_listing(
         user=request.auth, organization_id=organization, on=on or timezone.localdate(), status=status
     )
-    return [
-        StatusRowOut(
-            unit_id=r.unit_id,
-            unit=r.unit,
-            person_id=r.person_id,
-            staff_number=r.staff_number,
-            name=r.name,
-            name_kana=r.name_kana,
-            post=r.post,
-            has_sign_in=r.has_sign_in,
-            status=r.status,
-            last_acknowledged_at=r.latest_at,
-            last_version=r.latest_version,
-            due_again_at=r.next_due,
-        )
-        for r in rows
-    ]
+    return _StatusRows(listing)

@@ -228,6 +228,7 @@ def acknowledgement_status_listing(
 def acknowledgement_status_rows(
     *, user: Any, organization_id: int | None = None, on: dt.date | None = None, status: str | None = None
 ) -> list[StatusRow]:
-    """Every row of ``acknowledgement_status_listing`` (exports, the API)."""
+    """Every row of ``acknowledgement_status_listing`` at once (for a few rows: tests, scripts). The
+    page, its export and the API read the listing's query page by page instead."""
     listing = acknowledgement_status_listing(user=user, organization_id=organization_id, on=on, status=status)
     return listing.rows(listing.assignments)

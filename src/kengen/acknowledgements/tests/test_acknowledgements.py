@@ -281,6 +281,8 @@ def test_the_api_lists_acknowledgements_within_scope(acknowledged, client):
 
     records = client.get("/api/v1/acknowledgements", **bearer(officer)).json()["items"]
     status = client.get("/api/v1/acknowledgements/status", **bearer(officer)).json()
+    first = client.get("/api/v1/acknowledgements/status?limit=1", **bearer(officer)).json()
+    second = client.get("/api/v1/acknowledgements/status?limit=1&offset=1", **bearer(officer)).json()
     other_unit = client.get(
         f"/api/v1/acknowledgements/status?organization={acknowledged.kazei.pk}", **bearer(officer)
     )
@@ -289,7 +291,10 @@ def test_the_api_lists_acknowledgements_within_scope(acknowledged, client):
     assert [r["person_id"] for r in records] == [
         acknowledged.people["jinji_clerk"].pk
     ]  # not 鈴木 of 市民税課
-    assert {r["name"]: r["status"] for r in status} == {"佐藤 一郎": "never", "田中 花子": "current"}
+    assert {r["name"]: r["status"] for r in status["items"]} == {"佐藤 一郎": "never", "田中 花子": "current"}
+    # paged in the database, in the list's order, counting all of it
+    assert status["count"] == first["count"] == second["count"] == 2
+    assert first["items"] + second["items"] == status["items"]
     assert other_unit.status_code == 404
     assert clerk.status_code == 403
 

@@ -342,8 +342,19 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     usage = {}
     for pid in pids:
         if fields := _stat(pid):
-            usage[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+            # utime + stime, and cutime + cstime: the server's master counts the workers it has
+            # reaped (recycled after max_requests) there
+            usage[pid] = sum(int(f) for f in fields[11:15]) / ticks
     return usage
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings of a group of processes: those alive at the end from
+    their reading before (or from zero, started since), less the reading before of those that
+    ended (the master's children times hold their whole lives)."""
+    return sum(after[p] - before.get(p, 0.0) for p in after) - sum(
+        seconds for p, seconds in before.items() if p not in after
+    )
 
 
 # --- server ----------------------------------------------------------------------------------
@@ -439,18 +450,14 @@ def measure(
     for clients in clients_list:
         # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
         # request costs, whatever else the machine is doing
-        app_pids = server_pids(process.pid) if process else []
-        db_pids = database_backend_pids()
-        before = cpu_seconds(app_pids + db_pids)
+        app_before = cpu_seconds(server_pids(process.pid)) if process else {}
+        db_before = cpu_seconds(database_backend_pids())
         mine = time.process_time()
         result, elapsed = asyncio.run(run_load(base, sessions, pages, clients, duration, raw))
         mine = time.process_time() - mine
-        after = cpu_seconds(app_pids + db_pids)
-
-        def used(pids: list[int], before=before, after=after) -> float:
-            return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
-
-        cpu = (used(app_pids), used(db_pids)) if process else None
+        app_after = cpu_seconds(server_pids(process.pid)) if process else {}
+        db_after = cpu_seconds(database_backend_pids())
+        cpu = (cpu_used(app_before, app_after), cpu_used(db_before, db_after)) if process else None
         report(label, clients, result, elapsed, cpu, mine)
 
 

@@ -23,7 +23,8 @@ on the cores the server uses); the load generator's own CPU per request is print
 server's. With ``--start-server`` the same clients then load the raw reference in the same run:
 ``bench/reference_server.py``, the same gunicorn settings serving the home page's bytes from a
 trivial WSGI function (no Django, no database) — the ceiling this machine, server and load generator
-allow. Figures go to docs/performance.md. This is not a test: it asserts nothing.
+allow. ``--write-every 0 10 1`` runs each scenario again with a write every 10 s and every second
+(``Writer``): the page bodies kept under data versions are then built again after each write. Figures go to docs/performance.md. This is not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -436,6 +438,33 @@ def start_server() -> tuple[str, subprocess.Popen]:
     return base, process
 
 
+class Writer(threading.Thread):
+    """A write every ``every`` seconds while the clients run, as the city's staff would make them:
+    one row of ``people_person`` updated (to the same name) in its own transaction, which moves the
+    dashboard data version (a trigger), so every kept body that reads people is built again on its
+    next request, in every worker."""
+
+    def __init__(self, every: float):
+        super().__init__(daemon=True)
+        self.every = every
+        self.stop = threading.Event()
+        self.writes = 0
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stop.wait(self.every):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE people_person SET family_name = family_name "
+                        "WHERE id = (SELECT min(id) FROM people_person)"
+                    )
+                self.writes += 1
+        finally:
+            connection.close()
+
+
 def measure(
     label: str,
     base: str,
@@ -445,9 +474,15 @@ def measure(
     duration: float,
     process: subprocess.Popen | None,
     raw: bool,
+    write_every: float = 0.0,
 ) -> None:
     asyncio.run(run_load(base, sessions, pages, max(clients_list), 3.0, raw))  # warm up
+    if write_every:
+        label = f"{label}, a write every {write_every:g} s"
     for clients in clients_list:
+        writer = Writer(write_every) if write_every else None
+        if writer:
+            writer.start()
         # CPU of the gunicorn processes and their PostgreSQL backends during the run: what a
         # request costs, whatever else the machine is doing
         app_before = cpu_seconds(server_pids(process.pid)) if process else {}
@@ -455,6 +490,9 @@ def measure(
         mine = time.process_time()
         result, elapsed = asyncio.run(run_load(base, sessions, pages, clients, duration, raw))
         mine = time.process_time() - mine
+        if writer:
+            writer.stop.set()
+            writer.join()
         app_after = cpu_seconds(server_pids(process.pid)) if process else {}
         db_after = cpu_seconds(database_backend_pids())
         cpu = (cpu_used(app_before, app_after), cpu_used(db_before, db_after)) if process else None
@@ -474,6 +512,14 @@ def main() -> None:
         choices=["raw", "httpx"],
         default="raw",
         help="load generator: asyncio streams (default, cheapest) or httpx (as before 2026-12-02 08:00)",
+    )
+    parser.add_argument(
+        "--write-every",
+        type=float,
+        nargs="+",
+        metavar="SECONDS",
+        help="also run each scenario with a write to a person every SECONDS (0: none), so kept page "
+        "bodies are built again as after a real change",
     )
     parser.add_argument(
         "--no-reference",
@@ -510,7 +556,10 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         raw = args.client == "raw"
         for scenario in args.scenario:
-            measure(scenario, base, sessions, SCENARIOS[scenario], args.clients, duration, process, raw)
+            for every in args.write_every or [0.0]:
+                measure(
+                    scenario, base, sessions, SCENARIOS[scenario], args.clients, duration, process, raw, every
+                )
         if process is not None and not args.no_reference:
             process.terminate()
             process.wait(timeout=30)

@@ -29,19 +29,23 @@
   }
   function parse(text) {
     var s = (text || "").normalize("NFKC").replace(/\s+/g, "");
-    var m, era, year, y;
+    var m, era, year, y, month, day;
     if ((m = ISO.exec(s))) {
+      // 2026-04-01: year, month and day are the first three groups (not the era forms' 3rd and 4th).
       y = +m[1];
+      month = +m[2];
+      day = +m[3];
     } else if ((m = LONG.exec(s)) || (m = SHORT.exec(s))) {
       var token = m[1].toUpperCase();
       era = ERAS.filter(function (e) { return e.name === m[1] || e.letter === token; })[0];
       year = m[2] === "元" ? 1 : +m[2];
       if (year < 1) return null;
       y = era.start[0] + year - 1;
+      month = +m[3];
+      day = +m[4];
     } else {
       return null;
     }
-    var month = +m[3], day = +m[4];
     if (!valid(y, month, day)) return null;
     var found = eraOf(y, month, day);
     if (!found || (era && found.era !== era)) return null;

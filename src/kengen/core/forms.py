@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kengen.core.bounds import date_problem
 from kengen.core.era import parse_wareki, wareki
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class DateInput(forms.DateInput):
@@ -32,6 +35,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs={**defaults, **(attrs or {})}, format="%Y-%m-%d")
 
     def format_value(self, value):
+        if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+            # A bound form holds the text as sent: links carry ISO dates (?on=2026-12-02, from the
+            # home page's figures or a person's page), shown in the era like any other date.
+            try:
+                day = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                day = None
+            if day is not None and not date_problem(day):
+                value = day
         if isinstance(value, dt.date):
             return wareki(value)
         return super().format_value(value)

@@ -55,3 +55,12 @@ def test_era_text_typed_into_a_date_field_is_read_as_the_server_reads_it():
         assert form.is_valid(), typed
         assert form.cleaned_data["on"] == dt.date(2026, 4, 1)
     assert not AsOfForm({"on": "平成32年1月1日"}).is_valid()  # outside the era
+
+
+def test_a_date_sent_as_iso_text_is_shown_in_the_era_and_other_text_as_typed():
+    from kengen.core.forms import AsOfForm
+
+    assert 'value="令和8年12月2日"' in str(AsOfForm({"on": "2026-12-02"})["on"])  # a link's ?on=
+    assert 'value="R8.12.2"' in str(AsOfForm({"on": "R8.12.2"})["on"])
+    for kept in ("2026-02-30", "1800-01-01", "garbage"):  # refused: the field shows what was sent
+        assert f'value="{kept}"' in str(AsOfForm({"on": kept})["on"])

@@ -77,8 +77,16 @@ def _read_as(page, label: str) -> dt.date:
     return day
 
 
-def _shown_ids(page) -> list[str]:
-    return [t.strip() for t in page.locator(ROW_IDS).all_inner_texts()]
+def _shown_ids(page) -> list[tuple[str, str]]:
+    """(user ID, permission) of each row the page shows."""
+    rows = page.locator("table.kg-table tbody tr:has(th[scope=row])")
+    return [
+        (
+            row.locator("th[scope=row] code").inner_text().strip(),
+            row.locator("td").nth(4).inner_text().strip(),
+        )
+        for row in rows.all()
+    ]
 
 
 def _all_pages(page) -> list[list[str]]:
@@ -99,8 +107,8 @@ def _all_pages(page) -> list[list[str]]:
 def ending_world(world):
     """人事給与システム (情報システム課) with user IDs for people of 職員課 and 市民税課, whose
     permissions end at different distances from today. Returns ``(world, today, expected)``:
-    ``expected[day]`` is the user IDs the 職員課 officer's "ending within 30 days" list shows as of
-    ``day``."""
+    ``expected[day]`` is the (user ID, permission) the 職員課 officer's "ending within 30 days" list
+    shows as of ``day``."""
     from kengen.grants.choices import GrantBasis
     from kengen.grants.services import account_create, grant_create
 
@@ -144,8 +152,14 @@ def ending_world(world):
             basis=GrantBasis.INITIAL_LOAD,
         )
     expected = {
-        today: ["SHOKU01", "SHOKU01", "SHOKU02", "SHOKU03", "SHOKU04"],
-        days(10): ["SHOKU02", "SHOKU03", "SHOKU04", "SHOKU06"],
+        today: [
+            ("SHOKU01", "更新"),
+            ("SHOKU01", "照会"),
+            ("SHOKU02", "照会"),
+            ("SHOKU03", "照会"),
+            ("SHOKU04", "照会"),
+        ],
+        days(10): [("SHOKU02", "照会"), ("SHOKU03", "照会"), ("SHOKU04", "照会"), ("SHOKU06", "照会")],
     }
     return world, today, expected
 
@@ -173,6 +187,7 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
         _record_dialogs(page, asked)
         page.goto("/")
         page.wait_for_url("**/login/**")
+        found["sign in"] = testing.axe_violations(page)
         page.get_by_label("ログイン名").fill("shokuin-head")
         page.get_by_label("パスワード").fill(testing.TEST_PASSWORD)
         page.get_by_role("button", name="ログイン").click()
@@ -209,12 +224,15 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
         )
         assert _read_as(page, "基準日") == today
         assert _read_as(page, "最終日がこの日以前") == today + dt.timedelta(days=30)
+        # The link's ISO dates are shown in the era, as every date field shows its date.
+        assert page.get_by_label("基準日").input_value() == wareki(today)
+        assert page.get_by_label("最終日がこの日以前").input_value() == wareki(today + dt.timedelta(days=30))
         assert page.locator("table.kg-table caption").inner_text().startswith("5件")
         found["file"] = testing.axe_violations(page)
         pages = _all_pages(page)
         assert [len(p) for p in pages] == [2, 2, 1]
         assert (
-            sorted(uid for p in pages for uid in p) == expected[today]
+            sorted(row for p in pages for row in p) == expected[today]
         )  # each row once: none skipped or repeated
         assert "3ページ中3ページ目" in page.get_by_role("navigation", name="ページ").inner_text()
 
@@ -239,7 +257,7 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
         found["file later"] = testing.axe_violations(page)
         pages = _all_pages(page)
         assert [len(p) for p in pages] == [2, 2]
-        assert sorted(uid for p in pages for uid in p) == expected[later]
+        assert sorted(row for p in pages for row in p) == expected[later]
 
         # The exports of what is shown (any page: an export is the whole filtered list).
         with page.expect_download() as csv_download:
@@ -256,7 +274,7 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
     assert csv_bytes.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel opens it as UTF-8
     header, *rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert header[:3] == ["システム", "業務システム", "ユーザID"]
-    assert sorted(r[2] for r in rows) == expected[later]
+    assert sorted((r[2], r[8]) for r in rows) == expected[later]
     last_days = [dt.date.fromisoformat(r[11]) for r in rows]
     assert all(later <= d <= today + dt.timedelta(days=30) for d in last_days)
     assert not any("KAZEI" in v or "伊藤" in v for r in rows for v in r)  # another unit's people
@@ -264,7 +282,7 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
     sheet = load_workbook(io.BytesIO(xlsx_bytes)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == header
-    assert sorted(r[2] for r in values[1:]) == expected[later]
+    assert sorted((r[2], r[8]) for r in values[1:]) == expected[later]
     assert {r[11].date() for r in values[1:]} == set(last_days)  # real dates, not text
 
     exports = AuditEvent.objects.filter(action=AuditAction.EXPORT, actor=officer).order_by("seq")

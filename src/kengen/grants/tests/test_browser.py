@@ -183,7 +183,7 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
     found: dict[str, list[str]] = {}
     asked: list[str] = []
     with testing.chromium_page(live_server.url) as page:
-        page.set_default_timeout(20_000)  # a loaded machine: waiting longer is not a different result
+        page.set_default_timeout(60_000)  # a loaded machine: waiting longer is not a different result
         _record_dialogs(page, asked)
         page.goto("/")
         page.wait_for_url("**/login/**")
@@ -231,9 +231,8 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
         found["file"] = testing.axe_violations(page)
         pages = _all_pages(page)
         assert [len(p) for p in pages] == [2, 2, 1]
-        assert (
-            sorted(row for p in pages for row in p) == expected[today]
-        )  # each row once: none skipped or repeated
+        # Each row once: none skipped or repeated from one page to the next.
+        assert sorted(row for p in pages for row in p) == expected[today]
         assert "3ページ中3ページ目" in page.get_by_role("navigation", name="ページ").inner_text()
 
         # Another as-of date, typed in the era's short form: the preview says how it is read.
@@ -244,9 +243,8 @@ def test_officer_follows_the_ending_soon_figure_to_the_file_pages_it_moves_the_d
             f"→ {wareki(later)}（西暦 {later.year}年{later.month}月{later.day}日）"
         )
         date_field.fill("R8.2.30")  # no such day: said before anything is sent
-        assert "読み取れない" in preview.inner_text() or "kg-era-preview--error" in (
-            preview.get_attribute("class") or ""
-        )
+        assert preview.inner_text().startswith("日付として読めません。")
+        assert "kg-era-preview--error" in (preview.get_attribute("class") or "")
         date_field.fill(_era_short(later))
         page.get_by_role("button", name="表示", exact=True).click()
         page.wait_for_load_state()
@@ -316,7 +314,7 @@ def test_it_administrator_grants_a_table2_clerk_directly_and_revokes_it_after_a_
     found: dict[str, list[str]] = {}
     asked: list[str] = []
     with testing.chromium_page(live_server.url) as page:
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(60_000)
         _record_dialogs(page, asked, [True, False, True])  # grant: yes; revoke: no, then yes
         _session_for(page, live_server.url, admin)
         page.goto(reverse("people:detail", args=[clerk.pk]))

@@ -2,7 +2,6 @@
 
 import pytest
 
-from kengen.systems.choices import SystemKind
 from kengen.terminals.services import enrolment_open
 from kengen.users.services import api_token_create
 
@@ -12,18 +11,6 @@ JSON = "application/json"
 
 def _auth(user):
     return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='test').raw}"}
-
-
-@pytest.fixture
-def enrolment(world):
-    world.system(
-        "2FA",
-        "二要素認証システム",
-        SystemKind.TWO_FACTOR,
-        owner=world.joho,
-        permissions=(("terminal", "端末使用"),),
-    )
-    return enrolment_open(actor=None, person=world.people["jinji_clerk"])
 
 
 def test_enrolment_api_needs_a_token(client, world, enrolment):

@@ -1,6 +1,9 @@
 """The enrolment API (A6.4): the same scope and rules as the pages."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from kengen.terminals.services import enrolment_open
 from kengen.users.services import api_token_create
@@ -50,9 +53,11 @@ def test_two_factor_administrator_schedules_and_completes_through_the_api(client
     assert r.json()["place"] == "本庁舎" and r.json()["appointment_at"].startswith(
         "2026-12-01T10:00:00+09:00"
     )
-    r = client.post(
-        f"{url}/complete", {"completed_at": "2026-12-01T10:20:00+09:00"}, content_type=JSON, **admin
-    )
+    later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    r = client.post(f"{url}/complete", {"completed_at": later}, content_type=JSON, **admin)
+    assert r.status_code == 422 and r.json()["clause"] == "A6.4"  # not a time still to come
+    done = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
+    r = client.post(f"{url}/complete", {"completed_at": done}, content_type=JSON, **admin)
     assert r.status_code == 200 and r.json()["pending"] is False
     assert client.post(f"{url}/complete", {}, content_type=JSON, **admin).status_code == 409
 

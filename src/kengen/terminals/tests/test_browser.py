@@ -1,6 +1,7 @@
 """Biometric enrolment (A6.4) in a real browser (Debian's Chromium through Playwright): the
 two-factor system administrator finds a pending enrolment, designates the place and time, and later
-records it as enrolled (asked to confirm first: it cannot be undone); the person concerned sees the
+records it as enrolled (asked to confirm first: it cannot be undone; a time still to come is
+refused); the person concerned sees the
 place and time on their list and on their home page, then sees it done. Every journey page is
 checked with axe-core (no serious or critical violation).
 
@@ -45,7 +46,7 @@ def test_two_factor_administrator_schedules_and_records_an_enrolment_the_person_
     found: dict[str, list[str]] = {}
     asked: list[str] = []
     with testing.chromium_page(live_server.url) as page:
-        testing.answer_dialogs(page, [False, True], asked)
+        testing.answer_dialogs(page, [False, True, True], asked)
         # The person concerned: their home page says it is pending, their list shows no place yet.
         testing.browser_sign_in(page, live_server.url, clerk)
         page.goto("/")
@@ -99,7 +100,16 @@ def test_two_factor_administrator_schedules_and_records_an_enrolment_the_person_
         page.wait_for_timeout(300)
         enrolment.refresh_from_db()
         assert enrolment.is_pending
+        # A time still to come (a slip of the date picker) is refused beside the field, with the clause.
+        page.get_by_label("登録完了日時").fill(when.strftime("%Y-%m-%dT%H:%M"))
         record.click()  # accepted
+        page.wait_for_selector(".kg-error-summary")
+        assert "未来の日時は指定できません。 [A6.4]" in page.locator(".kg-error-summary").inner_text()
+        enrolment.refresh_from_db()
+        assert enrolment.is_pending
+        found["detail (refused)"] = testing.axe_violations(page)
+        page.get_by_label("登録完了日時").fill("")  # empty: now
+        page.get_by_role("button", name="登録済みとして記録する").click()  # accepted
         page.wait_for_url("**/terminals/")
         assert page.get_by_text("田中 花子の生体情報の登録完了を記録しました。").is_visible()
         found["list (recorded)"] = testing.axe_violations(page)
@@ -119,5 +129,5 @@ def test_two_factor_administrator_schedules_and_records_an_enrolment_the_person_
     assert Notification.objects.filter(
         recipient=world.people["jinji_clerk"], clause="A6.4", subject__contains=PLACE
     ).exists()
-    assert asked == ["田中 花子の生体情報の登録完了を記録しますか。取り消すことはできません。"] * 2
+    assert asked == ["田中 花子の生体情報の登録完了を記録しますか。取り消すことはできません。"] * 3
     assert {k: v for k, v in found.items() if v} == {}

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kengen.core.access import get_visible
@@ -263,7 +263,7 @@ def open_campaign(request, body: CampaignIn):
         kind=body.kind,
         remind_days=body.remind_days,
     )
-    return 201, _campaign_out(request, c)
+    return Status(201, _campaign_out(request, c))
 
 
 @router.get("/schedules", response=list[ScheduleOut], summary="Scheduled validity checks")
@@ -300,15 +300,18 @@ def create_schedule(request, body: ReviewScheduleIn):
         deadline_days=body.deadline_days,
         kind=body.kind,
     )
-    return 201, ScheduleOut(
-        id=s.pk,
-        title=s.title,
-        kind=s.kind,
-        systems=[x.code for x in s.systems.all()],
-        next_on=s.next_on,
-        interval_months=s.interval_months,
-        deadline_days=s.deadline_days,
-        is_active=s.is_active,
+    return Status(
+        201,
+        ScheduleOut(
+            id=s.pk,
+            title=s.title,
+            kind=s.kind,
+            systems=[x.code for x in s.systems.all()],
+            next_on=s.next_on,
+            interval_months=s.interval_months,
+            deadline_days=s.deadline_days,
+            is_active=s.is_active,
+        ),
     )
 
 
@@ -357,7 +360,7 @@ def reconcile(request, body: ReconcileIn):
         ),
         unused_days=body.unused_days,
     )
-    return 201, _reconciliation_out(run)
+    return Status(201, _reconciliation_out(run))
 
 
 def _finding_out(f: Finding) -> FindingOut:
@@ -467,7 +470,9 @@ def finalize(request, campaign_id: Id):
 @router.post("/{int:campaign_id}/rerun", response={201: CampaignOut}, summary="Re-run over undecided items")
 def rerun(request, campaign_id: Id, body: RerunIn):
     c = _campaign(request, campaign_id)
-    return 201, _campaign_out(request, campaign_rerun(actor=request.auth, campaign=c, deadline=body.deadline))
+    return Status(
+        201, _campaign_out(request, campaign_rerun(actor=request.auth, campaign=c, deadline=body.deadline))
+    )
 
 
 @router.post(
@@ -482,8 +487,9 @@ def attach(request, campaign_id: Id, body: ReviewEvidenceIn):
         content=_b64(body.content_base64),
         organization_id=body.section,
     )
-    return 201, EvidenceOut(
-        id=e.pk, filename=e.filename, content_type=e.content_type, sha256=e.sha256, size=e.size
+    return Status(
+        201,
+        EvidenceOut(id=e.pk, filename=e.filename, content_type=e.content_type, sha256=e.sha256, size=e.size),
     )
 
 

@@ -352,6 +352,31 @@ def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critica
     return found
 
 
+def browser_sign_in(page: Any, base_url: str, user: User) -> None:
+    """Sign ``user`` in on the browser as a finished sign-in (second factor passed, A9 done),
+    through ``login`` on a test client whose session cookie the browser then carries."""
+    from django.test import Client
+
+    client = Client()
+    login(client, user)
+    page.set_default_timeout(60_000)  # a loaded CI machine: waiting longer is not a different result
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}]
+    )
+
+
+def answer_dialogs(page: Any, answers: list[bool], asked: list[str]) -> None:
+    """Answer the page's confirmation dialogs (``confirm.js``) in turn with ``answers`` (accept
+    once they run out), keeping each question asked in ``asked``."""
+
+    def on_dialog(dialog: Any) -> None:
+        asked.append(dialog.message)
+        (dialog.accept if (answers.pop(0) if answers else True) else dialog.dismiss)()
+
+    page.on("dialog", on_dialog)
+
+
 def totp_from_secret(secret: str) -> str:
     """The code an authenticator app shows now for the base32 secret a setup page displays."""
     from django_otp.oath import totp

@@ -110,7 +110,8 @@ def enrolment_schedule(
 def enrolment_complete(
     *, actor: Actor, enrolment_id: int, completed_at: dt.datetime | None = None
 ) -> BiometricEnrolment:
-    """Record that the person enrolled. No biometric data is recorded, ever (A2.9)."""
+    """Record that the person enrolled (at ``completed_at``, default now; never a time still to
+    come: a closed enrolment stops the reminders, A6.4). No biometric data is recorded, ever (A2.9)."""
     e = _get(actor, enrolment_id)
     if not e.is_pending:
         raise Conflict(_("This enrolment is already closed."))
@@ -118,7 +119,14 @@ def enrolment_complete(
         raise RuleViolation(
             _("Designate the place before recording the enrolment."), clause="A6.4", field="place"
         )
-    e.completed_at = completed_at or timezone.now()
+    now = timezone.now()
+    if completed_at is not None and completed_at > now:
+        raise RuleViolation(
+            _("An enrolment is recorded once it has taken place: the time cannot be in the future."),
+            clause="A6.4",
+            field="completed_at",
+        )
+    e.completed_at = completed_at or now
     e.save(update_fields=["completed_at"])
     audit_record(
         actor=actor, action=AuditAction.ENROLMENT_COMPLETED, target=e, new={"completed_at": e.completed_at}

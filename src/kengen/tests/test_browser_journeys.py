@@ -15,7 +15,6 @@ import datetime as dt
 import os
 
 import pytest
-from django.test import Client
 
 from kengen import testing
 
@@ -29,25 +28,14 @@ FROM = dt.date(2024, 5, 1)
 
 def _as(page, live_server, user) -> None:
     """Sign ``user`` in on the browser as a finished sign-in (second factor passed, A9 done)."""
-    client = Client()
-    testing.login(client, user)
-    page.set_default_timeout(60_000)  # a loaded CI machine: waiting longer is not a different result
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    testing.browser_sign_in(page, live_server.url, user)
 
 
 def _axe(page, found: dict, name: str) -> None:
     found[name] = testing.axe_violations(page)
 
 
-def _answer_dialogs(page, answers: list[bool], asked: list[str]) -> None:
-    def on_dialog(dialog):
-        asked.append(dialog.message)
-        (dialog.accept if (answers.pop(0) if answers else True) else dialog.dismiss)()
-
-    page.on("dialog", on_dialog)
+_answer_dialogs = testing.answer_dialogs
 
 
 def _draft(world, tax, people):

@@ -4,11 +4,9 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from pypdf import PdfReader
 
 from kengen.audit.models import AuditEvent
-from kengen.core.dates import fiscal_year_end
 from kengen.core.era import wareki
 from kengen.core.exceptions import Conflict, NotFound, RuleViolation
 from kengen.credentials.choices import ApplicantKind, CredentialEventKind, PasswordApplicationStatus
@@ -21,31 +19,10 @@ from kengen.credentials.services import (
     password_application_submit,
     password_application_withdraw,
 )
-from kengen.credentials.tests.helpers import hold_in_kengen, personal_account
+from kengen.credentials.tests.helpers import hold_in_kengen
 from kengen.notifications.models import Notification
-from kengen.people.choices import EmploymentType
-from kengen.testing import staff, user_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hr(world):
-    """人事給与システム, owned by 職員課 (its head administers it), holding its own passwords."""
-    world.hr = world.system("HR", "人事給与システム", owner=world.joho)
-    world.account = personal_account(world, world.hr, "jinji_clerk", "HR001")
-    end = fiscal_year_end(timezone.localdate())
-    appointee = staff(
-        world.jinji,
-        employment_type=EmploymentType.FY_PART_TIME,
-        family="佐々木",
-        given="京子",
-        appointment_to=end,
-    )
-    world.people["appointee"] = appointee
-    world.users["appointee"] = user_for(appointee, username="appointee")
-    world.appointee_account = personal_account(world, world.hr, "appointee", "HR002", valid_to=end)
-    return world
 
 
 def _pdf_text(data: bytes) -> str:

@@ -1,8 +1,10 @@
 """The enrolment API (A6.4): the same scope and rules as the pages."""
 
-import pytest
+import datetime as dt
 
-from kengen.systems.choices import SystemKind
+import pytest
+from django.utils import timezone
+
 from kengen.terminals.services import enrolment_open
 from kengen.users.services import api_token_create
 
@@ -12,18 +14,6 @@ JSON = "application/json"
 
 def _auth(user):
     return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='test').raw}"}
-
-
-@pytest.fixture
-def enrolment(world):
-    world.system(
-        "2FA",
-        "二要素認証システム",
-        SystemKind.TWO_FACTOR,
-        owner=world.joho,
-        permissions=(("terminal", "端末使用"),),
-    )
-    return enrolment_open(actor=None, person=world.people["jinji_clerk"])
 
 
 def test_enrolment_api_needs_a_token(client, world, enrolment):
@@ -63,9 +53,11 @@ def test_two_factor_administrator_schedules_and_completes_through_the_api(client
     assert r.json()["place"] == "本庁舎" and r.json()["appointment_at"].startswith(
         "2026-12-01T10:00:00+09:00"
     )
-    r = client.post(
-        f"{url}/complete", {"completed_at": "2026-12-01T10:20:00+09:00"}, content_type=JSON, **admin
-    )
+    later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    r = client.post(f"{url}/complete", {"completed_at": later}, content_type=JSON, **admin)
+    assert r.status_code == 422 and r.json()["clause"] == "A6.4"  # not a time still to come
+    done = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
+    r = client.post(f"{url}/complete", {"completed_at": done}, content_type=JSON, **admin)
     assert r.status_code == 200 and r.json()["pending"] is False
     assert client.post(f"{url}/complete", {}, content_type=JSON, **admin).status_code == 409
 

@@ -8,23 +8,10 @@ from django.utils import timezone
 
 from kengen import testing
 from kengen.notifications.models import Notification
-from kengen.systems.choices import SystemKind
 from kengen.terminals.models import BiometricEnrolment
 from kengen.terminals.services import enrolment_open
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def enrolment(world):
-    world.system(
-        "2FA",
-        "二要素認証システム",
-        SystemKind.TWO_FACTOR,
-        owner=world.joho,
-        permissions=(("terminal", "端末使用"),),
-    )
-    return enrolment_open(actor=None, person=world.people["jinji_clerk"])
 
 
 def _login(client, world, key):

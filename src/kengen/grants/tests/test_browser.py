@@ -89,8 +89,8 @@ def _shown_ids(page) -> list[tuple[str, str]]:
     ]
 
 
-def _all_pages(page) -> list[list[str]]:
-    """The user IDs of each page of the list, following the "次へ" link to the last page."""
+def _all_pages(page) -> list[list[tuple[str, str]]]:
+    """The (user ID, permission) rows of each page of the list, following "次へ" to the last page."""
     pages = [_shown_ids(page)]
     nav = page.get_by_role("navigation", name="ページ")
     while nav.count() and nav.get_by_role("link", name="次へ", exact=True).count():

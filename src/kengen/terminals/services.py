@@ -106,6 +106,10 @@ def enrolment_schedule(
     return e
 
 
+#: How far ahead of the server's clock a recorded completion time may be (minute rounding, skew).
+COMPLETION_CLOCK_SLACK = dt.timedelta(minutes=5)
+
+
 @transaction.atomic
 def enrolment_complete(
     *, actor: Actor, enrolment_id: int, completed_at: dt.datetime | None = None
@@ -120,7 +124,9 @@ def enrolment_complete(
             _("Designate the place before recording the enrolment."), clause="A6.4", field="place"
         )
     now = timezone.now()
-    if completed_at is not None and completed_at > now:
+    # The page's time is to the minute and the administrator's clock may run ahead of the
+    # server's: the current minute, typed, is not "the future".
+    if completed_at is not None and completed_at > now + COMPLETION_CLOCK_SLACK:
         raise RuleViolation(
             _("An enrolment is recorded once it has taken place: the time cannot be in the future."),
             clause="A6.4",

@@ -26,7 +26,23 @@ def test_an_enrolment_cannot_be_recorded_for_a_time_still_to_come(world, enrolme
     assert enrolment.is_pending
     assert not AuditEvent.objects.filter(action="enrolment.completed").exists()
 
+    with pytest.raises(RuleViolation):  # just beyond the slack for clocks and minute rounding
+        enrolment_complete(actor=admin, enrolment_id=enrolment.pk, completed_at=now + dt.timedelta(minutes=6))
+    assert not AuditEvent.objects.filter(action="enrolment.completed").exists()
+
     done = enrolment_complete(
         actor=admin, enrolment_id=enrolment.pk, completed_at=now - dt.timedelta(hours=1)
     )
     assert done.completed_at == now - dt.timedelta(hours=1) and not done.is_pending
+
+
+@pytest.mark.clause("A6.4")
+def test_the_current_minute_typed_on_a_clock_running_ahead_is_not_the_future(world, enrolment):
+    """The page takes the time to the minute: 10:31 typed at 10:30:50, or a clock a little ahead
+    of the server's, is recorded, not refused."""
+    admin = world.users["joho_head"]
+    now = timezone.now()
+    enrolment_schedule(actor=admin, enrolment_id=enrolment.pk, place="本庁舎", appointment_at=now)
+    ahead = now + dt.timedelta(minutes=2)
+    done = enrolment_complete(actor=admin, enrolment_id=enrolment.pk, completed_at=ahead)
+    assert done.completed_at == ahead and not done.is_pending

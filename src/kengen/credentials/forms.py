@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kengen.core.forms import EraDateField
 from kengen.credentials.choices import CredentialMode, PasswordApplicationKind, RecordedEvent
@@ -82,7 +83,9 @@ class RecordEventForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("E.g. the server that will use it."))
+    name = forms.CharField(
+        label=pgettext_lazy("thing", "Name"), max_length=100, help_text=_("E.g. the server that will use it.")
+    )
 
 
 class PasswordApplicationForm(forms.Form):

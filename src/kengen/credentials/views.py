@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -88,8 +88,19 @@ def _decorate(rows):
     return rows
 
 
-def _secret_page(request, *, title: str, value: str, lead: str, back: str, details=None, status: int = 200):
-    """The one response that shows a generated secret."""
+def _secret_page(
+    request,
+    *,
+    title: str,
+    value: str,
+    lead: str,
+    back: str,
+    details=None,
+    status: int = 200,
+    label: str | None = None,
+):
+    """The one response that shows a generated secret, labelled ``label``; without one it is a
+    password (kept as an Argon2id fingerprint, which the page says)."""
     response = render(
         request,
         "credentials/secret.html",
@@ -99,6 +110,8 @@ def _secret_page(request, *, title: str, value: str, lead: str, back: str, detai
             "lead": lead,
             "back": back,
             "details": details or [],
+            "label": label or _("Password"),
+            "argon2": label is None,
         },
         status=status,
     )
@@ -365,7 +378,8 @@ def api_keys(request, pk: int):
             )
             % {"system": system.name},
             back=request.path,
-            details=[(_("Name"), issued.key.name)],
+            details=[(pgettext("thing", "Name"), issued.key.name)],
+            label=_("API key"),
         )
     keys = SystemApiKey.objects.restrict(request.user).filter(system=system)
     return render(

@@ -45,7 +45,9 @@ def _roles_today(page):
 
 
 @pytest.mark.clause("A14")
-def test_configurator_designates_an_auditor_who_sees_the_role_until_it_is_ended(world, configurator, live_server):
+def test_configurator_designates_an_auditor_who_sees_the_role_until_it_is_ended(
+    world, configurator, live_server
+):
     from django.utils import timezone
 
     from kengen.audit.choices import AuditAction
@@ -81,7 +83,9 @@ def test_configurator_designates_an_auditor_who_sees_the_role_until_it_is_ended(
         page.get_by_label("理由").fill("監査担当者の指名(令和8年度)")
         page.get_by_role("button", name="指定する").click()
         page.wait_for_url("**/roles/")
-        assert page.get_by_text(f"から監査担当者に指定しました。").is_visible()
+        assert page.get_by_text(
+            f"伊藤 次郎 (kazei-clerk)を{wareki(week_ago)}から監査担当者に指定しました。"
+        ).is_visible()
         row = page.get_by_role("row").filter(has_text="kazei-clerk")
         assert "監査担当者" in row.inner_text() and "伊藤 次郎" in row.inner_text()
         found["designated"] = testing.axe_violations(page)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -146,4 +147,60 @@ def test_configurator_designates_an_auditor_who_sees_the_role_until_it_is_ended(
         AuditAction.ROLE_DESIGNATED,
         AuditAction.ROLE_DESIGNATION_ENDED,
     }
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.mark.clause("A14")
+def test_designation_mistakes_are_said_beside_the_fields_and_a_personnel_officer_is_designated_for_a_period(
+    world, configurator, live_server
+):
+    from django.utils import timezone
+
+    from kengen.core.era import wareki
+    from kengen.roles.models import DesignatedRole
+
+    today = timezone.localdate()
+    last_day = today + dt.timedelta(days=30)
+    found: dict[str, list[str]] = {}
+    with testing.chromium_page(live_server.url) as page:
+        testing.browser_sign_in(page, live_server.url, configurator)
+        page.goto("/roles/designations/new/")
+        assert page.get_by_label("開始日").input_value() == wareki(today)  # today, in the era
+        page.get_by_label("ログイン名").fill("kazei-cleark")  # mistyped
+        page.get_by_role("combobox", name="役割").select_option(label="人事担当")
+        page.get_by_label("最終日").fill(wareki(today - dt.timedelta(days=1), style="short"))
+        page.get_by_role("button", name="指定する").click()
+        summary = page.get_by_role("alert").filter(has_text="次の項目を修正してください")
+        summary.wait_for()
+        assert "そのログイン名のKengenのログインはありません。" in summary.inner_text()
+        assert "最終日が開始日より前です。" in summary.inner_text()
+        found["refused"] = testing.axe_violations(page)
+        summary.get_by_role("link", name="ログイン名: そのログイン名のKengenのログインはありません。").click()
+        assert page.evaluate("document.activeElement.id") == "id_username"
+        assert not DesignatedRole.objects.filter(role="personnel").exists()
+
+        page.get_by_label("ログイン名").fill("kazei-clerk")
+        page.get_by_label("最終日").fill(wareki(last_day, style="short"))
+        page.get_by_role("button", name="指定する").click()
+        # Back on the list (Chromium keeps the #id_username the summary link added across the redirect).
+        page.wait_for_url(lambda url: urlsplit(url).path == "/roles/")
+        assert page.get_by_text(
+            f"伊藤 次郎 (kazei-clerk)を{wareki(today)}から人事担当に指定しました。"
+        ).is_visible()
+        row = page.get_by_role("row").filter(has_text="kazei-clerk")
+        assert "人事担当" in row.inner_text() and wareki(last_day) in row.inner_text()
+        found["designated"] = testing.axe_violations(page)
+
+        # The 人事担当 sees the role and reaches the scheduled personnel changes.
+        clerk = world.users["kazei_clerk"]
+        testing.browser_sign_in(page, live_server.url, clerk)
+        page.goto("/")
+        assert "人事担当" in _roles_today(page)
+        _menu(page).get_by_role("link", name="予定されている変更").click()
+        page.wait_for_url("**/personnel/**")
+        found["scheduled changes"] = testing.axe_violations(page)
+
+    designation = DesignatedRole.objects.get(user=world.users["kazei_clerk"])
+    assert (designation.role, designation.valid_from) == ("personnel", today)
+    assert designation.valid_to == last_day + dt.timedelta(days=1)  # the first day it no longer holds
     assert {k: v for k, v in found.items() if v} == {}

@@ -56,8 +56,13 @@ def _filter(page, *, unit, status: str) -> None:
 
 
 def _download(page, link_name: str) -> bytes:
+    """Click an export link; the file's bytes. Chromium saves it under the page's Japanese name
+    (義務の確認状況(A9)_令和8年12月3日.csv), as of the list's date."""
     with page.expect_download() as download:
         page.get_by_role("group", name="出力").get_by_role("link", name=link_name).click()
+    extension = ".xlsx" if "(.xlsx)" in link_name else ".csv"
+    as_of = page.get_by_label("基準日").input_value()
+    assert download.value.suggested_filename == f"義務の確認状況(A9)_{as_of}{extension}"
     return Path(download.value.path()).read_bytes()
 
 
@@ -135,7 +140,9 @@ def test_officer_filters_pages_and_exports_the_status_of_their_units(world, unit
             sjis_bytes.decode("utf-8")  # really Shift_JIS, not UTF-8 under another name
         sjis = _csv_rows(sjis_bytes, "cp932")
         sheet = load_workbook(io.BytesIO(_download(page, "Excel形式でダウンロード(.xlsx)"))).active
-        header, *cells = [[c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)]
+        header, *cells = [
+            [c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
         assert [header[0], header[2], header[5]] == ["所属", "氏名", "状態"]
         xlsx = [(r[0], r[2], r[5]) for r in cells if any(r)]
         assert utf8 == sjis == xlsx
@@ -190,9 +197,11 @@ def test_staff_is_shown_the_duties_at_sign_in_and_then_appears_as_acknowledged(w
         page.wait_for_url("**/acknowledgements/**")
         page.goto("/grants/")
         page.wait_for_url("**/acknowledgements/?next=**")
-        assert page.get_by_role("alert").filter(
-            has_text="続ける前に、義務の内容を読んで確認してください。"
-        ).is_visible()
+        assert (
+            page.get_by_role("alert")
+            .filter(has_text="続ける前に、義務の内容を読んで確認してください。")
+            .is_visible()
+        )
         duties = page.locator("article.kg-duties")
         assert duties.get_by_role("heading", level=2).inner_text().strip() == texts.current_text().title
         assert "第67条" in duties.inner_text()  # the duty of safe handling, with its basis

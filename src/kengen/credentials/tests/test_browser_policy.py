@@ -36,7 +36,9 @@ def test_administrator_tightens_the_policy_and_the_clerks_short_password_is_refu
     from kengen.credentials.services import password_change
 
     clerk = core.users["jinji_clerk"]
-    password_change(actor=clerk, account=core.account, current=issue_and_reveal(core, core.account), new=STRONG)
+    password_change(
+        actor=clerk, account=core.account, current=issue_and_reveal(core, core.account), new=STRONG
+    )
     before = Credential.objects.get(account=core.account)
     found: dict[str, list[str]] = {}
     with testing.chromium_page(live_server.url) as page:

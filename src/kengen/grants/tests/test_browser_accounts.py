@@ -47,6 +47,14 @@ def _file_ids_as_of(page, day: dt.date) -> list[str]:
     return page.locator(ROW_IDS).all_inner_texts()
 
 
+def _check_and_delete(page, person) -> str:
+    """From the breach form: 次へ(確認), then delete; back on the person's page, what it says."""
+    page.get_by_role("button", name="次へ(確認)").click()
+    page.get_by_role("button", name="削除して情報セキュリティ責任者に通知する").click()
+    page.wait_for_url(f"**{reverse('people:detail', args=[person.pk])}")
+    return page.locator(STATUS).first.inner_text()
+
+
 @pytest.fixture
 def core(world):
     """COKAS-R/ADⅡ and 個人住民税 (administered by 情報システム課); 職員課 is in 別表第2."""
@@ -55,6 +63,21 @@ def core(world):
     core = world.core()
     eligibility_entry_create(actor=None, organization=world.shokuin, valid_from=testing.START)
     return core
+
+
+@pytest.fixture
+def clerk_account(world, core):
+    """The 人事係 clerk's user ID on COKAS-R/ADⅡ with 照会 and 更新 of 個人住民税, granted directly."""
+    from kengen.grants.services import grant_direct
+
+    _core_sys, tax = core
+    (grant, _update) = grant_direct(
+        actor=world.users["joho_head"],
+        person=world.people["jinji_clerk"],
+        permissions=[tax.permissions.get(code="inquiry"), tax.permissions.get(code="update")],
+        valid_from=testing.START,
+    )
+    return grant.account
 
 
 @pytest.mark.clause("A5.9")
@@ -124,23 +147,16 @@ def test_administrator_ends_a_maintenance_user_id_and_the_file_drops_it_from_tha
 
 @pytest.mark.clause("A5.7")
 @pytest.mark.clause("A5.8")
-def test_administrator_deletes_a_user_id_for_a_breach_with_a_reason_after_checking(world, core, live_server):
+def test_administrator_deletes_a_user_id_for_a_breach_with_a_reason_after_checking(
+    world, clerk_account, live_server
+):
     from kengen.audit.models import AuditEvent
     from kengen.grants.choices import EndReason
-    from kengen.grants.models import Account, Grant
-    from kengen.grants.services import grant_direct
+    from kengen.grants.models import Grant
     from kengen.notifications.models import Notification
 
-    _core_sys, tax = core
-    clerk = world.people["jinji_clerk"]
+    clerk, account = world.people["jinji_clerk"], clerk_account
     today = timezone.localdate()
-    grant_direct(
-        actor=world.users["joho_head"],
-        person=clerk,
-        permissions=[tax.permissions.get(code="inquiry"), tax.permissions.get(code="update")],
-        valid_from=testing.START,
-    )
-    account = Account.objects.get(person=clerk)
     reason = "業務と関係のない住民の課税情報を照会した"
     found: dict[str, list[str]] = {}
     asked: list[str] = []
@@ -175,12 +191,10 @@ def test_administrator_deletes_a_user_id_for_a_breach_with_a_reason_after_checki
         page.wait_for_load_state()
         field = page.get_by_label("違反の内容(個人情報の保護に関する法律第69条第1項)")
         assert field.input_value() == reason
-        page.get_by_role("button", name="次へ(確認)").click()
-        page.get_by_role("button", name="削除して情報セキュリティ責任者に通知する").click()
-        page.wait_for_url(f"**/people/{clerk.pk}/")
+        said = _check_and_delete(page, clerk)
         assert (
             f"第69条第1項違反により削除しました:ユーザID {account.user_id}の操作権限2件は{wareki(today)}から無効です。"
-            in page.locator(STATUS).first.inner_text()
+            in said
         )
         found["deleted"] = testing.axe_violations(page)
         accounts = page.locator("table.kg-table tbody tr", has_text=account.user_id).filter(
@@ -205,4 +219,45 @@ def test_administrator_deletes_a_user_id_for_a_breach_with_a_reason_after_checki
     note = Notification.objects.get(recipient=world.people["shokuin_head"], clause="A5.8")
     assert reason in note.body
     assert asked == []  # the check is its own page, not a dialog
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.mark.clause("A5.7")
+def test_breach_deletion_of_a_chosen_permission_keeps_the_id_and_the_other_permission(
+    world, clerk_account, live_server
+):
+    from kengen.grants.choices import EndReason
+    from kengen.grants.models import Grant
+
+    clerk, account = world.people["jinji_clerk"], clerk_account
+    today = timezone.localdate()
+    found: dict[str, list[str]] = {}
+    with testing.chromium_page(live_server.url) as page:
+        testing.browser_sign_in(page, live_server.url, world.users["joho_head"])
+        page.goto(reverse("grants:breach", args=[account.pk]))
+        page.get_by_label("下で選んだ操作権限だけ").check()
+        page.get_by_label("個人住民税：更新").check()
+        page.get_by_label("違反の内容(個人情報の保護に関する法律第69条第1項)").fill("更新権限の濫用")
+        page.get_by_role("button", name="次へ(確認)").click()
+        check = page.get_by_role("alert").filter(has_text="削除の前に確認してください")
+        check.wait_for()
+        assert check.locator("ul li").all_inner_texts() == ["個人住民税：更新"]
+        found["check"] = testing.axe_violations(page)
+        page.get_by_role("button", name="入力画面に戻る").click()
+        page.wait_for_load_state()
+        assert page.get_by_label("下で選んだ操作権限だけ").is_checked()  # the choice is kept
+        assert page.get_by_label("個人住民税：更新").is_checked()
+        assert not page.get_by_label("個人住民税：照会").is_checked()
+        said = _check_and_delete(page, clerk)
+        assert f"ユーザID {account.user_id}の操作権限1件は{wareki(today)}から無効です。" in said
+        page.goto(f"{reverse('grants:file')}?person={clerk.pk}")
+        assert _file_ids_as_of(page, today) == [account.user_id]  # 照会 only
+        found["file"] = testing.axe_violations(page)
+
+    account.refresh_from_db()
+    assert account.valid_to is None
+    assert {(g.permission.code, g.end_reason) for g in Grant.objects.filter(account=account)} == {
+        ("inquiry", ""),
+        ("update", EndReason.BREACH),
+    }
     assert {k: v for k, v in found.items() if v} == {}

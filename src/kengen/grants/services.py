@@ -363,6 +363,21 @@ def grant_create(
     return grant
 
 
+def _already_ends(ended: str, what: str, valid_to: dt.date) -> Conflict:
+    """The refusal of an end on or after ``valid_to`` (the planned end, exclusive): "already
+    ended" once that day has come; before it, what the planned last day is and what to choose."""
+    if valid_to <= timezone.localdate():
+        return Conflict(ended)
+    return Conflict(
+        _(
+            "%(what)s already ends after its last day, %(last)s. To end it sooner, choose a date on "
+            "or before %(end)s; otherwise nothing needs to be done."
+        )
+        % {"what": what, "last": wareki(last_day(valid_to)), "end": wareki(valid_to)},
+        field="on",
+    )
+
+
 @transaction.atomic
 def grant_end(
     *, actor: Actor, grant: Grant, on: dt.date, reason: str, note: str = "", application_ref: str = ""
@@ -376,8 +391,10 @@ def grant_end(
     require_file_administrator(actor, g.account.system)
     if reason not in EndReason.values:
         raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
-    if g.ended_at is not None or (g.valid_to is not None and g.valid_to <= on):
+    if g.ended_at is not None:
         raise Conflict(_("This permission has already ended."))
+    if g.valid_to is not None and g.valid_to <= on:
+        raise _already_ends(_("This permission has already ended."), _("This permission"), g.valid_to)
     old = _grant_snapshot(g)
     g.valid_to = max(on, g.valid_from)
     g.end_reason = reason
@@ -704,7 +721,7 @@ def account_end(*, actor: Actor, account: Account, on: dt.date, reason: str) -> 
     if reason not in EndReason.values:
         raise RuleViolation(_("Unknown end reason %(r)s.") % {"r": reason}, field="reason")
     if account.valid_to is not None and account.valid_to <= on:
-        raise Conflict(_("This user ID has already ended."))
+        raise _already_ends(_("This user ID has already ended."), _("This user ID"), account.valid_to)
     for g in Grant.objects.filter(account=account, ended_at__isnull=True).filter(overlapping_q(on, None)):
         grant_end(actor=actor, grant=g, on=on, reason=EndReason.ACCOUNT_ENDED)
     old = {"valid_to": account.valid_to}

@@ -202,6 +202,7 @@ def _file_lines(rows) -> list[dict]:
 
 # Where a service's refusal belongs on each form (service field → form field; None: the form).
 _FIELD = {
+    "on": "on",
     "permissions": "permissions",
     "permission": "permissions",
     "valid_from": "valid_from",

@@ -10,6 +10,7 @@ from kengen.eligibility.services import eligibility_entry_create
 from kengen.grants.choices import AccountKind, EndReason, GrantBasis
 from kengen.grants.models import Account, Grant
 from kengen.grants.services import (
+    account_create,
     account_end,
     grant_delete_for_breach,
     grant_direct,
@@ -210,3 +211,55 @@ def test_administrator_registers_and_deletes_maintenance_ids_which_always_end(wo
     )
     g.refresh_from_db()
     assert g.valid_to == dt.date(2024, 9, 1) and g.end_reason == EndReason.ACCOUNT_ENDED
+
+
+@pytest.mark.clause("A5.9")
+def test_ending_a_user_id_after_its_planned_end_says_when_it_ends_and_what_to_choose(world):
+    """A user ID still in force whose end is already planned: an end date after it is refused
+    with the planned last day and the latest date that would end it sooner, not "already ended";
+    once the planned end has come, "already ended"."""
+    from django.utils import timezone, translation
+
+    from kengen.core.era import wareki
+
+    today = timezone.localdate()
+    core = world.core()[0]
+    account = account_create(
+        actor=None,
+        system=core,
+        user_id="u-planned",
+        person=world.people["jinji_clerk"],
+        valid_from=today - dt.timedelta(days=10),
+        valid_to=today + dt.timedelta(days=10),
+    )
+    with translation.override("en"), pytest.raises(Conflict) as later:
+        account_end(
+            actor=world.users["joho_head"],
+            account=account,
+            on=today + dt.timedelta(days=20),
+            reason=EndReason.CANCELLED,
+        )
+    assert later.value.field == "on"
+    assert wareki(today + dt.timedelta(days=9)) in later.value.message  # the planned last day
+    assert wareki(today + dt.timedelta(days=10)) in later.value.message  # the latest end that helps
+    assert "already ended" not in later.value.message
+    account.refresh_from_db()
+    assert account.valid_to == today + dt.timedelta(days=10)
+
+    account_end(
+        actor=world.users["joho_head"],
+        account=account,
+        on=today + dt.timedelta(days=5),
+        reason=EndReason.CANCELLED,
+    )
+    account.refresh_from_db()
+    assert account.valid_to == today + dt.timedelta(days=5)
+
+    Account.objects.filter(pk=account.pk).update(valid_to=today)
+    with translation.override("en"), pytest.raises(Conflict, match="has already ended"):
+        account_end(
+            actor=world.users["joho_head"],
+            account=account,
+            on=today + dt.timedelta(days=1),
+            reason=EndReason.CANCELLED,
+        )

@@ -311,6 +311,12 @@ def chromium_page(base_url: str, *, init_script: str | None = None) -> Iterator[
         finally:
             context.close()
             browser.close()
+            # The test's ORM calls inside Playwright's sync API run in another context (greenlet)
+            # than pytest-django's, so they open their own connection: close it here, or
+            # PostgreSQL refuses to drop the test database at the end ("accessed by other users").
+            from django.db import connections
+
+            connections.close_all()
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

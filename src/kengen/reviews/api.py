@@ -266,6 +266,19 @@ def open_campaign(request, body: CampaignIn):
     return Status(201, _campaign_out(request, c))
 
 
+def _schedule_out(s: ReviewSchedule) -> ScheduleOut:
+    return ScheduleOut(
+        id=s.pk,
+        title=s.title,
+        kind=s.kind,
+        systems=[x.code for x in s.systems.all()],
+        next_on=s.next_on,
+        interval_months=s.interval_months,
+        deadline_days=s.deadline_days,
+        is_active=s.is_active,
+    )
+
+
 @router.get("/schedules", response=list[ScheduleOut], summary="Scheduled validity checks")
 @paginate(KeysetPagination)
 def list_schedules(request):
@@ -273,19 +286,7 @@ def list_schedules(request):
     return Listing(
         qs,
         ["next_on", "pk"],
-        to_out=lambda page: [
-            ScheduleOut(
-                id=s.pk,
-                title=s.title,
-                kind=s.kind,
-                systems=[x.code for x in s.systems.all()],
-                next_on=s.next_on,
-                interval_months=s.interval_months,
-                deadline_days=s.deadline_days,
-                is_active=s.is_active,
-            )
-            for s in page
-        ],
+        to_out=lambda page: [_schedule_out(s) for s in page],
     )
 
 
@@ -300,19 +301,7 @@ def create_schedule(request, body: ReviewScheduleIn):
         deadline_days=body.deadline_days,
         kind=body.kind,
     )
-    return Status(
-        201,
-        ScheduleOut(
-            id=s.pk,
-            title=s.title,
-            kind=s.kind,
-            systems=[x.code for x in s.systems.all()],
-            next_on=s.next_on,
-            interval_months=s.interval_months,
-            deadline_days=s.deadline_days,
-            is_active=s.is_active,
-        ),
-    )
+    return Status(201, _schedule_out(s))
 
 
 def _reconciliation_out(r: Reconciliation) -> ReconciliationOut:
